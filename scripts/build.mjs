@@ -1,0 +1,57 @@
+// One build for every part: Node bundles (CLI + core, Electron main, utility-process entry, preload)
+// with esbuild, and the renderer with vite. Dependencies stay external for the Node bundles.
+import { build as esbuild } from 'esbuild';
+import { build as viteBuild } from 'vite';
+import { rmSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const only = process.argv.slice(2);
+const want = (part) => only.length === 0 || only.includes(part);
+
+if (only.length === 0) rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+const started = Date.now();
+const jobs = [];
+if (want('node')) {
+  jobs.push(
+    esbuild({
+      ...common,
+      format: 'esm',
+      entryPoints: { cli: 'main/cli/cli.ts', 'core/utility-entry': 'main/core/utility-entry.ts', 'core/journal-worker': 'main/core/journal-worker.ts' },
+      outdir: 'dist',
+      outExtension: { '.js': '.mjs' },
+      // Some CommonJS dependencies call require(); give ESM bundles a real one.
+      banner: { js: "import { createRequire as __takt_cr } from 'node:module'; const require = __takt_cr(import.meta.url);" },
+      allowOverwrite: true,
+    }),
+  );
+}
+if (want('electron')) {
+  jobs.push(
+    esbuild({ ...common, format: 'cjs', entryPoints: { main: 'main/electron/main.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' }, external: ['electron'] }),
+    // Sandboxed preloads must be a single CommonJS file that requires only 'electron'.
+    esbuild({ ...common, packages: undefined, format: 'cjs', entryPoints: { preload: 'preload/preload.ts' }, outdir: 'dist/preload', outExtension: { '.js': '.cjs' }, external: ['electron'] }),
+  );
+}
+if (want('renderer')) {
+  jobs.push(viteBuild({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' }));
+}
+await Promise.all(jobs).catch((e) => {
+  console.error(`build failed: ${e.message}`);
+  process.exit(1);
+});
+if (!process.env.TAKT_QUIET) console.log(`built ${only.join(', ') || 'all'} in ${Date.now() - started} ms -> dist/`);

@@ -1,0 +1,137 @@
+/**
+ * Serves the protocol over any TextTransport: validates every frame at runtime, answers
+ * requests, runs streams and honours cancellation. A bad frame gets an error reply naming the
+ * problem; nothing a client sends can throw out of here.
+ */
+import { describeIssues, parseClientFrame, PROTOCOL_VERSION, type ProtocolError, type ServerMessage } from './messages';
+import { methodParams, streamParams, type MethodName, type MethodResults, type StreamItems, type StreamName } from './api';
+import type { TextTransport } from './transport';
+import type { z } from 'zod';
+
+export class ProtocolFailure extends Error {
+  constructor(readonly code: ProtocolError['code'], message: string, readonly path?: string) {
+    super(message);
+  }
+}
+
+export interface CallContext {
+  signal: AbortSignal;
+  progress(done: number, total: number, label?: string): void;
+}
+
+export type MethodHandlers = {
+  [M in MethodName]: (params: z.output<(typeof methodParams)[M]>, ctx: CallContext) => MethodResults[M] | Promise<MethodResults[M]>;
+};
+
+export type StreamHandlers = {
+  [S in StreamName]: (params: z.output<(typeof streamParams)[S]>, emit: (item: StreamItems[S]) => void) => () => void;
+};
+
+export interface ProtocolServerOptions {
+  name: string;
+  methods: MethodHandlers;
+  streams: StreamHandlers;
+  onError?: (e: unknown) => void;
+}
+
+export function serveConnection(transport: TextTransport, opts: ProtocolServerOptions): () => void {
+  const running = new Map<number, AbortController>();
+  const subscriptions = new Map<number, () => void>();
+  let open = true;
+  const send = (m: ServerMessage) => {
+    if (!open) return;
+    try {
+      transport.send(JSON.stringify(m));
+    } catch (e) {
+      opts.onError?.(e);
+    }
+  };
+  const fail = (id: number | null, error: ProtocolError) => send({ t: 'err', id, error });
+
+  send({ t: 'hello', protocol: PROTOCOL_VERSION, core: opts.name });
+
+  const offFrame = transport.onFrame((frame) => {
+    const parsed = parseClientFrame(frame);
+    if (!parsed.ok) return fail(parsed.id, parsed.error);
+    const msg = parsed.msg;
+    switch (msg.t) {
+      case 'req': {
+        if (!Object.hasOwn(methodParams, msg.method)) return fail(msg.id, { code: 'unknown_method', message: `unknown method '${msg.method}'`, path: 'method' });
+        if (running.has(msg.id)) return fail(msg.id, { code: 'bad_message', message: `request id ${msg.id} is already in use`, path: 'id' });
+        const method = msg.method as MethodName;
+        const p = methodParams[method].safeParse(msg.params);
+        if (!p.success) {
+          const d = describeIssues(p.error.issues, 'params');
+          return fail(msg.id, { code: 'bad_params', message: `bad params for '${method}': ${d.message}`, path: d.path });
+        }
+        const ac = new AbortController();
+        running.set(msg.id, ac);
+        const ctx: CallContext = { signal: ac.signal, progress: (done, total, label) => send({ t: 'progress', id: msg.id, done, total, label }) };
+        Promise.resolve()
+          .then(() => (opts.methods[method] as (p: unknown, c: CallContext) => unknown)(p.data, ctx))
+          .then(
+            (result) => {
+              if (ac.signal.aborted) return;
+              send({ t: 'res', id: msg.id, result: result ?? null });
+            },
+            (e: unknown) => {
+              if (ac.signal.aborted) return;
+              if (e instanceof ProtocolFailure) fail(msg.id, { code: e.code, message: e.message, path: e.path });
+              else {
+                opts.onError?.(e);
+                fail(msg.id, { code: 'internal', message: `'${method}' failed: ${(e as Error)?.message ?? String(e)}` });
+              }
+            },
+          )
+          .finally(() => running.delete(msg.id));
+        return;
+      }
+      case 'cancel': {
+        const ac = running.get(msg.id);
+        if (!ac) return fail(msg.id, { code: 'not_found', message: `no running request with id ${msg.id}`, path: 'id' });
+        ac.abort();
+        running.delete(msg.id);
+        return fail(msg.id, { code: 'cancelled', message: `request ${msg.id} was cancelled` });
+      }
+      case 'sub': {
+        if (!Object.hasOwn(streamParams, msg.stream)) return fail(msg.id, { code: 'unknown_stream', message: `unknown stream '${msg.stream}'`, path: 'stream' });
+        if (subscriptions.has(msg.id)) return fail(msg.id, { code: 'bad_message', message: `subscription id ${msg.id} is already in use`, path: 'id' });
+        const stream = msg.stream as StreamName;
+        const p = streamParams[stream].safeParse(msg.params);
+        if (!p.success) {
+          const d = describeIssues(p.error.issues, 'params');
+          return fail(msg.id, { code: 'bad_params', message: `bad params for stream '${stream}': ${d.message}`, path: d.path });
+        }
+        try {
+          const stop = (opts.streams[stream] as (p: unknown, emit: (x: unknown) => void) => () => void)(p.data, (data) => send({ t: 'evt', id: msg.id, data }));
+          subscriptions.set(msg.id, stop);
+        } catch (e) {
+          opts.onError?.(e);
+          fail(msg.id, { code: 'internal', message: `stream '${stream}' failed to start: ${(e as Error).message}` });
+        }
+        return;
+      }
+      case 'unsub': {
+        const stop = subscriptions.get(msg.id);
+        if (!stop) return fail(msg.id, { code: 'not_found', message: `no subscription with id ${msg.id}`, path: 'id' });
+        subscriptions.delete(msg.id);
+        stop();
+        send({ t: 'end', id: msg.id });
+        return;
+      }
+    }
+  });
+
+  const shutdown = () => {
+    if (!open) return;
+    open = false;
+    offFrame();
+    offClose();
+    running.forEach((ac) => ac.abort());
+    running.clear();
+    subscriptions.forEach((stop) => stop());
+    subscriptions.clear();
+  };
+  const offClose = transport.onClose(shutdown);
+  return shutdown;
+}
