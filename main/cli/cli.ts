@@ -1,0 +1,78 @@
+/**
+ * `takt`: the command line over the plant core. `npm start` runs `takt start`, `npm run serve`
+ * runs `takt serve`.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { startBrowserMode, DEFAULT_PORT } from '../core/browser-mode';
+import { packageRoot } from '../core/package-root';
+import { probeElectron, launchElectron } from './electron-launch';
+import { validateCommand } from './validate';
+import { replayCommand } from './replay';
+
+const root = packageRoot();
+const defaultData = process.env.TAKT_DATA ?? join(root, '.takt-data');
+
+const int = (name: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+  return n;
+};
+
+async function serve(o: { host: string; port: number; data: string; plant?: string; speed: number; seed: number; simulator: boolean }) {
+  const bm = await startBrowserMode({ host: o.host, port: o.port, dataDir: o.data, plantFile: o.plant, speed: o.speed, seed: o.seed, simulator: o.simulator, log: (l) => console.error(l) });
+  console.log(`Takt is running in browser mode at ${bm.url}`);
+  const stop = async () => {
+    await bm.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+const program = new Command();
+program.name('takt').description('Takt: the execution control room above a plant’s ERP and MES').version('0.1.0');
+
+const serveOptions = (c: Command) =>
+  c
+    .option('--host <host>', 'address to bind (keep 127.0.0.1 unless consoles on other machines need it)', '127.0.0.1')
+    .option('--port <port>', `port (0 picks a free one)`, int('port', 0, 65535), DEFAULT_PORT)
+    .option('--data <dir>', 'data folder (journal, snapshots)', defaultData)
+    .option('--plant <file>', 'plant file (YAML or JSON); the embedded demo plant when absent')
+    .option('--speed <n>', 'plant time per real time, 1..600', int('speed', 1, 600), 60)
+    .option('--seed <n>', 'seed of the embedded simulator', int('seed', 0, 2 ** 31), 1)
+    .option('--no-simulator', 'do not run the embedded ERP/MES simulator (external connectors only)');
+
+serveOptions(program.command('start').description('open the desktop app; browser mode when Electron is not available')).action(async (o) => {
+  const main = join(root, 'dist', 'electron', 'main.cjs');
+  const probe = existsSync(main) ? probeElectron(root) : ({ ok: false, reason: 'the Electron shell is not built' } as const);
+  if (probe.ok) {
+    process.exit(await launchElectron(probe.binary, main, ['--data', o.data, ...(o.plant ? ['--plant', o.plant] : [])]));
+  }
+  console.log(`Electron is not available here (${probe.reason}); starting browser mode instead.`);
+  await serve(o);
+});
+
+serveOptions(program.command('serve').description('run the plant core headless and serve the console to browsers')).action(serve);
+
+program
+  .command('validate')
+  .description('check a plant file and report every problem with file, path, line and column')
+  .argument('<file>', 'plant file (YAML or JSON)')
+  .option('--json', 'print the issues as JSON')
+  .action(async (file: string, o: { json?: boolean }) => process.exit(await validateCommand(file, o)));
+
+program
+  .command('replay')
+  .description('reconstruct the twin at a past instant from snapshots and the journal')
+  .requiredOption('--until <time>', 'ISO 8601 instant (e.g. 2026-11-26T10:30:00Z) or milliseconds since the epoch')
+  .option('--data <dir>', 'data folder', defaultData)
+  .option('--plant <file>', 'plant file the data folder was recorded with')
+  .option('--json', 'print the whole twin view as JSON')
+  .action(async (o: { until: string; data: string; plant?: string; json?: boolean }) => process.exit(await replayCommand(o)));
+
+program.parseAsync(process.argv).catch((e: Error) => {
+  console.error(`takt: ${e.message}`);
+  process.exit(1);
+});

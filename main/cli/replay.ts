@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPlantFile } from '../core/plant-file';
+import { openJournal } from '../core/journal';
+import { openDataDir, plantFingerprint } from '../core/data-dir';
+import { reconstructTwin } from '../core/time-travel';
+
+export function parseInstant(text: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(n)) throw new Error(`'${text}' is not an instant: use ISO 8601 (2026-11-26T10:30:00Z) or epoch milliseconds`);
+  return n;
+}
+
+/** `takt replay --until <time>`: prints the twin as it was at that instant. */
+export async function replayCommand(o: { until: string; data: string; plant?: string; json?: boolean }): Promise<number> {
+  try {
+    const until = parseInstant(o.until);
+    if (!existsSync(join(o.data, 'journal.sqlite'))) throw new Error(`no journal in ${o.data}: run the core first (npm start) or pass --data`);
+    const { plant, file } = await loadPlantFile(o.plant);
+    const dd = openDataDir(o.data, { plantId: plant.site.id, plantHash: plantFingerprint(plant), plantFile: file, startTime: 0, seed: 0 });
+    const journal = openJournal(dd.journalPath, { readonly: true });
+    try {
+      if (until < dd.identity.startTime) throw new Error(`${new Date(until).toISOString()} is before the twin started (${new Date(dd.identity.startTime).toISOString()})`);
+      const { twin, replayed, snapshotPosition } = reconstructTwin(plant, journal, dd.identity.startTime, { untilTime: until });
+      const view = twin.view();
+      if (o.json) console.log(JSON.stringify(view));
+      else {
+        console.log(`twin at ${new Date(view.time).toISOString()} — journal position ${view.position} (snapshot ${snapshotPosition} + ${replayed} signals), hash ${view.hash}`);
+        for (const l of view.lines) console.log(`  ${l.id.padEnd(8)} ${l.status.padEnd(11)} ${(l.currentOrderId ?? '-').padEnd(12)} ${(l.currentSku ?? '-').padEnd(12)} good ${l.good} scrap ${l.scrap} queue ${l.queue.length}`);
+      }
+      return 0;
+    } finally {
+      journal.close();
+    }
+  } catch (e) {
+    console.error(`takt replay: ${(e as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * The plant core: loads the plant, resumes the twin from the journal, runs the embedded
+ * ERP/MES simulator (or external connectors) through the ingest pipeline, and serves consoles over
+ * the protocol. It has no window and no Electron dependency: browser mode, the Electron utility
+ * process and the CLI all start it the same way.
+ */
+import { performance } from 'node:perf_hooks';
+import type { TextTransport } from '../../shared/protocol/transport';
+import { serveConnection, ProtocolFailure, type MethodHandlers, type StreamHandlers } from '../../shared/protocol/server';
+import type { CoreStatus, DeadLetter, StreamItems } from '../../shared/protocol/api';
+import { PROTOCOL_VERSION } from '../../shared/protocol/messages';
+import { AcceleratedTime } from '../../shared/clock/clock';
+import type { Plant } from '../../shared/plant/schema';
+import type { Signal } from '../../shared/signals/schema';
+import { createTwin, type Twin } from '../../shared/twin/twin';
+import { createPlantSimulator, type PlantSimulator } from '../../shared/sim/plant-simulator';
+import { createIngestPipeline, type IngestPipeline } from '../../shared/ingest/pipeline';
+import { buildPlantIndex } from '../../shared/ingest/validate';
+import { loadPlantFile } from './plant-file';
+import { openJournal, type Journal } from './journal';
+import { openDataDir, plantFingerprint } from './data-dir';
+import { reconstructTwin } from './time-travel';
+
+export const CORE_VERSION = '0.1.0';
+
+export interface CoreOptions {
+  /** Folder for the journal and snapshots. */
+  dataDir: string;
+  /** Plant file; the embedded demo plant when absent. */
+  plantFile?: string;
+  /** Plant time per real time, 1..600. Default 60 (one plant minute per second). */
+  speed?: number;
+  /** Seed of the embedded simulator. */
+  seed?: number;
+  /** Run the embedded ERP/MES simulator (default true). */
+  simulator?: boolean;
+  /** Real milliseconds between persisted twin snapshots. */
+  snapshotEveryMs?: number;
+  /** Real milliseconds between delta pushes to consoles. */
+  deltaEveryMs?: number;
+  /** Ingest lateness window in plant ms. */
+  latenessMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface CoreHealth {
+  ok: boolean;
+  plant: string;
+  time: number;
+  position: number;
+  clients: number;
+  deadLetters: number;
+}
+
+export interface TaktCore {
+  readonly plant: Plant;
+  readonly twin: Twin;
+  readonly journal: Journal;
+  readonly pipeline: IngestPipeline;
+  connect(t: TextTransport): void;
+  health(): CoreHealth;
+  /** Persists a snapshot now (also done periodically and on close). */
+  snapshot(): void;
+  close(): Promise<void>;
+}
+
+export async function startCore(opts: CoreOptions): Promise<TaktCore> {
+  const log = opts.log ?? (() => undefined);
+  const { plant, file: plantFile } = await loadPlantFile(opts.plantFile);
+  const seed = opts.seed ?? 1;
+  const dd = openDataDir(opts.dataDir, {
+    plantId: plant.site.id,
+    plantHash: plantFingerprint(plant),
+    plantFile,
+    // A fresh twin starts at the current minute; afterwards the start is pinned in the data folder.
+    startTime: Math.floor(Date.now() / 60_000) * 60_000,
+    seed,
+  });
+  const { startTime } = dd.identity;
+  const journal = openJournal(dd.journalPath);
+
+  // Resume: nearest snapshot plus the journal after it. Deterministic, so the hash is the one we left.
+  const t0 = performance.now();
+  const { twin, replayed } = reconstructTwin(plant, journal, startTime);
+  log(`twin resumed at position ${twin.position} (${replayed} signals replayed in ${Math.round(performance.now() - t0)} ms), hash ${twin.hash()}`);
+
+  const simulator: PlantSimulator | null =
+    opts.simulator === false ? null : createPlantSimulator(plant, { seed: seed + Math.floor(twin.time / 60_000), startTime: twin.time, resumeFrom: twin.view() });
+
+  const clock = new AcceleratedTime(() => performance.now(), twin.time, opts.speed ?? 60);
+  let deadLetterCount = journal.countDeadLetters();
+  const deadLetterSubs = new Set<(d: DeadLetter) => void>();
+  let acceptedSinceStatus = 0;
+  let lastStatusAt = performance.now();
+  let signalsPerSecond = 0;
+
+  const pipeline = createIngestPipeline({
+    index: buildPlantIndex(plant),
+    latenessMs: opts.latenessMs ?? 0,
+    journal: { append: (batch: readonly Signal[]) => journal.append(batch) },
+    deliver: (batch: readonly Signal[], lastPosition: number) => {
+      acceptedSinceStatus += batch.length;
+      twin.applyBatch(batch, lastPosition);
+    },
+    onDeadLetter: (dl: Omit<DeadLetter, 'n'>) => {
+      const stored = journal.addDeadLetter(dl);
+      deadLetterCount++;
+      deadLetterSubs.forEach((s) => s(stored));
+    },
+  });
+
+  // --- live loop: plant time drives the simulator; its signals go through the same pipeline as any connector's.
+  let lastClockTick = twin.time;
+  const pump = () => {
+    const now = clock.now();
+    if (simulator) {
+      for (const s of simulator.runUntil(now)) pipeline.push(s, { origin: 'simulator' });
+    } else if (now - lastClockTick >= 60_000) {
+      // Without a simulator the core journals its own clock so time-driven transitions replay exactly.
+      lastClockTick = Math.floor(now / 60_000) * 60_000;
+      pipeline.push(
+        { id: `tick-${lastClockTick}`, source: 'takt.clock', seq: lastClockTick / 60_000, eventTime: lastClockTick, receiveTime: lastClockTick, type: 'clock.tick' },
+        { origin: 'core clock' },
+      );
+    }
+    pipeline.flush();
+  };
+
+  // --- consoles
+  const deltaSubs = new Set<(item: StreamItems['twin.deltas']) => void>();
+  const statusSubs = new Set<(s: CoreStatus) => void>();
+  let clients = 0;
+  const pushDeltas = () => {
+    if (deltaSubs.size === 0) {
+      twin.takeDelta();
+      return;
+    }
+    const delta = twin.takeDelta();
+    if (delta) deltaSubs.forEach((s) => s({ delta }));
+  };
+  const status = (): CoreStatus => ({
+    time: twin.time,
+    speed: clock.speed,
+    position: twin.position,
+    signalsPerSecond,
+    deadLetters: deadLetterCount,
+    clients,
+  });
+  const pushStatus = () => {
+    const t = performance.now();
+    signalsPerSecond = Math.round((acceptedSinceStatus * 1000) / Math.max(1, t - lastStatusAt));
+    acceptedSinceStatus = 0;
+    lastStatusAt = t;
+    const s = status();
+    statusSubs.forEach((f) => f(s));
+  };
+  let lastSnapshotPosition = twin.position;
+  const snapshot = () => {
+    if (twin.position === lastSnapshotPosition) return;
+    const snap = twin.persist();
+    journal.saveSnapshot({ position: twin.position, time: twin.time, version: snap.version, hash: twin.hash(), data: JSON.stringify(snap) });
+    lastSnapshotPosition = twin.position;
+  };
+
+  const safe = (name: string, f: () => void) => () => {
+    try {
+      f();
+    } catch (e) {
+      log(`core ${name} failed: ${(e as Error).stack ?? e}`);
+    }
+  };
+  const timers = [
+    setInterval(safe('pump', pump), 50),
+    setInterval(safe('deltas', pushDeltas), opts.deltaEveryMs ?? 100),
+    setInterval(safe('status', pushStatus), 1000),
+    setInterval(safe('snapshot', snapshot), opts.snapshotEveryMs ?? 10_000),
+  ];
+
+  const methods: MethodHandlers = {
+    'core.info': () => ({
+      core: 'takt-core',
+      version: CORE_VERSION,
+      protocol: PROTOCOL_VERSION,
+      plant: { id: plant.site.id, name: plant.site.name, file: plantFile },
+      clock: { now: clock.now(), speed: clock.speed, mode: clock.speed === 1 ? 'live' : 'accelerated' },
+      journal: { position: twin.position },
+      source: simulator ? 'embedded simulator' : 'external connectors',
+    }),
+    'plant.get': () => plant,
+    'twin.view': (p) => {
+      if (p?.at === undefined) return twin.view();
+      if (p.at > twin.time) throw new ProtocolFailure('bad_params', `'at' ${new Date(p.at).toISOString()} is after the twin's present ${new Date(twin.time).toISOString()}`, 'params.at');
+      if (p.at < startTime) throw new ProtocolFailure('bad_params', `'at' ${new Date(p.at).toISOString()} is before the twin started (${new Date(startTime).toISOString()})`, 'params.at');
+      return reconstructTwin(plant, journal, startTime, { untilTime: p.at }).twin.view();
+    },
+    'deadLetters.list': (p) => ({ total: journal.countDeadLetters(), items: journal.listDeadLetters(p?.limit ?? 100, p?.offset ?? 0) }),
+    'signals.ingest': (p) => {
+      const r = pipeline.pushMany(p.signals, { origin: 'protocol signals.ingest' });
+      pipeline.flush();
+      return r;
+    },
+    'clock.setSpeed': (p) => {
+      clock.setSpeed(p.speed);
+      return { speed: clock.speed };
+    },
+    'debug.echo': async (p, ctx) => {
+      const steps = Math.max(1, Math.ceil(p.ms / 50));
+      for (let i = 0; i < steps && p.ms > 0; i++) {
+        if (ctx.signal.aborted) throw new ProtocolFailure('cancelled', 'cancelled');
+        await new Promise((r) => setTimeout(r, p.ms / steps));
+        ctx.progress(i + 1, steps);
+      }
+      return { value: p.value };
+    },
+  };
+  const streams: StreamHandlers = {
+    'twin.deltas': (_p, emit) => {
+      emit({ view: twin.view() });
+      deltaSubs.add(emit);
+      return () => deltaSubs.delete(emit);
+    },
+    'deadLetters.new': (_p, emit) => {
+      deadLetterSubs.add(emit);
+      return () => deadLetterSubs.delete(emit);
+    },
+    'core.status': (_p, emit) => {
+      emit(status());
+      statusSubs.add(emit);
+      return () => statusSubs.delete(emit);
+    },
+  };
+
+  let closed = false;
+  return {
+    plant,
+    twin,
+    journal,
+    pipeline,
+    connect(t) {
+      clients++;
+      t.onClose(() => clients--);
+      serveConnection(t, { name: `takt-core ${CORE_VERSION}`, methods, streams, onError: (e) => log(`protocol handler error: ${(e as Error).stack ?? e}`) });
+    },
+    health: () => ({ ok: !closed, plant: plant.site.id, time: twin.time, position: twin.position, clients, deadLetters: deadLetterCount }),
+    snapshot,
+    async close() {
+      if (closed) return;
+      closed = true;
+      timers.forEach(clearInterval);
+      pipeline.flush();
+      snapshot();
+      twin.stop();
+      journal.close();
+    },
+  };
+}
+
+export { ProtocolFailure };

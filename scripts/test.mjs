@@ -1,0 +1,61 @@
+// `npm test`: typecheck, lint (layering + Electron security scan), build, unit and e2e tests.
+// Ends with one plain line totalling every suite: `N passed, N failed[, N skipped]`.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const out = 'test-results';
+mkdirSync(out, { recursive: true });
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const failures = [];
+
+function step(name, cmd, args, env = {}) {
+  const t0 = Date.now();
+  console.log(`\n▶ ${name}: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  const ok = r.status === 0;
+  console.log(`${ok ? '✔' : '✘'} ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return ok;
+}
+
+function countVitest(file, suite) {
+  if (!existsSync(file)) {
+    totals.failed += 1;
+    failures.push(`${suite}: no report (the runner crashed)`);
+    return;
+  }
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  totals.passed += r.numPassedTests;
+  totals.failed += r.numFailedTests;
+  totals.skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+  // A file that failed to load counts as a failure even with no test inside.
+  for (const f of r.testResults ?? []) if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) {
+    totals.failed += 1;
+    failures.push(`${suite}: ${f.name}: ${String(f.message).split('\n')[0]}`);
+  }
+}
+
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const checks = [
+  ['typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  ['lint', npx, ['eslint', '.', '--max-warnings', '0']],
+  ['electron security scan', 'node', ['scripts/electronegativity.mjs']],
+  ['build', 'node', ['scripts/build.mjs']],
+];
+for (const [name, cmd, args] of checks) {
+  if (step(name, cmd, args)) totals.passed += 1;
+  else {
+    totals.failed += 1;
+    failures.push(name);
+  }
+}
+
+for (const project of ['unit', 'e2e']) {
+  const report = join(out, `vitest-${project}.json`);
+  step(`${project} tests`, npx, ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  countVitest(report, project);
+}
+
+if (failures.length) console.log(`\nfailed: ${failures.join('; ')}`);
+console.log(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+process.exit(totals.failed ? 1 : 0);
