@@ -109,7 +109,8 @@ export const plantSchema = z
     allergens: z.array(allergenSchema).default([]),
     families: z.array(familySchema).min(1),
     products: z.array(productSchema).min(1),
-    changeovers: z.object({ defaultMinutes: nonNegative.optional(), matrix: z.array(changeoverSchema).default([]) }).strict(),
+    /** Sequence-dependent setups between families; `defaultMinutes` covers pairs not listed (never allergen ones). */
+    changeovers: z.object({ defaultMinutes: nonNegative.optional(), matrix: z.array(changeoverSchema).default([]) }).strict().default({ matrix: [] }),
     tools: z.array(toolSchema).default([]),
     locations: z.array(locationSchema).default([]),
     components: z.array(componentSchema).default([]),
