@@ -3,10 +3,9 @@
  * embedded demo plant, `resources/plants/demo-plant.yaml`, found from the package root so it works
  * from source (tsx, vitest) and from the bundle (`dist/cli.mjs`).
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { packageRoot } from './package-root';
 import { formatPlantIssues, parsePlantText, type PlantIssue } from '../../shared/plant/parse';
 import type { Plant } from '../../shared/plant/schema';
 
@@ -23,19 +22,7 @@ export class PlantFileError extends Error {
   }
 }
 
-let cachedRoot: string | undefined;
-
-/** The folder holding Takt's package.json, walking up from this module. */
-export function packageRoot(): string {
-  if (cachedRoot) return cachedRoot;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return (cachedRoot = dir);
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find Takt's package.json above ${dirname(fileURLToPath(import.meta.url))}`);
-    dir = up;
-  }
-}
+export { packageRoot };
 
 export function demoPlantPath(): string {
   return join(packageRoot(), 'resources', 'plants', 'demo-plant.yaml');
