@@ -16,6 +16,12 @@ export interface MachineView {
   reason?: string;
   /** Plant time the current state began. */
   since: number;
+  /** A changeover/clean past its planned minutes (`overrun`) or a long stop (`escalated`). */
+  alarm?: 'overrun' | 'escalated' | null;
+  /** Planned minutes of the changeover or clean in progress. */
+  plannedMinutes?: number | null;
+  good?: number;
+  scrap?: number;
 }
 
 export interface QueuedOrderView {
@@ -47,6 +53,10 @@ export interface LineView {
   crewOnShift: number;
   crewNeeded: number;
   holds: string[];
+  /** Projected end of the current order (from its remaining quantity and the line's rate). */
+  currentProjectedEnd?: number | null;
+  /** Worst machine alarm on the line. */
+  alarm?: 'overrun' | 'escalated' | null;
 }
 
 export interface OrderView {
@@ -62,6 +72,9 @@ export interface OrderView {
   scrap: number;
   startedAt: number | null;
   completedAt: number | null;
+  /** Projected (or actual) completion after the due time. */
+  late?: boolean;
+  holds?: string[];
 }
 
 export interface TwinView {
