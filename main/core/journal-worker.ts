@@ -1,0 +1,29 @@
+/**
+ * Journal writer thread: owns the write connection and commits what the main thread's journal
+ * (journal.ts, `writer: 'worker'`) posts, in order, one transaction per message. Positions and
+ * dead-letter numbers are assigned on the main thread, so appends never wait for this thread;
+ * `Journal.sync()` waits (Atomics) until everything posted is committed. Bundled by the build to
+ * dist/core/journal-worker.mjs.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openWriter, type WriterOp } from './journal';
+
+const { path, synchronous, shared } = workerData as { path: string; synchronous: 'NORMAL' | 'FULL'; shared: SharedArrayBuffer };
+const state = new Int32Array(shared); // [0] batches committed, [1] error flag
+const writer = openWriter(path, synchronous);
+
+parentPort!.on('message', (op: WriterOp | { op: 'close' }) => {
+  if (op.op === 'close') {
+    writer.close();
+    parentPort!.postMessage({ closed: true });
+    return;
+  }
+  try {
+    writer.apply(op);
+  } catch (e) {
+    Atomics.store(state, 1, 1);
+    parentPort!.postMessage({ error: String((e as Error)?.stack ?? e) });
+  }
+  Atomics.add(state, 0, 1);
+  Atomics.notify(state, 0);
+});

@@ -1,0 +1,316 @@
+/**
+ * The ingest pipeline: raw → validate → (dead-letter) → dedupe → reorder → journal → deliver.
+ *
+ * Accepted signals are handed on in batches (size- and time-based); each batch is appended to the
+ * journal first and then delivered with the journal position of its last signal, so the twin
+ * always knows which prefix of the journal it reflects. Rejected signals become dead letters with
+ * the raw payload (clipped to 4 KiB), a reason and a path. Every pushed signal ends in exactly one
+ * of accepted, duplicate or dead-lettered (`stats()`).
+ *
+ * Pure: time comes from an injected clock/scheduler (no setTimeout here, no Date.now()).
+ */
+import type { DeadLetter, IngestResult } from '../protocol/api';
+import type { Signal } from '../signals/schema';
+import type { SignalMeta, SignalSink } from './connector';
+import { createDedupe } from './dedupe';
+import type { PlantIndex } from './plant-index';
+import { createReorder } from './reorder';
+import { createValidator, type RejectCode, type Rejection } from './validate';
+
+/** A dead letter before the journal numbers it. */
+export type DeadLetterEntry = Omit<DeadLetter, 'n'> & { code: RejectCode };
+
+export interface IngestJournal {
+  /**
+   * Appends a batch durably (one transaction) and returns the position of its last signal.
+   * `raws[i]`, when given, is a faithful JSON text of `batch[i]` (saves a stringify).
+   */
+  append(batch: readonly Signal[], raws?: readonly (string | undefined)[]): number;
+  /** Optional: persists dead letters in batches (they are also passed to `onDeadLetter`). */
+  addDeadLetters?(entries: readonly DeadLetterEntry[]): void;
+}
+
+export interface Scheduler {
+  /** Plant-time now (used to stamp dead letters and release the reorder buffer on idle). */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface IngestPipelineOptions {
+  index?: PlantIndex;
+  journal: IngestJournal;
+  deliver(batch: Signal[], lastPosition: number): void;
+  onDeadLetter?(entry: DeadLetterEntry): void;
+  /** Reorder window in event time; 0 = pass-through. Default 0. */
+  latenessMs?: number;
+  /** How far behind the newest event time a (commutative) late signal is still accepted, and how
+   * long dedupe keys are kept. Default max(1 h, 2 × latenessMs); never below latenessMs. */
+  horizonMs?: number;
+  /** Dedupe memory cap. Default 1,000,000 keys. */
+  maxDedupeKeys?: number;
+  clockSkewMs?: number;
+  maxAgeMs?: number;
+  maxQty?: number;
+  /** Signals per journal/deliver batch. Default 2048. */
+  batchSize?: number;
+  /** With a scheduler: hand on a partial batch after this long. Default 50 ms. */
+  maxBatchDelayMs?: number;
+  /** With a scheduler: release the whole reorder buffer after this long without pushes. Default 1000 ms. */
+  idleFlushMs?: number;
+  scheduler?: Scheduler;
+  /** Largest raw payload kept in a dead letter. Default 4096 characters. */
+  maxRawChars?: number;
+  /**
+   * Resume after a restart: the keys journaled within the horizon (journal.recentKeys(maxEventTime −
+   * horizonMs)) so re-sent signals are still recognised, and the newest event time journaled as the
+   * starting watermark so state-setting signals older than the journal's tail are not applied.
+   */
+  resume?: { keys?: Iterable<{ source: string; id: string; eventTime: number }>; watermark?: number };
+}
+
+export type PushOutcome = 'accepted' | 'duplicate' | Rejection;
+
+export interface IngestStats {
+  pushed: number;
+  accepted: number;
+  duplicates: number;
+  deadLettered: number;
+  /** Accepted although older than the watermark (commutative types). */
+  late: number;
+  /** Dead letters by kind. */
+  rejectedBy: Record<RejectCode, number>;
+  /** Signals waiting in the reorder window / in the current batch. */
+  buffered: number;
+  pendingBatch: number;
+  batches: number;
+  lastPosition: number;
+  watermark: number;
+  dedupeKeys: number;
+  dedupeFloor: number;
+}
+
+export interface IngestPipeline extends SignalSink {
+  push(raw: unknown, meta?: SignalMeta): PushOutcome;
+  pushMany(raws: readonly unknown[], meta?: SignalMeta): IngestResult;
+  /** Releases the reorder buffer and hands on every pending signal and dead letter. */
+  flush(): void;
+  /** Hands on the current batch only (the reorder window keeps waiting). */
+  flushBatch(): void;
+  stats(): IngestStats;
+  /** Flushes and cancels the timer. */
+  close(): void;
+}
+
+function clipRaw(raw: unknown, max: number): string {
+  let text: string;
+  if (typeof raw === 'string') text = raw;
+  else {
+    try {
+      text = JSON.stringify(raw) ?? String(raw);
+    } catch {
+      try {
+        text = String(raw);
+      } catch {
+        text = `[unprintable ${typeof raw}]`;
+      }
+    }
+  }
+  return text.length > max ? `${text.slice(0, max)}…[${text.length - max} more characters]` : text;
+}
+
+function sourceOf(obj: unknown): string {
+  try {
+    if (typeof obj === 'object' && obj !== null) {
+      const s = (obj as { source?: unknown }).source;
+      if (typeof s === 'string' && s.length > 0) return s.length > 64 ? `${s.slice(0, 64)}…` : s;
+    }
+  } catch {
+    /* hostile getter */
+  }
+  return 'unknown';
+}
+
+export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipeline {
+  const latenessMs = opts.latenessMs ?? 0;
+  const horizonMs = Math.max(opts.horizonMs ?? Math.max(3_600_000, 2 * latenessMs), latenessMs);
+  const batchSize = opts.batchSize ?? 2048;
+  const maxBatchDelayMs = opts.maxBatchDelayMs ?? 50;
+  const idleFlushMs = opts.idleFlushMs ?? 1000;
+  const maxRawChars = opts.maxRawChars ?? 4096;
+  const maxBytes = 65_536;
+  const { journal, deliver, onDeadLetter, scheduler } = opts;
+
+  const validate = createValidator({ index: opts.index, clockSkewMs: opts.clockSkewMs, maxAgeMs: opts.maxAgeMs, maxQty: opts.maxQty, maxBytes });
+  const dedupe = createDedupe({ horizonMs, maxKeys: opts.maxDedupeKeys });
+  for (const k of opts.resume?.keys ?? []) dedupe.check(k.source, k.id, k.eventTime);
+
+  let batch: Signal[] = [];
+  let raws: (string | undefined)[] = [];
+  let dead: DeadLetterEntry[] = [];
+  let lastPosition = 0;
+  let batches = 0;
+  const st = { pushed: 0, accepted: 0, duplicates: 0, deadLettered: 0 };
+  const rejectedBy: Record<RejectCode, number> = { json: 0, size: 0, shape: 0, reference: 0, quantity: 0, time: 0, late: 0, 'too-old': 0 };
+
+  function deadLetter(code: RejectCode, reason: string, path: string, raw: unknown, obj: unknown, meta: SignalMeta | undefined, at: number): void {
+    st.deadLettered++;
+    rejectedBy[code]++;
+    const entry: DeadLetterEntry = { at, source: sourceOf(obj), reason, raw: clipRaw(raw, maxRawChars), code };
+    if (path) entry.path = path;
+    if (meta?.origin !== undefined) entry.origin = meta.origin;
+    dead.push(entry);
+    onDeadLetter?.(entry);
+    if (dead.length >= batchSize) flushBatch();
+    else arm();
+  }
+
+  const reorder = createReorder<string | undefined>({
+    latenessMs,
+    startWatermark: opts.resume?.watermark,
+    emit(s, raw) {
+      batch.push(s);
+      raws.push(raw);
+      if (batch.length >= batchSize) flushBatch();
+    },
+    onLate(s, raw, info) {
+      deadLetter('late', `${s.type}: ${info.reason}; state-setting signals are not applied out of order`, 'eventTime', raw ?? s, s, currentMeta, currentAt);
+    },
+  });
+
+  let currentMeta: SignalMeta | undefined;
+  let currentAt = 0;
+
+  function flushBatch(): void {
+    if (dead.length > 0) {
+      const d = dead;
+      dead = [];
+      journal.addDeadLetters?.(d);
+    }
+    if (batch.length === 0) return;
+    const b = batch;
+    const r = raws;
+    batch = [];
+    raws = [];
+    lastPosition = journal.append(b, r);
+    batches++;
+    deliver(b, lastPosition);
+  }
+
+  // Timer at the edge: one pending timer at most, armed when something waits.
+  let timer: unknown;
+  let pushesSinceTick = 0;
+  let idleMs = 0;
+  function arm(): void {
+    if (scheduler === undefined || timer !== undefined) return;
+    timer = scheduler.setTimeout(tick, maxBatchDelayMs);
+  }
+  function tick(): void {
+    timer = undefined;
+    if (pushesSinceTick === 0) idleMs += maxBatchDelayMs;
+    else idleMs = 0;
+    pushesSinceTick = 0;
+    if (reorder.size > 0) {
+      if (idleMs >= idleFlushMs) reorder.flush();
+      else reorder.releaseUpTo(scheduler!.now() - latenessMs);
+    }
+    flushBatch();
+    if (reorder.size > 0) arm();
+  }
+
+  function push(raw: unknown, meta?: SignalMeta): PushOutcome {
+    st.pushed++;
+    pushesSinceTick++;
+    const at = meta?.receiveTime ?? (scheduler ? scheduler.now() : 0);
+    let obj: unknown = raw;
+    let text: string | undefined;
+    if (typeof raw === 'string') {
+      text = raw;
+      if (raw.length > maxBytes) {
+        const r: Rejection = { ok: false, code: 'size', reason: `signal text is ${raw.length} characters; the limit is ${maxBytes}`, path: '' };
+        deadLetter(r.code, r.reason, r.path, raw, undefined, meta, at);
+        return r;
+      }
+      try {
+        obj = JSON.parse(raw);
+      } catch (e) {
+        const r: Rejection = { ok: false, code: 'json', reason: `invalid JSON: ${String((e as Error).message).slice(0, 200)}`, path: '' };
+        deadLetter(r.code, r.reason, r.path, raw, undefined, meta, at);
+        return r;
+      }
+    }
+    const v = validate(obj, meta);
+    if (!v.ok) {
+      deadLetter(v.code, v.reason, v.path, raw, obj, meta, at);
+      return v;
+    }
+    const s = v.signal;
+    const d = dedupe.check(s.source, s.id, s.eventTime);
+    if (d === 'duplicate') {
+      st.duplicates++;
+      return 'duplicate';
+    }
+    if (d === 'too-old') {
+      const floor = dedupe.floor;
+      const r: Rejection = {
+        ok: false,
+        code: 'too-old',
+        reason: `${s.type}: event time ${new Date(s.eventTime).toISOString()} is ${floor - s.eventTime} ms older than the ingest horizon (${new Date(floor).toISOString()}, ${horizonMs} ms behind the newest signal); it can no longer be checked for duplicates, so it is not applied`,
+        path: 'eventTime',
+      };
+      deadLetter(r.code, r.reason, r.path, raw, s, meta, at || s.receiveTime);
+      return r;
+    }
+    currentMeta = meta;
+    currentAt = at || s.receiveTime;
+    const before = st.deadLettered;
+    reorder.push(s, v.verbatim ? text : undefined);
+    if (st.deadLettered !== before) {
+      // Late state-setting signal: dead-lettered by onLate.
+      return { ok: false, code: 'late', reason: dead.length > 0 ? dead[dead.length - 1]!.reason : 'late', path: 'eventTime' };
+    }
+    st.accepted++;
+    if (batch.length > 0 || reorder.size > 0) arm();
+    return 'accepted';
+  }
+
+  return {
+    push,
+    pushMany(list, meta) {
+      const result: IngestResult = { accepted: 0, duplicates: 0, rejected: [] };
+      for (let i = 0; i < list.length; i++) {
+        const o = push(list[i], meta);
+        if (o === 'accepted') result.accepted++;
+        else if (o === 'duplicate') result.duplicates++;
+        else result.rejected.push(o.path ? { index: i, reason: o.reason, path: o.path } : { index: i, reason: o.reason });
+      }
+      return result;
+    },
+    flush() {
+      reorder.flush();
+      flushBatch();
+    },
+    flushBatch,
+    stats() {
+      const r = reorder.stats();
+      return {
+        ...st,
+        late: r.late,
+        rejectedBy: { ...rejectedBy },
+        buffered: reorder.size,
+        pendingBatch: batch.length,
+        batches,
+        lastPosition,
+        watermark: reorder.watermark,
+        dedupeKeys: dedupe.size,
+        dedupeFloor: dedupe.floor,
+      };
+    },
+    close() {
+      if (timer !== undefined) scheduler?.clearTimeout(timer);
+      timer = undefined;
+      reorder.flush();
+      flushBatch();
+    },
+  };
+}
