@@ -20,8 +20,18 @@ const int = (name: string, min: number, max: number) => (v: string) => {
   return n;
 };
 
-async function serve(o: { host: string; port: number; data: string; plant?: string; speed: number; seed: number; simulator: boolean }) {
-  const bm = await startBrowserMode({ host: o.host, port: o.port, dataDir: o.data, plantFile: o.plant, speed: o.speed, seed: o.seed, simulator: o.simulator, log: (l) => console.error(l) });
+async function serve(o: { host: string; port: number; data: string; plant?: string; speed: number; seed: number; simulator: boolean; snapshotEvery: number }) {
+  const bm = await startBrowserMode({
+    host: o.host,
+    port: o.port,
+    dataDir: o.data,
+    plantFile: o.plant,
+    speed: o.speed,
+    seed: o.seed,
+    simulator: o.simulator,
+    snapshotEveryMs: o.snapshotEvery * 1000,
+    log: (l) => console.error(l),
+  });
   console.log(`Takt is running in browser mode at ${bm.url}`);
   const stop = async () => {
     await bm.close();
@@ -42,7 +52,8 @@ const serveOptions = (c: Command) =>
     .option('--plant <file>', 'plant file (YAML or JSON); the embedded demo plant when absent')
     .option('--speed <n>', 'plant time per real time, 1..600', int('speed', 1, 600), 60)
     .option('--seed <n>', 'seed of the embedded simulator', int('seed', 0, 2 ** 31), 1)
-    .option('--no-simulator', 'do not run the embedded ERP/MES simulator (external connectors only)');
+    .option('--no-simulator', 'do not run the embedded ERP/MES simulator (external connectors only)')
+    .option('--snapshot-every <seconds>', 'seconds between persisted twin snapshots', int('snapshot-every', 1, 3600), 10);
 
 serveOptions(program.command('start').description('open the desktop app; browser mode when Electron is not available')).action(async (o) => {
   const main = join(root, 'dist', 'electron', 'main.cjs');

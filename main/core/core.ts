@@ -22,6 +22,8 @@ import { openDataDir, plantFingerprint } from './data-dir';
 import { reconstructTwin } from './time-travel';
 
 export const CORE_VERSION = '0.1.0';
+/** How far back (plant time) ingest recognises duplicates; older signals are dead-lettered as too old. */
+const INGEST_HORIZON_MS = 3_600_000;
 
 export interface CoreOptions {
   /** Folder for the journal and snapshots. */
@@ -97,6 +99,9 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
   const pipeline = createIngestPipeline({
     index: buildPlantIndex(plant),
     latenessMs: opts.latenessMs ?? 0,
+    // After a restart, re-arm dedupe with the journal's recent keys so a re-sent signal is not journaled twice.
+    resume: journal.lastPosition > 0 ? { keys: journal.recentKeys(journal.maxEventTime - INGEST_HORIZON_MS), watermark: journal.maxEventTime } : undefined,
+    horizonMs: INGEST_HORIZON_MS,
     journal: { append: (batch: readonly Signal[]) => journal.append(batch) },
     deliver: (batch: readonly Signal[], lastPosition: number) => {
       acceptedSinceStatus += batch.length;
