@@ -1,0 +1,136 @@
+/**
+ * Startup: from launching browser mode to the console's first live frame.
+ *
+ *   npx tsx bench/startup.ts [--json] [--runs N]      (npm run bench -- startup)
+ *
+ * Each run: spawn `node bin/takt.mjs serve --port 0` with a fresh data folder (a cold core: new
+ * journal, fresh twin), wait for it to print its URL, open the page in a fresh Chromium context, and
+ * wait for the first live frame: the Floor scene has drawn a twin delta AND rendered a frame after it
+ * (window.__takt.firstLiveFrameAt). Time is measured from the spawn to that frame, on the same clock
+ * (performance.timeOrigin + firstLiveFrameAt in the page vs Date.now() here).
+ *
+ * Chromium itself is launched once before the runs and warmed with one WebGL page (a console's
+ * browser is already running); that cost is not in the numbers. Needs `npm run build` first.
+ * Prints one JSON object per run, then the summary line. Budget: p50 ≤ 3000 ms.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchChromium } from '../test/e2e/browser';
+
+const BUDGET_MS = 3000;
+const args = process.argv.slice(2);
+const runsArg = args.indexOf('--runs');
+const RUNS = runsArg >= 0 ? Math.max(1, Number(args[runsArg + 1]) || 5) : 5;
+const root = join(import.meta.dirname, '..');
+
+for (const f of ['dist/cli.mjs', 'dist/renderer/index.html']) {
+  if (!existsSync(join(root, f))) {
+    console.error(`bench startup: ${f} is missing; run \`npm run build\` first.`);
+    process.exit(2);
+  }
+}
+
+interface Served {
+  url: string;
+  readyMs: number;
+  stop(): Promise<void>;
+}
+
+function serve(launchEpoch: number, dataDir: string): Promise<Served> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'takt.mjs'), 'serve', '--port', '0', '--data', dataDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`takt serve printed no URL within 20 s.\nstdout: ${out}\nstderr: ${err}`));
+    }, 20_000);
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(https?:\/\/\S+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      resolve({
+        url: m[1]!,
+        readyMs: Date.now() - launchEpoch,
+        async stop() {
+          child.kill('SIGTERM');
+          const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+          await exited;
+          clearTimeout(t);
+        },
+      });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`takt serve exited with ${code} before printing its URL.\nstderr: ${err}`));
+    });
+  });
+}
+
+// launchChromium also warms it with one WebGL page: Chromium's GPU process starts on the first one.
+const browser = await launchChromium();
+
+const results: { run: number; first_frame_ms: number; server_ready_ms: number; dom_content_loaded_ms: number; scene_ready_ms: number | null; frames: number }[] = [];
+let failed: string | null = null;
+for (let run = 1; run <= RUNS; run++) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'takt-bench-startup-'));
+  const launchEpoch = Date.now();
+  let served: Served | null = null;
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+  try {
+    served = await serve(launchEpoch, dataDir);
+    const page = await context.newPage();
+    await page.goto(served.url, { waitUntil: 'commit' });
+    await page.waitForFunction(() => window.__takt?.firstLiveFrameAt != null, null, { timeout: 30_000, polling: 10 });
+    // (No named helpers inside: tsx would wrap them in a __name() the page does not have.)
+    const m = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+      return { origin: performance.timeOrigin, live: window.__takt!.firstLiveFrameAt!, dcl: nav?.domContentLoadedEventEnd ?? 0, sceneReady: performance.getEntriesByName('takt:scene-ready')[0]?.startTime ?? null, frames: window.__takt!.frames };
+    });
+    const r = {
+      run,
+      first_frame_ms: Math.round(m.origin + m.live - launchEpoch),
+      server_ready_ms: served.readyMs,
+      dom_content_loaded_ms: Math.round(m.origin + m.dcl - launchEpoch),
+      scene_ready_ms: m.sceneReady === null ? null : Math.round(m.origin + m.sceneReady - launchEpoch),
+      frames: m.frames,
+    };
+    results.push(r);
+    console.log(JSON.stringify({ bench: 'startup', ...r }));
+  } catch (e) {
+    failed = (e as Error).message;
+    console.error(`run ${run} failed: ${failed}`);
+    break;
+  } finally {
+    await context.close();
+    await served?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+await browser.close();
+
+const q = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))]! : null;
+};
+const ff = results.map((r) => r.first_frame_ms);
+const p50 = q(ff, 0.5);
+console.log(
+  JSON.stringify({
+    bench: 'startup',
+    first_frame_ms_p50: p50,
+    first_frame_ms_min: ff.length ? Math.min(...ff) : null,
+    first_frame_ms_max: ff.length ? Math.max(...ff) : null,
+    server_ready_ms_p50: q(results.map((r) => r.server_ready_ms), 0.5),
+    runs: results.length,
+    budget_ms: BUDGET_MS,
+    within_budget: p50 !== null && p50 <= BUDGET_MS,
+    ...(failed ? { error: failed } : {}),
+  }),
+);
+process.exit(failed ? 1 : 0);

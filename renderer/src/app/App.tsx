@@ -1,0 +1,52 @@
+/** The shell: header, view navigation, the current view, shortcuts and wall mode. */
+import { useEffect, useState } from 'react';
+import { Header } from './Header';
+import { routes, useRoute } from './routes';
+import { ShortcutOverlay, useShortcuts } from './Shortcuts';
+import { FloorView } from '../views/FloorView';
+import { Placeholder } from '../views/Placeholder';
+
+export function App() {
+  const route = useRoute();
+  const [help, setHelp] = useState(false);
+  const [wall, setWall] = useState(() => new URLSearchParams(location.search).has('wall'));
+  useShortcuts({ help, setHelp, wall, setWall });
+  const current = routes.find((r) => r.id === route) ?? routes[0];
+
+  useEffect(() => {
+    document.title = `${current.title} · Takt`;
+  }, [current.title]);
+  useEffect(() => {
+    if (route !== 'floor' && wall) setWall(false);
+  }, [route, wall]);
+
+  return (
+    <div className={wall ? 'app wall-mode' : 'app'}>
+      {!wall && <a className="skip-link" href="#main">Skip to content</a>}
+      {!wall && <Header onToggleHelp={() => setHelp(!help)} />}
+      {!wall && (
+        <nav className="app-nav" aria-label="Views">
+          <ul>
+            {routes.map((r) => (
+              <li key={r.id}>
+                <a href={`#/${r.id}`} aria-current={r.id === route ? 'page' : undefined}>
+                  <kbd aria-hidden="true">{r.key}</kbd> {r.title}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
+      <main id="main" className="app-main" tabIndex={-1}>
+        <h1 className={wall ? 'visually-hidden' : 'view-title'}>{current.title}</h1>
+        {route === 'floor' ? <FloorView wall={wall} /> : <Placeholder title={current.title} blurb={current.blurb} />}
+      </main>
+      {wall && (
+        <p className="wall-hint" aria-live="polite">
+          Wall mode — press <kbd>w</kbd> or <kbd>Esc</kbd> to leave
+        </p>
+      )}
+      {help && <ShortcutOverlay onClose={() => setHelp(false)} />}
+    </div>
+  );
+}

@@ -1,0 +1,150 @@
+/**
+ * The accessible twin of the canvas: every line as a row, live, sortable by any column (header
+ * buttons, so keyboard and screen readers work), status as icon + word, and a polite live-region
+ * summary of abnormal lines that speaks only when the set of abnormal lines changes.
+ */
+import { useMemo, useState } from 'react';
+import type { Plant } from '../../../shared/plant/schema';
+import type { LineView } from '../../../shared/twin/view';
+import { useLines } from '../twin/hooks';
+import { presentation, severity } from '../app/states';
+import { StatusBadge } from '../app/StateIcon';
+
+type Col = 'line' | 'area' | 'status' | 'order' | 'sku' | 'good' | 'scrap' | 'next' | 'end';
+const columns: { id: Col; label: string; numeric?: boolean }[] = [
+  { id: 'line', label: 'Line' },
+  { id: 'area', label: 'Area' },
+  { id: 'status', label: 'Status' },
+  { id: 'order', label: 'Order' },
+  { id: 'sku', label: 'SKU' },
+  { id: 'good', label: 'Good', numeric: true },
+  { id: 'scrap', label: 'Scrap', numeric: true },
+  { id: 'next', label: 'Next order' },
+  { id: 'end', label: 'Projected end' },
+];
+
+export interface Row {
+  id: string;
+  line: string;
+  area: string;
+  status: string;
+  order: string;
+  sku: string;
+  good: number;
+  scrap: number;
+  next: string;
+  nextLate: boolean;
+  /** Projected end of the current order (plant time, ms) or null. */
+  end: number | null;
+}
+
+/**
+ * The queue may or may not start with the current order; either way, "next" is the first queued
+ * order that is not the current one, and the current order ends when the next one's changeover
+ * starts (or at its own projected end when it is in the queue).
+ */
+export function toRow(v: LineView, areaName: (id: string) => string): Row {
+  const cur = v.queue.find((q) => q.orderId === v.currentOrderId);
+  const next = v.queue.find((q) => q.orderId !== v.currentOrderId);
+  const end = cur ? cur.projectedEnd : v.currentOrderId && next ? next.projectedStart - next.changeoverMinutes * 60_000 : null;
+  return {
+    id: v.id,
+    line: v.name,
+    area: areaName(v.areaId),
+    status: v.status,
+    order: v.currentOrderId ?? '',
+    sku: v.currentSku ?? '',
+    good: v.good,
+    scrap: v.scrap,
+    next: next?.orderId ?? '',
+    nextLate: !!next?.late,
+    end,
+  };
+}
+
+function compare(a: Row, b: Row, col: Col): number {
+  switch (col) {
+    case 'good':
+    case 'scrap':
+      return a[col] - b[col];
+    case 'end':
+      return (a.end ?? Infinity) - (b.end ?? Infinity);
+    case 'status':
+      return (severity[a.status] ?? 9) - (severity[b.status] ?? 9);
+    default:
+      return a[col].localeCompare(b[col], undefined, { numeric: true });
+  }
+}
+
+export function LineTable({ plant, timeZone }: { plant: Plant | null; timeZone: string }) {
+  const lines = useLines();
+  const [sort, setSort] = useState<{ col: Col; dir: 1 | -1 }>({ col: 'line', dir: 1 });
+  const areaNames = useMemo(() => new Map((plant?.areas ?? []).map((a) => [a.id, a.name])), [plant]);
+  const rows = useMemo(() => {
+    const r = lines.map((l) => toRow(l, (id) => areaNames.get(id) ?? id));
+    return r.sort((a, b) => compare(a, b, sort.col) * sort.dir || a.line.localeCompare(b.line, undefined, { numeric: true }));
+  }, [lines, areaNames, sort]);
+  const fmtTime = useMemo(() => {
+    const f = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit' });
+    return (t: number) => f.format(t);
+  }, [timeZone]);
+
+  const summary = useMemo(() => {
+    const ab = [...lines].filter((l) => presentation(l.status).abnormal).sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+    if (!lines.length) return 'No lines yet.';
+    if (!ab.length) return `All ${lines.length} lines normal.`;
+    return `${ab.length} of ${lines.length} lines need attention: ${ab.map((l) => `${l.name} ${presentation(l.status).label.toLowerCase()}`).join(', ')}.`;
+  }, [lines]);
+
+  const toggle = (col: Col) => setSort((s) => (s.col === col ? { col, dir: s.dir === 1 ? -1 : 1 } : { col, dir: col === 'good' || col === 'scrap' ? -1 : 1 }));
+
+  return (
+    <section className="line-table" aria-labelledby="line-table-title">
+      <div className="line-table-head">
+        <h2 id="line-table-title">Lines</h2>
+        <p className="abnormal-summary" aria-live="polite" aria-atomic="true" data-testid="abnormal-summary">
+          {summary}
+        </p>
+      </div>
+      <div className="table-scroll">
+        <table data-testid="line-table">
+          <caption className="visually-hidden">Live status of every line. Select a column header to sort.</caption>
+          <thead>
+            <tr>
+              {columns.map((c) => (
+                <th key={c.id} scope="col" aria-sort={sort.col === c.id ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'} className={c.numeric ? 'num' : undefined}>
+                  <button type="button" onClick={() => toggle(c.id)}>
+                    {c.label}
+                    <span className="sort-mark" aria-hidden="true">
+                      {sort.col === c.id ? (sort.dir === 1 ? '▲' : '▼') : ''}
+                    </span>
+                  </button>
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.id} data-line={r.id} data-status={r.status} className={presentation(r.status).abnormal ? 'abnormal' : undefined}>
+                <th scope="row">{r.line}</th>
+                <td>{r.area}</td>
+                <td>
+                  <StatusBadge status={r.status} />
+                </td>
+                <td>{r.order || <span className="muted">none</span>}</td>
+                <td>{r.sku || <span className="muted">—</span>}</td>
+                <td className="num" data-col="good">{r.good.toLocaleString('en-GB', { maximumFractionDigits: 1 })}</td>
+                <td className="num" data-col="scrap">{r.scrap.toLocaleString('en-GB', { maximumFractionDigits: 1 })}</td>
+                <td>
+                  {r.next || <span className="muted">—</span>}
+                  {r.nextLate && <span className="late"> (late)</span>}
+                </td>
+                <td>{r.end === null ? <span className="muted">—</span> : fmtTime(r.end)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,32 @@
+/**
+ * The renderer's one entry point, for both shells: Electron (MessagePort from the preload) and
+ * browser mode (WebSocket to /ws). The connection and the twin store live outside React.
+ */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { Connection } from './transport/connection';
+import { waitForElectronPort } from './transport/messageport';
+import { TwinStore } from './twin/store';
+import { ClientProvider } from './app/ClientContext';
+import { App } from './app/App';
+import { installDebug } from './debug';
+import { prewarmFloor } from './floor/FloorScene';
+import { parseHash } from './app/routes';
+import './styles.css';
+
+// Listen for the preload's port before anything else, so its message cannot be missed.
+if (window.takt?.shell === 'electron') void waitForElectronPort().catch(() => undefined);
+
+const store = new TwinStore();
+installDebug(store);
+const connection = new Connection().start();
+// Start the WebGL renderer while the connection opens and the plant loads.
+if (parseHash(location.hash) === 'floor') prewarmFloor();
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ClientProvider connection={connection} store={store}>
+      <App />
+    </ClientProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,152 @@
+/**
+ * The console's copy of the twin, outside React. It holds the last TwinView, applies deltas as they
+ * arrive, and tells listeners per slice (one line, all lines, the clock…) at most once per animation
+ * frame, so a delta re-renders only the components that read what changed. The pixi scene takes the
+ * raw deltas (onDelta) and drains them in its own ticker.
+ *
+ * Snapshots are immutable: a changed line gets a new object, unchanged lines keep theirs, so
+ * useSyncExternalStore can compare by identity.
+ */
+import type { LineView, MachineView, OrderView, TwinDelta, TwinView } from '../../../shared/twin/view';
+
+type Listener = () => void;
+
+export interface TwinMeta {
+  time: number;
+  position: number;
+  hash: string;
+  /** Deltas applied since the last full view. */
+  deltas: number;
+  /** Whether a view has arrived yet. */
+  ready: boolean;
+}
+
+export class TwinStore {
+  private lines = new Map<string, LineView>();
+  private machines = new Map<string, MachineView>();
+  private orders = new Map<string, OrderView>();
+  private lineOrder: string[] = [];
+  private linesSnapshot: readonly LineView[] = [];
+  private machinesSnapshot: readonly MachineView[] = [];
+  private meta: TwinMeta = { time: 0, position: 0, hash: '', deltas: 0, ready: false };
+
+  private readonly lineListeners = new Map<string, Set<Listener>>();
+  private readonly listenersOf = { lines: new Set<Listener>(), machines: new Set<Listener>(), orders: new Set<Listener>(), meta: new Set<Listener>() };
+  private readonly deltaListeners = new Set<(d: TwinDelta | { view: TwinView }) => void>();
+
+  private dirtyLines = new Set<string>();
+  private dirty = { lines: false, machines: false, orders: false, meta: false };
+  private scheduled = false;
+
+  // ---- writes -------------------------------------------------------------------------------
+
+  applyView(view: TwinView): void {
+    this.lines = new Map(view.lines.map((l) => [l.id, l]));
+    this.lineOrder = view.lines.map((l) => l.id);
+    this.machines = new Map(view.machines.map((m) => [m.id, m]));
+    this.orders = new Map(view.orders.map((o) => [o.id, o]));
+    this.meta = { time: view.time, position: view.position, hash: view.hash, deltas: 0, ready: true };
+    this.lineOrder.forEach((id) => this.dirtyLines.add(id));
+    this.dirty = { lines: true, machines: true, orders: true, meta: true };
+    this.deltaListeners.forEach((h) => h({ view }));
+    this.schedule();
+  }
+
+  applyDelta(d: TwinDelta): void {
+    if (!this.meta.ready) return;
+    // A delta older than what we hold (e.g. replayed after a reconnect) is ignored.
+    if (d.position < this.meta.position) return;
+    for (const patch of d.lines ?? []) {
+      const old = this.lines.get(patch.id);
+      if (!old) {
+        this.lineOrder.push(patch.id);
+        this.lines.set(patch.id, patch as LineView);
+      } else this.lines.set(patch.id, { ...old, ...patch });
+      this.dirtyLines.add(patch.id);
+      this.dirty.lines = true;
+    }
+    for (const patch of d.machines ?? []) {
+      const old = this.machines.get(patch.id);
+      this.machines.set(patch.id, old ? { ...old, ...patch } : (patch as MachineView));
+      this.dirty.machines = true;
+    }
+    for (const patch of d.orders ?? []) {
+      const old = this.orders.get(patch.id);
+      this.orders.set(patch.id, old ? { ...old, ...patch } : (patch as OrderView));
+      this.dirty.orders = true;
+    }
+    for (const id of d.removedOrders ?? []) {
+      if (this.orders.delete(id)) this.dirty.orders = true;
+    }
+    this.meta = { ...this.meta, time: d.time, position: d.position, deltas: this.meta.deltas + 1 };
+    this.dirty.meta = true;
+    this.deltaListeners.forEach((h) => h(d));
+    this.schedule();
+  }
+
+  /** Feed for `client.subscribe('twin.deltas', store.onStreamItem)`. */
+  onStreamItem = (item: { view: TwinView } | { delta: TwinDelta }): void => {
+    if ('view' in item) this.applyView(item.view);
+    else this.applyDelta(item.delta);
+  };
+
+  // ---- reads (stable snapshots) ---------------------------------------------------------------
+
+  getLine = (id: string): LineView | undefined => this.lines.get(id);
+  getMachine = (id: string): MachineView | undefined => this.machines.get(id);
+  getOrder = (id: string): OrderView | undefined => this.orders.get(id);
+  getLines = (): readonly LineView[] => this.linesSnapshot;
+  getMachines = (): readonly MachineView[] => this.machinesSnapshot;
+  getMeta = (): TwinMeta => this.meta;
+
+  // ---- subscriptions ----------------------------------------------------------------------------
+
+  subscribeLine(id: string, l: Listener): () => void {
+    let set = this.lineListeners.get(id);
+    if (!set) this.lineListeners.set(id, (set = new Set()));
+    set.add(l);
+    return () => set.delete(l);
+  }
+  subscribeLines = (l: Listener) => this.add(this.listenersOf.lines, l);
+  subscribeMachines = (l: Listener) => this.add(this.listenersOf.machines, l);
+  subscribeOrders = (l: Listener) => this.add(this.listenersOf.orders, l);
+  subscribeMeta = (l: Listener) => this.add(this.listenersOf.meta, l);
+  /** Raw, synchronous feed of views and deltas, for the pixi scene's queue. */
+  onDelta(h: (d: TwinDelta | { view: TwinView }) => void): () => void {
+    this.deltaListeners.add(h);
+    return () => this.deltaListeners.delete(h);
+  }
+
+  private add(set: Set<Listener>, l: Listener) {
+    set.add(l);
+    return () => {
+      set.delete(l);
+    };
+  }
+
+  // ---- notification, at most once per frame ----------------------------------------------------
+
+  private schedule() {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const run = () => this.flush();
+    // rAF stops in hidden tabs; the UI then catches up on a slow timer instead of piling up work.
+    if (typeof document !== 'undefined' && document.visibilityState === 'visible' && typeof requestAnimationFrame === 'function') requestAnimationFrame(run);
+    else setTimeout(run, 250);
+  }
+
+  /** Publishes pending changes now (tests call it directly). */
+  flush(): void {
+    this.scheduled = false;
+    const dirty = this.dirty;
+    const dirtyLines = this.dirtyLines;
+    this.dirty = { lines: false, machines: false, orders: false, meta: false };
+    this.dirtyLines = new Set();
+    if (dirty.lines) this.linesSnapshot = this.lineOrder.map((id) => this.lines.get(id)).filter((l): l is LineView => !!l);
+    if (dirty.machines) this.machinesSnapshot = [...this.machines.values()];
+    dirtyLines.forEach((id) => this.lineListeners.get(id)?.forEach((l) => l()));
+    (['lines', 'machines', 'orders', 'meta'] as const).forEach((k) => {
+      if (dirty[k]) this.listenersOf[k].forEach((l) => l());
+    });
+  }
+}

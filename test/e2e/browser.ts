@@ -1,0 +1,41 @@
+/**
+ * Launches Debian's Chromium through playwright-core for e2e tests and benchmarks.
+ * CHROMIUM_PATH overrides /usr/bin/chromium. Software WebGL (SwiftShader) so pixi renders headless.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+
+export function chromiumPath(): string {
+  const p = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (!existsSync(p)) {
+    throw new Error(
+      `Chromium not found at ${p}. Install it with \`sudo apt-get install chromium\` (Debian/Ubuntu), ` +
+        'or point CHROMIUM_PATH at a Chromium/Chrome binary (e.g. CHROMIUM_PATH=/usr/bin/google-chrome).',
+    );
+  }
+  return p;
+}
+
+/** Launches Chromium and warms it with one WebGL page (its GPU process starts on the first one). */
+export async function launchChromium(): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
+  const page = await browser.newPage();
+  await page.setContent('<canvas id=c></canvas><script>document.getElementById("c").getContext("webgl2")</script>');
+  await page.close();
+  return browser;
+}
+
+/** Generous limit for setup steps (page load, connecting) on a loaded CI machine; live checks keep their own. */
+export const SETUP_TIMEOUT_MS = 30_000;
+
+/** Collects page errors and console errors so a test can show them when it fails. */
+export function watchPage(page: Page): { errors: string[] } {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
+  });
+  return { errors };
+}

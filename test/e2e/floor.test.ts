@@ -1,0 +1,139 @@
+/**
+ * The console end to end: the real core in browser mode, the built renderer in Debian's Chromium.
+ * Proves the page connects over /ws, draws the Floor canvas and the line table, and shows live state
+ * (the scene applies twin deltas and the table changes) within 5 s.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { rmSync } from 'node:fs';
+import { AxeBuilder } from '@axe-core/playwright';
+import { launchChromium, watchPage, SETUP_TIMEOUT_MS } from './browser';
+import { startTestCore, type RunningCore } from './core';
+
+let core: RunningCore;
+let browser: Browser;
+
+beforeAll(async () => {
+  core = await startTestCore();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await core?.close();
+});
+
+/** Text of every table row, to tell whether anything in it changed. */
+const tableText = (page: Page) => page.locator('[data-testid="line-table"] tbody').innerText();
+
+describe('floor view against the real core', () => {
+  it('connects, draws the floor and the table, and shows a live change within 5 s', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    const watch = watchPage(page);
+    await page.goto(core.url);
+
+    await page.locator('[data-testid="connection"][data-status="open"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
+    await page.locator('canvas.floor-canvas').waitFor({ state: 'visible', timeout: SETUP_TIMEOUT_MS });
+    await page.locator('[data-testid="line-table"] tbody tr').first().waitFor({ timeout: SETUP_TIMEOUT_MS });
+    const rows = await page.locator('[data-testid="line-table"] tbody tr').count();
+    expect(rows).toBeGreaterThan(0);
+    // Every row states its status in words, not only by colour.
+    const statuses = await page.locator('[data-testid="line-table"] tbody .status-word').allInnerTexts();
+    expect(statuses).toHaveLength(rows);
+    statuses.forEach((s) => expect(s).toMatch(/^(Running|Idle|Down|Changeover|Cleaning|Starved|Blocked|Held|Unknown)$/));
+    await expect(page.locator('[data-testid="plant-name"]').innerText()).resolves.not.toBe('');
+
+    // The canvas is really rendering frames.
+    await page.waitForFunction(() => (window.__takt?.frames ?? 0) > 2, null, { timeout: SETUP_TIMEOUT_MS });
+
+    // Live: within 5 s the scene applies a newer journal position AND the table text changes.
+    const before = await page.evaluate(() => ({ pos: window.__takt!.lastAppliedPosition }));
+    const tableBefore = await tableText(page);
+    const t0 = Date.now();
+    await page.waitForFunction((p) => window.__takt!.lastAppliedPosition > p, before.pos, { timeout: 5_000, polling: 50 });
+    await expect.poll(() => tableText(page), { timeout: 5_000 - (Date.now() - t0), interval: 100 }).not.toBe(tableBefore);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+
+    // lineStatus() agrees with the table.
+    const first = page.locator('[data-testid="line-table"] tbody tr').first();
+    const id = (await first.getAttribute('data-line'))!;
+    const status = await page.evaluate((i) => window.__takt!.lineStatus(i), id);
+    expect(['running', 'idle', 'down', 'changeover', 'cleaning', 'starved', 'blocked', 'held', 'unknown']).toContain(status);
+
+    expect(watch.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('sorts the table from the keyboard and exposes the sort to assistive tech', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    await page.goto(core.url);
+    await page.locator('[data-testid="line-table"] tbody tr').first().waitFor({ timeout: SETUP_TIMEOUT_MS });
+    const header = page.getByRole('columnheader', { name: /Good/ });
+    await header.getByRole('button').focus();
+    await page.keyboard.press('Enter');
+    await expect(header.getAttribute('aria-sort')).resolves.toBe('descending');
+    const goods = async () => (await page.locator('[data-testid="line-table"] tbody td[data-col="good"]').allInnerTexts()).map((t) => Number(t.replace(/,/g, '')));
+    // Values are live; check order on one read.
+    const g = await goods();
+    expect([...g].sort((a, b) => b - a)).toEqual(g);
+    await page.keyboard.press('Enter');
+    await expect(header.getAttribute('aria-sort')).resolves.toBe('ascending');
+    await expect(page.locator('[data-testid="abnormal-summary"]').getAttribute('aria-live')).resolves.toBe('polite');
+    await page.close();
+  });
+
+  it('shows the lost connection, reconnects with backoff when the core comes back, and goes live again', async () => {
+    const own = await startTestCore({ keepData: true });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    let second: RunningCore | null = null;
+    try {
+      await page.goto(own.url);
+      await page.waitForFunction(() => (window.__takt?.lastAppliedPosition ?? -1) >= 0, null, { timeout: SETUP_TIMEOUT_MS });
+      await own.close();
+      // The header says so, in words (not only colour).
+      await page.locator('[data-testid="connection"][data-status="reconnecting"]').waitFor({ timeout: 5_000 });
+      await expect(page.locator('[data-testid="connection"]').innerText()).resolves.toMatch(/Reconnecting/);
+      second = await startTestCore({ port: own.port, dataDir: own.dataDir });
+      await page.locator('[data-testid="connection"][data-status="open"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
+      const p = await page.evaluate(() => window.__takt!.deltasApplied);
+      await page.waitForFunction((n) => window.__takt!.deltasApplied > n, p, { timeout: 5_000 });
+    } finally {
+      await page.close();
+      await second?.close();
+      rmSync(own.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('has no serious or critical axe violations on the Floor', async () => {
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    const page = await context.newPage();
+    await page.goto(core.url);
+    await page.waitForFunction(() => (window.__takt?.deltasApplied ?? 0) > 0, null, { timeout: SETUP_TIMEOUT_MS });
+    const r = await new AxeBuilder({ page }).analyze();
+    const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
+    await context.close();
+  });
+
+  it('keyboard shortcuts: 1–6 switch views, ? shows the overlay, w toggles wall mode', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    await page.goto(core.url);
+    await page.locator('canvas.floor-canvas').waitFor({ timeout: SETUP_TIMEOUT_MS });
+    await page.locator('body').click({ position: { x: 5, y: 300 } });
+    const titles = ['Floor', 'Exceptions', 'What-if', 'Decisions & actions', 'Timeline', 'Settings & connectors'];
+    for (let i = 6; i >= 1; i--) {
+      await page.keyboard.press(String(i));
+      await expect.poll(() => page.locator('h1').innerText(), { timeout: 3_000 }).toBe(titles[i - 1]);
+    }
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.keyboard.press('w');
+    await page.locator('.app.wall-mode').waitFor();
+    await expect(page.locator('[data-testid="line-table"]').count()).resolves.toBe(0);
+    await page.keyboard.press('w');
+    await page.locator('[data-testid="line-table"]').waitFor();
+    await page.close();
+  });
+});
