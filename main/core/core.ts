@@ -106,6 +106,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     deliver: (batch: readonly Signal[], lastPosition: number) => {
       acceptedSinceStatus += batch.length;
       twin.applyBatch(batch, lastPosition);
+      scheduleDeltas();
     },
     onDeadLetter: (dl: Omit<DeadLetter, 'n'>) => {
       const stored = journal.addDeadLetter(dl);
@@ -143,6 +144,18 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     const delta = twin.takeDelta();
     if (delta) deltaSubs.forEach((s) => s({ delta }));
   };
+  // Deltas leave as soon as a batch lands (signal-to-pixel latency), coalesced to at most one per 16 ms.
+  let deltaTimer: ReturnType<typeof setTimeout> | null = null;
+  let lastDeltaAt = 0;
+  function scheduleDeltas() {
+    if (deltaTimer) return;
+    const wait = Math.max(0, 16 - (performance.now() - lastDeltaAt));
+    deltaTimer = setTimeout(() => {
+      deltaTimer = null;
+      lastDeltaAt = performance.now();
+      safe('deltas', pushDeltas)();
+    }, wait);
+  }
   const status = (): CoreStatus => ({
     time: twin.time,
     speed: clock.speed,
@@ -252,6 +265,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       if (closed) return;
       closed = true;
       timers.forEach(clearInterval);
+      if (deltaTimer) clearTimeout(deltaTimer);
       pipeline.flush();
       snapshot();
       twin.stop();
