@@ -12,7 +12,7 @@ import { PROTOCOL_VERSION } from '../../shared/protocol/messages';
 import { AcceleratedTime } from '../../shared/clock/clock';
 import type { Plant } from '../../shared/plant/schema';
 import type { Signal } from '../../shared/signals/schema';
-import { createTwin, type Twin } from '../../shared/twin/twin';
+import type { Twin } from '../../shared/twin/twin';
 import { createPlantSimulator, type PlantSimulator } from '../../shared/sim/plant-simulator';
 import { createIngestPipeline, type IngestPipeline } from '../../shared/ingest/pipeline';
 import { buildPlantIndex } from '../../shared/ingest/validate';
@@ -20,6 +20,7 @@ import { loadPlantFile } from './plant-file';
 import { openJournal, type Journal } from './journal';
 import { openDataDir, plantFingerprint } from './data-dir';
 import { reconstructTwin } from './time-travel';
+import { createDecideService } from './decide-service';
 
 export const CORE_VERSION = '0.1.0';
 /** How far back (plant time) ingest recognises duplicates; older signals are dead-lettered as too old. */
@@ -30,6 +31,8 @@ export interface CoreOptions {
   dataDir: string;
   /** Plant file; the embedded demo plant when absent. */
   plantFile?: string;
+  /** Rules file (decide); the shipped default rules when absent. */
+  rulesFile?: string;
   /** Plant time per real time, 1..600. Default 60 (one plant minute per second). */
   speed?: number;
   /** Seed of the embedded simulator. */
@@ -90,6 +93,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     opts.simulator === false ? null : createPlantSimulator(plant, { seed: seed + Math.floor(twin.time / 60_000), startTime: twin.time, resumeFrom: twin.view() });
 
   const clock = new AcceleratedTime(() => performance.now(), twin.time, opts.speed ?? 60);
+  const decide = await createDecideService({ plant, twin, dataDir: opts.dataDir, rulesFile: opts.rulesFile, log });
   let deadLetterCount = journal.countDeadLetters();
   const deadLetterSubs = new Set<(d: DeadLetter) => void>();
   let acceptedSinceStatus = 0;
@@ -106,6 +110,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     deliver: (batch: readonly Signal[], lastPosition: number) => {
       acceptedSinceStatus += batch.length;
       twin.applyBatch(batch, lastPosition);
+      decide.observe(batch);
       scheduleDeltas();
     },
     onDeadLetter: (dl: Omit<DeadLetter, 'n'>) => {
@@ -130,6 +135,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       );
     }
     pipeline.flush();
+    decide.tick();
   };
 
   // --- consoles
@@ -230,6 +236,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       }
       return { value: p.value };
     },
+    ...decide.methods,
   };
   const streams: StreamHandlers = {
     'twin.deltas': (_p, emit) => {
@@ -246,6 +253,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       statusSubs.add(emit);
       return () => statusSubs.delete(emit);
     },
+    ...decide.streams,
   };
 
   let closed = false;
@@ -268,6 +276,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       if (deltaTimer) clearTimeout(deltaTimer);
       pipeline.flush();
       snapshot();
+      decide.close();
       twin.stop();
       journal.close();
     },

@@ -5,9 +5,26 @@
 import { z } from 'zod';
 import type { Plant } from '../plant/schema';
 import type { TwinDelta, TwinView } from '../twin/view';
+import type { RuleSet } from '../decide/rules-schema';
+import type { RulesIssue } from '../decide/rules-parse';
+import type { ExceptionChange, ExceptionRecord, FloodRate } from '../decide/exceptions';
+import { exceptionPriorities, exceptionTypes } from '../decide/rules-schema';
+import { exceptionStates } from '../decide/exceptions';
 
 const empty = z.object({}).strict().optional();
 const instant = z.number().int().min(946684800000).max(4102444800000);
+const exceptionId = z.string().min(1).max(64);
+const personId = z.string().min(1).max(64);
+const exceptionFilter = z
+  .object({
+    states: z.array(z.enum(exceptionStates)).optional(),
+    types: z.array(z.enum(exceptionTypes)).optional(),
+    priorities: z.array(z.enum(exceptionPriorities)).optional(),
+    lineId: z.string().min(1).max(64).optional(),
+    orderId: z.string().min(1).max(64).optional(),
+    includeClosed: z.boolean().optional(),
+  })
+  .strict();
 
 export const methodParams = {
   'core.info': empty,
@@ -18,12 +35,26 @@ export const methodParams = {
   'clock.setSpeed': z.object({ speed: z.number().min(1).max(600) }).strict(),
   /** Test and diagnostics aid: echoes after `ms`, reporting progress; cancellable. */
   'debug.echo': z.object({ value: z.unknown(), ms: z.number().int().min(0).max(60000).default(0) }).strict(),
+  // decide: rules and exceptions (ISA-18.2 lifecycle)
+  'rules.get': empty,
+  'rules.validate': z.object({ text: z.string().max(1_000_000), file: z.string().min(1).max(300).optional() }).strict(),
+  'exceptions.list': z.object({ filter: exceptionFilter.optional() }).strict().optional(),
+  'exceptions.get': z.object({ id: exceptionId }).strict(),
+  'exceptions.acknowledge': z.object({ id: exceptionId, by: personId, comment: z.string().min(1).max(2000).optional() }).strict(),
+  'exceptions.shelve': z.object({ id: exceptionId, by: personId, minutes: z.number().positive().max(7 * 24 * 60), reason: z.string().min(1).max(500) }).strict(),
+  'exceptions.unshelve': z.object({ id: exceptionId, by: personId }).strict(),
+  'exceptions.comment': z.object({ id: exceptionId, by: personId, text: z.string().min(1).max(2000) }).strict(),
+  'exceptions.outOfService': z.object({ id: exceptionId, by: personId, reason: z.string().min(1).max(500) }).strict(),
+  'exceptions.returnToService': z.object({ id: exceptionId, by: personId }).strict(),
+  'exceptions.flood': empty,
 } as const;
 
 export const streamParams = {
   'twin.deltas': empty,
   'deadLetters.new': empty,
   'core.status': empty,
+  /** First item `{ list, flood }`, then `{ changes, flood }`. */
+  exceptions: empty,
 } as const;
 
 export type MethodName = keyof typeof methodParams;
@@ -76,6 +107,26 @@ export interface MethodResults {
   'signals.ingest': IngestResult;
   'clock.setSpeed': { speed: number };
   'debug.echo': { value: unknown };
+  'rules.get': RulesInfo;
+  'rules.validate': { ok: boolean; version?: string; hash?: string; errors: RulesIssue[]; warnings: RulesIssue[] };
+  'exceptions.list': { items: ExceptionRecord[]; flood: FloodRate };
+  'exceptions.get': ExceptionRecord;
+  'exceptions.acknowledge': ExceptionRecord;
+  'exceptions.shelve': ExceptionRecord;
+  'exceptions.unshelve': ExceptionRecord;
+  'exceptions.comment': ExceptionRecord;
+  'exceptions.outOfService': ExceptionRecord;
+  'exceptions.returnToService': ExceptionRecord;
+  'exceptions.flood': FloodRate;
+}
+
+/** The active rule set and what identifies it in decision receipts. */
+export interface RulesInfo {
+  version: string;
+  hash: string;
+  file: string;
+  name: string;
+  rules: RuleSet;
 }
 
 export interface StreamItems {
@@ -83,4 +134,5 @@ export interface StreamItems {
   'twin.deltas': { view: TwinView } | { delta: TwinDelta };
   'deadLetters.new': DeadLetter;
   'core.status': CoreStatus;
+  exceptions: { list: ExceptionRecord[]; flood: FloodRate } | { changes: ExceptionChange[]; flood: FloodRate };
 }

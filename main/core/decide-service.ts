@@ -1,0 +1,262 @@
+/**
+ * The core's decide service: owns the active rule set and the exception registry, runs exception
+ * detection after twin batches (at most every 250 ms real time, and only when the twin moved),
+ * persists the registry to `<dataDir>/exceptions.json` (written atomically), and serves the
+ * `rules.*` and `exceptions.*` protocol methods and the `exceptions` stream.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ProtocolFailure, type MethodHandlers, type StreamHandlers } from '../../shared/protocol/server';
+import type { StreamItems } from '../../shared/protocol/api';
+import type { Plant } from '../../shared/plant/schema';
+import type { Signal } from '../../shared/signals/schema';
+import type { Twin } from '../../shared/twin/twin';
+import { MINUTE } from '../../shared/twin/schedule';
+import { formatRulesIssues, genericRules, parseRulesText, type LoadedRules, type RulesIssue } from '../../shared/decide/rules-parse';
+import { ExceptionError, ExceptionRegistry, detectExceptions, type ExceptionChange, type ExceptionRecord, type RegistrySnapshot } from '../../shared/decide/exceptions';
+import type { InboundPo } from '../../shared/decide/context';
+import { packageRoot } from './package-root';
+
+export const DECIDE_FILE_FORMAT = 1;
+
+export class RulesFileError extends Error {
+  override readonly name = 'RulesFileError';
+  constructor(
+    readonly file: string,
+    readonly issues: RulesIssue[],
+    readonly kind: 'unreadable' | 'invalid',
+    message?: string,
+  ) {
+    super(message ?? `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in the rules file\n${formatRulesIssues(issues)}`);
+  }
+}
+
+export function defaultRulesPath(): string {
+  return join(packageRoot(), 'resources', 'rules', 'default-rules.yaml');
+}
+
+/** Reads and checks a rules file against a plant. Throws RulesFileError. */
+export async function loadRulesFile(path: string, plant?: Plant): Promise<{ loaded: LoadedRules; warnings: RulesIssue[] }> {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const message = `cannot read rules file ${file}: ${code === 'ENOENT' ? 'no such file (check the path; relative paths start from ' + process.cwd() + ')' : (e as Error).message}`;
+    throw new RulesFileError(file, [{ file, path: '', message }], 'unreadable', message);
+  }
+  const r = parseRulesText(text, file, plant);
+  if (!r.ok) throw new RulesFileError(file, r.errors, 'invalid');
+  return { loaded: r.loaded, warnings: r.warnings };
+}
+
+export interface DecideServiceOptions {
+  plant: Plant;
+  twin: Twin;
+  dataDir: string;
+  /** Rules file; the shipped default when absent (the built-in generic rules when that does not fit the plant). */
+  rulesFile?: string;
+  /** Minimum real milliseconds between detection passes (default 250). */
+  detectEveryMs?: number;
+  /** Real milliseconds between registry saves when something changed (default 5000). */
+  persistEveryMs?: number;
+  log?: (line: string) => void;
+}
+
+type DecideMethod =
+  | 'rules.get'
+  | 'rules.validate'
+  | 'exceptions.list'
+  | 'exceptions.get'
+  | 'exceptions.acknowledge'
+  | 'exceptions.shelve'
+  | 'exceptions.unshelve'
+  | 'exceptions.comment'
+  | 'exceptions.outOfService'
+  | 'exceptions.returnToService'
+  | 'exceptions.flood';
+
+export interface DecideService {
+  readonly rules: LoadedRules;
+  readonly registry: ExceptionRegistry;
+  readonly methods: Pick<MethodHandlers, DecideMethod>;
+  readonly streams: Pick<StreamHandlers, 'exceptions'>;
+  /** Signals as the twin gets them (tracks inbound POs). */
+  observe(batch: readonly Signal[]): void;
+  /** Runs detection when due (throttled) or now with `force`. Returns the changes. */
+  tick(force?: boolean): ExceptionChange[];
+  /** Writes the registry when it changed. */
+  persist(): void;
+  close(): void;
+}
+
+interface DecideFile {
+  format: number;
+  rulesVersion: string;
+  rulesHash: string;
+  time: number;
+  position: number;
+  registry: RegistrySnapshot;
+  inbound: InboundPo[];
+  firstSeen: Record<string, number>;
+}
+
+export async function createDecideService(opts: DecideServiceOptions): Promise<DecideService> {
+  const { plant, twin } = opts;
+  const log = opts.log ?? (() => undefined);
+  let rules: LoadedRules;
+  if (opts.rulesFile !== undefined) {
+    rules = (await loadRulesFile(opts.rulesFile, plant)).loaded;
+  } else {
+    try {
+      rules = (await loadRulesFile(defaultRulesPath(), plant)).loaded;
+    } catch (e) {
+      if (!(e instanceof RulesFileError)) throw e;
+      rules = genericRules();
+      log(`decide: the shipped rules do not fit plant '${plant.site.id}' (${e.issues.length} problem${e.issues.length === 1 ? '' : 's'}, first: ${e.issues[0]?.message}); using the built-in generic rules`);
+    }
+  }
+  log(`decide: rules '${rules.rules.name}' version ${rules.version} (hash ${rules.hash}) from ${rules.file}`);
+
+  const registry = new ExceptionRegistry(rules.rules, { now: () => twin.time });
+  const inbound = new Map<string, InboundPo>();
+  let firstSeen: Record<string, number> | null = null;
+  const file = join(opts.dataDir, 'exceptions.json');
+  if (existsSync(file)) {
+    try {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as DecideFile;
+      if (saved.format !== DECIDE_FILE_FORMAT) throw new Error(`format ${saved.format} is not ${DECIDE_FILE_FORMAT}`);
+      registry.restore(saved.registry);
+      for (const p of saved.inbound ?? []) inbound.set(p.po, p);
+      firstSeen = saved.firstSeen ?? null;
+      log(`decide: ${registry.list().length} open exceptions restored from ${file}`);
+    } catch (e) {
+      log(`decide: cannot restore ${file} (${(e as Error).message}); starting with no exceptions`);
+    }
+  }
+
+  let dirty = false;
+  const subs = new Set<(item: StreamItems['exceptions']) => void>();
+  registry.onChange((changes) => {
+    dirty = true;
+    if (subs.size === 0) return;
+    const item = { changes, flood: registry.flood() };
+    subs.forEach((s) => s(item));
+  });
+
+  const detectEveryMs = opts.detectEveryMs ?? 250;
+  let lastRunAt = -Infinity;
+  let lastSeen = '';
+  const tick = (force = false): ExceptionChange[] => {
+    const t = performance.now();
+    if (!force && t - lastRunAt < detectEveryMs) return [];
+    const stamp = `${twin.position}:${twin.time}`;
+    if (!force && stamp === lastSeen) return [];
+    lastRunAt = t;
+    lastSeen = stamp;
+    const view = twin.view();
+    const now = view.time;
+    // Orders present at the first pass are the opening book, not rush orders.
+    const seen: Record<string, number> = firstSeen ?? {};
+    const ids = new Set<string>();
+    for (const o of view.orders) {
+      ids.add(o.id);
+      if (seen[o.id] === undefined) seen[o.id] = firstSeen === null ? 0 : now;
+    }
+    for (const id of Object.keys(seen)) if (!ids.has(id)) delete seen[id];
+    firstSeen = seen;
+    // POs due in the past were received or are overdue: neither counts as inbound.
+    for (const [po, p] of inbound) if (p.eta < now) inbound.delete(po);
+    const detected = detectExceptions(plant, rules.rules, view, now, { inbound: [...inbound.values()], firstSeen: seen });
+    return registry.update(detected, now);
+  };
+
+  const persist = () => {
+    if (!dirty) return;
+    const data: DecideFile = {
+      format: DECIDE_FILE_FORMAT,
+      rulesVersion: rules.version,
+      rulesHash: rules.hash,
+      time: twin.time,
+      position: twin.position,
+      registry: registry.persist(),
+      inbound: [...inbound.values()],
+      firstSeen: firstSeen ?? {},
+    };
+    writeFileSync(`${file}.tmp`, JSON.stringify(data));
+    renameSync(`${file}.tmp`, file);
+    dirty = false;
+  };
+  const persistTimer = setInterval(() => {
+    try {
+      persist();
+    } catch (e) {
+      log(`decide: saving ${file} failed: ${(e as Error).message}`);
+    }
+  }, opts.persistEveryMs ?? 5000);
+
+  const people = new Set(plant.crews.flatMap((c) => c.members.map((m) => m.id)));
+  const person = (by: string) => {
+    if (!people.has(by)) throw new ProtocolFailure('bad_params', `unknown person '${by}': 'by' must be a person id from plant '${plant.site.id}' (its crews)`, 'params.by');
+    return by;
+  };
+  const guard = (f: () => ExceptionRecord): ExceptionRecord => {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof ExceptionError)) throw e;
+      if (e.code === 'not_found') throw new ProtocolFailure('not_found', e.message, 'params.id');
+      if (e.code === 'illegal_transition') throw new ProtocolFailure('conflict', e.message, 'params.id');
+      throw new ProtocolFailure('bad_params', e.message);
+    }
+  };
+
+  const methods: Pick<MethodHandlers, DecideMethod> = {
+    'rules.get': () => ({ version: rules.version, hash: rules.hash, file: rules.file, name: rules.rules.name, rules: rules.rules }),
+    'rules.validate': (p) => {
+      const r = parseRulesText(p.text, p.file ?? 'rules.yaml', plant);
+      return r.ok ? { ok: true, version: r.loaded.version, hash: r.loaded.hash, errors: [], warnings: r.warnings } : { ok: false, errors: r.errors, warnings: [] };
+    },
+    'exceptions.list': (p) => ({ items: registry.list(p?.filter ?? {}), flood: registry.flood() }),
+    'exceptions.get': (p) => guard(() => registry.get(p.id)),
+    'exceptions.acknowledge': (p) => guard(() => registry.acknowledge(p.id, person(p.by), p.comment)),
+    'exceptions.shelve': (p) => guard(() => registry.shelve(p.id, person(p.by), twin.time + Math.round(p.minutes * MINUTE), p.reason)),
+    'exceptions.unshelve': (p) => guard(() => registry.unshelve(p.id, person(p.by))),
+    'exceptions.comment': (p) => guard(() => registry.comment(p.id, person(p.by), p.text)),
+    'exceptions.outOfService': (p) => guard(() => registry.outOfService(p.id, person(p.by), p.reason)),
+    'exceptions.returnToService': (p) => guard(() => registry.returnToService(p.id, person(p.by))),
+    'exceptions.flood': () => registry.flood(),
+  };
+  const streams: Pick<StreamHandlers, 'exceptions'> = {
+    exceptions: (_p, emit) => {
+      emit({ list: registry.list(), flood: registry.flood() });
+      subs.add(emit);
+      return () => subs.delete(emit);
+    },
+  };
+
+  return {
+    rules,
+    registry,
+    methods,
+    streams,
+    observe(batch) {
+      for (const s of batch) if (s.type === 'po.eta') inbound.set(s.po, { po: s.po, component: s.component, qty: s.qty, eta: s.eta });
+    },
+    tick,
+    persist,
+    close() {
+      clearInterval(persistTimer);
+      try {
+        tick(true);
+        persist();
+      } catch (e) {
+        log(`decide: final save failed: ${(e as Error).message}`);
+      }
+      subs.clear();
+    },
+  };
+}
