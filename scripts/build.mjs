@@ -31,7 +31,7 @@ if (want('node')) {
     esbuild({
       ...common,
       format: 'esm',
-      entryPoints: { cli: 'main/cli/cli.ts', 'core/utility-entry': 'main/core/utility-entry.ts', 'core/journal-worker': 'main/core/journal-worker.ts' },
+      entryPoints: { cli: 'main/cli/cli.ts', 'core/utility-entry': 'main/core/utility-entry.ts', 'core/journal-worker': 'main/core/journal-worker.ts', 'core/replications-worker': 'main/core/replications-worker.ts' },
       outdir: 'dist',
       outExtension: { '.js': '.mjs' },
       // Some CommonJS dependencies call require(); give ESM bundles a real one.

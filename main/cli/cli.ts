@@ -10,6 +10,7 @@ import { packageRoot } from '../core/package-root';
 import { probeElectron, launchElectron } from './electron-launch';
 import { validateCommand } from './validate';
 import { replayCommand } from './replay';
+import { simulateCommand } from './simulate';
 
 const root = packageRoot();
 const defaultData = process.env.TAKT_DATA ?? join(root, '.takt-data');
@@ -82,6 +83,16 @@ program
   .option('--plant <file>', 'plant file the data folder was recorded with')
   .option('--json', 'print the whole twin view as JSON')
   .action(async (o: { until: string; data: string; plant?: string; json?: boolean }) => process.exit(await replayCommand(o)));
+
+program
+  .command('simulate')
+  .description('run a what-if scenario headless from the plant’s opening state and print the KPIs')
+  .requiredOption('--scenario <file>', 'scenario file (YAML or JSON), e.g. resources/scenarios/line-down-2h.yaml')
+  .option('--plant <file>', 'plant file (YAML or JSON); the embedded demo plant when absent')
+  .option('--json', 'print the KPIs, orders and Gantt rows as JSON')
+  .option('--replications <n>', 'risk mode: replications with seeded stochastic breakdowns', int('replications', 1, 100_000))
+  .option('--seed <n>', 'seed (overrides the scenario’s)', int('seed', 0, 2 ** 31))
+  .action(async (o: { scenario: string; plant?: string; json?: boolean; replications?: number; seed?: number }) => process.exit(await simulateCommand(o)));
 
 program.parseAsync(process.argv).catch((e: Error) => {
   console.error(`takt: ${e.message}`);
