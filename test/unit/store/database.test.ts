@@ -1,0 +1,61 @@
+/**
+ * main/store/database.ts: the Takt database with every business collection, in dev mode (RxDB's
+ * schema checks run on shared/store/collections.ts), persisted across a close and reopen.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { openTaktDatabase } from '../../../main/store/database';
+import { TAKT_COLLECTIONS, type ActionDoc } from '../../../shared/store/collections';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'takt-store-db-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const action = (id: string, over: Partial<ActionDoc> = {}): ActionDoc => ({
+  id,
+  decisionId: 'dec-1',
+  kind: 'kitting',
+  role: 'warehouse',
+  ownerId: 'p-7',
+  status: 'assigned',
+  lineId: 'L1',
+  dueAt: 1_700_000_600_000,
+  updatedAt: 1_700_000_000_000,
+  dependsOn: [],
+  history: [],
+  ...over,
+});
+
+it('creates every business collection, validates, reacts, and persists across a reopen', { timeout: 60_000 }, async () => {
+  let db = await openTaktDatabase({ dataDir, devMode: true });
+  expect(Object.keys(db.collections).sort()).toEqual(Object.keys(TAKT_COLLECTIONS).sort());
+
+  const inbox: string[][] = [];
+  const sub = db.actions
+    .find({ selector: { ownerId: 'p-7', status: { $in: ['assigned', 'acknowledged'] } }, sort: [{ dueAt: 'asc' }] })
+    .$.subscribe((docs) => inbox.push(docs.map((d) => `${d.id}:${d.status}`)));
+  await db.actions.insert(action('act-1'));
+  await db.actions.insert(action('act-2', { dueAt: 1_700_000_100_000 }));
+  await (await db.actions.findOne('act-1').exec())!.incrementalPatch({ status: 'done' });
+  await expect(db.actions.insert({ ...action('act-3'), status: 7 as unknown as string })).rejects.toThrow();
+  await db.outbox.insert({
+    id: 'out-1', target: 'erp', idempotencyKey: 'dec-1/erp/1', decisionId: 'dec-1', status: 'pending',
+    attempts: 0, nextAttemptAt: 0, createdAt: 1_700_000_000_000, ackedAt: 0, payload: { order: 'PO-1' },
+  });
+  await db.audit.insert({
+    id: 'aud-0', seq: 0, at: 1_700_000_000_000, actor: 'p-7', kind: 'decision.committed', subjectId: 'dec-1',
+    prevHash: '', hash: 'h0', payload: {},
+  });
+  await new Promise((r) => setTimeout(r, 30));
+  sub.unsubscribe();
+  expect(inbox[inbox.length - 1]).toEqual(['act-2:assigned']);
+  expect(inbox).toContainEqual(['act-2:assigned', 'act-1:assigned']);
+  await db.close();
+
+  db = await openTaktDatabase({ dataDir, devMode: true });
+  expect((await db.actions.find({ sort: [{ dueAt: 'asc' }] }).exec()).map((d) => `${d.id}:${d.status}`)).toEqual(['act-2:assigned', 'act-1:done']);
+  expect((await db.outbox.find({ selector: { status: 'pending' } }).exec()).map((d) => d.idempotencyKey)).toEqual(['dec-1/erp/1']);
+  expect(await db.audit.count().exec()).toBe(1);
+  await db.close();
+});
