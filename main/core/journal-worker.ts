@@ -1,20 +1,23 @@
 /**
  * Journal writer thread: owns the write connection and commits what the main thread's journal
- * (journal.ts, `writer: 'worker'`) posts, in order, one transaction per message. Positions and
- * dead-letter numbers are assigned on the main thread, so appends never wait for this thread;
- * `Journal.sync()` waits (Atomics) until everything posted is committed. Bundled by the build to
- * dist/core/journal-worker.mjs.
+ * (journal.ts, `writer: 'worker'`) posts, in order, one transaction per message: an append is three
+ * transferred buffers (payloads as UTF-8, their end offsets, their event times), so nothing is
+ * parsed here. Positions and dead-letter numbers are assigned on the main thread, so appends never wait
+ * for this thread; `Journal.waitDurable()` / `sync()` wait (Atomics) until what was posted is
+ * committed. Bundled by the build to dist/core/journal-worker.mjs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openWriter, type WriterOp } from './journal';
 
 const { path, synchronous, shared } = workerData as { path: string; synchronous: 'NORMAL' | 'FULL'; shared: SharedArrayBuffer };
-const state = new Int32Array(shared); // [0] batches committed, [1] error flag
+const state = new Int32Array(shared); // [0] messages committed, [1] error flag, [2] closed flag
 const writer = openWriter(path, synchronous);
 
 parentPort!.on('message', (op: WriterOp | { op: 'close' }) => {
   if (op.op === 'close') {
     writer.close();
+    Atomics.store(state, 2, 1);
+    Atomics.notify(state, 2);
     parentPort!.postMessage({ closed: true });
     return;
   }

@@ -8,8 +8,21 @@
  * checkpoint, and never corrupts the database. `synchronous: 'FULL'` fsyncs the WAL on every
  * commit (one per batch) and survives power loss too, at the cost of an fsync per batch.
  *
- * Speed: prepared statements, one transaction per batch, the signal's original JSON text stored
- * as-is when the pipeline has it (no re-stringify), no secondary index on the hot table.
+ * Speed: prepared multi-row INSERTs, one transaction per batch, the signal's original JSON text
+ * stored as-is when the pipeline has it (no re-stringify), no secondary index on the hot table, and
+ * only four columns per row (position, event_time, max_time, payload): source, id and type are read
+ * from the payload when needed (`readFrom` parses it anyway; `recentKeys` uses `json_extract`; the
+ * view `signals_view` shows them for people querying the file). Format 1 journals (seven columns)
+ * are migrated on the first writable open; read-only opens read both formats.
+ *
+ * Writer thread (`writer: 'worker'`). The SQLite work (bind, B-tree, WAL, checkpoints) runs on a
+ * worker thread, overlapping with validation and the twin on the other core. Per batch the worker
+ * receives three transferred buffers (the payloads as UTF-8, their end offsets, their event times),
+ * so nothing big is copied between threads and the worker never parses JSON. `append` then returns
+ * the batch's position at once, *before* the commit; `durablePosition` tells how far the commits
+ * have got and `waitDurable(p)` blocks until position p is committed. The ingest pipeline uses both
+ * to deliver a batch to the twin only after its commit, so hand it the Journal itself (a wrapper
+ * that hides `waitDurable` would make the pipeline deliver before the commit).
  *
  * Positions are `INTEGER PRIMARY KEY` (the rowid): 1, 2, 3, … with no gaps, assigned here.
  * `max_time` is the running maximum of event time, so it is monotone in position and
@@ -90,8 +103,16 @@ export interface Journal {
   readonly lastPosition: number;
   /** Newest event time journaled (−Infinity when empty). */
   readonly maxEventTime: number;
-  /** One transaction; returns the position of the batch's last signal. `raws[i]` is JSON text of batch[i] when known. */
+  /**
+   * One transaction; returns the position of the batch's last signal. `raws[i]` is JSON text of
+   * batch[i] when known. Inline writer: returns after the commit. Worker writer: returns at once
+   * with the assigned position; the batch is committed when `durablePosition` reaches it.
+   */
   append(batch: readonly Signal[], raws?: readonly (string | undefined)[]): number;
+  /** Position up to which every append is committed (equals `lastPosition` for the inline writer). */
+  readonly durablePosition: number;
+  /** Blocks until every append up to `position` is committed (no-op for the inline writer). */
+  waitDurable(position: number): void;
   /** Rows from `position` on, in position order, streamed from SQLite (constant memory). */
   readFrom(position: number, opts?: ReadOptions): IterableIterator<JournalRow>;
   /** Last position whose running-max event time is ≤ time (0 if none). */
@@ -115,11 +136,8 @@ export interface Journal {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS signals (
   position   INTEGER PRIMARY KEY,
-  source     TEXT    NOT NULL,
-  id         TEXT    NOT NULL,
   event_time INTEGER NOT NULL,
   max_time   INTEGER NOT NULL,
-  type       TEXT    NOT NULL,
   payload    TEXT    NOT NULL
 );
 CREATE TABLE IF NOT EXISTS dead_letters (
@@ -143,14 +161,52 @@ CREATE TABLE IF NOT EXISTS snapshots (
 CREATE INDEX IF NOT EXISTS snapshots_position ON snapshots(position);
 CREATE INDEX IF NOT EXISTS snapshots_time ON snapshots(time);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE VIEW IF NOT EXISTS signals_view AS
+  SELECT position, json_extract(payload, '$.source') AS source, json_extract(payload, '$.id') AS id,
+         event_time, max_time, json_extract(payload, '$.type') AS type, payload
+  FROM signals;
 `;
+
+/** Journal format: 2 = four columns per signal row (format 1 had source, id and type columns too). */
+const FORMAT = '2';
+
+/**
+ * Pragmas of a write connection. WAL; `synchronous` as asked; a 64 MiB WAL between automatic
+ * checkpoints (fewer, larger checkpoints: each fsyncs) and the WAL file truncated back to that
+ * size afterwards; page cache 8 MiB (appends touch few pages); temp data in memory.
+ */
+function configureWriter(db: Database.Database, synchronous: 'NORMAL' | 'FULL'): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+  db.pragma('wal_autocheckpoint = 16384');
+  db.pragma('journal_size_limit = 67108864');
+  db.pragma('cache_size = -8192');
+  db.pragma('temp_store = MEMORY');
+}
+
+/** Creates the schema and migrates a format 1 journal (one transaction). */
+function ensureSchema(db: Database.Database): void {
+  const cols = (db.prepare(`SELECT name FROM pragma_table_info('signals')`).pluck().all() as string[]) ?? [];
+  if (cols.includes('source')) {
+    db.transaction(() => {
+      db.exec('DROP VIEW IF EXISTS signals_view');
+      db.exec('ALTER TABLE signals RENAME TO signals_v1');
+      db.exec(SCHEMA);
+      db.exec('INSERT INTO signals (position, event_time, max_time, payload) SELECT position, event_time, max_time, payload FROM signals_v1 ORDER BY position');
+      db.exec('DROP TABLE signals_v1');
+    })();
+  } else {
+    db.exec(SCHEMA);
+  }
+  db.prepare(`INSERT INTO meta(key, value) VALUES ('format', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(FORMAT);
+}
+
+/** Rows per multi-row INSERT (4 parameters each; SQLite allows 32766 parameters). */
+const CHUNK = 256;
 
 interface SignalRowRaw {
   position: number;
-  source: string;
-  id: string;
   event_time: number;
-  type: string;
   payload: string;
 }
 
@@ -171,28 +227,107 @@ function toDeadLetter(r: DeadLetterRowRaw): DeadLetter {
   return d;
 }
 
+/** Node's Buffer methods without the argument checks of `write`/`toString` (one call per row). */
+interface FastBuffer extends Buffer {
+  utf8Write(text: string, offset: number): number;
+  utf8Slice(start: number, end: number): string;
+}
+const fast = (b: Buffer): FastBuffer => (typeof (b as Partial<FastBuffer>).utf8Write === 'function' ? (b as FastBuffer) : Object.assign(b, { utf8Write: (t: string, o: number) => b.write(t, o, 'utf8'), utf8Slice: (s: number, e: number) => b.toString('utf8', s, e) }));
+
+/**
+ * Encodes a batch's payloads (the raw text when known, else a stringify) as UTF-8 into one
+ * transferable buffer, with each line's end offset and event time: the writer thread gets three
+ * transferred buffers and cuts its rows out of them, no copy of a big string, no JSON parse.
+ */
+function encodeBatch(batch: readonly Signal[], raws: readonly (string | undefined)[] | undefined, capacityHint: number): { bytes: Buffer; ends: Uint32Array; times: Float64Array } {
+  const n = batch.length;
+  const times = new Float64Array(n);
+  const ends = new Uint32Array(n);
+  let cap = Math.max(capacityHint, 4096);
+  let bytes = fast(Buffer.allocUnsafeSlow(cap));
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    const s = batch[i]!;
+    times[i] = s.eventTime;
+    const text = raws?.[i] ?? JSON.stringify(s);
+    if (cap - o < text.length * 3) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: with that much room a write is never cut.
+      cap = Math.max(cap * 2, o + text.length * 3);
+      const grown = fast(Buffer.allocUnsafeSlow(cap));
+      bytes.copy(grown, 0, 0, o);
+      bytes = grown;
+    }
+    o += bytes.utf8Write(text, o);
+    ends[i] = o;
+  }
+  return { bytes: bytes.subarray(0, o), ends, times };
+}
+
+/**
+ * Inserts rows (first, first+1, …) with payload `line(i)` and event time `times[i]`; returns the new running max event time. Runs inside the caller's transaction.
+ */
+function insertRows(
+  insertChunk: Database.Statement,
+  insertOne: Database.Statement,
+  params: unknown[],
+  first: number,
+  times: ArrayLike<number>,
+  maxTime: number,
+  line: (i: number) => string,
+): number {
+  const n = times.length;
+  let m = maxTime;
+  let p = first;
+  let i = 0;
+  for (; i + CHUNK <= n; i += CHUNK) {
+    for (let j = 0, k = 0; j < CHUNK; j++) {
+      const t = times[i + j]!;
+      if (t > m) m = t;
+      params[k++] = p++;
+      params[k++] = t;
+      params[k++] = m;
+      params[k++] = line(i + j);
+    }
+    insertChunk.run(params);
+  }
+  for (; i < n; i++) {
+    const t = times[i]!;
+    if (t > m) m = t;
+    insertOne.run(p++, t, m, line(i));
+  }
+  return m;
+}
+
+/** Line i of an encoded batch (see encodeBatch). */
+function lineReader(bytes: Buffer, ends: Uint32Array): (i: number) => string {
+  const b = fast(bytes);
+  return (i) => b.utf8Slice(i === 0 ? 0 : ends[i - 1]!, ends[i]!);
+}
+
 export function openJournal(path: string, opts: JournalOptions = {}): Journal {
   const db = new Database(path, { readonly: opts.readonly ?? false });
+  const synchronous = opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL';
   if (!opts.readonly) {
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
-    db.exec(SCHEMA);
-    db.prepare(`INSERT OR IGNORE INTO meta(key, value) VALUES ('format', '1')`).run();
+    configureWriter(db, synchronous);
+    ensureSchema(db);
+  } else {
+    db.pragma('temp_store = MEMORY');
   }
-  // Bigger page cache and WAL autocheckpoint defaults are fine; temp data in memory.
-  db.pragma('temp_store = MEMORY');
 
   const last = db.prepare('SELECT position, max_time FROM signals ORDER BY position DESC LIMIT 1').get() as { position: number; max_time: number } | undefined;
   let lastPosition = last?.position ?? 0;
   let maxTime = last?.max_time ?? -Infinity;
-  const thread = opts.writer === 'worker' && !opts.readonly ? startWriterThread(path, opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL') : undefined;
+  const thread = opts.writer === 'worker' && !opts.readonly ? startWriterThread(path, synchronous, lastPosition) : undefined;
   let nextDeadLetter = ((db.prepare('SELECT max(n) FROM dead_letters').pluck().get() as number | null) ?? 0) + 1;
   const sync = () => thread?.sync();
+  let encodeCapacity = 0; // bytes of the last encoded batch: the next one's first guess
 
-  const insert = opts.readonly ? undefined : db.prepare('INSERT INTO signals (position, source, id, event_time, max_time, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  // Reads name only the columns both formats have (position, event_time, max_time, payload).
   const maxTimeAt = db.prepare('SELECT max_time FROM signals WHERE position = ?').pluck();
-  const readAll = db.prepare('SELECT position, source, id, event_time, type, payload FROM signals WHERE position >= ? AND position <= ? ORDER BY position LIMIT ?');
-  const recent = db.prepare('SELECT source, id, event_time FROM signals WHERE position >= ? AND event_time >= ? ORDER BY position');
+  const readAll = db.prepare('SELECT position, event_time, payload FROM signals WHERE position >= ? AND position <= ? ORDER BY position LIMIT ?');
+  const recent = db.prepare(
+    `SELECT json_extract(payload, '$.source') AS source, json_extract(payload, '$.id') AS id, event_time FROM signals WHERE position >= ? AND event_time >= ? ORDER BY position`,
+  );
   const insertDl = opts.readonly ? undefined : db.prepare('INSERT INTO dead_letters (n, at, source, origin, reason, path, code, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const listDl = db.prepare('SELECT n, at, source, origin, reason, path, raw FROM dead_letters ORDER BY n DESC LIMIT ? OFFSET ?');
   const countDl = db.prepare('SELECT count(*) FROM dead_letters').pluck();
@@ -204,37 +339,20 @@ export function openJournal(path: string, opts: JournalOptions = {}): Journal {
     both: db.prepare('SELECT * FROM snapshots WHERE position <= ? AND time <= ? ORDER BY position DESC, rowid DESC LIMIT 1'),
   };
 
-  // Multi-row INSERTs: one native call per CHUNK rows instead of one per row (~2x faster here).
-  const CHUNK = 64;
-  const insertChunk = opts.readonly
-    ? undefined
-    : db.prepare(`INSERT INTO signals (position, source, id, event_time, max_time, type, payload) VALUES ${Array.from({ length: CHUNK }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`);
-  const params: unknown[] = new Array(CHUNK * 7);
+  const insertOne = opts.readonly || thread ? undefined : db.prepare('INSERT INTO signals (position, event_time, max_time, payload) VALUES (?, ?, ?, ?)');
+  // Multi-row INSERTs: one native call per CHUNK rows instead of one per row.
+  const insertChunk = opts.readonly || thread ? undefined : db.prepare(`INSERT INTO signals (position, event_time, max_time, payload) VALUES ${Array.from({ length: CHUNK }, () => '(?, ?, ?, ?)').join(', ')}`);
+  const params: unknown[] = new Array(CHUNK * 4);
+  let times = new Float64Array(0);
 
   const appendTx = db.transaction((batch: readonly Signal[], raws: readonly (string | undefined)[] | undefined) => {
-    let p = lastPosition;
-    let m = maxTime;
-    let i = 0;
-    for (; i + CHUNK <= batch.length; i += CHUNK) {
-      for (let j = 0, k = 0; j < CHUNK; j++) {
-        const s = batch[i + j]!;
-        if (s.eventTime > m) m = s.eventTime;
-        params[k++] = ++p;
-        params[k++] = s.source;
-        params[k++] = s.id;
-        params[k++] = s.eventTime;
-        params[k++] = m;
-        params[k++] = s.type;
-        params[k++] = raws?.[i + j] ?? JSON.stringify(s);
-      }
-      insertChunk!.run(params);
-    }
-    for (; i < batch.length; i++) {
-      const s = batch[i]!;
-      if (s.eventTime > m) m = s.eventTime;
-      insert!.run(++p, s.source, s.id, s.eventTime, m, s.type, raws?.[i] ?? JSON.stringify(s));
-    }
-    return { p, m };
+    const n = batch.length;
+    if (times.length < n) times = new Float64Array(Math.max(n, 2 * times.length));
+    for (let i = 0; i < n; i++) times[i] = batch[i]!.eventTime;
+    return insertRows(insertChunk!, insertOne!, params, lastPosition + 1, times.subarray(0, n), maxTime, (i) => {
+      const raw = raws?.[i];
+      return raw !== undefined ? raw : JSON.stringify(batch[i]);
+    });
   });
 
   const addDlTx = db.transaction((list: readonly (DeadLetterInput & { n?: number })[]) => {
@@ -271,25 +389,27 @@ export function openJournal(path: string, opts: JournalOptions = {}): Journal {
     get maxEventTime() {
       return maxTime;
     },
+    get durablePosition() {
+      return thread ? thread.durablePosition() : lastPosition;
+    },
+    waitDurable(position) {
+      thread?.waitDurable(position);
+    },
     append(batch, raws) {
       if (batch.length === 0) return lastPosition;
       if (thread) {
-        const lines = new Array<string>(batch.length);
+        const { bytes, ends, times: t } = encodeBatch(batch, raws, encodeCapacity + (encodeCapacity >> 3));
+        encodeCapacity = bytes.length;
         let m = maxTime;
-        for (let i = 0; i < batch.length; i++) {
-          const s = batch[i]!;
-          if (s.eventTime > m) m = s.eventTime;
-          const raw = raws?.[i];
-          lines[i] = raw !== undefined && raw.indexOf('\n') < 0 ? raw : JSON.stringify(s);
-        }
-        thread.post({ op: 'append', first: lastPosition + 1, text: lines.join('\n') });
+        for (let i = 0; i < t.length; i++) if (t[i]! > m) m = t[i]!;
+        const first = lastPosition + 1;
         lastPosition += batch.length;
         maxTime = m;
+        thread.postAppend(first, lastPosition, bytes, ends, t);
         return lastPosition;
       }
-      const r = appendTx(batch, raws);
-      lastPosition = r.p;
-      maxTime = r.m;
+      maxTime = appendTx(batch, raws);
+      lastPosition += batch.length;
       return lastPosition;
     },
     *readFrom(position, ro = {}) {
@@ -297,7 +417,8 @@ export function openJournal(path: string, opts: JournalOptions = {}): Journal {
       const until = ro.untilTime === undefined ? lastPosition : positionAtOrBefore(ro.untilTime);
       const limit = ro.limit ?? -1;
       for (const r of readAll.iterate(Math.max(1, position), until, limit) as IterableIterator<SignalRowRaw>) {
-        yield { position: r.position, source: r.source, id: r.id, eventTime: r.event_time, type: r.type, signal: JSON.parse(r.payload) as Signal };
+        const signal = JSON.parse(r.payload) as Signal;
+        yield { position: r.position, source: signal.source, id: signal.id, eventTime: r.event_time, type: signal.type, signal };
       }
     },
     positionAtOrBefore(time) {
@@ -369,34 +490,29 @@ export function openJournal(path: string, opts: JournalOptions = {}): Journal {
 // ---------------------------------------------------------------------------------------------
 
 export type WriterOp =
-  | { op: 'append'; first: number; text: string }
+  | { op: 'append'; first: number; bytes: Uint8Array; ends: Uint32Array; times: Float64Array }
   | { op: 'deadLetters'; first: number; list: DeadLetterInput[] }
   | { op: 'snapshot'; s: SnapshotRecord };
 
-/** Write connection for the worker: payload lines in, rows out (it parses the few columns it needs). */
+/**
+ * Write connection for the worker: a batch's UTF-8 payloads, their end offsets and event times in,
+ * rows out. It never parses JSON (the columns it needs come with the batch). The schema exists already: the
+ * main thread's openJournal created or migrated it before starting this thread.
+ */
 export function openWriter(path: string, synchronous: 'NORMAL' | 'FULL') {
   const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${synchronous}`);
-  db.exec(SCHEMA);
-  let maxTime = (db.prepare('SELECT max(max_time) FROM signals').pluck().get() as number | null) ?? -Infinity;
-  const insert = db.prepare('INSERT INTO signals (position, source, id, event_time, max_time, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  configureWriter(db, synchronous);
+  ensureSchema(db);
+  let maxTime = (db.prepare('SELECT max_time FROM signals ORDER BY position DESC LIMIT 1').pluck().get() as number | undefined) ?? -Infinity;
+  const insertOne = db.prepare('INSERT INTO signals (position, event_time, max_time, payload) VALUES (?, ?, ?, ?)');
+  const insertChunk = db.prepare(`INSERT INTO signals (position, event_time, max_time, payload) VALUES ${Array.from({ length: CHUNK }, () => '(?, ?, ?, ?)').join(', ')}`);
+  const params: unknown[] = new Array(CHUNK * 4);
   const insertDl = db.prepare('INSERT INTO dead_letters (n, at, source, origin, reason, path, code, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const insertSnap = db.prepare('INSERT INTO snapshots (position, time, version, hash, data, saved_at) VALUES (?, ?, ?, ?, ?, ?)');
   const apply = db.transaction((op: WriterOp) => {
     if (op.op === 'append') {
-      let p = op.first;
-      let start = 0;
-      const text = op.text;
-      for (;;) {
-        const end = text.indexOf('\n', start);
-        const line = end < 0 ? text.slice(start) : text.slice(start, end);
-        const s = JSON.parse(line) as Signal;
-        if (s.eventTime > maxTime) maxTime = s.eventTime;
-        insert.run(p++, s.source, s.id, s.eventTime, maxTime, s.type, line);
-        if (end < 0) break;
-        start = end + 1;
-      }
+      const bytes = Buffer.from(op.bytes.buffer, op.bytes.byteOffset, op.bytes.byteLength);
+      maxTime = insertRows(insertChunk, insertOne, params, op.first, op.times, maxTime, lineReader(bytes, op.ends));
     } else if (op.op === 'deadLetters') {
       let n = op.first;
       for (const d of op.list) insertDl.run(n++, d.at, d.source, d.origin ?? null, d.reason, d.path ?? null, d.code ?? null, d.raw);
@@ -418,10 +534,14 @@ function createWriterWorker(workerData: unknown): Worker {
   return new Worker(boot, { eval: true, workerData, stdout: false });
 }
 
-/** Posts writes to the writer thread; positions/numbers are assigned by the caller. */
-export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL') {
-  const shared = new SharedArrayBuffer(8);
-  const state = new Int32Array(shared);
+/**
+ * Posts writes to the writer thread; positions/numbers are assigned by the caller. Every message
+ * is one transaction; the worker counts committed messages in a shared Int32Array, and the
+ * positions that appends end at are remembered here, so `durablePosition` is a lookup.
+ */
+export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL', startPosition = 0) {
+  const shared = new SharedArrayBuffer(12);
+  const state = new Int32Array(shared); // [0] messages committed, [1] error flag, [2] closed flag
   const { port1, port2 } = new MessageChannel();
   const worker = createWriterWorker({ path, synchronous, shared });
   worker.on('message', (m) => port2.postMessage(m));
@@ -431,6 +551,10 @@ export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL') 
   });
   worker.unref();
   let posted = 0;
+  // Appends in flight: message number → last position, oldest first.
+  const inFlightMsg: number[] = [];
+  const inFlightPos: number[] = [];
+  let durable = startPosition;
   const MAX_IN_FLIGHT = 8;
   function check(): void {
     if (Atomics.load(state, 1) !== 0) {
@@ -456,24 +580,47 @@ export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL') 
     }
     check();
   }
+  function post(op: WriterOp, transfer?: ArrayBuffer[]): void {
+    check();
+    worker.postMessage(op, transfer);
+    posted++;
+    // Backpressure: never more than a few batches queued (bounded memory).
+    if (posted - Atomics.load(state, 0) > MAX_IN_FLIGHT) waitFor(posted - MAX_IN_FLIGHT);
+  }
+  function settle(): number {
+    const done = Atomics.load(state, 0);
+    while (inFlightMsg.length > 0 && inFlightMsg[0]! <= done) {
+      inFlightMsg.shift();
+      durable = inFlightPos.shift()!;
+    }
+    check();
+    return done;
+  }
   return {
-    post(op: WriterOp): void {
-      check();
-      worker.postMessage(op);
-      posted++;
-      // Backpressure: never more than a few batches queued (bounded memory).
-      if (posted - Atomics.load(state, 0) > MAX_IN_FLIGHT) waitFor(posted - MAX_IN_FLIGHT);
+    post: (op: WriterOp) => post(op),
+    postAppend(first: number, lastPos: number, bytes: Buffer, ends: Uint32Array, times: Float64Array): void {
+      post({ op: 'append', first, bytes, ends, times }, [bytes.buffer as ArrayBuffer, ends.buffer as ArrayBuffer, times.buffer as ArrayBuffer]);
+      inFlightMsg.push(posted);
+      inFlightPos.push(lastPos);
+    },
+    durablePosition(): number {
+      settle();
+      return durable;
+    },
+    waitDurable(position: number): void {
+      settle();
+      let i = 0;
+      while (i < inFlightPos.length && inFlightPos[i]! < position) i++;
+      if (i < inFlightPos.length) waitFor(inFlightMsg[i]!);
+      else if (inFlightMsg.length > 0) waitFor(inFlightMsg[inFlightMsg.length - 1]!);
+      settle();
     },
     sync: () => waitFor(posted),
     close(): void {
       waitFor(posted);
       worker.postMessage({ op: 'close' });
-      // The worker closes its connection; wait for it synchronously.
-      for (let i = 0; i < 500; i++) {
-        const m = receiveMessageOnPort(port1);
-        if (m?.message?.closed) break;
-        Atomics.wait(state, 0, Atomics.load(state, 0), 10);
-      }
+      // The worker closes its connection and raises the closed flag; wait for it synchronously.
+      for (let i = 0; i < 500 && Atomics.load(state, 2) === 0; i++) Atomics.wait(state, 2, 0, 10);
       void worker.terminate();
       port1.close();
       port2.close();

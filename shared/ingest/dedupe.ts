@@ -125,11 +125,13 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
       lastSource = source;
       lastKeys = sk;
       const ids = sk.ids;
-      if (ids.has(id)) {
+      // One hash operation: add, and a size that did not grow means the id was there already.
+      const had = ids.size;
+      ids.add(id);
+      if (ids.size === had) {
         st.duplicates++;
         return 'duplicate';
       }
-      ids.add(id);
       size++;
       const b = Math.floor(eventTime / bucketMs);
       let arr = b === sk.lastB ? sk.lastArr : sk.buckets.get(b);

@@ -2,9 +2,14 @@
  * The ingest pipeline: raw → validate → (dead-letter) → dedupe → reorder → journal → deliver.
  *
  * Accepted signals are handed on in batches (size- and time-based); each batch is appended to the
- * journal first and then delivered with the journal position of its last signal, so the twin
- * always knows which prefix of the journal it reflects. Rejected signals become dead letters with
- * the raw payload (clipped to 4 KiB), a reason and a path. Every pushed signal ends in exactly one
+ * journal first and delivered only once committed, with the journal position of its last signal,
+ * so the twin always reflects a committed prefix of the journal. With a synchronous journal
+ * (`append` commits before it returns) delivery follows the append at once. With an asynchronous
+ * one (a writer thread: `waitDurable`/`durablePosition`) the next batches are validated while the
+ * previous commits; committed batches are delivered, in order, at the next batch boundary, and at
+ * most `maxUncommittedBatches` wait before the pipeline blocks on the oldest; `flush()`, `close()`
+ * and the timer deliver everything (waiting for the commits). Rejected signals become dead letters
+ * with the raw payload (clipped to 4 KiB), a reason and a path. Every pushed signal ends in exactly one
  * of accepted, duplicate or dead-lettered (`stats()`).
  *
  * Pure: time comes from an injected clock/scheduler (no setTimeout here, no Date.now()).
@@ -26,6 +31,13 @@ export interface IngestJournal {
    * `raws[i]`, when given, is a faithful JSON text of `batch[i]` (saves a stringify).
    */
   append(batch: readonly Signal[], raws?: readonly (string | undefined)[]): number;
+  /**
+   * Asynchronous journals only (append returns before its commit): the position committed so far.
+   * A journal without `waitDurable` must commit before `append` returns.
+   */
+  readonly durablePosition?: number;
+  /** Asynchronous journals only: blocks until `position` is committed. */
+  waitDurable?(position: number): void;
   /** Optional: persists dead letters in batches (they are also passed to `onDeadLetter`). */
   addDeadLetters?(entries: readonly DeadLetterEntry[]): void;
 }
@@ -52,8 +64,10 @@ export interface IngestPipelineOptions {
   clockSkewMs?: number;
   maxAgeMs?: number;
   maxQty?: number;
-  /** Signals per journal/deliver batch. Default 2048. */
+  /** Signals per journal/deliver batch. Default 4096. */
   batchSize?: number;
+  /** With an asynchronous journal: appended batches that may wait for their commit before push blocks. Default 4. */
+  maxUncommittedBatches?: number;
   /** With a scheduler: hand on a partial batch after this long. Default 50 ms. */
   maxBatchDelayMs?: number;
   /** With a scheduler: release the whole reorder buffer after this long without pushes. Default 1000 ms. */
@@ -83,6 +97,8 @@ export interface IngestStats {
   /** Signals waiting in the reorder window / in the current batch. */
   buffered: number;
   pendingBatch: number;
+  /** Signals journaled (appended) but not yet delivered because their commit is pending. */
+  awaitingCommit: number;
   batches: number;
   lastPosition: number;
   watermark: number;
@@ -95,7 +111,7 @@ export interface IngestPipeline extends SignalSink {
   pushMany(raws: readonly unknown[], meta?: SignalMeta): IngestResult;
   /** Releases the reorder buffer and hands on every pending signal and dead letter. */
   flush(): void;
-  /** Hands on the current batch only (the reorder window keeps waiting). */
+  /** Hands on the current batch only (the reorder window keeps waiting); delivers what is journaled, waiting for commits. */
   flushBatch(): void;
   stats(): IngestStats;
   /** Flushes and cancels the timer. */
@@ -134,12 +150,14 @@ function sourceOf(obj: unknown): string {
 export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipeline {
   const latenessMs = opts.latenessMs ?? 0;
   const horizonMs = Math.max(opts.horizonMs ?? Math.max(3_600_000, 2 * latenessMs), latenessMs);
-  const batchSize = opts.batchSize ?? 2048;
+  const batchSize = opts.batchSize ?? 4096;
+  const maxUncommitted = Math.max(0, opts.maxUncommittedBatches ?? 4);
   const maxBatchDelayMs = opts.maxBatchDelayMs ?? 50;
   const idleFlushMs = opts.idleFlushMs ?? 1000;
   const maxRawChars = opts.maxRawChars ?? 4096;
   const maxBytes = 65_536;
   const { journal, deliver, onDeadLetter, scheduler } = opts;
+  const asyncJournal = typeof journal.waitDurable === 'function';
 
   const validate = createValidator({ index: opts.index, clockSkewMs: opts.clockSkewMs, maxAgeMs: opts.maxAgeMs, maxQty: opts.maxQty, maxBytes });
   const dedupe = createDedupe({ horizonMs, maxKeys: opts.maxDedupeKeys });
@@ -150,6 +168,9 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
   let dead: DeadLetterEntry[] = [];
   let lastPosition = 0;
   let batches = 0;
+  // Asynchronous journal: appended batches awaiting their commit, oldest first.
+  const uncommitted: { batch: Signal[]; last: number }[] = [];
+  let awaitingCommit = 0;
   const st = { pushed: 0, accepted: 0, duplicates: 0, deadLettered: 0 };
   const rejectedBy: Record<RejectCode, number> = { json: 0, size: 0, shape: 0, reference: 0, quantity: 0, time: 0, late: 0, 'too-old': 0 };
 
@@ -194,7 +215,36 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
     raws = [];
     lastPosition = journal.append(b, r);
     batches++;
-    deliver(b, lastPosition);
+    if (!asyncJournal) {
+      deliver(b, lastPosition);
+      return;
+    }
+    uncommitted.push({ batch: b, last: lastPosition });
+    awaitingCommit += b.length;
+    deliverCommitted(false);
+  }
+
+  /** Delivers the committed batches in order; with `all`, waits for every commit first. */
+  function deliverCommitted(all: boolean): void {
+    if (uncommitted.length === 0) return;
+    if (all) journal.waitDurable!(uncommitted[uncommitted.length - 1]!.last);
+    else if (uncommitted.length > maxUncommitted) journal.waitDurable!(uncommitted[uncommitted.length - 1 - maxUncommitted]!.last);
+    const durable = journal.durablePosition ?? lastPosition;
+    let k = 0;
+    while (k < uncommitted.length && uncommitted[k]!.last <= durable) k++;
+    if (k === 0) return;
+    const ready = uncommitted.splice(0, k);
+    for (let i = 0; i < ready.length; i++) {
+      const u = ready[i]!;
+      awaitingCommit -= u.batch.length;
+      deliver(u.batch, u.last);
+    }
+  }
+
+  /** Hands on the current batch and delivers everything journaled (waiting for commits). */
+  function flushAll(): void {
+    flushBatch();
+    deliverCommitted(true);
   }
 
   // Timer at the edge: one pending timer at most, armed when something waits.
@@ -214,7 +264,7 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
       if (idleMs >= idleFlushMs) reorder.flush();
       else reorder.releaseUpTo(scheduler!.now() - latenessMs);
     }
-    flushBatch();
+    flushAll();
     if (reorder.size > 0) arm();
   }
 
@@ -270,7 +320,7 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
       return { ok: false, code: 'late', reason: dead.length > 0 ? dead[dead.length - 1]!.reason : 'late', path: 'eventTime' };
     }
     st.accepted++;
-    if (batch.length > 0 || reorder.size > 0) arm();
+    if (batch.length > 0 || reorder.size > 0 || awaitingCommit > 0) arm();
     return 'accepted';
   }
 
@@ -288,9 +338,9 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
     },
     flush() {
       reorder.flush();
-      flushBatch();
+      flushAll();
     },
-    flushBatch,
+    flushBatch: flushAll,
     stats() {
       const r = reorder.stats();
       return {
@@ -299,6 +349,7 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
         rejectedBy: { ...rejectedBy },
         buffered: reorder.size,
         pendingBatch: batch.length,
+        awaitingCommit,
         batches,
         lastPosition,
         watermark: reorder.watermark,
@@ -310,7 +361,7 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
       if (timer !== undefined) scheduler?.clearTimeout(timer);
       timer = undefined;
       reorder.flush();
-      flushBatch();
+      flushAll();
     },
   };
 }

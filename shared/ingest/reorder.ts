@@ -1,7 +1,7 @@
 /**
  * Event-time ordering within a lateness window.
  *
- * Signals wait in a min-heap keyed (eventTime, source, seq, arrival). With `maxSeen` the newest
+ * Signals wait in a queue sorted by (eventTime, source, seq, arrival). With `maxSeen` the newest
  * event time pushed, everything with eventTime ≤ maxSeen − latenessMs is released in key order.
  * The *watermark* is the event time of the last signal released in order: the stream handed on is
  * sorted up to it. A signal arriving with eventTime < watermark is late:
@@ -13,6 +13,11 @@
  * `latenessMs = 0` is pass-through: nothing waits, and the late rule still applies to signals that
  * go back in time.
  * `flush()` releases everything buffered (end of stream, or an idle timer at the edge).
+ *
+ * Speed: the queue is a sorted array read from a moving head (parallel arrays of signals and tags,
+ * no entry objects). Streams are nearly in order, so almost every signal is appended at the back
+ * (one comparison) and released from the front; one that arrives out of order is placed by binary
+ * search, after every equal key, so arrival order breaks ties.
  */
 import type { Signal, SignalType } from '../signals/schema';
 
@@ -78,12 +83,6 @@ export interface Reorder<T> {
   stats(): ReorderStats;
 }
 
-interface Entry<T> {
-  s: Signal;
-  tag: T;
-  n: number;
-}
-
 const iso = (t: number) => new Date(t).toISOString();
 
 export function lateReason(eventTime: number, watermark: number): string {
@@ -94,63 +93,64 @@ export function createReorder<T>(opts: ReorderOptions<T>): Reorder<T> {
   const lateness = opts.latenessMs;
   if (!(lateness >= 0)) throw new RangeError('latenessMs must be >= 0');
   const { emit, onLate } = opts;
-  const heap: Entry<T>[] = [];
+  // The sorted queue: live entries are [head, sigs.length).
+  let sigs: Signal[] = [];
+  let tags: T[] = [];
+  let head = 0;
   let watermark = opts.startWatermark ?? -Infinity;
   let maxSeen = watermark;
-  let arrivals = 0;
   let released = 0;
   let late = 0;
   let lateRejected = 0;
 
-  const less = (a: Entry<T>, b: Entry<T>): boolean => {
-    const x = a.s;
-    const y = b.s;
+  /** a sorts strictly before b by (eventTime, source, seq). */
+  const less = (x: Signal, y: Signal): boolean => {
     if (x.eventTime !== y.eventTime) return x.eventTime < y.eventTime;
     if (x.source !== y.source) return x.source < y.source;
-    if (x.seq !== y.seq) return x.seq < y.seq;
-    return a.n < b.n;
+    return x.seq < y.seq;
   };
 
-  function siftUp(i: number): void {
-    const e = heap[i]!;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const pe = heap[p]!;
-      if (!less(e, pe)) break;
-      heap[i] = pe;
-      i = p;
+  function insert(s: Signal, tag: T): void {
+    const n = sigs.length;
+    if (n === head || !less(s, sigs[n - 1]!)) {
+      sigs.push(s);
+      tags.push(tag);
+      return;
     }
-    heap[i] = e;
+    // First live index whose key is strictly greater than s (s goes after equal keys).
+    let lo = head;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (less(s, sigs[mid]!)) hi = mid;
+      else lo = mid + 1;
+    }
+    sigs.splice(lo, 0, s);
+    tags.splice(lo, 0, tag);
   }
 
-  function pop(): Entry<T> {
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    const n = heap.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && less(heap[r]!, heap[l]!) ? r : l;
-        if (!less(heap[c]!, last)) break;
-        heap[i] = heap[c]!;
-        i = c;
-      }
-      heap[i] = last;
+  function releaseFront(): void {
+    const s = sigs[head]!;
+    const tag = tags[head]!;
+    sigs[head] = undefined as unknown as Signal; // let it go
+    tags[head] = undefined as T;
+    head++;
+    if (head === sigs.length) {
+      sigs.length = 0;
+      tags.length = 0;
+      head = 0;
+    } else if (head >= 1024 && head * 2 >= sigs.length) {
+      sigs = sigs.slice(head);
+      tags = tags.slice(head);
+      head = 0;
     }
-    return top;
-  }
-
-  function release(e: Entry<T>): void {
-    watermark = e.s.eventTime;
+    watermark = s.eventTime;
     released++;
-    emit(e.s, e.tag);
+    emit(s, tag);
   }
 
   function drain(upTo: number): void {
-    while (heap.length > 0 && heap[0]!.s.eventTime <= upTo) release(pop());
+    while (head < sigs.length && sigs[head]!.eventTime <= upTo) releaseFront();
   }
 
   return {
@@ -168,21 +168,20 @@ export function createReorder<T>(opts: ReorderOptions<T>): Reorder<T> {
       }
       if (t > maxSeen) maxSeen = t;
       const limit = maxSeen - lateness;
-      if (heap.length === 0 && t <= limit) {
+      if (head === sigs.length && t <= limit) {
         // Fast path (always taken when latenessMs = 0 and time does not go back).
         watermark = t;
         released++;
         emit(s, tag);
         return 'released';
       }
-      heap.push({ s, tag, n: arrivals++ });
-      siftUp(heap.length - 1);
+      insert(s, tag);
       const before = released;
       drain(limit);
       return released > before ? 'released' : 'buffered';
     },
     flush() {
-      while (heap.length > 0) release(pop());
+      while (head < sigs.length) releaseFront();
     },
     releaseUpTo(time) {
       drain(time);
@@ -194,10 +193,10 @@ export function createReorder<T>(opts: ReorderOptions<T>): Reorder<T> {
       return maxSeen;
     },
     get size() {
-      return heap.length;
+      return sigs.length - head;
     },
     stats() {
-      return { buffered: heap.length, released, late, lateRejected };
+      return { buffered: sigs.length - head, released, late, lateRejected };
     },
   };
 }

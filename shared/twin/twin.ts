@@ -113,6 +113,12 @@ class TwinImpl implements Twin {
   private rootWork: RootWork | null = null;
   /** Next order per line (id), invalidated per line when an order on it changes. */
   private headCache = new Map<string, string | null>();
+  /**
+   * Order ids per line (orders not yet seen terminal), so the queue head of a line looks at that
+   * line's orders only instead of every order actor. Built on first use, then kept up to date where
+   * an order's line can change (newOrder, orderOp); retired and terminal orders are pruned when met.
+   */
+  private lineOrders: Map<string | null, Set<string>> | null = null;
   // lazy caches
   private version = 0;
   private cachedHash: { version: number; hash: string } | null = null;
@@ -268,6 +274,7 @@ class TwinImpl implements Twin {
     const before = c.lineId;
     foldOrder(c, op, this._time, this.timings);
     this.invalidateHead(before, c.lineId);
+    if (before !== c.lineId) this.moveLineOrder(id, before, c.lineId);
     return c;
   }
 
@@ -279,6 +286,37 @@ class TwinImpl implements Twin {
     const ctx: OrderContext = { ...o, state: o.kitted ? 'kitted' : 'released', resume: null, good: 0, scrap: 0, startedAt: null, completedAt: null, cancelledAt: null, deadline: null, holds: [], deviations: 0 };
     this.orderWork.set(o.id, { ctx, isNew: true });
     this.invalidateHead(ctx.lineId, null);
+    this.moveLineOrder(o.id, undefined, ctx.lineId);
+  }
+
+  private moveLineOrder(id: string, from: string | null | undefined, to: string | null): void {
+    const idx = this.lineOrders;
+    if (idx === null) return; // built later from the actors and working copies
+    if (from !== undefined) idx.get(from)?.delete(id);
+    let set = idx.get(to);
+    if (!set) idx.set(to, (set = new Set()));
+    set.add(id);
+  }
+
+  private ordersOnLine(lineId: string): Set<string> {
+    let idx = this.lineOrders;
+    if (idx === null) {
+      idx = new Map();
+      const add = (c: OrderContext) => {
+        let set = idx!.get(c.lineId);
+        if (!set) idx!.set(c.lineId, (set = new Set()));
+        set.add(c.id);
+      };
+      for (const ref of this.orderRefs()) {
+        const c = (ref.getSnapshot() as Snap<OrderContext>).context;
+        add(this.orderWork.get(c.id)?.ctx ?? c);
+      }
+      for (const w of this.orderWork.values()) if (w.isNew) add(w.ctx);
+      this.lineOrders = idx;
+    }
+    let set = idx.get(lineId);
+    if (!set) idx.set(lineId, (set = new Set()));
+    return set;
   }
 
   private invalidateHead(a: string | null, b: string | null): void {
@@ -540,11 +578,13 @@ class TwinImpl implements Twin {
       if (c.lineId !== line.id || c.id === current || TERMINAL.has(c.state)) return;
       if (!best || compareBySequence(c, best) < 0) best = c;
     };
-    for (const ref of this.orderRefs()) {
-      const c = (ref.getSnapshot() as Snap<OrderContext>).context;
-      consider(this.orderWork.get(c.id)?.ctx ?? c);
+    const ids = this.ordersOnLine(line.id);
+    for (const id of ids) {
+      const c = this.orderCtx(id);
+      // Retired (no actor, no working copy) or terminal for good (no op leaves complete, closed, cancelled).
+      if (c === undefined || TERMINAL.has(c.state)) ids.delete(id);
+      else consider(c);
     }
-    for (const w of this.orderWork.values()) if (w.isNew) consider(w.ctx);
     this.headCache.set(line.id, best === null ? null : (best as OrderContext).id);
     return best;
   }

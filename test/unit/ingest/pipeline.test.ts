@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,3 +178,133 @@ describe('journal writer thread', () => {
     }
   });
 });
+
+describe('asynchronous journal (commits after append returns)', () => {
+  /** A journal whose commits the test releases by hand; waitDurable commits up to the asked position. */
+  function fakeAsyncJournal() {
+    let last = 0;
+    let durable = 0;
+    const waits: number[] = [];
+    return {
+      waits,
+      commitAll: () => (durable = last),
+      get durablePosition() {
+        return durable;
+      },
+      get lastPosition() {
+        return last;
+      },
+      append(b: readonly Signal[]) {
+        last += b.length;
+        return last;
+      },
+      waitDurable(p: number) {
+        waits.push(p);
+        if (p > durable) durable = p;
+      },
+    };
+  }
+
+  it('delivers a batch only once committed, in order, and everything on flush', () => {
+    const j = fakeAsyncJournal();
+    const seen: { last: number; durable: number }[] = [];
+    const delivered: Signal[] = [];
+    const p = createIngestPipeline({
+      index,
+      journal: j,
+      batchSize: 10,
+      maxUncommittedBatches: 2,
+      deliver: (b, last) => {
+        seen.push({ last, durable: j.durablePosition });
+        delivered.push(...b);
+      },
+    });
+    for (let i = 0; i < 25; i++) p.push(count('L1-M1', T0 + i, `a${i}`));
+    // Two batches appended, none committed: nothing delivered yet.
+    expect(j.lastPosition).toBe(20);
+    expect(delivered).toHaveLength(0);
+    expect(p.stats().awaitingCommit).toBe(20);
+    j.commitAll();
+    for (let i = 25; i < 30; i++) p.push(count('L1-M1', T0 + i, `a${i}`)); // the third batch boundary delivers the committed two
+    expect(seen.map((x) => x.last)).toEqual([10, 20]);
+    for (let i = 30; i < 55; i++) p.push(count('L1-M1', T0 + i, `a${i}`));
+    // Backpressure: with more than 2 batches awaiting, the pipeline waited for the oldest.
+    expect(j.waits.length).toBeGreaterThan(0);
+    p.flush();
+    expect(delivered.map((s) => s.id)).toEqual(Array.from({ length: 55 }, (_, i) => `a${i}`));
+    expect(seen.map((x) => x.last)).toEqual([10, 20, 30, 40, 50, 55]);
+    for (const x of seen) expect(x.last).toBeLessThanOrEqual(x.durable);
+    expect(p.stats().awaitingCommit).toBe(0);
+  });
+
+  it('with the worker journal: deliveries follow commits, the journal reads back what was delivered', () => {
+    const j = openJournal(join(dir, 'worker-async.sqlite'), { writer: 'worker' });
+    try {
+      const delivered: Signal[] = [];
+      const lasts: number[] = [];
+      const p = createIngestPipeline({
+        index,
+        journal: j,
+        batchSize: 100,
+        deliver: (b, last) => {
+          expect(last).toBeLessThanOrEqual(j.durablePosition);
+          delivered.push(...b);
+          lasts.push(last);
+        },
+      });
+      const raws: string[] = [];
+      for (let i = 0; i < 2000; i++) {
+        const s = count('L1-M1', T0 + i, `w${i}`);
+        // Non-ASCII and a pretty-printed one (newlines inside the JSON text) must survive verbatim or equivalently.
+        const text = i === 7 ? JSON.stringify({ ...s, orderId: 'Ä-ø-日本' }, null, 2) : JSON.stringify(i === 9 ? { ...s, orderId: 'emoji-😀' } : s);
+        raws.push(text);
+        p.push(text);
+      }
+      p.flush();
+      expect(lasts.at(-1)).toBe(2000);
+      expect(j.durablePosition).toBe(2000);
+      const rows = [...j.readFrom(1)];
+      expect(rows.map((r) => r.signal)).toEqual(delivered);
+      expect(rows.map((r) => r.signal)).toEqual(raws.map((t) => JSON.parse(t)));
+      expect(rows[9]).toMatchObject({ source: delivered[9]!.source, id: 'w9', type: 'production.count' });
+      expect([...j.recentKeys(T0 + 1995)].map((k) => k.id)).toEqual(['w1995', 'w1996', 'w1997', 'w1998', 'w1999']);
+    } finally {
+      j.close();
+    }
+  });
+});
+
+describe('journal format', () => {
+  it('migrates a format 1 journal (seven columns) on a writable open and keeps positions, rows and keys', () => {
+    const path = join(dir, 'v1.sqlite');
+    const db = new Database(path);
+    db.exec(`CREATE TABLE signals (position INTEGER PRIMARY KEY, source TEXT NOT NULL, id TEXT NOT NULL, event_time INTEGER NOT NULL, max_time INTEGER NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL);
+      CREATE TABLE dead_letters (n INTEGER PRIMARY KEY, at INTEGER NOT NULL, source TEXT NOT NULL, origin TEXT, reason TEXT NOT NULL, path TEXT, code TEXT, raw TEXT NOT NULL);
+      CREATE TABLE snapshots (position INTEGER NOT NULL, time INTEGER NOT NULL, version TEXT NOT NULL, hash TEXT NOT NULL, data TEXT NOT NULL, saved_at INTEGER);
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('format', '1');`);
+    const ins = db.prepare('INSERT INTO signals VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const old = Array.from({ length: 50 }, (_, i) => count('L1-M1', T0 + i * 10, `v${i}`));
+    old.forEach((s, i) => ins.run(i + 1, s.source, s.id, s.eventTime, s.eventTime, s.type, JSON.stringify(s)));
+    db.close();
+
+    // Read-only opens read format 1 as it is.
+    const ro = openJournal(path, { readonly: true });
+    expect([...ro.readFrom(1)].map((r) => r.signal)).toEqual(old);
+    ro.close();
+
+    const j = openJournal(path);
+    try {
+      expect(j.lastPosition).toBe(50);
+      expect([...j.readFrom(1)].map((r) => r.signal)).toEqual(old);
+      expect([...j.recentKeys(T0 + 480)].map((k) => `${k.source}/${k.id}`)).toEqual([`${old[48]!.source}/v48`, `${old[49]!.source}/v49`]);
+      expect(j.append([count('L1-M1', T0 + 1000, 'new')])).toBe(51);
+      const check = new Database(path, { readonly: true });
+      expect(check.prepare(`SELECT value FROM meta WHERE key = 'format'`).pluck().get()).toBe('2');
+      expect(check.prepare('SELECT source, id, type FROM signals_view WHERE position = 51').get()).toEqual({ source: old[0]!.source, id: 'new', type: 'production.count' });
+      check.close();
+    } finally {
+      j.close();
+    }
+  });
+});
+

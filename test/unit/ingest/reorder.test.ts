@@ -79,4 +79,43 @@ describe('reorder', () => {
     r.push(state('L1-M1', T0, 'old'), undefined);
     expect(late).toHaveLength(1);
   });
+
+  it('emits exactly what a reference model (stable sort by eventTime, source, seq) emits, for random disorder, ties and late signals', () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const key = (x: { s: Signal; n: number }, y: { s: Signal; n: number }) =>
+      x.s.eventTime - y.s.eventTime || (x.s.source < y.s.source ? -1 : x.s.source > y.s.source ? 1 : 0) || x.s.seq - y.s.seq || x.n - y.n;
+    for (const lateness of [0, 50, 400, 5000]) {
+      const got: string[] = [];
+      const r = createReorder<number>({ latenessMs: lateness, emit: (s, tag) => got.push(`emit ${s.id} ${tag}`), onLate: (s, tag) => got.push(`late ${s.id} ${tag}`) });
+      // Reference: buffer everything, sort stably, release the prefix the window allows.
+      const want: string[] = [];
+      const buf: { s: Signal; n: number }[] = [];
+      let wm = -Infinity;
+      let max = -Infinity;
+      for (let i = 0; i < 3000; i++) {
+        const back = rnd() < 0.2 ? Math.floor(rnd() * 600) : 0;
+        const t = T0 + i * 3 - back;
+        const base = rnd() < 0.3 ? state('L1-M1', t, `r${i}`) : count('L1-M1', t, `r${i}`);
+        const s = { ...base, source: rnd() < 0.5 ? 'a' : 'b', seq: Math.floor(rnd() * 4) } as Signal;
+        r.push(s, i);
+        if (t < wm) {
+          want.push(`${lateRule[s.type] === 'apply' ? 'emit' : 'late'} ${s.id} ${i}`);
+          continue;
+        }
+        if (t > max) max = t;
+        buf.push({ s, n: i });
+        buf.sort(key);
+        while (buf.length > 0 && buf[0]!.s.eventTime <= max - lateness) {
+          const e = buf.shift()!;
+          wm = e.s.eventTime;
+          want.push(`emit ${e.s.id} ${e.n}`);
+        }
+      }
+      r.flush();
+      for (const e of buf) want.push(`emit ${e.s.id} ${e.n}`);
+      expect(got).toEqual(want);
+      expect(r.size).toBe(0);
+    }
+  });
 });

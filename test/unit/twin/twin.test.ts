@@ -99,6 +99,31 @@ describe('twin: machines and lines', () => {
     expect(machine(twin, 'L1-fill').alarm).toBe('escalated');
   });
 
+  it('plans a changeover from the line queue head, which follows order line changes, cancels and completions', () => {
+    const plan = (batched: boolean) => {
+      const twin = createTwin(smallPlant(), { startTime: T0 });
+      const s = feed();
+      let pos = 0;
+      const minutes: (number | null)[] = [];
+      const steps: Signal[][] = [
+        [s(0, { type: 'order.changed', orderId: 'O3', line: 'L1' }), s(1, { type: 'order.started', orderId: 'O1', line: 'L1' }), s(5, { type: 'order.completed', orderId: 'O1', line: 'L1' })],
+        [s(6, { type: 'machine.state', machine: 'L1-mix', state: 'changeover' })], // head O3 (plain): plain → plain
+        [s(7, { type: 'machine.state', machine: 'L1-mix', state: 'idle' }), s(8, { type: 'order.changed', orderId: 'O3', line: 'L2' }), s(9, { type: 'machine.state', machine: 'L1-mix', state: 'changeover' })], // head O2 (nutty)
+        [s(10, { type: 'machine.state', machine: 'L1-mix', state: 'idle' }), s(11, { type: 'order.cancelled', orderId: 'O2' }), s(12, { type: 'machine.state', machine: 'L1-mix', state: 'changeover' })], // no head
+        [s(13, { type: 'machine.state', machine: 'L1-mix', state: 'idle' }), s(14, { type: 'order.changed', orderId: 'O3', line: 'L1' }), s(15, { type: 'machine.state', machine: 'L1-mix', state: 'changeover' })], // O3 again
+      ];
+      for (const step of steps) {
+        if (batched) twin.applyBatch(step, (pos += step.length));
+        else for (const sig of step) twin.apply(sig, ++pos);
+        minutes.push(machine(twin, 'L1-mix').plannedMinutes ?? null);
+      }
+      return { minutes, hash: twin.hash() };
+    };
+    const one = plan(false);
+    expect(one.minutes).toEqual([null, 10, 30, 20, 10]);
+    expect(plan(true)).toEqual(one);
+  });
+
   it('aggregates counts per machine, line (output of the last machine), WIP and order', () => {
     const twin = createTwin(smallPlant(), { startTime: T0 });
     const s = feed();
