@@ -8,6 +8,13 @@
  *                          (null until then): "first live frame" for bench/startup.ts
  * - `connection`           'connecting' | 'open' | 'reconnecting' | 'closed'
  * - `lineStatus(id)`       a line's status as the store holds it ('' when unknown)
+ * - `sceneMachineState(id)` the state the canvas has DRAWN for a machine ('' when none)
+ * - `renders`              React renders per component name (countRender): proves no re-render per delta
+ * - `store()`              the twin store's counters: deltas received, flushes that notified React,
+ *                          line rows marked changed in those flushes
+ * - `tokens`               WIP tokens on the canvas now; `webgl` whether the renderer is WebGL
+ * - `marks`                [reason, Date.now()] for machine states whose reason starts with `mark-`,
+ *                          taken right after the frame that first drew them (signal-to-pixel latency)
  * - `fit()`                fits the floor to the screen
  */
 import type { TwinStore } from './twin/store';
@@ -19,6 +26,12 @@ export interface TaktDebug {
   firstLiveFrameAt: number | null;
   connection: string;
   lineStatus(id: string): string;
+  sceneMachineState(id: string): string;
+  renders: Record<string, number>;
+  store(): { deltas: number; flushes: number; lineChanges: number };
+  tokens: number;
+  webgl: boolean;
+  marks: [string, number][];
   fit(): void;
 }
 
@@ -30,6 +43,12 @@ export function installDebug(store: TwinStore): TaktDebug {
     firstLiveFrameAt: null,
     connection: 'connecting',
     lineStatus: (id) => store.getLine(id)?.status ?? '',
+    sceneMachineState: () => '',
+    renders: {},
+    store: () => ({ ...store.stats }),
+    tokens: 0,
+    webgl: false,
+    marks: [],
     fit: () => undefined,
   };
   window.__takt = d;
@@ -38,4 +57,10 @@ export function installDebug(store: TwinStore): TaktDebug {
 
 export function debugHooks(): TaktDebug | undefined {
   return typeof window === 'undefined' ? undefined : window.__takt;
+}
+
+/** Counts a render of a component (call in its body); a no-op without the debug hook. */
+export function countRender(name: string): void {
+  const d = typeof window === 'undefined' ? undefined : window.__takt;
+  if (d) d.renders[name] = (d.renders[name] ?? 0) + 1;
 }

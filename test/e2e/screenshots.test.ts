@@ -1,13 +1,16 @@
 /**
- * Screenshots of the Floor at 1920×1080 for people to look at (test-results/screenshots/, gitignored):
- * the default Floor, the shortcut overlay and wall mode. Also checks the canvas is not blank.
+ * Screenshots of the Floor for people to look at (test-results/screenshots/, gitignored), at
+ * 1920×1080 and 3840×2160, in a normal and a disturbed state (breakdown, QA hold, changeover,
+ * starved machine injected with signals.ingest), plus the open drawer, the shortcut overlay, wall
+ * mode and the smallest supported screen (1366×768). Also checks the canvas is not blank.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium, SETUP_TIMEOUT_MS } from './browser';
 import { repoRoot, startTestCore, type RunningCore } from './core';
+import { connectClient, signalMaker } from './signals';
 
 const dir = join(repoRoot, 'test-results', 'screenshots');
 let core: RunningCore;
@@ -23,40 +26,101 @@ afterAll(async () => {
   await core?.close();
 });
 
-describe('floor screenshots at 1920×1080', () => {
-  it('captures floor, shortcut overlay and wall mode', async () => {
-    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    await page.goto(core.url);
-    await page.waitForFunction(() => (window.__takt?.deltasApplied ?? 0) > 2, null, { timeout: SETUP_TIMEOUT_MS });
-    await page.waitForTimeout(500);
-    await page.screenshot({ path: join(dir, 'floor-1920x1080.png') });
+async function open(size: { width: number; height: number }, query = ''): Promise<Page> {
+  const page = await browser.newPage({ viewport: size });
+  await page.goto(core.url + query);
+  await page.waitForFunction(() => (window.__takt?.deltasApplied ?? 0) > 2, null, { timeout: SETUP_TIMEOUT_MS });
+  await page.waitForTimeout(700);
+  return page;
+}
 
-    // Not blank: the canvas has more than a handful of distinct colours.
-    // (Read back from a screenshot of the canvas: a WebGL canvas's buffer is cleared after compositing.)
-    const png = (await page.locator('canvas.floor-canvas').screenshot()).toString('base64');
-    const colours = await page.evaluate(async (b64) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const o = new OffscreenCanvas(img.width, img.height);
-      const g = o.getContext('2d')!;
-      g.drawImage(img, 0, 0);
-      const d = g.getImageData(0, 0, o.width, o.height).data;
-      const set = new Set<number>();
-      for (let i = 0; i < d.length; i += 4 * 97) set.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
-      return set.size;
-    }, png);
-    expect(colours).toBeGreaterThan(10);
+async function distinctColours(page: Page): Promise<number> {
+  // Read back from a screenshot of the canvas: a WebGL canvas's buffer is cleared after compositing.
+  const png = (await page.locator('canvas.floor-canvas').screenshot()).toString('base64');
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const o = new OffscreenCanvas(img.width, img.height);
+    const g = o.getContext('2d')!;
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, o.width, o.height).data;
+    const set = new Set<number>();
+    for (let i = 0; i < d.length; i += 4 * 97) set.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+    return set.size;
+  }, png);
+}
+
+describe('floor screenshots', () => {
+  it('normal state at 1920×1080 and 3840×2160, drawer, shortcut overlay, wall mode, 1366×768', async () => {
+    const page = await open({ width: 1920, height: 1080 });
+    await page.screenshot({ path: join(dir, 'floor-normal-1920x1080.png') });
+    expect(await distinctColours(page)).toBeGreaterThan(10);
 
     await page.keyboard.press('?');
     await page.getByRole('dialog').waitFor();
     await page.screenshot({ path: join(dir, 'shortcuts-1920x1080.png') });
     await page.keyboard.press('Escape');
 
+    const first = page.locator('[data-testid="line-table"] tbody tr .row-open').first();
+    await first.click();
+    await page.getByTestId('drawer').waitFor();
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: join(dir, 'floor-line-drawer-1920x1080.png') });
+    await page.getByTestId('drill-bar').getByRole('button').filter({ hasNotText: /Plant|Area/ }).first().click();
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: join(dir, 'floor-machine-drawer-1920x1080.png') });
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+
     await page.keyboard.press('w');
     await page.locator('.app.wall-mode').waitFor();
-    await page.waitForTimeout(500);
-    await page.screenshot({ path: join(dir, 'wall-1920x1080.png') });
+    await page.waitForTimeout(600);
+    await page.screenshot({ path: join(dir, 'wall-normal-1920x1080.png') });
     await page.close();
+
+    const big = await open({ width: 3840, height: 2160 });
+    await big.screenshot({ path: join(dir, 'floor-normal-3840x2160.png') });
+    await big.keyboard.press('w');
+    await big.locator('.app.wall-mode').waitFor();
+    await big.waitForTimeout(600);
+    await big.screenshot({ path: join(dir, 'wall-normal-3840x2160.png') });
+    await big.close();
+
+    const small = await open({ width: 1366, height: 768 });
+    await small.screenshot({ path: join(dir, 'floor-normal-1366x768.png') });
+    await small.close();
+  });
+
+  it('disturbed state: breakdown, QA hold, changeover and starved machine at both sizes', async () => {
+    const client = await connectClient(core.wsUrl);
+    try {
+      const plant = await client.call('plant.get');
+      const lines = plant.areas.flatMap((a) => a.lines);
+      const sig = await signalMaker(client, 'screens');
+      await sig.send([
+        sig.make('machine.state', { machine: lines[0]!.machines[1]!.id, state: 'down', reason: 'seal jaw fault' }),
+        sig.make('quality.hold', { holdId: 'QH-shot-1', line: lines[2]!.id, reason: 'metal detector reject rate' }),
+        sig.make('machine.state', { machine: lines[4]!.machines[0]!.id, state: 'changeover', reason: 'format change' }),
+        sig.make('machine.state', { machine: lines[6]!.machines[2]!.id, state: 'starved', reason: 'no cartons' }),
+        sig.make('machine.state', { machine: lines[8]!.machines[1]!.id, state: 'down', reason: 'oven burner trip' }),
+      ]);
+      for (const size of [
+        { width: 1920, height: 1080 },
+        { width: 3840, height: 2160 },
+      ]) {
+        const page = await open(size);
+        await page.waitForFunction((id) => window.__takt!.sceneMachineState(id) === 'down', lines[0]!.machines[1]!.id, { timeout: 5_000 });
+        await page.screenshot({ path: join(dir, `floor-disturbed-${size.width}x${size.height}.png`) });
+        await page.keyboard.press('w');
+        await page.locator('.app.wall-mode').waitFor();
+        await page.waitForTimeout(600);
+        await page.screenshot({ path: join(dir, `wall-disturbed-${size.width}x${size.height}.png`) });
+        await page.close();
+      }
+    } finally {
+      client.close();
+    }
   });
 });

@@ -20,6 +20,12 @@ export interface CoreData {
   error: string | null;
 }
 const CoreDataContext = createContext<CoreData>({ plant: null, info: null, status: null, error: null });
+/** The plant alone: changes only when a (re)connection loads it, not with the once-a-second status. */
+const PlantContext = createContext<Plant | null>(null);
+
+export function usePlant(): Plant | null {
+  return useContext(PlantContext);
+}
 
 export function useConnection(): Connection {
   const c = useContext(ConnectionContext);
@@ -71,7 +77,9 @@ export function ClientProvider({ connection, store, children }: { connection: Co
   return (
     <ConnectionContext.Provider value={connection}>
       <TwinContext.Provider value={store}>
-        <CoreDataContext.Provider value={data}>{children}</CoreDataContext.Provider>
+        <CoreDataContext.Provider value={data}>
+          <PlantContext.Provider value={data.plant}>{children}</PlantContext.Provider>
+        </CoreDataContext.Provider>
       </TwinContext.Provider>
     </ConnectionContext.Provider>
   );

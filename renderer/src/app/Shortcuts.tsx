@@ -8,8 +8,10 @@ export const shortcutList: { keys: string; what: string }[] = [
   { keys: 'f', what: 'Fit the floor to the screen' },
   { keys: 'w', what: 'Wall mode on/off (floor only, no chrome)' },
   { keys: '← ↑ → ↓  + −  0', what: 'Pan, zoom, fit (when the floor canvas has focus)' },
+  { keys: '[  ]', what: 'Previous / next area, line or machine (floor canvas)' },
+  { keys: 'Enter', what: 'Drill down: plant ▸ area ▸ line ▸ machine (floor canvas)' },
   { keys: '?', what: 'Show or hide this list' },
-  { keys: 'Esc', what: 'Close this list / leave wall mode' },
+  { keys: 'Esc', what: 'Close this list / go up one level (close the drawer) / leave wall mode' },
 ];
 
 function typing(e: KeyboardEvent): boolean {
@@ -31,7 +33,9 @@ export function useShortcuts(o: { help: boolean; setHelp(v: boolean): void; wall
       } else if (e.key === '?') s.setHelp(!s.help);
       else if (e.key === 'Escape') {
         if (s.help) s.setHelp(false);
-        else if (s.wall) s.setWall(false);
+        else if (!s.wall && commands.run('up')) {
+          /* went up one drill-down level */
+        } else if (s.wall) s.setWall(false);
         else return;
       } else if (e.key === 'f' || e.key === 'F') commands.run('fit');
       else if (e.key === 'w' || e.key === 'W') {

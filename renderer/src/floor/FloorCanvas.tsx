@@ -1,15 +1,23 @@
 /**
- * Mounts the FloorScene into a div. The component renders once per plant; live state flows from the
- * TwinStore straight into the scene, never through React.
+ * Mounts the FloorScene into a div. The component renders once per plant (and wall switch); live
+ * state flows from the TwinStore straight into the scene, never through React. `?tokens=N` in the
+ * page URL sets the WIP token budget (the render benchmark uses it).
  */
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import type { Plant } from '../../../shared/plant/schema';
 import { useTwinStore } from '../twin/hooks';
 import { FloorScene } from './FloorScene';
 import { commands } from '../app/commands';
-import { debugHooks } from '../debug';
+import { countRender, debugHooks } from '../debug';
+import { drillUp } from './focus';
 
-export function FloorCanvas({ plant }: { plant: Plant | null }) {
+function tokenBudget(): number | undefined {
+  const t = Number(new URLSearchParams(location.search).get('tokens'));
+  return Number.isFinite(t) && t > 0 ? Math.min(50_000, Math.round(t)) : undefined;
+}
+
+export const FloorCanvas = memo(function FloorCanvas({ plant, wall }: { plant: Plant | null; wall: boolean }) {
+  countRender('FloorCanvas');
   const host = useRef<HTMLDivElement>(null);
   const store = useTwinStore();
   const [scene, setScene] = useState<FloorScene | null>(null);
@@ -18,7 +26,7 @@ export function FloorCanvas({ plant }: { plant: Plant | null }) {
   useEffect(() => {
     const el = host.current;
     if (!el) return;
-    const s = new FloorScene(el, store, { debug: debugHooks() });
+    const s = new FloorScene(el, store, { debug: debugHooks(), tokenBudget: tokenBudget() });
     let live = true;
     s.init().then(
       () => live && setScene(s),
@@ -36,10 +44,19 @@ export function FloorCanvas({ plant }: { plant: Plant | null }) {
   }, [scene, plant]);
 
   useEffect(() => {
+    scene?.setWall(wall);
+  }, [scene, wall]);
+
+  useEffect(() => {
     if (!scene) return;
     const dbg = debugHooks();
     if (dbg) dbg.fit = scene.fit;
-    return commands.provide('fit', scene.fit);
+    const offFit = commands.provide('fit', scene.fit);
+    const offUp = commands.provide('up', drillUp);
+    return () => {
+      offFit();
+      offUp();
+    };
   }, [scene]);
 
   return (
@@ -48,4 +65,4 @@ export function FloorCanvas({ plant }: { plant: Plant | null }) {
       {!plant && !error && <p className="floor-wait">Waiting for the plant from the core…</p>}
     </div>
   );
-}
+});

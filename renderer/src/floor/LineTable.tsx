@@ -3,12 +3,14 @@
  * buttons, so keyboard and screen readers work), status as icon + word, and a polite live-region
  * summary of abnormal lines that speaks only when the set of abnormal lines changes.
  */
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import type { Plant } from '../../../shared/plant/schema';
 import type { LineView } from '../../../shared/twin/view';
 import { useLines } from '../twin/hooks';
 import { presentation, severity } from '../app/states';
 import { StatusBadge } from '../app/StateIcon';
+import { countRender } from '../debug';
+import { setFocus } from './focus';
 
 type Col = 'line' | 'area' | 'status' | 'order' | 'sku' | 'good' | 'scrap' | 'next' | 'end';
 const columns: { id: Col; label: string; numeric?: boolean }[] = [
@@ -25,6 +27,7 @@ const columns: { id: Col; label: string; numeric?: boolean }[] = [
 
 export interface Row {
   id: string;
+  areaId: string;
   line: string;
   area: string;
   status: string;
@@ -49,6 +52,7 @@ export function toRow(v: LineView, areaName: (id: string) => string): Row {
   const end = cur ? cur.projectedEnd : v.currentOrderId && next ? next.projectedStart - next.changeoverMinutes * 60_000 : null;
   return {
     id: v.id,
+    areaId: v.areaId,
     line: v.name,
     area: areaName(v.areaId),
     status: v.status,
@@ -77,13 +81,20 @@ function compare(a: Row, b: Row, col: Col): number {
 }
 
 export function LineTable({ plant, timeZone }: { plant: Plant | null; timeZone: string }) {
+  countRender('LineTable');
   const lines = useLines();
   const [sort, setSort] = useState<{ col: Col; dir: 1 | -1 }>({ col: 'line', dir: 1 });
   const areaNames = useMemo(() => new Map((plant?.areas ?? []).map((a) => [a.id, a.name])), [plant]);
+  const rowCache = useMemo(() => new WeakMap<LineView, Row>(), [areaNames]);
   const rows = useMemo(() => {
-    const r = lines.map((l) => toRow(l, (id) => areaNames.get(id) ?? id));
+    // Rows keep their identity while their line does, so unchanged rows skip rendering (LineRow memo).
+    const r = lines.map((l) => {
+      let row = rowCache.get(l);
+      if (!row) rowCache.set(l, (row = toRow(l, (id) => areaNames.get(id) ?? id)));
+      return row;
+    });
     return r.sort((a, b) => compare(a, b, sort.col) * sort.dir || a.line.localeCompare(b.line, undefined, { numeric: true }));
-  }, [lines, areaNames, sort]);
+  }, [lines, areaNames, rowCache, sort]);
   const fmtTime = useMemo(() => {
     const f = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit' });
     return (t: number) => f.format(t);
@@ -125,22 +136,7 @@ export function LineTable({ plant, timeZone }: { plant: Plant | null; timeZone: 
           </thead>
           <tbody>
             {rows.map((r) => (
-              <tr key={r.id} data-line={r.id} data-status={r.status} className={presentation(r.status).abnormal ? 'abnormal' : undefined}>
-                <th scope="row">{r.line}</th>
-                <td>{r.area}</td>
-                <td>
-                  <StatusBadge status={r.status} />
-                </td>
-                <td>{r.order || <span className="muted">none</span>}</td>
-                <td>{r.sku || <span className="muted">—</span>}</td>
-                <td className="num" data-col="good">{r.good.toLocaleString('en-GB', { maximumFractionDigits: 1 })}</td>
-                <td className="num" data-col="scrap">{r.scrap.toLocaleString('en-GB', { maximumFractionDigits: 1 })}</td>
-                <td>
-                  {r.next || <span className="muted">—</span>}
-                  {r.nextLate && <span className="late"> (late)</span>}
-                </td>
-                <td>{r.end === null ? <span className="muted">—</span> : fmtTime(r.end)}</td>
-              </tr>
+              <LineRow key={r.id} r={r} fmtTime={fmtTime} />
             ))}
           </tbody>
         </table>
@@ -148,3 +144,30 @@ export function LineTable({ plant, timeZone }: { plant: Plant | null; timeZone: 
     </section>
   );
 }
+
+/** One row; memoised on its Row (a new object only when that line changed) so a delta re-renders only changed rows. */
+const LineRow = memo(function LineRow({ r, fmtTime }: { r: Row; fmtTime: (t: number) => string }) {
+  countRender('LineRow');
+  return (
+    <tr data-line={r.id} data-status={r.status} className={presentation(r.status).abnormal ? 'abnormal' : undefined}>
+      <th scope="row">
+        <button type="button" className="row-open" onClick={() => setFocus({ areaId: r.areaId, lineId: r.id, machineId: null, orderId: null })} title="Show on the floor with queue and recent events">
+          {r.line}
+        </button>
+      </th>
+      <td>{r.area}</td>
+      <td>
+        <StatusBadge status={r.status} />
+      </td>
+      <td>{r.order || <span className="muted">none</span>}</td>
+      <td>{r.sku || <span className="muted">—</span>}</td>
+      <td className="num" data-col="good">{r.good.toLocaleString('en-GB', { maximumFractionDigits: 1 })}</td>
+      <td className="num" data-col="scrap">{r.scrap.toLocaleString('en-GB', { maximumFractionDigits: 1 })}</td>
+      <td>
+        {r.next || <span className="muted">—</span>}
+        {r.nextLate && <span className="late"> (late)</span>}
+      </td>
+      <td>{r.end === null ? <span className="muted">—</span> : fmtTime(r.end)}</td>
+    </tr>
+  );
+});

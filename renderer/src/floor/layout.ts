@@ -12,8 +12,13 @@ import type { Plant } from '../../../shared/plant/schema';
 export const MACHINE_W = 116;
 export const MACHINE_H = 48;
 const AUTO_DX = MACHINE_W + 28; // machine pitch along a line
-const LINE_LABEL_H = 46; // room above a row for the line label
-const AUTO_ROW_H = MACHINE_H + LINE_LABEL_H + 24; // + the state word below the box
+const LINE_LABEL_H = 50; // room above a row for the line label (title, order/counts)
+/** The conveyor lane the WIP tokens travel on runs below the boxes, so no box hides a token. */
+export const LANE_DY = MACHINE_H / 2 + 10;
+/** Below the lane: the state word of an abnormal machine. */
+export const STATE_WORD_DY = MACHINE_H / 2 + 19;
+const AUTO_ROW_H = MACHINE_H + LINE_LABEL_H + 46; // + the lane and the state word below the box
+export const GAUGE_W = 118; // availability gauge at the right end of the label row
 const ZONE_PAD = 26;
 const ZONE_TITLE_H = 30;
 const AREA_GAP = 40;
@@ -41,8 +46,18 @@ export interface LineLayout {
   machines: string[];
   /** Points the WIP tokens travel through (machine centres). */
   path: { x: number; y: number }[];
+  /** The conveyor lane below the boxes, from the first box's left edge to the last one's right edge. */
+  lane: { x: number; y: number }[];
+  /** Buffers between consecutive machines: centre of the gap, and the units it holds. */
+  buffers: { x: number; y: number; from: string; to: string; size: number }[];
   /** Top-left of the line label. */
   label: { x: number; y: number };
+  /** Room for the title before the gauge and badge. */
+  labelW: number;
+  /** Centre of the availability gauge (right end of the label row). */
+  gauge: { x: number; y: number };
+  /** The line's whole footprint: label, boxes, lane and state words. */
+  bounds: Rect;
 }
 export interface AreaLayout {
   id: string;
@@ -100,19 +115,19 @@ export function layoutPlant(plant: Plant, opts: { aspect?: number } = {}): Floor
         ms.push(...lm);
         const lx = Math.min(...lm.map((m) => m.x)) - MACHINE_W / 2;
         const ly = Math.min(...lm.map((m) => m.y)) - MACHINE_H / 2 - LINE_LABEL_H;
-        ls.push({ id: l.id, name: l.name, areaId: a.id, machines: lm.map((m) => m.id), path: lm.map((m) => ({ x: m.x, y: m.y })), label: { x: lx, y: ly } });
+        ls.push(finishLine(l, a.id, lm, { x: lx, y: ly }));
       }
     } else {
       a.lines.forEach((l, row) => {
         const cy = top + row * AUTO_ROW_H;
         const lm = l.machines.map((m, i) => ({ id: m.id, name: m.name, kind: m.kind, lineId: l.id, x: left + i * AUTO_DX, y: cy }));
         ms.push(...lm);
-        ls.push({ id: l.id, name: l.name, areaId: a.id, machines: lm.map((m) => m.id), path: lm.map((m) => ({ x: m.x, y: m.y })), label: { x: ZONE_PAD, y: cy - MACHINE_H / 2 - LINE_LABEL_H } });
+        ls.push(finishLine(l, a.id, lm, { x: ZONE_PAD, y: cy - MACHINE_H / 2 - LINE_LABEL_H }));
       });
     }
-    const right = ms.length ? Math.max(...ms.map((m) => m.x)) + MACHINE_W / 2 + ZONE_PAD : 0;
-    const bottom = ms.length ? Math.max(...ms.map((m) => m.y)) + MACHINE_H / 2 + 26 : ZONE_TITLE_H + ZONE_PAD;
-    return { a, ms, ls, w: Math.max(right, LINE_LABEL_W + ZONE_PAD * 2), h: bottom };
+    const right = ls.length ? Math.max(...ls.map((l) => l.bounds.x + l.bounds.w)) + ZONE_PAD : 0;
+    const bottom = ms.length ? Math.max(...ms.map((m) => m.y)) + STATE_WORD_DY + 24 : ZONE_TITLE_H + ZONE_PAD;
+    return { a, ms, ls, w: Math.max(right, LINE_LABEL_W + GAUGE_W + ZONE_PAD * 2), h: bottom };
   });
 
   // Shelf width: try every prefix width and keep the one whose bounds fit the view's aspect best.
@@ -156,7 +171,8 @@ export function layoutPlant(plant: Plant, opts: { aspect?: number } = {}): Floor
       shelfH = 0;
     }
     for (const m of ms) machines.push({ ...m, x: m.x + x, y: m.y + y });
-    for (const l of ls) lines.push({ ...l, path: l.path.map((p) => ({ x: p.x + x, y: p.y + y })), label: { x: l.label.x + x, y: l.label.y + y } });
+    const mv = <P extends { x: number; y: number }>(p: P): P => ({ ...p, x: p.x + x, y: p.y + y });
+    for (const l of ls) lines.push({ ...l, path: l.path.map(mv), lane: l.lane.map(mv), buffers: l.buffers.map(mv), label: mv(l.label), gauge: mv(l.gauge), bounds: mv(l.bounds) });
     areas.push({ id: a.id, name: a.name, zone: { x, y, w, h } });
     x += w + AREA_GAP;
     shelfH = Math.max(shelfH, h);
@@ -165,4 +181,35 @@ export function layoutPlant(plant: Plant, opts: { aspect?: number } = {}): Floor
   y += shelfH;
 
   return { areas, lines, machines, bounds: { x: 0, y: 0, w: maxX, h: y } };
+}
+
+/** Derived geometry of one line: lane, buffers, gauge and bounds from its placed machines. */
+function finishLine(l: { id: string; name: string; bufferSize?: number }, areaId: string, lm: MachineLayout[], label: { x: number; y: number }): LineLayout {
+  const path = lm.map((m) => ({ x: m.x, y: m.y }));
+  const lane: { x: number; y: number }[] = [];
+  if (lm.length) {
+    lane.push({ x: lm[0]!.x - MACHINE_W / 2 + 6, y: lm[0]!.y + LANE_DY });
+    for (const m of lm) lane.push({ x: m.x, y: m.y + LANE_DY });
+    lane.push({ x: lm[lm.length - 1]!.x + MACHINE_W / 2 - 6, y: lm[lm.length - 1]!.y + LANE_DY });
+  }
+  const buffers = lm.slice(1).map((m, i) => {
+    const p = lm[i]!;
+    return { x: (p.x + m.x) / 2, y: (p.y + m.y) / 2, from: p.id, to: m.id, size: l.bufferSize ?? 50 };
+  });
+  const right = lm.length ? Math.max(...lm.map((m) => m.x)) + MACHINE_W / 2 : label.x + LINE_LABEL_W;
+  const bottom = lm.length ? Math.max(...lm.map((m) => m.y)) + STATE_WORD_DY + 18 : label.y + LINE_LABEL_H;
+  const rightEdge = Math.max(right, label.x + LINE_LABEL_W + GAUGE_W);
+  return {
+    id: l.id,
+    name: l.name,
+    areaId,
+    machines: lm.map((m) => m.id),
+    path,
+    lane,
+    buffers,
+    label,
+    labelW: rightEdge - label.x - GAUGE_W,
+    gauge: { x: rightEdge - GAUGE_W / 2, y: label.y + 18 },
+    bounds: { x: label.x, y: label.y, w: rightEdge - label.x, h: bottom - label.y },
+  };
 }

@@ -1,7 +1,7 @@
 /** React bindings for the TwinStore: each hook subscribes to one slice only. */
 import { createContext, useCallback, useContext, useSyncExternalStore } from 'react';
-import type { TwinStore, TwinMeta } from './store';
-import type { LineView, MachineView } from '../../../shared/twin/view';
+import type { HistoryEntry, TwinStore, TwinMeta } from './store';
+import type { LineView, MachineView, OrderView } from '../../../shared/twin/view';
 
 export const TwinContext = createContext<TwinStore | null>(null);
 
@@ -31,4 +31,34 @@ export function useLine(id: string): LineView | undefined {
 export function useTwinMeta(): TwinMeta {
   const s = useTwinStore();
   return useSyncExternalStore(s.subscribeMeta, s.getMeta);
+}
+
+export function useMachine(id: string): MachineView | undefined {
+  const s = useTwinStore();
+  const sub = useCallback((l: () => void) => s.subscribeMachine(id, l), [s, id]);
+  const get = useCallback(() => s.getMachine(id), [s, id]);
+  return useSyncExternalStore(sub, get);
+}
+
+/** A line's recent status changes (client-side ring buffer), re-read when the line changes. */
+export function useLineHistory(id: string): readonly HistoryEntry[] {
+  const s = useTwinStore();
+  const sub = useCallback((l: () => void) => s.subscribeLine(id, l), [s, id]);
+  const get = useCallback(() => s.getLineHistory(id), [s, id]);
+  return useSyncExternalStore(sub, get);
+}
+
+/** A machine's recent state changes (client-side ring buffer). */
+export function useMachineHistory(id: string): readonly HistoryEntry[] {
+  const s = useTwinStore();
+  const sub = useCallback((l: () => void) => s.subscribeMachine(id, l), [s, id]);
+  const get = useCallback(() => s.getMachineHistory(id), [s, id]);
+  return useSyncExternalStore(sub, get);
+}
+
+/** Orders, re-read when any order changes. */
+export function useOrder(id: string | null): OrderView | undefined {
+  const s = useTwinStore();
+  const get = useCallback(() => (id ? s.getOrder(id) : undefined), [s, id]);
+  return useSyncExternalStore(s.subscribeOrders, get);
 }

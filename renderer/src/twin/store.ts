@@ -11,6 +11,39 @@ import type { LineView, MachineView, OrderView, TwinDelta, TwinView } from '../.
 
 type Listener = () => void;
 
+/** One entry of a line's or machine's recent history, kept client-side (since this page loaded). */
+export interface HistoryEntry {
+  /** Plant time the state began. */
+  time: number;
+  state: string;
+  reason?: string;
+}
+/** How many state changes per line/machine the store remembers. */
+export const HISTORY_SIZE = 40;
+
+/** A small ring buffer: newest last; `items()` copies oldest → newest. */
+export class Ring<T> {
+  private buf: T[] = [];
+  private start = 0;
+  constructor(private readonly cap: number) {}
+  push(x: T): void {
+    if (this.buf.length < this.cap) this.buf.push(x);
+    else {
+      this.buf[this.start] = x;
+      this.start = (this.start + 1) % this.cap;
+    }
+  }
+  get size(): number {
+    return this.buf.length;
+  }
+  last(): T | undefined {
+    return this.buf.length ? this.buf[(this.start + this.buf.length - 1) % this.buf.length] : undefined;
+  }
+  items(): T[] {
+    return [...this.buf.slice(this.start), ...this.buf.slice(0, this.start)];
+  }
+}
+
 export interface TwinMeta {
   time: number;
   position: number;
@@ -31,10 +64,17 @@ export class TwinStore {
   private meta: TwinMeta = { time: 0, position: 0, hash: '', deltas: 0, ready: false };
 
   private readonly lineListeners = new Map<string, Set<Listener>>();
+  private readonly machineListeners = new Map<string, Set<Listener>>();
+  private readonly lineHistory = new Map<string, Ring<HistoryEntry>>();
+  private readonly machineHistory = new Map<string, Ring<HistoryEntry>>();
+  private historyVersion = new Map<string, HistoryEntry[]>();
+  /** Diagnostics: flushes that notified React, and line rows they marked changed (see debug.ts). */
+  readonly stats = { flushes: 0, lineChanges: 0, deltas: 0 };
   private readonly listenersOf = { lines: new Set<Listener>(), machines: new Set<Listener>(), orders: new Set<Listener>(), meta: new Set<Listener>() };
   private readonly deltaListeners = new Set<(d: TwinDelta | { view: TwinView }) => void>();
 
   private dirtyLines = new Set<string>();
+  private dirtyMachines = new Set<string>();
   private dirty = { lines: false, machines: false, orders: false, meta: false };
   private scheduled = false;
 
@@ -47,6 +87,9 @@ export class TwinStore {
     this.orders = new Map(view.orders.map((o) => [o.id, o]));
     this.meta = { time: view.time, position: view.position, hash: view.hash, deltas: 0, ready: true };
     this.lineOrder.forEach((id) => this.dirtyLines.add(id));
+    this.machines.forEach((_, id) => this.dirtyMachines.add(id));
+    for (const l of view.lines) this.remember(this.lineHistory, l.id, { time: view.time, state: l.status });
+    for (const m of view.machines) this.remember(this.machineHistory, m.id, { time: m.since, state: m.state, reason: m.reason });
     this.dirty = { lines: true, machines: true, orders: true, meta: true };
     this.deltaListeners.forEach((h) => h({ view }));
     this.schedule();
@@ -62,12 +105,17 @@ export class TwinStore {
         this.lineOrder.push(patch.id);
         this.lines.set(patch.id, patch as LineView);
       } else this.lines.set(patch.id, { ...old, ...patch });
+      if (patch.status !== undefined && patch.status !== old?.status) this.remember(this.lineHistory, patch.id, { time: d.time, state: patch.status });
       this.dirtyLines.add(patch.id);
       this.dirty.lines = true;
     }
     for (const patch of d.machines ?? []) {
       const old = this.machines.get(patch.id);
-      this.machines.set(patch.id, old ? { ...old, ...patch } : (patch as MachineView));
+      const next = old ? { ...old, ...patch } : (patch as MachineView);
+      this.machines.set(patch.id, next);
+      if ((patch.state !== undefined && patch.state !== old?.state) || (patch.reason !== undefined && patch.reason !== old?.reason))
+        this.remember(this.machineHistory, patch.id, { time: next.since ?? d.time, state: next.state, reason: next.reason });
+      this.dirtyMachines.add(patch.id);
       this.dirty.machines = true;
     }
     for (const patch of d.orders ?? []) {
@@ -79,6 +127,7 @@ export class TwinStore {
       if (this.orders.delete(id)) this.dirty.orders = true;
     }
     this.meta = { ...this.meta, time: d.time, position: d.position, deltas: this.meta.deltas + 1 };
+    this.stats.deltas++;
     this.dirty.meta = true;
     this.deltaListeners.forEach((h) => h(d));
     this.schedule();
@@ -98,12 +147,37 @@ export class TwinStore {
   getLines = (): readonly LineView[] => this.linesSnapshot;
   getMachines = (): readonly MachineView[] => this.machinesSnapshot;
   getMeta = (): TwinMeta => this.meta;
+  /** Recent status changes of a line (oldest first); a stable array until the next change. */
+  getLineHistory = (id: string): readonly HistoryEntry[] => this.history(this.lineHistory, `l:${id}`, id);
+  /** Recent state changes of a machine (oldest first); a stable array until the next change. */
+  getMachineHistory = (id: string): readonly HistoryEntry[] => this.history(this.machineHistory, `m:${id}`, id);
+
+  private history(map: Map<string, Ring<HistoryEntry>>, key: string, id: string): readonly HistoryEntry[] {
+    let h = this.historyVersion.get(key);
+    if (!h) this.historyVersion.set(key, (h = map.get(id)?.items() ?? []));
+    return h;
+  }
+
+  private remember(map: Map<string, Ring<HistoryEntry>>, id: string, e: HistoryEntry) {
+    let r = map.get(id);
+    if (!r) map.set(id, (r = new Ring(HISTORY_SIZE)));
+    const last = r.last();
+    if (last && last.state === e.state && last.reason === e.reason) return;
+    r.push(e);
+    this.historyVersion.delete(`${map === this.lineHistory ? 'l' : 'm'}:${id}`);
+  }
 
   // ---- subscriptions ----------------------------------------------------------------------------
 
   subscribeLine(id: string, l: Listener): () => void {
     let set = this.lineListeners.get(id);
     if (!set) this.lineListeners.set(id, (set = new Set()));
+    set.add(l);
+    return () => set.delete(l);
+  }
+  subscribeMachine(id: string, l: Listener): () => void {
+    let set = this.machineListeners.get(id);
+    if (!set) this.machineListeners.set(id, (set = new Set()));
     set.add(l);
     return () => set.delete(l);
   }
@@ -142,9 +216,14 @@ export class TwinStore {
     const dirtyLines = this.dirtyLines;
     this.dirty = { lines: false, machines: false, orders: false, meta: false };
     this.dirtyLines = new Set();
+    const dirtyMachines = this.dirtyMachines;
+    this.dirtyMachines = new Set();
+    this.stats.flushes++;
+    this.stats.lineChanges += dirtyLines.size;
     if (dirty.lines) this.linesSnapshot = this.lineOrder.map((id) => this.lines.get(id)).filter((l): l is LineView => !!l);
     if (dirty.machines) this.machinesSnapshot = [...this.machines.values()];
     dirtyLines.forEach((id) => this.lineListeners.get(id)?.forEach((l) => l()));
+    dirtyMachines.forEach((id) => this.machineListeners.get(id)?.forEach((l) => l()));
     (['lines', 'machines', 'orders', 'meta'] as const).forEach((k) => {
       if (dirty[k]) this.listenersOf[k].forEach((l) => l());
     });

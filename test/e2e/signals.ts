@@ -1,0 +1,50 @@
+/**
+ * A protocol client for e2e tests and benchmarks over the real /ws, and a helper that stamps
+ * canonical signals with the core's plant time so they are applied at once.
+ */
+import WebSocket from 'ws';
+import { ProtocolClient } from '../../shared/protocol/client';
+import type { TextTransport } from '../../shared/protocol/transport';
+
+export async function connectClient(wsUrl: string): Promise<ProtocolClient & { close(): void }> {
+  const ws = new WebSocket(wsUrl);
+  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  const t: TextTransport = {
+    send: (f) => ws.send(f),
+    onFrame: (h) => {
+      const l = (d: WebSocket.RawData) => h(d.toString());
+      ws.on('message', l);
+      return () => ws.off('message', l);
+    },
+    onClose: (h) => (ws.on('close', h), () => ws.off('close', h)),
+    close: () => ws.close(),
+  };
+  return Object.assign(new ProtocolClient(t), { close: () => ws.close() });
+}
+
+/** Makes signals from one source with increasing seq, stamped at the core's current plant time. */
+export async function signalMaker(client: ProtocolClient, source: string) {
+  let seq = 0;
+  // Plant time runs `speed` times faster than real time: extrapolate from one reading, so signals
+  // are stamped at the core's present (state-setting signals behind its watermark are refused).
+  const info = await client.call('core.info');
+  let ref = { plant: info.clock.now, real: Date.now() };
+  const speed = info.clock.speed;
+  return {
+    /** Re-reads the core's clock. */
+    async sync() {
+      const i = await client.call('core.info');
+      ref = { plant: i.clock.now, real: Date.now() };
+    },
+    make(type: string, body: Record<string, unknown>) {
+      seq++;
+      const t = Math.round(ref.plant + (Date.now() - ref.real) * speed) + 1;
+      return { id: `${source}-${seq}`, source, seq, eventTime: t, receiveTime: t, type, ...body };
+    },
+    async send(signals: object[]) {
+      const r = await client.call('signals.ingest', { signals });
+      if (r.rejected.length) throw new Error(`signals rejected: ${JSON.stringify(r.rejected.slice(0, 3))}`);
+      return r;
+    },
+  };
+}
