@@ -21,6 +21,7 @@ import { openJournal, type Journal } from './journal';
 import { openDataDir, plantFingerprint } from './data-dir';
 import { reconstructTwin } from './time-travel';
 import { createDecideService } from './decide-service';
+import { createWhatIfService } from './whatif-service';
 
 export const CORE_VERSION = '0.1.0';
 /** How far back (plant time) ingest recognises duplicates; older signals are dead-lettered as too old. */
@@ -82,7 +83,8 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     seed,
   });
   const { startTime } = dd.identity;
-  const journal = openJournal(dd.journalPath);
+  // SQLite work runs on a writer thread; the pipeline delivers a batch to the twin only after its commit.
+  const journal = openJournal(dd.journalPath, { writer: 'worker' });
 
   // Resume: nearest snapshot plus the journal after it. Deterministic, so the hash is the one we left.
   const t0 = performance.now();
@@ -94,6 +96,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
 
   const clock = new AcceleratedTime(() => performance.now(), twin.time, opts.speed ?? 60);
   const decide = await createDecideService({ plant, twin, dataDir: opts.dataDir, rulesFile: opts.rulesFile, log });
+  const whatIf = createWhatIfService({ plant, twin, decide, dataDir: opts.dataDir, startTime, log });
   let deadLetterCount = journal.countDeadLetters();
   const deadLetterSubs = new Set<(d: DeadLetter) => void>();
   let acceptedSinceStatus = 0;
@@ -106,7 +109,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     // After a restart, re-arm dedupe with the journal's recent keys so a re-sent signal is not journaled twice.
     resume: journal.lastPosition > 0 ? { keys: journal.recentKeys(journal.maxEventTime - INGEST_HORIZON_MS), watermark: journal.maxEventTime } : undefined,
     horizonMs: INGEST_HORIZON_MS,
-    journal: { append: (batch: readonly Signal[]) => journal.append(batch) },
+    journal,
     deliver: (batch: readonly Signal[], lastPosition: number) => {
       acceptedSinceStatus += batch.length;
       twin.applyBatch(batch, lastPosition);
@@ -237,6 +240,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       return { value: p.value };
     },
     ...decide.methods,
+    ...whatIf.methods,
   };
   const streams: StreamHandlers = {
     'twin.deltas': (_p, emit) => {

@@ -86,6 +86,8 @@ export interface DecideService {
   readonly streams: Pick<StreamHandlers, 'exceptions'>;
   /** Signals as the twin gets them (tracks inbound POs). */
   observe(batch: readonly Signal[]): void;
+  /** Purchase orders on their way (from `po.eta`), for forks of the twin. */
+  inbound(): InboundPo[];
   /** Runs detection when due (throttled) or now with `force`. Returns the changes. */
   tick(force?: boolean): ExceptionChange[];
   /** Writes the registry when it changed. */
@@ -246,6 +248,7 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
     observe(batch) {
       for (const s of batch) if (s.type === 'po.eta') inbound.set(s.po, { po: s.po, component: s.component, qty: s.qty, eta: s.eta });
     },
+    inbound: () => [...inbound.values()],
     tick,
     persist,
     close() {

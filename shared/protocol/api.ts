@@ -10,11 +10,16 @@ import type { RulesIssue } from '../decide/rules-parse';
 import type { ExceptionChange, ExceptionRecord, FloodRate } from '../decide/exceptions';
 import { exceptionPriorities, exceptionTypes } from '../decide/rules-schema';
 import { exceptionStates } from '../decide/exceptions';
+import type { RankedOption } from '../decide/options';
+import type { FileIssue } from '../decide/positioned';
+import { scenarioSchema, type RiskResult, type Scenario, type ScenarioComparison, type ScenarioResult } from '../sim/scenario';
 
 const empty = z.object({}).strict().optional();
 const instant = z.number().int().min(946684800000).max(4102444800000);
 const exceptionId = z.string().min(1).max(64);
 const personId = z.string().min(1).max(64);
+/** Where a what-if starts: a fork of the live twin (default) or the plant file's opening book. */
+const whatIfFrom = z.enum(['live', 'opening']).default('live');
 const exceptionFilter = z
   .object({
     states: z.array(z.enum(exceptionStates)).optional(),
@@ -47,6 +52,16 @@ export const methodParams = {
   'exceptions.outOfService': z.object({ id: exceptionId, by: personId, reason: z.string().min(1).max(500) }).strict(),
   'exceptions.returnToService': z.object({ id: exceptionId, by: personId }).strict(),
   'exceptions.flood': empty,
+  // decide: options for an exception, scored on a fork of the live twin
+  'decide.options': z.object({ exceptionId, horizonHours: z.number().positive().max(24 * 14).optional(), seed: z.number().int().nonnegative().max(2 ** 31).optional() }).strict(),
+  // what-if sandbox: scenarios parsed, run, compared, risk replications; saved in the core
+  'whatIf.parse': z.object({ text: z.string().max(1_000_000), file: z.string().min(1).max(300).default('scenario.yaml') }).strict(),
+  'whatIf.run': z.object({ scenario: scenarioSchema, from: whatIfFrom }).strict(),
+  'whatIf.compare': z.object({ scenarios: z.array(scenarioSchema).min(1).max(4), from: whatIfFrom }).strict(),
+  'whatIf.risk': z.object({ scenario: scenarioSchema, replications: z.number().int().min(1).max(500), seed: z.number().int().nonnegative().max(2 ** 31).default(1), from: whatIfFrom, mtbfHours: z.number().positive().max(10_000).optional() }).strict(),
+  'whatIf.list': empty,
+  'whatIf.save': z.object({ scenario: scenarioSchema, text: z.string().max(1_000_000).optional(), by: personId.optional() }).strict(),
+  'whatIf.delete': z.object({ name: z.string().min(1).max(120) }).strict(),
 } as const;
 
 export const streamParams = {
@@ -118,6 +133,37 @@ export interface MethodResults {
   'exceptions.outOfService': ExceptionRecord;
   'exceptions.returnToService': ExceptionRecord;
   'exceptions.flood': FloodRate;
+  'decide.options': DecideOptionsResult;
+  'whatIf.parse': { ok: true; scenario: Scenario; warnings: FileIssue[] } | { ok: false; errors: FileIssue[] };
+  'whatIf.run': ScenarioResult;
+  'whatIf.compare': { results: ScenarioResult[]; comparison: ScenarioComparison };
+  'whatIf.risk': RiskResult;
+  'whatIf.list': { items: SavedScenario[] };
+  'whatIf.save': SavedScenario;
+  'whatIf.delete': { deleted: string };
+}
+
+/** Ranked options for an exception, and what they were computed from. */
+export interface DecideOptionsResult {
+  exceptionId: string;
+  /** Plant time of the fork. */
+  at: number;
+  horizonHours: number;
+  seed: number;
+  rulesVersion: string;
+  /** Real milliseconds generating and scoring took. */
+  ms: number;
+  options: RankedOption[];
+}
+
+/** A planner's scenario kept in the core (`<dataDir>/scenarios.json`), keyed by name. */
+export interface SavedScenario {
+  name: string;
+  scenario: Scenario;
+  /** The YAML the planner edited, when saved from text. */
+  text?: string;
+  savedAt: number;
+  by?: string;
 }
 
 /** The active rule set and what identifies it in decision receipts. */

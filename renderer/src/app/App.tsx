@@ -5,8 +5,13 @@ import { routes, useRoute } from './routes';
 import { ShortcutOverlay, useShortcuts } from './Shortcuts';
 import { FloorView } from '../views/FloorView';
 import { Placeholder } from '../views/Placeholder';
+import { ExceptionsView } from '../views/ExceptionsView';
+import { WhatIfView } from '../views/WhatIfView';
+import { DecisionsView } from '../views/DecisionsView';
+import { countRender } from '../debug';
 
 export function App() {
+  countRender('App');
   const route = useRoute();
   const [help, setHelp] = useState(false);
   const [wall, setWall] = useState(() => new URLSearchParams(location.search).has('wall'));
@@ -39,7 +44,17 @@ export function App() {
       )}
       <main id="main" className="app-main" tabIndex={-1}>
         <h1 className={wall ? 'visually-hidden' : 'view-title'}>{current.title}</h1>
-        {route === 'floor' ? <FloorView wall={wall} /> : <Placeholder title={current.title} blurb={current.blurb} />}
+        {route === 'floor' ? (
+          <FloorView wall={wall} />
+        ) : route === 'exceptions' ? (
+          <ExceptionsView />
+        ) : route === 'what-if' ? (
+          <WhatIfView />
+        ) : route === 'decisions' ? (
+          <DecisionsView />
+        ) : (
+          <Placeholder title={current.title} blurb={current.blurb} />
+        )}
       </main>
       {wall && (
         <p className="wall-hint" aria-live="polite">

@@ -1,0 +1,63 @@
+/** Formatting for the decide views: plant time in the plant's time zone, signed deltas, labels. */
+import { useMemo } from 'react';
+import { useCoreData } from '../app/ClientContext';
+import type { ExceptionPriority, ExceptionState, ExceptionType } from '../../../shared/decide/exceptions';
+
+export function usePlantTime(): (t: number) => string {
+  const tz = useCoreData().plant?.site.timezone ?? 'UTC';
+  return useMemo(() => {
+    let f: Intl.DateTimeFormat;
+    try {
+      f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit' });
+    } catch {
+      f = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'short', hour: '2-digit', minute: '2-digit' });
+    }
+    return (t: number) => f.format(t);
+  }, [tz]);
+}
+
+export const PRIORITY_RANK: Record<ExceptionPriority, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+export const priorityLabel: Record<ExceptionPriority, string> = { critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low' };
+
+export const stateLabel: Record<ExceptionState, string> = {
+  'active-unacknowledged': 'Active · unacknowledged',
+  'active-acknowledged': 'Active · acknowledged',
+  'rtn-unacknowledged': 'Returned to normal · unacknowledged',
+  shelved: 'Shelved',
+  suppressed: 'Suppressed by design',
+  'out-of-service': 'Out of service',
+  closed: 'Closed',
+};
+
+export const typeLabel: Record<ExceptionType, string> = {
+  'line-down': 'Line down',
+  'material-shortage': 'Material shortage',
+  'qa-hold': 'QA hold',
+  'late-risk': 'Late risk',
+  'changeover-overrun': 'Changeover overrun',
+  'crew-gap': 'Crew gap',
+  'rush-order': 'Rush order',
+};
+
+export function isUnacknowledged(s: ExceptionState): boolean {
+  return s === 'active-unacknowledged' || s === 'rtn-unacknowledged';
+}
+
+/** Rounded, signed: "+1.5", "−2", "0". */
+export function signed(x: number, digits = 1): string {
+  const f = 10 ** digits;
+  const r = Math.round(x * f) / f;
+  if (r === 0) return '0';
+  const s = Math.abs(r).toLocaleString('en-GB', { maximumFractionDigits: digits });
+  return r > 0 ? `+${s}` : `−${s}`;
+}
+
+export function num(x: number, digits = 1): string {
+  return x.toLocaleString('en-GB', { maximumFractionDigits: digits });
+}
+
+export function minutesAgo(now: number, t: number): string {
+  const m = Math.max(0, Math.round((now - t) / 60_000));
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}

@@ -1,0 +1,299 @@
+/**
+ * The decision workbench (`#/decisions/<exception id>`): the exception with its explanation, and
+ * its ranked options from `decide.options` (scored on a fork of the live twin against "do
+ * nothing"): rank, feasibility, KPI deltas as a compact table; per option the constraint checks
+ * with their numbers, the rules that fired and the approvals it needs. Commit and approval come
+ * in a later issue: the button is there, disabled, and says so.
+ */
+import { Fragment, useCallback, useEffect, useId, useState, useSyncExternalStore } from 'react';
+import type { DecideOptionsResult } from '../../../shared/protocol/api';
+import type { RankedOption } from '../../../shared/decide/options';
+import type { ExceptionRecord } from '../../../shared/decide/exceptions';
+import { useClient } from '../app/ClientContext';
+import { ExceptionStateBadge, PriorityBadge } from '../decide/badges';
+import { minutesAgo, num, signed, typeLabel, usePlantTime } from '../decide/format';
+import { useExceptions, usePlantNow } from '../decide/hooks';
+import '../decide/decide.css';
+
+const subscribeHash = (cb: () => void) => {
+  window.addEventListener('hashchange', cb);
+  return () => window.removeEventListener('hashchange', cb);
+};
+const hashId = () => decodeURIComponent(location.hash.replace(/^#\/?decisions\/?/, '').split(/[/?]/)[0] ?? '');
+
+export function DecisionsView() {
+  const id = useSyncExternalStore(subscribeHash, hashId);
+  const { list, ready } = useExceptions();
+  const client = useClient();
+  const [record, setRecord] = useState<ExceptionRecord | null>(null);
+  const [missing, setMissing] = useState<string | null>(null);
+  const live = list.find((r) => r.id === id);
+
+  // The stream carries open exceptions; a closed one is fetched once so its page still explains it.
+  useEffect(() => {
+    setMissing(null);
+    if (!client || !id || live) return;
+    let on = true;
+    client.call('exceptions.get', { id }).then(
+      (r) => on && setRecord(r),
+      (e: Error) => on && setMissing(e.message),
+    );
+    return () => {
+      on = false;
+    };
+  }, [client, id, live]);
+  const r = live ?? (record?.id === id ? record : null);
+
+  return (
+    <div className="wb-view" data-testid="workbench">
+      <nav className="wb-list" aria-label="Open exceptions">
+        <h2>Open exceptions</h2>
+        {!ready && <p className="muted">Loading…</p>}
+        {ready && list.length === 0 && <p className="muted">None open.</p>}
+        <ul>
+          {list.map((x) => (
+            <li key={x.id}>
+              <a href={`#/decisions/${encodeURIComponent(x.id)}`} aria-current={x.id === id ? 'page' : undefined}>
+                <PriorityBadge priority={x.priority} />
+                <span className="wb-list-title">
+                  <span className="ex-id">{x.id}</span> {x.title}
+                </span>
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <section className="wb-main" aria-label="Decision workbench">
+        {!id && <p className="wb-hint">Choose an exception on the left, or open one from the Exceptions view (press <kbd>2</kbd>).</p>}
+        {id && !r && (missing ? <p className="ex-error" role="alert">{missing}</p> : <p className="muted">Loading {id}…</p>)}
+        {r && <Workbench key={r.id} record={r} />}
+      </section>
+    </div>
+  );
+}
+
+function Workbench({ record: r }: { record: ExceptionRecord }) {
+  const client = useClient();
+  const fmt = usePlantTime();
+  const now = usePlantNow();
+  const [horizon, setHorizon] = useState(24);
+  const [result, setResult] = useState<DecideOptionsResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [open, setOpen] = useState<string | null>(null);
+  const hid = useId();
+
+  const load = useCallback(async () => {
+    if (!client) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await client.call('decide.options', { exceptionId: r.id, horizonHours: horizon });
+      setResult(res);
+      setOpen((o) => o ?? res.options.find((x) => x.rank === 1)?.id ?? null);
+    } catch (e) {
+      setError(`Could not compute options for ${r.id}: ${(e as Error).message}`);
+    } finally {
+      setBusy(false);
+    }
+  }, [client, r.id, horizon]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const options = result?.options ?? [];
+  const feasible = options.filter((o) => o.feasible).length;
+  return (
+    <>
+      <header className="wb-head">
+        <h2>
+          <span className="ex-id">{r.id}</span> {r.title}
+        </h2>
+        <p className="ex-badges">
+          <PriorityBadge priority={r.priority} /> <ExceptionStateBadge state={r.state} /> <span className="wb-type">{typeLabel[r.type]}</span>
+          <span className="muted">
+            raised {fmt(r.raisedAt)} ({minutesAgo(now, r.raisedAt)} ago)
+          </span>
+        </p>
+      </header>
+      <section className="wb-explain" aria-labelledby={`${hid}-why`}>
+        <h3 id={`${hid}-why`}>What happened</h3>
+        <p data-testid="exception-detail">{r.detail}</p>
+        {r.numbers && (
+          <dl className="facts wb-numbers">
+            {Object.entries(r.numbers).map(([k, v]) => (
+              <Fragment key={k}>
+                <dt>{k.replace(/([A-Z])/g, ' $1').toLowerCase()}</dt>
+                <dd>{k === 'due' || k === 'projectedEnd' ? fmt(v) : num(v)}</dd>
+              </Fragment>
+            ))}
+          </dl>
+        )}
+      </section>
+      <section className="wb-options" aria-labelledby={`${hid}-opts`}>
+        <div className="wb-options-head">
+          <h3 id={`${hid}-opts`}>Options, best first</h3>
+          <label htmlFor={`${hid}-h`}>Horizon</label>
+          <select id={`${hid}-h`} value={horizon} onChange={(e) => setHorizon(Number(e.target.value))}>
+            {[8, 24, 48, 72].map((h) => (
+              <option key={h} value={h}>
+                {h} h
+              </option>
+            ))}
+          </select>
+          <button type="button" onClick={() => void load()} disabled={busy}>
+            Recompute on the live twin
+          </button>
+          <span className="muted" role="status">
+            {busy ? 'Forking the twin and scoring options…' : result ? `${options.length} options, ${feasible} feasible · forecast ${result.horizonHours} h from ${fmt(result.at)} · rules ${result.rulesVersion} · ${result.ms} ms` : ''}
+          </span>
+        </div>
+        {error && (
+          <p className="ex-error" role="alert">
+            {error}
+          </p>
+        )}
+        {result && <OptionsTable options={options} open={open} setOpen={setOpen} />}
+      </section>
+    </>
+  );
+}
+
+const DELTA_COLS: { key: 'weightedTardinessHours' | 'lateOrders' | 'changeoverMinutes' | 'utilisation' | 'cost'; label: string; unit: string; better: 'lower' | 'higher'; scale?: number; digits?: number }[] = [
+  { key: 'weightedTardinessHours', label: 'Tardiness, tier-weighted', unit: 'h', better: 'lower' },
+  { key: 'lateOrders', label: 'Late orders', unit: '', better: 'lower', digits: 0 },
+  { key: 'changeoverMinutes', label: 'Changeover', unit: 'min', better: 'lower', digits: 0 },
+  { key: 'utilisation', label: 'Utilisation', unit: '%-pt', better: 'higher', scale: 100 },
+  { key: 'cost', label: 'Cost', unit: '', better: 'lower', digits: 0 },
+];
+
+function Delta({ v, better }: { v: number; better: 'lower' | 'higher' }) {
+  const good = better === 'lower' ? v < 0 : v > 0;
+  const bad = better === 'lower' ? v > 0 : v < 0;
+  return (
+    <span className={good ? 'd-good' : bad ? 'd-bad' : 'd-zero'}>
+      {good && <span aria-hidden="true">✓ </span>}
+      {bad && <span aria-hidden="true">✗ </span>}
+      {good && <span className="visually-hidden">better </span>}
+      {bad && <span className="visually-hidden">worse </span>}
+    </span>
+  );
+}
+
+function OptionsTable({ options, open, setOpen }: { options: RankedOption[]; open: string | null; setOpen(id: string | null): void }) {
+  return (
+    <div className="wb-table-wrap">
+      <table className="wb-table" data-testid="options-table">
+        <caption className="wb-caption">Δ = forecast minus “do nothing” over the horizon · ✓ better · ✗ worse (lower tardiness, late orders, changeover and cost are better; higher utilisation is better)</caption>
+        <thead>
+          <tr>
+            <th scope="col">Rank</th>
+            <th scope="col">Option</th>
+            <th scope="col">Feasible</th>
+            {DELTA_COLS.map((c) => (
+              <th scope="col" key={c.key} className="num">
+                Δ {c.label}
+                {c.unit && <span className="muted"> {c.unit}</span>}
+              </th>
+            ))}
+            <th scope="col">Approvals</th>
+          </tr>
+        </thead>
+        <tbody>
+          {options.map((o) => {
+            const isOpen = open === o.id;
+            return (
+              <Fragment key={o.id}>
+                <tr className={[o.feasible ? '' : 'infeasible', isOpen ? 'selected' : ''].join(' ')} data-testid="option-row" data-feasible={o.feasible} data-rank={o.rank ?? ''}>
+                  <td className="num wb-rank">{o.rank ?? '—'}</td>
+                  <td>
+                    <button type="button" className="row-open" aria-expanded={isOpen} onClick={() => setOpen(isOpen ? null : o.id)}>
+                      {o.title}
+                    </button>
+                    {o.baseline && <span className="wb-tag">do nothing</span>}
+                  </td>
+                  <td>{o.feasible ? <span className="feasible">✓ Feasible</span> : <span className="infeasible-word">✗ {o.violations.length} failed</span>}</td>
+                  {DELTA_COLS.map((c) => (
+                    <td key={c.key} className="num" data-col={c.key}>
+                      {o.delta ? (
+                        <>
+                          <Delta v={o.delta[c.key]} better={c.better} />
+                          {signed(o.delta[c.key] * (c.scale ?? 1), c.digits ?? 1)}
+                        </>
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
+                    </td>
+                  ))}
+                  <td>{o.approvals.length ? o.approvals.map((a) => a.approver).join(', ') : <span className="muted">none</span>}</td>
+                </tr>
+                {isOpen && (
+                  <tr className="wb-detail-row">
+                    <td colSpan={4 + DELTA_COLS.length}>
+                      <OptionDetail o={o} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function OptionDetail({ o }: { o: RankedOption }) {
+  const fired = o.explanation.filter((l) => l.startsWith('priority:') || l.startsWith('escalation') || l.startsWith('forecast'));
+  return (
+    <div className="wb-detail" data-testid="option-detail">
+      <div>
+        <h4>Constraint checks</h4>
+        {o.checks.length === 0 ? (
+          <p className="muted">No assignment changes: nothing to check.</p>
+        ) : (
+          <ul className="checks">
+            {o.checks.map((c, i) => (
+              <li key={i} className={c.passed ? (c.preExisting ? 'check-note' : 'check-pass') : 'check-fail'}>
+                <span className="check-mark">{c.passed ? (c.preExisting ? 'ⓘ note' : '✓ pass') : '✗ FAIL'}</span> <span className="check-rule">{c.rule}{c.ruleId ? ` [${c.ruleId}]` : ''}</span>: {c.detail}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      <div>
+        <h4>Rules that fired and why</h4>
+        <ul className="explain" data-testid="option-explanation">
+          {(fired.length ? fired : o.explanation).map((l, i) => (
+            <li key={i}>{l}</li>
+          ))}
+        </ul>
+        {o.kpis && (
+          <p className="muted small">
+            Forecast: {num(o.kpis.weightedTardinessHours)} weighted h late, {o.kpis.lateOrders} late orders, {num(o.kpis.changeoverMinutes, 0)} min changeover, utilisation {num(o.kpis.utilisation * 100)} %, cost {num(o.kpis.cost, 0)}
+          </p>
+        )}
+      </div>
+      <div>
+        <h4>Approvals needed</h4>
+        {o.approvals.length === 0 ? (
+          <p className="muted">None: the planner on shift may commit it.</p>
+        ) : (
+          <ul className="explain">
+            {o.approvals.map((a, i) => (
+              <li key={i}>
+                <strong>{a.approver}</strong> — {a.reason} (escalates to {a.escalateTo} after {a.escalateAfterMinutes} min)
+              </li>
+            ))}
+          </ul>
+        )}
+        <button type="button" className="primary" aria-disabled="true" title="Commit and approval come in a later issue (decision receipts)" aria-describedby={`commit-note-${o.id}`} onClick={(e) => e.preventDefault()}>
+          Commit…
+        </button>
+        <p id={`commit-note-${o.id}`} className="muted small">
+          Commit and approval come in a later issue.
+        </p>
+      </div>
+    </div>
+  );
+}
