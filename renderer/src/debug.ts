@@ -4,7 +4,7 @@
  * - `frames`               canvas frames rendered by the Floor scene (incremented after each render)
  * - `lastAppliedPosition`  journal position of the last twin delta the scene drew (-1 before any)
  * - `deltasApplied`        deltas the scene has drawn
- * - `firstLiveFrameAt`     performance.now() of the first frame rendered after a delta was drawn
+ * - `firstLiveFrameAt`     performance.now() of the first frame that drew live twin state (the stream's opening view or a delta)
  *                          (null until then): "first live frame" for bench/startup.ts
  * - `connection`           'connecting' | 'open' | 'reconnecting' | 'closed'
  * - `lineStatus(id)`       a line's status as the store holds it ('' when unknown)

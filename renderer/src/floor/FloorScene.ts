@@ -586,7 +586,8 @@ export class FloorScene {
         if (position >= 0) dbg.lastAppliedPosition = Math.max(dbg.lastAppliedPosition, position);
         dbg.deltasApplied += deltas;
       }
-      if (deltas > 0) this.drainedThisFrame = true;
+      // The first frame that draws the core's live twin, whether its opening view or a delta, is "live".
+      if (deltas > 0 || all) this.drainedThisFrame = true;
     }
     // Counts that were held back (COUNTS_MS) and are now due.
     for (const n of this.lines.values()) if (n.countsPending && now >= n.countsDueAt) this.drawCounts(n, now);
