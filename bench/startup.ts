@@ -79,12 +79,14 @@ const results: { run: number; first_frame_ms: number; server_ready_ms: number; d
 let failed: string | null = null;
 for (let run = 1; run <= RUNS; run++) {
   const dataDir = mkdtempSync(join(tmpdir(), 'takt-bench-startup-'));
+  // The console's browser tab is open before browser mode is launched (as on a wall display waiting
+  // for its server); a fresh context each run, so nothing is cached between runs.
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+  const page = await context.newPage();
   const launchEpoch = Date.now();
   let served: Served | null = null;
-  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
   try {
     served = await serve(launchEpoch, dataDir);
-    const page = await context.newPage();
     await page.goto(served.url, { waitUntil: 'commit' });
     await page.waitForFunction(() => window.__takt?.firstLiveFrameAt != null, null, { timeout: 30_000, polling: 10 });
     // (No named helpers inside: tsx would wrap them in a __name() the page does not have.)

@@ -1,13 +1,14 @@
 /** The shell: header, view navigation, the current view, shortcuts and wall mode. */
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Header } from './Header';
 import { routes, useRoute } from './routes';
 import { ShortcutOverlay, useShortcuts } from './Shortcuts';
 import { FloorView } from '../views/FloorView';
 import { Placeholder } from '../views/Placeholder';
-import { ExceptionsView } from '../views/ExceptionsView';
-import { WhatIfView } from '../views/WhatIfView';
-import { DecisionsView } from '../views/DecisionsView';
+// Views other than the Floor load on first use, so the Floor's start-up parses less script.
+const ExceptionsView = lazy(() => import('../views/ExceptionsView').then((m) => ({ default: m.ExceptionsView })));
+const WhatIfView = lazy(() => import('../views/WhatIfView').then((m) => ({ default: m.WhatIfView })));
+const DecisionsView = lazy(() => import('../views/DecisionsView').then((m) => ({ default: m.DecisionsView })));
 import { countRender } from '../debug';
 
 export function App() {
@@ -44,17 +45,19 @@ export function App() {
       )}
       <main id="main" className="app-main" tabIndex={-1}>
         <h1 className={wall ? 'visually-hidden' : 'view-title'}>{current.title}</h1>
-        {route === 'floor' ? (
-          <FloorView wall={wall} />
-        ) : route === 'exceptions' ? (
-          <ExceptionsView />
-        ) : route === 'what-if' ? (
-          <WhatIfView />
-        ) : route === 'decisions' ? (
-          <DecisionsView />
-        ) : (
-          <Placeholder title={current.title} blurb={current.blurb} />
-        )}
+        <Suspense fallback={<p className="muted">Loading {current.title}…</p>}>
+          {route === 'floor' ? (
+            <FloorView wall={wall} />
+          ) : route === 'exceptions' ? (
+            <ExceptionsView />
+          ) : route === 'what-if' ? (
+            <WhatIfView />
+          ) : route === 'decisions' ? (
+            <DecisionsView />
+          ) : (
+            <Placeholder title={current.title} blurb={current.blurb} />
+          )}
+        </Suspense>
       </main>
       {wall && (
         <p className="wall-hint" aria-live="polite">
