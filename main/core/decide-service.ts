@@ -18,6 +18,7 @@ import { formatRulesIssues, genericRules, parseRulesText, type LoadedRules, type
 import { ExceptionError, ExceptionRegistry, detectExceptions, type ExceptionChange, type ExceptionRecord, type RegistrySnapshot } from '../../shared/decide/exceptions';
 import type { InboundPo } from '../../shared/decide/context';
 import { packageRoot } from './package-root';
+import { stringify as stringifyYaml } from 'yaml';
 
 export const DECIDE_FILE_FORMAT = 1;
 
@@ -69,6 +70,8 @@ export interface DecideServiceOptions {
 type DecideMethod =
   | 'rules.get'
   | 'rules.validate'
+  | 'rules.text'
+  | 'rules.activate'
   | 'exceptions.list'
   | 'exceptions.get'
   | 'exceptions.acknowledge'
@@ -110,7 +113,11 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
   const { plant, twin } = opts;
   const log = opts.log ?? (() => undefined);
   let rules: LoadedRules;
-  if (opts.rulesFile !== undefined) {
+  // A rule set activated from a console outlives restarts: it is kept in the data folder.
+  const activeFile = join(opts.dataDir, 'rules-active.yaml');
+  if (opts.rulesFile === undefined && existsSync(activeFile)) {
+    rules = (await loadRulesFile(activeFile, plant)).loaded;
+  } else if (opts.rulesFile !== undefined) {
     rules = (await loadRulesFile(opts.rulesFile, plant)).loaded;
   } else {
     try {
@@ -222,6 +229,27 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
       const r = parseRulesText(p.text, p.file ?? 'rules.yaml', plant);
       return r.ok ? { ok: true, version: r.loaded.version, hash: r.loaded.hash, errors: [], warnings: r.warnings } : { ok: false, errors: r.errors, warnings: [] };
     },
+    'rules.text': () => {
+      let text: string;
+      try {
+        text = readFileSync(rules.file, 'utf8');
+      } catch {
+        text = stringifyYaml(rules.rules);
+      }
+      return { text, file: rules.file, version: rules.version };
+    },
+    'rules.activate': (p) => {
+      const by = person(p.by);
+      const r = parseRulesText(p.text, p.file ?? 'rules.yaml', plant);
+      if (!r.ok) throw new ProtocolFailure('bad_params', `the rule set was not activated: ${formatRulesIssues(r.errors)}`, 'params.text');
+      writeFileSync(`${activeFile}.tmp`, p.text);
+      renameSync(`${activeFile}.tmp`, activeFile);
+      rules = { ...r.loaded, file: activeFile };
+      registry.setRules(rules.rules);
+      log(`decide: rules '${rules.rules.name}' version ${rules.version} (hash ${rules.hash}) activated by ${by}`);
+      tick(true);
+      return { version: rules.version, hash: rules.hash, file: rules.file, name: rules.rules.name, rules: rules.rules, activatedBy: by, activatedAt: twin.time };
+    },
     'exceptions.list': (p) => ({ items: registry.list(p?.filter ?? {}), flood: registry.flood() }),
     'exceptions.get': (p) => guard(() => registry.get(p.id)),
     'exceptions.acknowledge': (p) => guard(() => registry.acknowledge(p.id, person(p.by), p.comment)),
@@ -241,7 +269,9 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
   };
 
   return {
-    rules,
+    get rules() {
+      return rules;
+    },
     registry,
     methods,
     streams,

@@ -43,6 +43,10 @@ export const methodParams = {
   // decide: rules and exceptions (ISA-18.2 lifecycle)
   'rules.get': empty,
   'rules.validate': z.object({ text: z.string().max(1_000_000), file: z.string().min(1).max(300).optional() }).strict(),
+  /** The active rule set's source text, for the editor. */
+  'rules.text': empty,
+  /** Validates and, only when valid, activates a rule set; recorded with who activated it. */
+  'rules.activate': z.object({ text: z.string().min(1).max(1_000_000), by: personId, file: z.string().min(1).max(300).optional() }).strict(),
   'exceptions.list': z.object({ filter: exceptionFilter.optional() }).strict().optional(),
   'exceptions.get': z.object({ id: exceptionId }).strict(),
   'exceptions.acknowledge': z.object({ id: exceptionId, by: personId, comment: z.string().min(1).max(2000).optional() }).strict(),
@@ -123,6 +127,8 @@ export interface MethodResults {
   'clock.setSpeed': { speed: number };
   'debug.echo': { value: unknown };
   'rules.get': RulesInfo;
+  'rules.text': { text: string; file: string; version: string };
+  'rules.activate': RulesInfo & { activatedBy: string; activatedAt: number };
   'rules.validate': { ok: boolean; version?: string; hash?: string; errors: RulesIssue[]; warnings: RulesIssue[] };
   'exceptions.list': { items: ExceptionRecord[]; flood: FloodRate };
   'exceptions.get': ExceptionRecord;

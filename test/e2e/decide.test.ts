@@ -166,4 +166,29 @@ describe('decide: exceptions, workbench and what-if in the console', () => {
     await page.screenshot({ path: join(shots, 'decide-whatif-risk-done.png') });
     expect(watch.errors).toEqual([]);
   });
+  it('rules: a draft is validated with positioned errors, refused while invalid, and activated when valid', async () => {
+    await page.goto(`${core.url}#/settings`);
+    const box = page.locator('[data-testid="rules-text"]');
+    await box.waitFor({ timeout: SETUP_TIMEOUT_MS });
+    await page.waitForFunction(() => ((document.querySelector('[data-testid="rules-text"]') as HTMLTextAreaElement | null)?.value.length ?? 0) > 100, null, { timeout: SETUP_TIMEOUT_MS });
+    const original = await box.inputValue();
+    const before = await client.call('rules.get');
+    expect(original).toContain(before.version);
+    // An invalid draft: a tier weight that is not a number.
+    const broken = original.replace(/^version:.*$/m, 'version: 2026.11-e2e').replace(/weight: 3,/, 'weight: "lots",');
+    expect(broken).not.toBe(original);
+    await box.fill(broken);
+    await page.click('[data-testid="rules-validate"]');
+    await expect.poll(() => page.locator('[data-testid="rules-errors"] li').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="rules-errors"]').innerText()).toMatch(/line \d+/);
+    await expect(client.call('rules.activate', { text: broken, by: person })).rejects.toMatchObject({ code: 'bad_params' });
+    expect((await client.call('rules.get')).version).toBe(before.version);
+    // A valid draft with a new version: activated, recorded, and the active version changes.
+    await box.fill(original.replace(/^version:.*$/m, 'version: "2026.11-e2e"'));
+    await page.selectOption('[data-testid="person-select"]', person);
+    await page.click('[data-testid="rules-activate"]');
+    await expect.poll(() => page.locator('[data-testid="rules-message"]').innerText()).toMatch(/Activated version 2026\.11-e2e/);
+    expect((await client.call('rules.get')).version).toBe('2026.11-e2e');
+    await axe(page, 'settings/rules');
+  });
 });

@@ -8,6 +8,7 @@ import { Placeholder } from '../views/Placeholder';
 // Views other than the Floor load on first use, so the Floor's start-up parses less script.
 const ExceptionsView = lazy(() => import('../views/ExceptionsView').then((m) => ({ default: m.ExceptionsView })));
 const WhatIfView = lazy(() => import('../views/WhatIfView').then((m) => ({ default: m.WhatIfView })));
+const RulesView = lazy(() => import('../views/RulesView').then((m) => ({ default: m.RulesView })));
 const DecisionsView = lazy(() => import('../views/DecisionsView').then((m) => ({ default: m.DecisionsView })));
 import { countRender } from '../debug';
 
@@ -54,6 +55,8 @@ export function App() {
             <WhatIfView />
           ) : route === 'decisions' ? (
             <DecisionsView />
+          ) : route === 'settings' ? (
+            <RulesView />
           ) : (
             <Placeholder title={current.title} blurb={current.blurb} />
           )}
