@@ -8,7 +8,7 @@ import type { Plant } from '../plant/schema';
 import { didYouMean, oneOf } from '../plant/check';
 import { formatPlantIssues } from '../plant/parse';
 import { canonicalJson, fnv1a64 } from '../twin/hash';
-import { parseChecked, type FileIssue, type IssuePath, type RawIssue } from './positioned';
+import { parseChecked, type FileIssue, type IssuePath, type RawIssue } from '../files/positioned';
 import { genericRuleSetInput, ruleSetSchema, type RuleSet } from './rules-schema';
 
 export type RulesIssue = FileIssue;

@@ -11,7 +11,7 @@ import type { ExceptionChange, ExceptionRecord, FloodRate } from '../decide/exce
 import { exceptionPriorities, exceptionTypes } from '../decide/rules-schema';
 import { exceptionStates } from '../decide/exceptions';
 import type { RankedOption } from '../decide/options';
-import type { FileIssue } from '../decide/positioned';
+import type { FileIssue } from '../files/positioned';
 import { scenarioSchema, type RiskResult, type Scenario, type ScenarioComparison, type ScenarioResult } from '../sim/scenario';
 
 const empty = z.object({}).strict().optional();

@@ -8,7 +8,7 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import type { RiskResult, Scenario, ScenarioComparison, ScenarioResult } from '../../../shared/sim/scenario';
-import type { FileIssue } from '../../../shared/decide/positioned';
+import type { FileIssue } from '../../../shared/files/positioned';
 import type { SavedScenario } from '../../../shared/protocol/api';
 import { useClient, useCoreData } from '../app/ClientContext';
 import { MiniGantt, type GanttMove } from '../decide/MiniGantt';

@@ -1,8 +1,7 @@
 /**
  * Positioned issues for any schema-checked YAML/JSON file: syntax errors, zod shape issues and
- * cross-reference issues, each pointing at file, path, line and column. The same approach as
- * ../plant/parse.ts (which keeps its own, plant-specific copy), made generic over the schema so
- * the rules file reports problems the same way. Pure: the caller reads the file.
+ * cross-reference issues, each pointing at file, path, line and column. Plant, rules and scenario
+ * files all report problems through this one parser. Pure: the caller reads the file.
  */
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
@@ -149,7 +148,7 @@ function fromZod(schema: z.ZodType, issue: z.core.$ZodIssue, data: unknown, empt
       const found = describe(input ?? valueAt(data, path).value);
       if (issue.origin === 'array') return [{ path, message: custom ? issue.message : `needs at least ${min} item${min === 1 ? '' : 's'}`, expected: `at least ${min} item${min === 1 ? '' : 's'}`, found }];
       if (issue.origin === 'string') return [{ path, message: custom ? issue.message : 'must not be empty', expected: `at least ${min} character${min === 1 ? '' : 's'}`, found }];
-      return [{ path, message: custom ? issue.message : `must be ${issue.inclusive ? `at least ${min}` : `greater than ${min}`}`, expected: `a number ${issue.inclusive ? '≥' : '>'} ${min}`, found }];
+      return [{ path, message: custom ? issue.message : `must be ${min === 0 && !issue.inclusive ? 'positive' : issue.inclusive ? `at least ${min}` : `greater than ${min}`}`, expected: `a number ${issue.inclusive ? '≥' : '>'} ${min}`, found }];
     }
     case 'too_big': {
       const max = Number(issue.maximum);
