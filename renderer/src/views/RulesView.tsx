@@ -58,7 +58,9 @@ export function RulesView() {
         <p>
           Active: <strong data-testid="rules-active-version">{active?.version ?? '…'}</strong> <span className="muted">from {active?.file ?? '…'}</span>
         </p>
-        <PersonSelect />
+        <div style={{ marginBottom: 8 }}>
+          <PersonSelect />
+        </div>
         <label htmlFor="rules-text" className="visually-hidden">
           Rule set (YAML)
         </label>
