@@ -62,7 +62,7 @@ export const methodParams = {
   'whatIf.parse': z.object({ text: z.string().max(1_000_000), file: z.string().min(1).max(300).default('scenario.yaml') }).strict(),
   'whatIf.run': z.object({ scenario: scenarioSchema, from: whatIfFrom }).strict(),
   'whatIf.compare': z.object({ scenarios: z.array(scenarioSchema).min(1).max(4), from: whatIfFrom }).strict(),
-  'whatIf.risk': z.object({ scenario: scenarioSchema, replications: z.number().int().min(1).max(500), seed: z.number().int().nonnegative().max(2 ** 31).default(1), from: whatIfFrom, mtbfHours: z.number().positive().max(10_000).optional() }).strict(),
+  'whatIf.risk': z.object({ scenario: scenarioSchema, replications: z.number().int().min(1).max(5000), seed: z.number().int().nonnegative().max(2 ** 31).default(1), from: whatIfFrom, mtbfHours: z.number().positive().max(10_000).optional() }).strict(),
   'whatIf.list': empty,
   'whatIf.save': z.object({ scenario: scenarioSchema, text: z.string().max(1_000_000).optional(), by: personId.optional() }).strict(),
   'whatIf.delete': z.object({ name: z.string().min(1).max(120) }).strict(),

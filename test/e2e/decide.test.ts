@@ -147,7 +147,7 @@ describe('decide: exceptions, workbench and what-if in the console', () => {
     // A week's horizon makes each replication slow enough to watch and cancel.
     await page.locator('[data-testid="scenario-yaml"]').fill('takt: scenario\nname: Oven 2 down\nhorizonHours: 168\ndisruptions:\n  - { type: line-down, line: BS-L2, hours: 3 }\n');
     await expect.poll(() => page.locator('[data-testid="scenario-errors"]').innerText(), { timeout: 10_000 }).toMatch(/Valid/);
-    await page.locator('[data-testid="risk-n"]').fill('500');
+    await page.locator('[data-testid="risk-n"]').fill('5000');
     await page.locator('[data-testid="risk-run"]').click();
     await page.waitForFunction(() => Number((document.querySelector('[data-testid="risk-progress"]') as HTMLProgressElement | null)?.value ?? 0) > 0, null, { timeout: 20_000, polling: 50 });
     await page.locator('[data-testid="risk-cancel"]').click({ timeout: 2_000 });

@@ -530,7 +530,7 @@ function RiskPanel({ scenario }: { scenario: Scenario | null }) {
       <h3 id={`${id}-h`}>Risk mode</h3>
       <div className="wi-row">
         <label htmlFor={`${id}-n`}>Replications</label>
-        <input id={`${id}-n`} type="number" min={1} max={500} value={n} onChange={(e) => setN(Math.max(1, Math.min(500, Number(e.target.value) || 1)))} size={5} data-testid="risk-n" />
+        <input id={`${id}-n`} type="number" min={1} max={5000} value={n} onChange={(e) => setN(Math.max(1, Math.min(5000, Number(e.target.value) || 1)))} size={5} data-testid="risk-n" />
         <button type="button" data-testid="risk-run" disabled={!scenario || running} onClick={() => void start()}>
           Run risk
         </button>
