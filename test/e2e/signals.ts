@@ -38,7 +38,9 @@ export async function signalMaker(client: ProtocolClient, source: string) {
     },
     make(type: string, body: Record<string, unknown>) {
       seq++;
-      const t = Math.round(ref.plant + (Date.now() - ref.real) * speed) + 1;
+      // 200 ms of real time ahead: the reading is a round trip old and the simulator keeps moving the
+      // watermark, so a stamp exactly at "now" can already be late for a state-setting signal.
+      const t = Math.round(ref.plant + (Date.now() - ref.real + 200) * speed) + 1;
       return { id: `${source}-${seq}`, source, seq, eventTime: t, receiveTime: t, type, ...body };
     },
     async send(signals: object[]) {
