@@ -94,17 +94,8 @@ export interface OptionCheck extends Omit<ConstraintCheck, 'rule'> {
   lineId?: string;
 }
 
-export interface KpiDelta {
-  weightedTardinessHours: number;
-  lateOrders: number;
-  changeoverMinutes: number;
-  utilisation: number;
-  overtimeHours: number;
-  overtimeCost: number;
-  premiumFreightCost: number;
-  ordersCompleted: number;
-  cost: number;
-}
+/** Option minus do-nothing, for the forecast's KPIs that a planner compares, plus total cost. */
+export type KpiDelta = Pick<ForecastKpis, 'weightedTardinessHours' | 'lateOrders' | 'changeoverMinutes' | 'utilisation' | 'overtimeHours' | 'overtimeCost' | 'premiumFreightCost' | 'ordersCompleted'> & { cost: number };
 
 /** An approval the option needs (the escalation rules, ./escalation.ts). */
 export type Approval = RequiredApproval;
