@@ -6,16 +6,21 @@ import { createServer, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { startCore, type CoreOptions, type TaktCore } from './core';
+import { startCore, CORE_VERSION, type CoreOptions, type TaktCore } from './core';
 import { serveStatic } from './static-files';
 import { wsTransport, WS_MAX_PAYLOAD } from './ws-transport';
 import { packageRoot } from './package-root';
+import { createHttpApi } from './http-api';
 
 export interface BrowserModeOptions extends CoreOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
   quiet?: boolean;
+  /** POST /api/signals needs `Authorization: Bearer <token>` (default env TAKT_WEBHOOK_TOKEN). */
+  webhookToken?: string;
+  /** POST /api/signals needs `X-Takt-Signature: sha256=<HMAC-SHA256 of the body>` (default env TAKT_WEBHOOK_SECRET). */
+  webhookSecret?: string;
 }
 
 export interface BrowserMode {
@@ -32,12 +37,13 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   const rendererDir = join(packageRoot(), 'dist', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) throw new Error(`the renderer is not built (${rendererDir} is missing): run \`npm run build\` first`);
   const core = await startCore(opts);
+  const webhookToken = opts.webhookToken ?? (process.env.TAKT_WEBHOOK_TOKEN || undefined);
+  const webhookSecret = opts.webhookSecret ?? (process.env.TAKT_WEBHOOK_SECRET || undefined);
+  const api = createHttpApi({ methods: core.methods, health: () => core.health(), version: CORE_VERSION, webhookToken, webhookSecret, log: opts.log });
   const server = createServer((req, res) => {
     try {
-      if (req.url === '/api/health') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(core.health()));
-        return;
-      }
+      // The HTTP API (/api/*, documented at /api/openapi.json), health included.
+      if (api(req, res)) return;
       if (serveStatic(rendererDir, req, res)) return;
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${req.url}`);
     } catch (e) {

@@ -203,6 +203,67 @@ export const exceptionRulesSchema = z
   })
   .strict();
 
+/** Kinds of dispatched action (shared/commit/records.ts `actionKinds`; repeated here so the rule set stays self-contained). */
+export const workflowActionKinds = ['kitting', 'line-clearance', 'qa-release', 'changeover-readiness', 'maintenance-window', 'schedule-communication'] as const;
+
+/**
+ * A workflow template (issue 6): what a committed decision expands into. `per` says how many:
+ * one per decision (only when the chosen option changes the plan), one per moved order (on the
+ * line it moves to), or one for the exception's line (e.g. the maintenance window of a line that
+ * is down). `dueMinutes` is the action's SLA from dispatch; an action still open `escalateAfterMinutes`
+ * past its due time escalates to `escalateTo`. `gate: true` makes the moved order's run on its
+ * target line wait for the action (readiness-gated dispatch).
+ */
+export const workflowTemplateSchema = z
+  .object({
+    id,
+    kind: z.enum(workflowActionKinds),
+    role: z.enum(roles),
+    title: z.string().min(1).max(200),
+    per: z.enum(['decision', 'moved-order', 'exception-line']).default('moved-order'),
+    /** Only for exceptions of these types (all when empty). */
+    exceptionTypes: z.array(z.enum(exceptionTypes)).default([]),
+    /** Only for options of these kinds (shared/decide/options.ts OptionKind; all when empty). */
+    optionKinds: z.array(z.enum(['wait', 'reroute', 'reroute-all', 'resequence', 'split', 'pull-ahead', 'expedite', 'pause-held', 'as-planned'])).default([]),
+    dueMinutes: positive,
+    /** Template ids of the same decision (and the same order) that must be done first. */
+    dependsOn: z.array(id).default([]),
+    gate: z.boolean().default(false),
+    escalateAfterMinutes: nonNegative.default(0),
+    escalateTo: z.enum(roles).default('lead'),
+  })
+  .strict();
+
+export const DEFAULT_WORKFLOW_TEMPLATES: z.input<typeof workflowTemplateSchema>[] = [
+  { id: 'kitting', kind: 'kitting', role: 'warehouse', title: 'Stage and kit the materials', per: 'moved-order', dueMinutes: 45, gate: true, escalateAfterMinutes: 15, escalateTo: 'lead' },
+  { id: 'line-clearance', kind: 'line-clearance', role: 'qa', title: 'Clear the line', per: 'moved-order', dueMinutes: 30, escalateAfterMinutes: 15, escalateTo: 'lead' },
+  { id: 'qa-release', kind: 'qa-release', role: 'qa', title: 'Release the line for the run', per: 'moved-order', dueMinutes: 60, dependsOn: ['line-clearance'], gate: true, escalateAfterMinutes: 15, escalateTo: 'manager' },
+  { id: 'changeover-readiness', kind: 'changeover-readiness', role: 'maintenance', title: 'Get the changeover ready', per: 'moved-order', dueMinutes: 60, gate: true, escalateAfterMinutes: 15, escalateTo: 'lead' },
+  { id: 'maintenance-window', kind: 'maintenance-window', role: 'maintenance', title: 'Repair the line in a maintenance window', per: 'exception-line', exceptionTypes: ['line-down'], dueMinutes: 120, escalateAfterMinutes: 30, escalateTo: 'manager' },
+  { id: 'schedule-communication', kind: 'schedule-communication', role: 'planner', title: 'Communicate the schedule change', per: 'decision', dueMinutes: 30, escalateAfterMinutes: 30, escalateTo: 'manager' },
+];
+
+export const workflowRulesSchema = z
+  .object({
+    templates: z.array(workflowTemplateSchema).default(() => DEFAULT_WORKFLOW_TEMPLATES.map((t) => workflowTemplateSchema.parse(t))),
+    /** Roles that may commit a decision. */
+    commitRoles: z.array(z.enum(roles)).min(1).default(['controller', 'planner', 'lead', 'manager']),
+  })
+  .strict()
+  .superRefine((w, ctx) => {
+    const ids = new Set<string>();
+    w.templates.forEach((t, i) => {
+      if (ids.has(t.id)) ctx.addIssue({ code: 'custom', message: `template id '${t.id}' is used twice`, path: ['templates', i, 'id'] });
+      ids.add(t.id);
+    });
+    w.templates.forEach((t, i) =>
+      (t.dependsOn ?? []).forEach((d, j) => {
+        if (!ids.has(d)) ctx.addIssue({ code: 'custom', message: `'${d}' is not a template id (known: ${[...ids].join(', ')})`, path: ['templates', i, 'dependsOn', j] });
+        if (d === t.id) ctx.addIssue({ code: 'custom', message: `a template cannot depend on itself`, path: ['templates', i, 'dependsOn', j] });
+      }),
+    );
+  });
+
 export const kpiTargetsSchema = z.object({ oee: share, scheduleAdherence: share, onTimeDelivery: share }).strict();
 
 export const ruleSetSchema = z
@@ -217,6 +278,8 @@ export const ruleSetSchema = z
     escalation: z.array(escalationRuleSchema).default([]),
     exceptions: exceptionRulesSchema.prefault({}),
     kpiTargets: kpiTargetsSchema.default({ oee: 0.75, scheduleAdherence: 0.95, onTimeDelivery: 0.97 }),
+    /** Commit, dispatch and track: workflow templates and action SLAs (defaults when absent). */
+    workflows: workflowRulesSchema.prefault({}),
   })
   .strict();
 
@@ -228,6 +291,8 @@ export type AllergenRule = z.infer<typeof allergenRuleSchema>;
 export type EscalationRule = z.infer<typeof escalationRuleSchema>;
 export type ExceptionRules = z.infer<typeof exceptionRulesSchema>;
 export type MaintenanceWindow = z.infer<typeof maintenanceWindowSchema>;
+export type WorkflowTemplate = z.infer<typeof workflowTemplateSchema>;
+export type WorkflowRules = z.infer<typeof workflowRulesSchema>;
 
 /** Default priority per exception type when the rules do not set one. */
 export const DEFAULT_EXCEPTION_PRIORITIES: Record<ExceptionType, ExceptionPriority> = {

@@ -47,11 +47,13 @@ export interface PlantVersionDoc {
   plant: Record<string, unknown>;
 }
 
+/** A rule set as it was when a decision used it (decisions.replay re-runs with it). */
 export interface RuleSetVersionDoc {
-  /** `<ruleSetId>@<version>` */
+  /** The first 40 hex digits of the rule set's content hash. */
   id: string;
-  ruleSetId: string;
-  version: number;
+  /** The rule set's own version string (e.g. "2026.11-1"). */
+  version: string;
+  name: string;
   hash: string;
   createdAt: number;
   createdBy: string;
@@ -90,47 +92,70 @@ export interface ScenarioDoc {
   result?: Record<string, unknown>;
 }
 
+/**
+ * The commit records (shared/commit/records.ts) are stored as they cross the protocol; the Doc
+ * types below name the fields the schemas list (queries and indexes use them), loosely typed, and
+ * the stored documents carry the rest of the record (title, detail, verification, chosen option…).
+ * main/core/commit-store.ts converts at the boundary. An unassigned action's `ownerId` is ''.
+ */
 export interface DecisionDoc {
   id: string;
+  exceptionTitle?: string;
+  lineId?: string;
+  forkAt?: number;
+  horizonHours?: number;
+  seed?: number;
+  comment?: string;
+  replayInput?: Record<string, unknown>;
+  unapplied?: string[];
   /** Position in the receipts' hash chain (0, 1, 2…). */
   seq: number;
   exceptionId: string;
-  /** Scenario or option committed ('' when an option was committed directly). */
-  scenarioId: string;
-  /** pending-approval | approved | rejected | dispatched | done */
+  /** pending-approval | rejected | dispatched | closed */
   status: string;
   journalPosition: number;
   ruleSetVersion: string;
+  ruleSetHash: string;
   plantVersion: string;
   committedBy: string;
   committedRole: string;
   committedAt: number;
   options: Record<string, unknown>[];
   chosenOptionId: string;
+  chosen: Record<string, unknown>;
+  approvalIds: string[];
   prevHash: string;
   hash: string;
 }
 
 export interface ApprovalDoc {
   id: string;
+  reason?: string;
   decisionId: string;
+  ruleId?: string;
   role: string;
-  /** Person who decided, '' while pending. */
-  approverId: string;
   /** pending | approved | rejected | escalated */
   status: string;
   requestedAt: number;
   /** When it escalates if nobody decides. */
   dueAt: number;
-  decidedAt: number;
   escalateTo: string;
+  level: number;
+  decidedBy?: string;
+  decidedAt?: number;
   comment?: string;
 }
 
 export interface ActionDoc {
   id: string;
+  title?: string;
+  detail?: string;
+  ownerName?: string;
+  verification?: Record<string, unknown>;
+  escalatedTo?: string;
+  blockedReason?: string;
   decisionId: string;
-  /** kitting | line-clearance | qa-release | changeover | maintenance-window | communication … */
+  /** kitting | line-clearance | qa-release | changeover-readiness | maintenance-window | schedule-communication */
   kind: string;
   role: string;
   /** Person on shift it is assigned to, '' while unassigned. */
@@ -138,27 +163,31 @@ export interface ActionDoc {
   /** created | assigned | acknowledged | in-progress | done | verified | blocked | rejected */
   status: string;
   lineId: string;
+  orderId?: string;
+  createdAt?: number;
   dueAt: number;
   updatedAt: number;
   dependsOn: string[];
-  /** Persisted XState snapshot of the action's lifecycle machine. */
+  overdue?: boolean;
+  /** Persisted XState snapshot of the action's lifecycle machine (unused: the status is the machine state). */
   machine?: Record<string, unknown>;
   history: Record<string, unknown>[];
 }
 
 export interface OutboxDoc {
   id: string;
-  /** erp | mes | … (the connector that carries it) */
+  /** erp | mes (the system of record that receives it) */
   target: string;
+  kind?: string;
   /** The receiving system de-duplicates on this key. */
   idempotencyKey: string;
   decisionId: string;
-  /** pending | in-flight | acked | failed | dead */
+  /** pending | sending | acked | failed */
   status: string;
   attempts: number;
   nextAttemptAt: number;
   createdAt: number;
-  ackedAt: number;
+  ackedAt?: number;
   lastError?: string;
   payload: Record<string, unknown>;
 }
@@ -169,6 +198,7 @@ export interface AuditDoc {
   seq: number;
   at: number;
   actor: string;
+  role?: string;
   /** What happened: decision.committed, approval.approved, action.done, … */
   kind: string;
   /** Record it is about (decision, approval, action id…). */
@@ -207,16 +237,16 @@ export const ruleSetVersionSchema: RxJsonSchema<RuleSetVersionDoc> = {
   type: 'object',
   properties: {
     id: ID,
-    ruleSetId: SHORT,
-    version: SEQ,
+    version: SHORT,
+    name: { type: 'string' },
     hash: HASH,
     createdAt: TIME,
     createdBy: SHORT,
     note: { type: 'string' },
     rules: ANY_OBJECT,
   },
-  required: ['id', 'ruleSetId', 'version', 'hash', 'createdAt', 'createdBy', 'rules'],
-  indexes: [['ruleSetId', 'version'], 'createdAt'],
+  required: ['id', 'version', 'name', 'hash', 'createdAt', 'createdBy', 'rules'],
+  indexes: ['createdAt'],
 };
 
 export const exceptionSchema: RxJsonSchema<ExceptionDoc> = {
@@ -267,24 +297,31 @@ export const decisionSchema: RxJsonSchema<DecisionDoc> = {
   properties: {
     id: ID,
     seq: SEQ,
-    exceptionId: ID,
-    scenarioId: ID,
+    exceptionId: { type: 'string', maxLength: 64 },
+    exceptionTitle: { type: 'string' },
+    lineId: { type: 'string' },
+    forkAt: { type: 'integer' },
+    horizonHours: { type: 'number' },
+    seed: { type: 'integer' },
+    comment: { type: 'string' },
+    replayInput: ANY_OBJECT,
+    unapplied: { type: 'array', items: { type: 'string' } },
     status: SHORT,
     journalPosition: SEQ,
-    ruleSetVersion: ID,
-    plantVersion: ID,
+    ruleSetVersion: { type: 'string' },
+    ruleSetHash: HASH,
+    plantVersion: { type: 'string' },
     committedBy: SHORT,
     committedRole: SHORT,
     committedAt: TIME,
     options: { type: 'array', items: ANY_OBJECT },
-    chosenOptionId: ID,
+    chosenOptionId: { type: 'string' },
+    chosen: ANY_OBJECT,
+    approvalIds: { type: 'array', items: { type: 'string' } },
     prevHash: HASH,
     hash: HASH,
   },
-  required: [
-    'id', 'seq', 'exceptionId', 'scenarioId', 'status', 'journalPosition', 'ruleSetVersion', 'plantVersion',
-    'committedBy', 'committedRole', 'committedAt', 'options', 'chosenOptionId', 'prevHash', 'hash',
-  ],
+  required: ['id', 'seq', 'exceptionId', 'status', 'journalPosition', 'ruleSetVersion', 'ruleSetHash', 'plantVersion', 'committedBy', 'committedRole', 'committedAt', 'options', 'chosenOptionId', 'chosen', 'approvalIds', 'prevHash', 'hash'],
   indexes: ['seq', ['status', 'committedAt'], ['exceptionId', 'committedAt']],
 };
 
@@ -296,16 +333,19 @@ export const approvalSchema: RxJsonSchema<ApprovalDoc> = {
   properties: {
     id: ID,
     decisionId: ID,
+    ruleId: { type: 'string' },
+    reason: { type: 'string' },
     role: SHORT,
-    approverId: SHORT,
     status: SHORT,
     requestedAt: TIME,
     dueAt: TIME,
-    decidedAt: TIME,
     escalateTo: SHORT,
+    level: { type: 'integer', minimum: 0 },
+    decidedBy: { type: 'string' },
+    decidedAt: { type: 'integer' },
     comment: { type: 'string' },
   },
-  required: ['id', 'decisionId', 'role', 'approverId', 'status', 'requestedAt', 'dueAt', 'decidedAt', 'escalateTo'],
+  required: ['id', 'decisionId', 'role', 'status', 'requestedAt', 'dueAt', 'escalateTo', 'level'],
   indexes: [['decisionId', 'requestedAt'], ['status', 'dueAt'], ['role', 'status', 'dueAt']],
 };
 
@@ -318,13 +358,22 @@ export const actionSchema: RxJsonSchema<ActionDoc> = {
     id: ID,
     decisionId: ID,
     kind: SHORT,
+    title: { type: 'string' },
+    detail: { type: 'string' },
     role: SHORT,
     ownerId: SHORT,
+    ownerName: { type: 'string' },
+    verification: ANY_OBJECT,
+    escalatedTo: { type: 'string' },
+    blockedReason: { type: 'string' },
     status: SHORT,
     lineId: SHORT,
+    orderId: { type: 'string' },
+    createdAt: { type: 'integer' },
     dueAt: TIME,
     updatedAt: TIME,
     dependsOn: { type: 'array', items: { type: 'string' } },
+    overdue: { type: 'boolean' },
     machine: ANY_OBJECT,
     history: { type: 'array', items: ANY_OBJECT },
   },
@@ -340,17 +389,18 @@ export const outboxSchema: RxJsonSchema<OutboxDoc> = {
   properties: {
     id: ID,
     target: SHORT,
+    kind: { type: 'string' },
     idempotencyKey: { type: 'string', maxLength: 160 },
     decisionId: ID,
     status: SHORT,
     attempts: SEQ,
     nextAttemptAt: TIME,
     createdAt: TIME,
-    ackedAt: TIME,
+    ackedAt: { type: 'integer' },
     lastError: { type: 'string' },
     payload: ANY_OBJECT,
   },
-  required: ['id', 'target', 'idempotencyKey', 'decisionId', 'status', 'attempts', 'nextAttemptAt', 'createdAt', 'ackedAt', 'payload'],
+  required: ['id', 'target', 'idempotencyKey', 'decisionId', 'status', 'attempts', 'nextAttemptAt', 'createdAt', 'payload'],
   indexes: [['status', 'nextAttemptAt'], 'idempotencyKey', ['decisionId', 'createdAt']],
 };
 
@@ -363,7 +413,8 @@ export const auditSchema: RxJsonSchema<AuditDoc> = {
     id: ID,
     seq: SEQ,
     at: TIME,
-    actor: SHORT,
+    actor: { type: 'string', maxLength: 128 },
+    role: SHORT,
     kind: SHORT,
     subjectId: ID,
     prevHash: HASH,

@@ -1,0 +1,221 @@
+/**
+ * Takt's HTTP API for integrations (mounted by browser mode, so headless `takt serve` has it too):
+ * exceptions, decisions and actions to read; acknowledge/complete actions; POST /api/signals, the
+ * ERP/MES webhook entry, with the same validation and IngestResult as `signals.ingest`. Every call
+ * goes through the protocol's method table with the protocol's zod params, so the HTTP API cannot
+ * accept what the protocol would refuse. Errors are JSON `{error:{code,message,path}}` with the
+ * HTTP status of the protocol code (400 bad params, 404 unknown id, 409 illegal transition,
+ * 413 too large, 401 webhook credentials). Documented at GET /api/openapi.json.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { methodParams, type MethodName, type MethodResults, type ParamsOf } from '../../shared/protocol/api';
+import { describeIssues, type ErrorCode } from '../../shared/protocol/messages';
+import { ProtocolFailure, type MethodHandlers } from '../../shared/protocol/server';
+import { openApiDocument } from './openapi';
+import type { CoreHealth } from './core';
+
+/** Largest request body (a batch of 10,000 signals fits). */
+export const HTTP_MAX_BODY = 8 * 1024 * 1024;
+
+export interface HttpApiOptions {
+  methods: MethodHandlers;
+  health: () => CoreHealth;
+  version: string;
+  /** Shared token for POST /api/signals (`Authorization: Bearer <token>`). */
+  webhookToken?: string;
+  /** HMAC-SHA256 secret for POST /api/signals (`X-Takt-Signature: sha256=<hex of the raw body>`). */
+  webhookSecret?: string;
+  log?: (line: string) => void;
+}
+
+class HttpFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly path?: string,
+  ) {
+    super(message);
+  }
+}
+
+const STATUS: Record<ErrorCode, number> = {
+  bad_json: 400,
+  bad_message: 400,
+  bad_params: 400,
+  unknown_method: 404,
+  unknown_stream: 404,
+  not_found: 404,
+  conflict: 409,
+  cancelled: 409,
+  too_large: 413,
+  internal: 500,
+};
+
+/** Calls a protocol method with the protocol's validation (params parsed by its zod schema). */
+export async function callMethod<M extends MethodName>(methods: MethodHandlers, method: M, params: ParamsOf<M> | undefined): Promise<MethodResults[M]> {
+  const p = methodParams[method].safeParse(params);
+  if (!p.success) {
+    const d = describeIssues(p.error.issues, '');
+    throw new ProtocolFailure('bad_params', `bad request for '${method}': ${d.message}`, d.path?.replace(/^\./, ''));
+  }
+  const ac = new AbortController();
+  const handler = methods[method] as (p: unknown, c: { signal: AbortSignal; progress(): void }) => MethodResults[M] | Promise<MethodResults[M]>;
+  return handler(p.data, { signal: ac.signal, progress: () => undefined });
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > HTTP_MAX_BODY) {
+      reject(new HttpFailure(413, 'too_large', `the body is ${declared} bytes; the limit is ${HTTP_MAX_BODY}`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > HTTP_MAX_BODY) {
+        reject(new HttpFailure(413, 'too_large', `the body is over the limit of ${HTTP_MAX_BODY} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) throw new HttpFailure(400, 'bad_json', 'the request needs a JSON body');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw new HttpFailure(400, 'bad_json', `the body is not JSON: ${(e as Error).message}`);
+  }
+}
+
+const same = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+function checkWebhook(req: IncomingMessage, body: Buffer, o: HttpApiOptions) {
+  if (!o.webhookToken && !o.webhookSecret) return;
+  const auth = req.headers['authorization'];
+  if (o.webhookToken && typeof auth === 'string' && auth.startsWith('Bearer ') && same(auth.slice(7), o.webhookToken)) return;
+  const sig = req.headers['x-takt-signature'];
+  if (o.webhookSecret && typeof sig === 'string') {
+    const want = `sha256=${createHmac('sha256', o.webhookSecret).update(body).digest('hex')}`;
+    if (same(sig.toLowerCase(), want)) return;
+    throw new HttpFailure(401, 'unauthorized', 'X-Takt-Signature does not match the HMAC-SHA256 of the body', 'headers.x-takt-signature');
+  }
+  const wants = [o.webhookToken ? "'Authorization: Bearer <token>'" : '', o.webhookSecret ? "'X-Takt-Signature: sha256=<hex HMAC-SHA256 of the body>'" : ''].filter(Boolean).join(' or ');
+  throw new HttpFailure(401, 'unauthorized', `POST /api/signals needs ${wants}${auth ? ' (the token does not match)' : ''}`, 'headers.authorization');
+}
+
+/** Returns a request handler: true when it handled the request (paths under /api/). */
+export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    if (res.headersSent) return;
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+  };
+  const fail = (res: ServerResponse, e: unknown) => {
+    if (e instanceof HttpFailure) return send(res, e.status, { error: { code: e.code, message: e.message, ...(e.path ? { path: e.path } : {}) } });
+    if (e instanceof ProtocolFailure) return send(res, STATUS[e.code] ?? 500, { error: { code: e.code, message: e.message, ...(e.path ? { path: e.path } : {}) } });
+    o.log?.(`http api: ${(e as Error)?.stack ?? e}`);
+    return send(res, 500, { error: { code: 'internal', message: `internal error: ${(e as Error)?.message ?? String(e)}` } });
+  };
+  const call = <M extends MethodName>(m: M, p: ParamsOf<M> | undefined) => callMethod(o.methods, m, p);
+  const list = (q: URLSearchParams, name: string) => {
+    const v = q.getAll(name).flatMap((x) => x.split(',')).filter(Boolean);
+    return v.length ? v : undefined;
+  };
+  const one = (q: URLSearchParams, name: string) => q.get(name) ?? undefined;
+
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname.replace(/\/+$/, '');
+    const q = url.searchParams;
+    const method = req.method ?? 'GET';
+    const seg = path.split('/').slice(2).map(decodeURIComponent); // after '', 'api'
+    const get = method === 'GET' || method === 'HEAD';
+    const wrongMethod = (allowed: string) => {
+      res.setHeader('allow', allowed);
+      throw new HttpFailure(405, 'method_not_allowed', `${method} is not allowed on ${path} (allowed: ${allowed})`);
+    };
+    switch (seg[0]) {
+      case 'openapi.json':
+        if (!get) wrongMethod('GET');
+        return send(res, 200, openApiDocument(o.version));
+      case 'health':
+        if (!get) wrongMethod('GET');
+        return send(res, 200, o.health());
+      case 'exceptions': {
+        if (!get) wrongMethod('GET');
+        if (seg.length === 1) {
+          const lineId = one(q, 'lineId');
+          const includeClosed = q.get('includeClosed') === 'true';
+          return send(res, 200, await call('exceptions.list', { filter: { ...(lineId ? { lineId } : {}), ...(includeClosed ? { includeClosed } : {}) } }));
+        }
+        if (seg.length === 2) return send(res, 200, await call('exceptions.get', { id: seg[1]! }));
+        break;
+      }
+      case 'decisions': {
+        if (!get) wrongMethod('GET');
+        if (seg.length === 1) {
+          const statuses = list(q, 'status');
+          const exceptionId = one(q, 'exceptionId');
+          return send(res, 200, await call('decisions.list', { ...(statuses ? { statuses: statuses as never } : {}), ...(exceptionId ? { exceptionId } : {}) }));
+        }
+        if (seg.length === 2) return send(res, 200, await call('decisions.get', { id: seg[1]! }));
+        break;
+      }
+      case 'actions': {
+        if (seg.length === 1) {
+          if (!get) wrongMethod('GET');
+          const statuses = list(q, 'status');
+          const f = { ownerId: one(q, 'ownerId'), role: one(q, 'role'), decisionId: one(q, 'decisionId'), lineId: one(q, 'lineId') };
+          const params = Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined));
+          return send(res, 200, await call('actions.list', { ...params, ...(statuses ? { statuses } : {}) } as never));
+        }
+        if (seg.length === 2) {
+          if (!get) wrongMethod('GET');
+          return send(res, 200, await call('actions.get', { id: seg[1]! }));
+        }
+        if (seg.length === 3 && (seg[2] === 'acknowledge' || seg[2] === 'complete')) {
+          if (method !== 'POST') wrongMethod('POST');
+          const body = parseJson(await readBody(req));
+          if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpFailure(400, 'bad_params', 'the body must be an object {by, comment?}', 'body');
+          const extra = Object.keys(body).filter((k) => k !== 'by' && k !== 'comment');
+          if (extra.length) throw new HttpFailure(400, 'bad_params', `unknown field '${extra[0]}' (the body is {by, comment?})`, `body.${extra[0]}`);
+          const b = body as { by?: string; comment?: string };
+          return send(res, 200, await call('actions.transition', { id: seg[1]!, to: seg[2] === 'acknowledge' ? 'acknowledged' : 'done', by: b.by as string, ...(b.comment !== undefined ? { comment: b.comment } : {}) }));
+        }
+        break;
+      }
+      case 'signals': {
+        if (seg.length !== 1) break;
+        if (method !== 'POST') wrongMethod('POST');
+        const raw = await readBody(req);
+        checkWebhook(req, raw, o);
+        const body = parseJson(raw);
+        const signals = Array.isArray(body) ? body : (body as { signals?: unknown })?.signals;
+        return send(res, 200, await call('signals.ingest', { signals: signals as unknown[] }));
+      }
+      default:
+        break;
+    }
+    throw new HttpFailure(404, 'not_found', `no API route ${method} ${path} (see /api/openapi.json)`);
+  }
+
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false;
+    route(req, res, url).catch((e: unknown) => fail(res, e));
+    return true;
+  };
+}
