@@ -10,6 +10,10 @@ const ExceptionsView = lazy(() => import('../views/ExceptionsView').then((m) => 
 const WhatIfView = lazy(() => import('../views/WhatIfView').then((m) => ({ default: m.WhatIfView })));
 const RulesView = lazy(() => import('../views/RulesView').then((m) => ({ default: m.RulesView })));
 const DecisionsView = lazy(() => import('../views/DecisionsView').then((m) => ({ default: m.DecisionsView })));
+const TimelineView = lazy(() => import('../views/TimelineView').then((m) => ({ default: m.TimelineView })));
+const InboxView = lazy(() => import('../views/InboxView').then((m) => ({ default: m.InboxView })));
+const ActionBoardView = lazy(() => import('../views/ActionBoardView').then((m) => ({ default: m.ActionBoardView })));
+const AuditView = lazy(() => import('../views/AuditView').then((m) => ({ default: m.AuditView })));
 import { countRender } from '../debug';
 
 export function App() {
@@ -55,8 +59,16 @@ export function App() {
             <WhatIfView />
           ) : route === 'decisions' ? (
             <DecisionsView />
+          ) : route === 'timeline' ? (
+            <TimelineView />
           ) : route === 'settings' ? (
             <RulesView />
+          ) : route === 'inbox' ? (
+            <InboxView />
+          ) : route === 'board' ? (
+            <ActionBoardView />
+          ) : route === 'audit' ? (
+            <AuditView />
           ) : (
             <Placeholder title={current.title} blurb={current.blurb} />
           )}

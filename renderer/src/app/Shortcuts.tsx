@@ -10,6 +10,10 @@ export const shortcutList: { keys: string; what: string }[] = [
   { keys: '← ↑ → ↓  + −  0', what: 'Pan, zoom, fit (when the floor canvas has focus)' },
   { keys: '[  ]', what: 'Previous / next area, line or machine (floor canvas)' },
   { keys: 'Enter', what: 'Drill down: plant ▸ area ▸ line ▸ machine (floor canvas)' },
+  { keys: 'j  k', what: 'Inbox, board: next / previous action card' },
+  { keys: 'a  s  d', what: 'Inbox: acknowledge / start / done the focused action card' },
+  { keys: 'o', what: 'Action board: open actions only / all' },
+  { keys: 'v', what: 'Audit log: check the hash chains again' },
   { keys: '?', what: 'Show or hide this list' },
   { keys: 'Esc', what: 'Close this list / go up one level (close the drawer) / leave wall mode' },
 ];

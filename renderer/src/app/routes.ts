@@ -1,4 +1,4 @@
-/** Hash routes: `#/floor`, `#/exceptions`… Keys 1–6 follow this order. */
+/** Hash routes: `#/floor`, `#/exceptions`… Keys 1–9 follow this order. */
 import { useSyncExternalStore } from 'react';
 
 export const routes = [
@@ -8,6 +8,9 @@ export const routes = [
   { id: 'decisions', title: 'Decisions & actions', key: '4', blurb: 'Decision receipts, approvals and the actions dispatched to people and systems.' },
   { id: 'timeline', title: 'Timeline', key: '5', blurb: 'Orders per line over time: plan against actual, changeovers and holds.' },
   { id: 'settings', title: 'Settings & connectors', key: '6', blurb: 'Connectors to ERP, MES and the shop floor, and console settings.' },
+  { id: 'inbox', title: 'Inbox', key: '7', blurb: 'Your actions and your role’s: acknowledge, start, done, blocked.' },
+  { id: 'board', title: 'Action board', key: '8', blurb: 'Every dispatched action by owner and status.' },
+  { id: 'audit', title: 'Audit log', key: '9', blurb: 'Hash-chained audit entries and the chain check.' },
 ] as const;
 
 export type RouteId = (typeof routes)[number]['id'];

@@ -11,6 +11,7 @@ import { presentation, severity } from '../app/states';
 import { StatusBadge } from '../app/StateIcon';
 import { countRender } from '../debug';
 import { setFocus } from './focus';
+import { useGateTexts } from '../commit/gates';
 
 type Col = 'line' | 'area' | 'status' | 'order' | 'sku' | 'good' | 'scrap' | 'next' | 'end';
 const columns: { id: Col; label: string; numeric?: boolean }[] = [
@@ -83,6 +84,8 @@ function compare(a: Row, b: Row, col: Col): number {
 export function LineTable({ plant, timeZone }: { plant: Plant | null; timeZone: string }) {
   countRender('LineTable');
   const lines = useLines();
+  // Readiness gates change with actions, not with twin deltas: a row re-renders only when its text does.
+  const gates = useGateTexts();
   const [sort, setSort] = useState<{ col: Col; dir: 1 | -1 }>({ col: 'line', dir: 1 });
   const areaNames = useMemo(() => new Map((plant?.areas ?? []).map((a) => [a.id, a.name])), [plant]);
   const rowCache = useMemo(() => new WeakMap<LineView, Row>(), [areaNames]);
@@ -136,7 +139,7 @@ export function LineTable({ plant, timeZone }: { plant: Plant | null; timeZone: 
           </thead>
           <tbody>
             {rows.map((r) => (
-              <LineRow key={r.id} r={r} fmtTime={fmtTime} />
+              <LineRow key={r.id} r={r} fmtTime={fmtTime} gate={gates.get(r.id)} />
             ))}
           </tbody>
         </table>
@@ -146,7 +149,7 @@ export function LineTable({ plant, timeZone }: { plant: Plant | null; timeZone: 
 }
 
 /** One row; memoised on its Row (a new object only when that line changed) so a delta re-renders only changed rows. */
-const LineRow = memo(function LineRow({ r, fmtTime }: { r: Row; fmtTime: (t: number) => string }) {
+const LineRow = memo(function LineRow({ r, fmtTime, gate }: { r: Row; fmtTime: (t: number) => string; gate?: string }) {
   countRender('LineRow');
   return (
     <tr data-line={r.id} data-status={r.status} className={presentation(r.status).abnormal ? 'abnormal' : undefined}>
@@ -158,6 +161,11 @@ const LineRow = memo(function LineRow({ r, fmtTime }: { r: Row; fmtTime: (t: num
       <td>{r.area}</td>
       <td>
         <StatusBadge status={r.status} />
+        {gate && (
+          <span className="gate-badge" data-testid="gate-badge" title="Readiness-gated: the next run may start only when these actions are done">
+            {gate}
+          </span>
+        )}
       </td>
       <td>{r.order || <span className="muted">none</span>}</td>
       <td>{r.sku || <span className="muted">—</span>}</td>

@@ -2,10 +2,13 @@
  * The decision workbench (`#/decisions/<exception id>`): the exception with its explanation, and
  * its ranked options from `decide.options` (scored on a fork of the live twin against "do
  * nothing"): rank, feasibility, KPI deltas as a compact table; per option the constraint checks
- * with their numbers, the rules that fired and the approvals it needs. Commit and approval come
- * in a later issue: the button is there, disabled, and says so.
+ * with their numbers, the rules that fired and the approvals it needs. The person acting at this
+ * console commits an option (the core re-scores at the current journal position and refuses what
+ * is infeasible or not theirs to commit, and its words are shown); below the options, each
+ * decision taken on this exception shows its live receipt (commit/ReceiptPanel): approvals,
+ * dispatched actions, write-back, re-run, timeline.
  */
-import { Fragment, useCallback, useEffect, useId, useState, useSyncExternalStore } from 'react';
+import { Fragment, useCallback, useEffect, useId, useMemo, useState, useSyncExternalStore } from 'react';
 import type { DecideOptionsResult } from '../../../shared/protocol/api';
 import type { RankedOption } from '../../../shared/decide/options';
 import type { ExceptionRecord } from '../../../shared/decide/exceptions';
@@ -13,7 +16,14 @@ import { useClient } from '../app/ClientContext';
 import { ExceptionStateBadge, PriorityBadge } from '../decide/badges';
 import { minutesAgo, num, signed, typeLabel, usePlantTime } from '../decide/format';
 import { useExceptions, usePlantNow } from '../decide/hooks';
+import { PersonSelect } from '../decide/PersonSelect';
+import { ReceiptPanel } from '../commit/ReceiptPanel';
+import { decisionStatusLook, StatusBadge } from '../commit/badges';
+import { useActingPerson, useRecords, useRun } from '../commit/hooks';
+import { decisionsOf } from '../commit/records-store';
 import '../decide/decide.css';
+import '../commit/commit.css';
+import { ErrorText } from '../commit/ErrorText';
 
 const subscribeHash = (cb: () => void) => {
   window.addEventListener('hashchange', cb);
@@ -43,6 +53,9 @@ export function DecisionsView() {
     };
   }, [client, id, live]);
   const r = live ?? (record?.id === id ? record : null);
+  const { decisions } = useRecords();
+  // Decisions whose exception is no longer open, so their receipts stay one click away.
+  const past = useMemo(() => [...decisions.values()].filter((d) => !list.some((x) => x.id === d.exceptionId)).sort((a, b) => b.seq - a.seq).slice(0, 30), [decisions, list]);
 
   return (
     <div className="wb-view" data-testid="workbench">
@@ -62,6 +75,23 @@ export function DecisionsView() {
             </li>
           ))}
         </ul>
+        {past.length > 0 && (
+          <>
+            <h2>Recent decisions</h2>
+            <ul data-testid="recent-decisions">
+              {past.map((d) => (
+                <li key={d.id}>
+                  <a href={`#/decisions/${encodeURIComponent(d.exceptionId)}`} aria-current={d.exceptionId === id ? 'page' : undefined}>
+                    <StatusBadge look={decisionStatusLook[d.status]} />
+                    <span className="wb-list-title">
+                      <span className="ex-id">{d.id}</span> {d.exceptionTitle}
+                    </span>
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
       </nav>
       <section className="wb-main" aria-label="Decision workbench">
         {!id && <p className="wb-hint">Choose an exception on the left, or open one from the Exceptions view (press <kbd>2</kbd>).</p>}
@@ -109,6 +139,9 @@ function Workbench({ record: r }: { record: ExceptionRecord }) {
         <h2>
           <span className="ex-id">{r.id}</span> {r.title}
         </h2>
+        <div className="wb-person">
+          <PersonSelect />
+        </div>
         <p className="ex-badges">
           <PriorityBadge priority={r.priority} /> <ExceptionStateBadge state={r.state} /> <span className="wb-type">{typeLabel[r.type]}</span>
           <span className="muted">
@@ -153,8 +186,9 @@ function Workbench({ record: r }: { record: ExceptionRecord }) {
             {error}
           </p>
         )}
-        {result && <OptionsTable options={options} open={open} setOpen={setOpen} />}
+        {result && <OptionsTable options={options} open={open} setOpen={setOpen} result={result} exceptionId={r.id} />}
       </section>
+      <Receipts exceptionId={r.id} />
     </>
   );
 }
@@ -180,7 +214,7 @@ function Delta({ v, better }: { v: number; better: 'lower' | 'higher' }) {
   );
 }
 
-function OptionsTable({ options, open, setOpen }: { options: RankedOption[]; open: string | null; setOpen(id: string | null): void }) {
+function OptionsTable({ options, open, setOpen, result, exceptionId }: { options: RankedOption[]; open: string | null; setOpen(id: string | null): void; result: DecideOptionsResult; exceptionId: string }) {
   return (
     <div className="wb-table-wrap">
       <table className="wb-table" data-testid="options-table">
@@ -204,7 +238,7 @@ function OptionsTable({ options, open, setOpen }: { options: RankedOption[]; ope
             const isOpen = open === o.id;
             return (
               <Fragment key={o.id}>
-                <tr className={[o.feasible ? '' : 'infeasible', isOpen ? 'selected' : ''].join(' ')} data-testid="option-row" data-feasible={o.feasible} data-rank={o.rank ?? ''}>
+                <tr className={[o.feasible ? '' : 'infeasible', isOpen ? 'selected' : ''].join(' ')} data-testid="option-row" data-id={o.id} data-feasible={o.feasible} data-rank={o.rank ?? ''}>
                   <td className="num wb-rank">{o.rank ?? '—'}</td>
                   <td>
                     <button type="button" className="row-open" aria-expanded={isOpen} onClick={() => setOpen(isOpen ? null : o.id)}>
@@ -230,7 +264,7 @@ function OptionsTable({ options, open, setOpen }: { options: RankedOption[]; ope
                 {isOpen && (
                   <tr className="wb-detail-row">
                     <td colSpan={4 + DELTA_COLS.length}>
-                      <OptionDetail o={o} />
+                      <OptionDetail o={o} result={result} exceptionId={exceptionId} />
                     </td>
                   </tr>
                 )}
@@ -243,7 +277,7 @@ function OptionsTable({ options, open, setOpen }: { options: RankedOption[]; ope
   );
 }
 
-function OptionDetail({ o }: { o: RankedOption }) {
+function OptionDetail({ o, result, exceptionId }: { o: RankedOption; result: DecideOptionsResult; exceptionId: string }) {
   const fired = o.explanation.filter((l) => l.startsWith('priority:') || l.startsWith('escalation') || l.startsWith('forecast'));
   return (
     <div className="wb-detail" data-testid="option-detail">
@@ -287,13 +321,89 @@ function OptionDetail({ o }: { o: RankedOption }) {
             ))}
           </ul>
         )}
-        <button type="button" className="primary" aria-disabled="true" title="Commit and approval come in a later issue (decision receipts)" aria-describedby={`commit-note-${o.id}`} onClick={(e) => e.preventDefault()}>
-          Commit…
-        </button>
-        <p id={`commit-note-${o.id}`} className="muted small">
-          Commit and approval come in a later issue.
-        </p>
       </div>
+      <CommitForm o={o} result={result} exceptionId={exceptionId} />
     </div>
   );
+}
+
+/**
+ * Commit for one option: needs the person acting here; sends the horizon and seed the options were
+ * scored with, so the core's re-scoring at the current journal position compares like with like.
+ */
+function CommitForm({ o, result, exceptionId }: { o: RankedOption; result: DecideOptionsResult; exceptionId: string }) {
+  const client = useClient();
+  const person = useActingPerson();
+  const { feed } = useRecords();
+  const { busy, error, run } = useRun();
+  const [comment, setComment] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  const hid = useId();
+  const why = !person ? 'Choose who you are (Acting as, at the top) to commit.' : null;
+  const commit = async () => {
+    if (!client || !person) return;
+    setDone(null);
+    const res = await run(`Commit “${o.title}” refused`, () =>
+      client.call('decisions.commit', { exceptionId, optionId: o.id, by: person.id, horizonHours: result.horizonHours, seed: result.seed, ...(comment.trim() ? { comment: comment.trim() } : {}) }),
+    );
+    if (!res) return;
+    feed?.upsert([{ collection: 'decisions', doc: res.decision }, ...res.approvals.map((doc) => ({ collection: 'approvals' as const, doc })), ...res.actions.map((doc) => ({ collection: 'actions' as const, doc }))]);
+    setComment('');
+    setDone(`Committed as ${res.decision.id}: ${res.approvals.length ? `waiting for ${res.approvals.map((a) => a.role).join(', ')}` : `${res.actions.length} actions dispatched`}.`);
+    requestAnimationFrame(() => showReceipt(res.decision.id));
+  };
+  return (
+    <form
+      className="wb-commit"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void commit();
+      }}
+    >
+      <h4>Commit “{o.title}”</h4>
+      {!o.feasible && <p className="ex-warn">This option failed {o.violations.length} check(s); the core will refuse it unless the twin has changed.</p>}
+      <label htmlFor={`${hid}-c`}>Comment (optional)</label>
+      <input id={`${hid}-c`} value={comment} onChange={(e) => setComment(e.target.value)} maxLength={2000} disabled={!!why} />
+      <button type="submit" className="primary" data-testid="commit" disabled={!!why || busy}>
+        {busy ? 'Committing…' : person ? `Commit as ${person.name}` : 'Commit'}
+      </button>
+      {why && <p className="muted small">{why}</p>}
+      {error && (
+        <ErrorText text={error} testId="commit-error" />
+      )}
+      {done && (
+        <p role="status" data-testid="commit-done">
+          {done}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** Every decision taken on this exception, newest first, each as its live receipt. */
+function Receipts({ exceptionId }: { exceptionId: string }) {
+  const records = useRecords();
+  const person = useActingPerson();
+  const now = usePlantNow();
+  const list = decisionsOf(records, exceptionId);
+  if (!list.length && records.ready && !records.error) return null;
+  return (
+    <section className="wb-receipts" aria-label="Decisions taken">
+      {records.error && <ErrorText text={records.error} />}
+      {list.map((d) => (
+        <ReceiptPanel key={d.id} d={d} records={records} feed={records.feed} person={person} now={now} />
+      ))}
+    </section>
+  );
+}
+
+/**
+ * Scrolls the workbench (not the page: scrollIntoView would also scroll the shell's hidden
+ * overflow and push the header off screen) so the new receipt's top is in view.
+ */
+function showReceipt(decisionId: string): void {
+  const el = document.querySelector<HTMLElement>(`[data-testid="receipt"][data-id="${CSS.escape(decisionId)}"]`);
+  const pane = el?.closest<HTMLElement>('.wb-main');
+  if (!el || !pane) return;
+  pane.scrollTo({ top: pane.scrollTop + el.getBoundingClientRect().top - pane.getBoundingClientRect().top - 8, behavior: 'smooth' });
 }
