@@ -8,6 +8,7 @@ import { PersonSelect } from '../decide/PersonSelect';
 import { useCurrentPerson } from '../decide/hooks';
 import type { RulesIssue } from '../../../shared/decide/rules-parse';
 import '../decide/decide.css';
+import { ConnectorsPanel } from './ConnectorsPanel';
 
 type Check = { ok: true; version?: string; warnings: RulesIssue[] } | { ok: false; errors: RulesIssue[] };
 
@@ -99,7 +100,7 @@ export function RulesView() {
       </section>
       <section aria-labelledby="conn-h">
         <h2 id="conn-h">Connectors</h2>
-        <p className="muted">The embedded ERP/MES simulator feeds this core. MQTT, Sparkplug B, OPC UA and REST connectors come in a later issue.</p>
+        <ConnectorsPanel />
       </section>
     </div>
   );
