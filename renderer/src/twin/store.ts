@@ -77,6 +77,9 @@ export class TwinStore {
   private dirtyMachines = new Set<string>();
   private dirty = { lines: false, machines: false, orders: false, meta: false };
   private scheduled = false;
+  /** Time travel (the timeline's cursor): the plant time shown instead of live, or null when live. */
+  private travel: { at: number } | null = null;
+  private readonly travelListeners = new Set<Listener>();
 
   // ---- writes -------------------------------------------------------------------------------
 
@@ -96,7 +99,7 @@ export class TwinStore {
   }
 
   applyDelta(d: TwinDelta): void {
-    if (!this.meta.ready) return;
+    if (!this.meta.ready || this.travel) return;
     // A delta older than what we hold (e.g. replayed after a reconnect) is ignored.
     if (d.position < this.meta.position) return;
     for (const patch of d.lines ?? []) {
@@ -135,9 +138,31 @@ export class TwinStore {
 
   /** Feed for `client.subscribe('twin.deltas', store.onStreamItem)`. */
   onStreamItem = (item: { view: TwinView } | { delta: TwinDelta }): void => {
+    // While viewing the past the live stream is set aside; returnLive() reloads a full live view.
+    if (this.travel) return;
     if ('view' in item) this.applyView(item.view);
     else this.applyDelta(item.delta);
   };
+
+  // ---- time travel (the timeline's cursor) ------------------------------------------------------
+
+  /** Shows the twin as it was at `view.time` (from `twin.view {at}`); live deltas are ignored until returnLive(). */
+  showPast(view: TwinView): void {
+    this.travel = null;
+    this.applyView(view);
+    this.travel = { at: view.time };
+    this.travelListeners.forEach((l) => l());
+  }
+
+  /** Back to live with a fresh full view (from `twin.view`); the stream's deltas apply again after it. */
+  returnLive(view: TwinView): void {
+    this.travel = null;
+    this.applyView(view);
+    this.travelListeners.forEach((l) => l());
+  }
+
+  getTravel = (): { at: number } | null => this.travel;
+  subscribeTravel = (l: Listener) => this.add(this.travelListeners, l);
 
   // ---- reads (stable snapshots) ---------------------------------------------------------------
 

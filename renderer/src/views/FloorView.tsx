@@ -9,6 +9,7 @@ import { DrillBar, Drawer, Tooltip } from '../floor/Overlays';
 import { Legend } from '../app/Legend';
 import { usePlant } from '../app/ClientContext';
 import { countRender } from '../debug';
+import { TravelBanner } from '../timeline/travel';
 
 export function FloorView({ wall }: { wall: boolean }) {
   countRender('FloorView');
@@ -17,6 +18,7 @@ export function FloorView({ wall }: { wall: boolean }) {
   return (
     <div className={wall ? 'floor-view wall' : 'floor-view'}>
       <div className="floor-main">
+        <TravelBanner timeZone={timeZone} />
         <FloorCanvas plant={plant} wall={wall} />
         {!wall && <DrillBar plant={plant} />}
         {!wall && <Tooltip plant={plant} />}
