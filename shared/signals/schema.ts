@@ -19,7 +19,11 @@ export const envelope = {
   receiveTime: instant,
 };
 
-export const machineStates = ['running', 'idle', 'down', 'changeover', 'cleaning', 'blocked', 'starved'] as const;
+/**
+ * `unknown`: the source says it no longer knows (a Sparkplug DDEATH/NDEATH, a PLC connection lost);
+ * the twin shows the machine as unknown rather than keeping a stale last state.
+ */
+export const machineStates = ['running', 'idle', 'down', 'changeover', 'cleaning', 'blocked', 'starved', 'unknown'] as const;
 export type MachineState = (typeof machineStates)[number];
 
 const orderSpec = z

@@ -37,7 +37,7 @@ const untilDeadline = ({ context, event }: { context: { deadline: number | null 
 
 export type MachineEvent = { type: 'SYNC'; ctx: MachineContext; entered: boolean; at: number } | { type: 'REARM'; at: number };
 
-const MACHINE_STATES: readonly MachineState[] = ['running', 'idle', 'down', 'changeover', 'cleaning', 'blocked', 'starved'];
+const MACHINE_STATES: readonly MachineState[] = ['running', 'idle', 'down', 'changeover', 'cleaning', 'blocked', 'starved', 'unknown'];
 
 export function createMachineLogic() {
   const timed = (second: 'overrun' | 'escalated', first: 'timing' | 'active') => ({

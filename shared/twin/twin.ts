@@ -65,6 +65,7 @@ export function createTwin(plant: Plant, opts: TwinOptions): Twin {
 }
 
 const TERMINAL: ReadonlySet<OrderState> = new Set(['complete', 'closed', 'cancelled']);
+// A machine whose source went silent shows as unknown on the machine itself; the line is unknown only when no machine says anything.
 const STATUS_ORDER: readonly LineStatus[] = ['down', 'cleaning', 'changeover', 'blocked', 'starved', 'running', 'idle'];
 
 interface MachineSlot {
