@@ -22,6 +22,10 @@ import { openDataDir, plantFingerprint } from './data-dir';
 import { reconstructTwin } from './time-travel';
 import { createDecideService } from './decide-service';
 import { createWhatIfService } from './whatif-service';
+import { createConnectorManager } from '../connectors/manager';
+import { createTimelineService } from './timeline-service';
+import { createCommitService, type CommitService } from './commit-service';
+import type { RetryPolicy } from '../../shared/commit/outbox-policy';
 
 export const CORE_VERSION = '0.1.0';
 /** How far back (plant time) ingest recognises duplicates; older signals are dead-lettered as too old. */
@@ -47,6 +51,8 @@ export interface CoreOptions {
   /** Ingest lateness window in plant ms. */
   latenessMs?: number;
   log?: (line: string) => void;
+  /** Outbox retry policy of the commit service (tests shorten it). */
+  outboxRetry?: RetryPolicy;
 }
 
 export interface CoreHealth {
@@ -65,6 +71,10 @@ export interface TaktCore {
   readonly pipeline: IngestPipeline;
   connect(t: TextTransport): void;
   health(): CoreHealth;
+  /** The protocol's method table (the HTTP API calls through it, with the same validation). */
+  readonly methods: MethodHandlers;
+  /** Commit records; connectors register write-back targets here. */
+  readonly commit: Pick<CommitService, 'registerWriteBack'>;
   /** Persists a snapshot now (also done periodically and on close). */
   snapshot(): void;
   close(): Promise<void>;
@@ -73,6 +83,8 @@ export interface TaktCore {
 export async function startCore(opts: CoreOptions): Promise<TaktCore> {
   const log = opts.log ?? (() => undefined);
   const { plant, file: plantFile } = await loadPlantFile(opts.plantFile);
+  // The plant file's connectors are checked before anything opens (errors name connectors[i].options.<field>).
+  const connectors = createConnectorManager(plant.connectors, { plant, plantFile, now: () => clock.now(), dataDir: opts.dataDir, log });
   const seed = opts.seed ?? 1;
   const dd = openDataDir(opts.dataDir, {
     plantId: plant.site.id,
@@ -92,11 +104,13 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
   log(`twin resumed at position ${twin.position} (${replayed} signals replayed in ${Math.round(performance.now() - t0)} ms), hash ${twin.hash()}`);
 
   const simulator: PlantSimulator | null =
-    opts.simulator === false ? null : createPlantSimulator(plant, { seed: seed + Math.floor(twin.time / 60_000), startTime: twin.time, resumeFrom: twin.view() });
+    opts.simulator === false || connectors.replacesSimulator ? null : createPlantSimulator(plant, { seed: seed + Math.floor(twin.time / 60_000), startTime: twin.time, resumeFrom: twin.view() });
 
   const clock = new AcceleratedTime(() => performance.now(), twin.time, opts.speed ?? 60);
   const decide = await createDecideService({ plant, twin, dataDir: opts.dataDir, rulesFile: opts.rulesFile, log });
   const whatIf = createWhatIfService({ plant, twin, decide, dataDir: opts.dataDir, startTime, log });
+  // Reads `methods` lazily (for exceptions, decisions and actions); the table is built below.
+  const timeline = createTimelineService({ plant, twin, journal, startTime, methods: () => methods, log });
   let deadLetterCount = journal.countDeadLetters();
   const deadLetterSubs = new Set<(d: DeadLetter) => void>();
   let acceptedSinceStatus = 0;
@@ -109,11 +123,21 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     // After a restart, re-arm dedupe with the journal's recent keys so a re-sent signal is not journaled twice.
     resume: journal.lastPosition > 0 ? { keys: journal.recentKeys(journal.maxEventTime - INGEST_HORIZON_MS), watermark: journal.maxEventTime } : undefined,
     horizonMs: INGEST_HORIZON_MS,
-    journal,
+    // The journal without `addDeadLetters`: dead letters are stored once, by onDeadLetter below (which
+    // needs the stored number for the stream). `waitDurable`/`durablePosition` stay, so delivery still
+    // waits for the commit.
+    journal: {
+      append: (batch, raws) => journal.append(batch, raws),
+      get durablePosition() {
+        return journal.durablePosition;
+      },
+      waitDurable: (position) => journal.waitDurable(position),
+    },
     deliver: (batch: readonly Signal[], lastPosition: number) => {
       acceptedSinceStatus += batch.length;
       twin.applyBatch(batch, lastPosition);
       decide.observe(batch);
+      commit.observe(batch);
       scheduleDeltas();
     },
     onDeadLetter: (dl: Omit<DeadLetter, 'n'>) => {
@@ -122,6 +146,34 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       deadLetterSubs.forEach((s) => s(stored));
     },
   });
+  // Commit records (RxDB in <dataDir>/store); plan changes of committed decisions go through the pipeline like any signal.
+  const commit = await createCommitService({
+    plant,
+    twin,
+    journal,
+    decide,
+    dataDir: opts.dataDir,
+    startTime,
+    now: () => clock.now(),
+    ingest: (signals) => {
+      const r = pipeline.pushMany(signals, { origin: 'takt commit' });
+      pipeline.flush();
+      return r;
+    },
+    retry: opts.outboxRetry,
+    log,
+  });
+  // External connectors push into the same pipeline; what never became a signal (bad protobuf, no mapping) is dead-lettered here.
+  await connectors.start({
+    push: (raw, meta) => pipeline.push(raw, meta),
+    deadLetter: (dl) => {
+      const stored = journal.addDeadLetter(dl);
+      deadLetterCount++;
+      deadLetterSubs.forEach((s) => s(stored));
+    },
+  });
+  // Decisions write back through the connectors that can carry commands (MQTT command topics, REST).
+  for (const target of connectors.writeBackTargets) commit.registerWriteBack(target);
 
   // --- live loop: plant time drives the simulator; its signals go through the same pipeline as any connector's.
   let lastClockTick = twin.time;
@@ -139,6 +191,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     }
     pipeline.flush();
     decide.tick();
+    void commit.tick();
   };
 
   // --- consoles
@@ -241,6 +294,9 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     },
     ...decide.methods,
     ...whatIf.methods,
+    ...connectors.methods,
+    ...timeline.methods,
+    ...commit.methods,
   };
   const streams: StreamHandlers = {
     'twin.deltas': (_p, emit) => {
@@ -258,6 +314,8 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       return () => statusSubs.delete(emit);
     },
     ...decide.streams,
+    ...connectors.streams,
+    ...commit.streams,
   };
 
   let closed = false;
@@ -266,6 +324,8 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     twin,
     journal,
     pipeline,
+    methods,
+    commit,
     connect(t) {
       clients++;
       t.onClose(() => clients--);
@@ -278,9 +338,12 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       closed = true;
       timers.forEach(clearInterval);
       if (deltaTimer) clearTimeout(deltaTimer);
+      await connectors.stop();
       pipeline.flush();
       snapshot();
       decide.close();
+      timeline.close();
+      await commit.close();
       twin.stop();
       journal.close();
     },
