@@ -86,6 +86,7 @@ async function loadPlant(): Promise<{ plant: Plant; from: string }> {
     shifts: [],
     customers: [{ id: 'CUST-1', name: 'Customer', tier: 'A', serviceLevel: 0.98 }],
     orders: [],
+    connectors: [],
   };
   return { plant, from: 'synthetic 10 lines × 5 machines' };
 }

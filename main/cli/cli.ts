@@ -11,6 +11,9 @@ import { probeElectron, launchElectron } from './electron-launch';
 import { validateCommand } from './validate';
 import { replayCommand } from './replay';
 import { simulateCommand } from './simulate';
+import { importCommand, DEFAULT_CORE_URL } from './import';
+import { auditVerifyCommand } from './audit';
+import { reportCommand } from '../report/report-command';
 
 const root = packageRoot();
 const defaultData = process.env.TAKT_DATA ?? join(root, '.takt-data');
@@ -21,7 +24,7 @@ const int = (name: string, min: number, max: number) => (v: string) => {
   return n;
 };
 
-async function serve(o: { host: string; port: number; data: string; plant?: string; speed: number; seed: number; simulator: boolean; snapshotEvery: number }) {
+async function serve(o: { host: string; port: number; data: string; plant?: string; speed: number; seed: number; simulator: boolean; snapshotEvery: number; rules?: string; webhookToken?: string; webhookSecret?: string }) {
   const bm = await startBrowserMode({
     host: o.host,
     port: o.port,
@@ -31,6 +34,9 @@ async function serve(o: { host: string; port: number; data: string; plant?: stri
     seed: o.seed,
     simulator: o.simulator,
     snapshotEveryMs: o.snapshotEvery * 1000,
+    rulesFile: o.rules,
+    webhookToken: o.webhookToken,
+    webhookSecret: o.webhookSecret,
     log: (l) => console.error(l),
   });
   console.log(`Takt is running in browser mode at ${bm.url}`);
@@ -54,7 +60,10 @@ const serveOptions = (c: Command) =>
     .option('--speed <n>', 'plant time per real time, 1..600', int('speed', 1, 600), 60)
     .option('--seed <n>', 'seed of the embedded simulator', int('seed', 0, 2 ** 31), 1)
     .option('--no-simulator', 'do not run the embedded ERP/MES simulator (external connectors only)')
-    .option('--snapshot-every <seconds>', 'seconds between persisted twin snapshots', int('snapshot-every', 1, 3600), 10);
+    .option('--snapshot-every <seconds>', 'seconds between persisted twin snapshots', int('snapshot-every', 1, 3600), 10)
+    .option('--rules <file>', 'rules file (YAML or JSON); the shipped default rules when absent')
+    .option('--webhook-token <token>', 'POST /api/signals needs Authorization: Bearer <token> (or env TAKT_WEBHOOK_TOKEN)')
+    .option('--webhook-secret <secret>', 'POST /api/signals needs X-Takt-Signature: sha256=<HMAC-SHA256 of the body> (or env TAKT_WEBHOOK_SECRET)');
 
 serveOptions(program.command('start').description('open the desktop app; browser mode when Electron is not available')).action(async (o) => {
   const main = join(root, 'dist', 'electron', 'main.cjs');
@@ -93,6 +102,41 @@ program
   .option('--replications <n>', 'risk mode: replications with seeded stochastic breakdowns', int('replications', 1, 100_000))
   .option('--seed <n>', 'seed (overrides the scenario’s)', int('seed', 0, 2 ** 31))
   .action(async (o: { scenario: string; plant?: string; json?: boolean; replications?: number; seed?: number }) => process.exit(await simulateCommand(o)));
+
+program
+  .command('import')
+  .description('import a B2MML (XML) or CSV file of orders, inventory or actuals into a running core, after a preview')
+  .argument('<file>', 'B2MML V0401/V07 XML, or CSV')
+  .option('--mapping <file>', 'CSV column mapping (YAML or JSON); without it the CSV headers must be Takt field names')
+  .option('--dry-run', 'show the preview only; send nothing')
+  .option('--skip-bad-rows', 'import the good records even when some have errors')
+  .option('--core <url>', 'the running core’s WebSocket', DEFAULT_CORE_URL)
+  .option('--plant <file>', 'plant file for a --dry-run without a core (the demo plant when absent)')
+  .option('--customer <id>', 'B2MML: customer for requests without a Customer parameter')
+  .option('--location <id>', 'B2MML: storage location for lots that name none')
+  .option('--utc-offset <offset>', 'B2MML: offset for date-times written without a zone (Z, +01:00)')
+  .option('--json', 'print the preview as JSON')
+  .action(async (file: string, o: { mapping?: string; dryRun?: boolean; skipBadRows?: boolean; core?: string; plant?: string; customer?: string; location?: string; utcOffset?: string; json?: boolean }) => process.exit(await importCommand(file, o)));
+
+const audit = program.command('audit').description('the commit records\u2019 audit trail');
+audit
+  .command('verify')
+  .description('check the hash chains of decision receipts and audit entries; exits 1 on a broken chain')
+  .option('--data <dir>', 'data folder (stop the core first: it holds the store)', defaultData)
+  .option('--json', 'print the check as JSON')
+  .action(async (o: { data: string; json?: boolean }) => process.exit(await auditVerifyCommand(o)));
+
+program
+  .command('report')
+  .description('the shift report of a data folder as a one-page PDF (and CSV for every table)')
+  .requiredOption('--shift <time>', 'an instant in the shift (its start, ISO 8601 or epoch ms)')
+  .requiredOption('--out <file.pdf>', 'PDF to write')
+  .option('--csv <dir>', 'also write every table as CSV into this folder')
+  .option('--png', 'also write a PNG of the page next to the PDF')
+  .option('--data <dir>', 'data folder (stop the core first: it holds the store)', defaultData)
+  .option('--plant <file>', 'plant file; the embedded demo plant when absent')
+  .option('--json', 'print what was written as JSON')
+  .action(async (o: { shift: string; out: string; csv?: string; png?: boolean; data: string; plant?: string; json?: boolean }) => process.exit(await reportCommand(o)));
 
 program.parseAsync(process.argv).catch((e: Error) => {
   console.error(`takt: ${e.message}`);

@@ -101,6 +101,22 @@ export const plantOrderSchema = z
   })
   .strict();
 
+/**
+ * An external signal source or write-back target (MQTT/UNS, Sparkplug B, OPC UA, REST polling…).
+ * The plant file only fixes the envelope; each connector kind validates its own `options` when it
+ * starts (main/connectors/registry.ts), naming `connectors[i].options.<field>` in its errors.
+ */
+export const connectorConfigSchema = z
+  .object({
+    id,
+    kind: z.string().min(1).max(40),
+    enabled: z.boolean().default(true),
+    /** Also replace the embedded simulator (a plant driven by real systems); default false. */
+    replacesSimulator: z.boolean().default(false),
+    options: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
 export const plantSchema = z
   .object({
     takt: z.literal(1, { message: 'the plant file format version: `takt: 1`' }),
@@ -119,6 +135,7 @@ export const plantSchema = z
     shifts: z.array(shiftSchema).default([]),
     customers: z.array(customerSchema).min(1),
     orders: z.array(plantOrderSchema).default([]),
+    connectors: z.array(connectorConfigSchema).default([]),
   })
   .strict();
 
@@ -136,3 +153,4 @@ export type Person = z.infer<typeof personSchema>;
 export type Shift = z.infer<typeof shiftSchema>;
 export type Customer = z.infer<typeof customerSchema>;
 export type PlantOrder = z.infer<typeof plantOrderSchema>;
+export type ConnectorConfig = z.infer<typeof connectorConfigSchema>;

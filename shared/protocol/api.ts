@@ -12,7 +12,26 @@ import { exceptionPriorities, exceptionTypes } from '../decide/rules-schema';
 import { exceptionStates } from '../decide/exceptions';
 import type { RankedOption } from '../decide/options';
 import type { FileIssue } from '../files/positioned';
+import {
+  actionStatuses,
+  approvalStatuses,
+  decisionStatuses,
+  outboxStatuses,
+  personTransitions,
+  roles,
+  type ActionRecord,
+  type ApprovalRecord,
+  type AuditEntry,
+  type ChainCheck,
+  type DecisionReceipt,
+  type OutboxRecord,
+  type ReadinessGate,
+  type RecordChange,
+} from '../commit/records';
 import { scenarioSchema, type RiskResult, type Scenario, type ScenarioComparison, type ScenarioResult } from '../sim/scenario';
+import type { TimelineData } from '../timeline/bars';
+import type { KpiReport, ShiftReport } from '../kpi/report';
+import type { ConnectorStatusView } from '../connectors/status';
 
 const empty = z.object({}).strict().optional();
 const instant = z.number().int().min(946684800000).max(4102444800000);
@@ -66,6 +85,44 @@ export const methodParams = {
   'whatIf.list': empty,
   'whatIf.save': z.object({ scenario: scenarioSchema, text: z.string().max(1_000_000).optional(), by: personId.optional() }).strict(),
   'whatIf.delete': z.object({ name: z.string().min(1).max(120) }).strict(),
+  // commit, dispatch and track (records in RxDB; see shared/commit/records.ts)
+  /** Commits an option of an exception: re-scores the options at the current journal position and records a receipt. */
+  'decisions.commit': z
+    .object({ exceptionId, optionId: z.string().min(1).max(200), by: personId, comment: z.string().max(2000).optional(), horizonHours: z.number().positive().max(24 * 14).optional(), seed: z.number().int().nonnegative().max(2 ** 31).optional() })
+    .strict(),
+  'decisions.list': z.object({ statuses: z.array(z.enum(decisionStatuses)).optional(), exceptionId: exceptionId.optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict().optional(),
+  'decisions.get': z.object({ id: z.string().min(1).max(64) }).strict(),
+  /** Re-runs the decision from its journal position with its rule-set version and compares the ranking. */
+  'decisions.replay': z.object({ id: z.string().min(1).max(64) }).strict(),
+  'approvals.list': z.object({ statuses: z.array(z.enum(approvalStatuses)).optional(), role: z.enum(roles).optional(), decisionId: z.string().min(1).max(64).optional() }).strict().optional(),
+  'approvals.decide': z.object({ id: z.string().min(1).max(64), by: personId, verdict: z.enum(['approve', 'reject']), comment: z.string().min(1).max(2000) }).strict(),
+  'actions.list': z
+    .object({ ownerId: personId.optional(), role: z.enum(roles).optional(), statuses: z.array(z.enum(actionStatuses)).optional(), decisionId: z.string().min(1).max(64).optional(), lineId: z.string().min(1).max(64).optional() })
+    .strict()
+    .optional(),
+  'actions.get': z.object({ id: z.string().min(1).max(64) }).strict(),
+  /** A person moves an action (acknowledge, start, done, verify, blocked with reason, reject, reassign with `ownerId`). */
+  'actions.transition': z
+    .object({ id: z.string().min(1).max(64), by: personId, to: z.enum(personTransitions), comment: z.string().min(1).max(2000).optional(), ownerId: personId.optional() })
+    .strict(),
+  'dispatch.gates': z.object({ lineId: z.string().min(1).max(64).optional() }).strict().optional(),
+  'outbox.list': z.object({ statuses: z.array(z.enum(outboxStatuses)).optional(), decisionId: z.string().min(1).max(64).optional() }).strict().optional(),
+  'outbox.retry': z.object({ id: z.string().min(1).max(64), by: personId }).strict(),
+  'audit.list': z.object({ limit: z.number().int().min(1).max(1000).default(200), offset: z.number().int().min(0).default(0), subjectId: z.string().min(1).max(64).optional() }).strict().optional(),
+  'audit.verify': empty,
+  /** External connectors (MQTT/UNS, Sparkplug B, …) and their status: connected, lag, messages/s, errors, dead letters. */
+  'connectors.status': empty,
+  // execution timeline and KPIs (main/core/timeline-service.ts)
+  'timeline.get': z
+    .object({ from: instant, to: instant, lineIds: z.array(z.string().min(1).max(64)).max(1000).optional() })
+    .strict()
+    .refine((p) => p.to > p.from, { message: "'to' must be after 'from'", path: ['to'] }),
+  'kpi.get': z
+    .object({ scope: z.enum(['plant', 'area', 'line']), id: z.string().min(1).max(64).optional(), period: z.enum(['shift', 'day', 'week']), at: instant.optional(), trend: z.number().int().min(0).max(30).default(0) })
+    .strict(),
+  'report.shift': z.object({ shiftStart: instant }).strict(),
+  /** The shift report printed to PDF by the core (Chromium page.pdf); base64. */
+  'report.shiftPdf': z.object({ shiftStart: instant, timeZone: z.string().min(1).max(64).optional() }).strict(),
 } as const;
 
 export const streamParams = {
@@ -74,6 +131,10 @@ export const streamParams = {
   'core.status': empty,
   /** First item `{ list, flood }`, then `{ changes, flood }`. */
   exceptions: empty,
+  /** Commit records as they change (decisions, approvals, actions, outbox, audit): one item per change. */
+  /** Connector statuses, once a second. */
+  connectors: empty,
+  records: z.object({ collections: z.array(z.enum(['decisions', 'approvals', 'actions', 'outbox', 'audit'])).optional() }).strict().optional(),
 } as const;
 
 export type MethodName = keyof typeof methodParams;
@@ -147,6 +208,25 @@ export interface MethodResults {
   'whatIf.list': { items: SavedScenario[] };
   'whatIf.save': SavedScenario;
   'whatIf.delete': { deleted: string };
+  'decisions.commit': { decision: DecisionReceipt; approvals: ApprovalRecord[]; actions: ActionRecord[] };
+  'decisions.list': { items: DecisionReceipt[] };
+  'decisions.get': { decision: DecisionReceipt; approvals: ApprovalRecord[]; actions: ActionRecord[]; outbox: OutboxRecord[]; audit: AuditEntry[] };
+  'decisions.replay': { id: string; same: boolean; recorded: { id: string; rank: number | null; score: number | null }[]; replayed: { id: string; rank: number | null; score: number | null }[]; differences: string[] };
+  'approvals.list': { items: ApprovalRecord[] };
+  'approvals.decide': { approval: ApprovalRecord; decision: DecisionReceipt };
+  'actions.list': { items: ActionRecord[] };
+  'actions.get': ActionRecord;
+  'actions.transition': ActionRecord;
+  'dispatch.gates': { items: ReadinessGate[] };
+  'outbox.list': { items: OutboxRecord[] };
+  'outbox.retry': OutboxRecord;
+  'audit.list': { total: number; items: AuditEntry[] };
+  'audit.verify': ChainCheck;
+  'connectors.status': { items: ConnectorStatusView[] };
+  'timeline.get': TimelineData;
+  'kpi.get': KpiReport;
+  'report.shift': ShiftReport;
+  'report.shiftPdf': { filename: string; bytes: number; pdfBase64: string };
 }
 
 /** Ranked options for an exception, and what they were computed from. */
@@ -187,4 +267,6 @@ export interface StreamItems {
   'deadLetters.new': DeadLetter;
   'core.status': CoreStatus;
   exceptions: { list: ExceptionRecord[]; flood: FloodRate } | { changes: ExceptionChange[]; flood: FloodRate };
+  records: RecordChange;
+  connectors: { items: ConnectorStatusView[] };
 }

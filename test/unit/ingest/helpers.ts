@@ -27,6 +27,7 @@ export const plant: Plant = {
   shifts: [],
   customers: [{ id: 'CUST-1', name: 'Customer', tier: 'A', serviceLevel: 0.98 }],
   orders: [],
+  connectors: [],
 };
 
 export const T0 = Date.UTC(2026, 0, 1, 6);
