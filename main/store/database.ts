@@ -15,7 +15,8 @@
  * RxDB's open-source build allows 13 open collections per process (rx-collection.js
  * NON_PREMIUM_COLLECTION_LIMIT); Takt uses 9 and the storage itself is not limited.
  */
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase } from 'rxdb';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import {
@@ -58,6 +59,7 @@ export interface OpenTaktDatabaseOptions {
 }
 
 let devModeAdded = false;
+let opened = 0;
 
 export async function openTaktDatabase(opts: OpenTaktDatabaseOptions): Promise<TaktDatabase> {
   if (opts.devMode && !devModeAdded) {
@@ -66,11 +68,17 @@ export async function openTaktDatabase(opts: OpenTaktDatabaseOptions): Promise<T
     addRxPlugin(RxDBDevModePlugin);
     devModeAdded = true;
   }
+  const base = opts.name ?? 'takt';
+  const filename = join(opts.dataDir, 'store', `${base}.sqlite`);
+  mkdirSync(dirname(filename), { recursive: true });
   const storage = wrappedValidateAjvStorage({
-    storage: getRxStorageSQLite({ directory: join(opts.dataDir, 'store'), synchronous: opts.synchronous ?? 'NORMAL' }),
+    storage: getRxStorageSQLite({ filename, synchronous: opts.synchronous ?? 'NORMAL' }),
   });
   const db = await createRxDatabase<TaktCollections>({
-    name: opts.name ?? 'takt',
+    // RxDB refuses two open databases of one name and storage in a process, whatever their folders
+    // (DB8), and tests run several cores in one process. The file is fixed by `filename`, so the
+    // RxDB name only has to be unique while open.
+    name: `${base}-${++opened}`,
     storage,
     multiInstance: false,
     eventReduce: true,

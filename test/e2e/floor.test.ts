@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { rmSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import { launchChromium, watchPage, SETUP_TIMEOUT_MS } from './browser';
 import { startTestCore, type RunningCore } from './core';
@@ -80,28 +79,6 @@ describe('floor view against the real core', () => {
     await expect(header.getAttribute('aria-sort')).resolves.toBe('ascending');
     await expect(page.locator('[data-testid="abnormal-summary"]').getAttribute('aria-live')).resolves.toBe('polite');
     await page.close();
-  });
-
-  it('shows the lost connection, reconnects with backoff when the core comes back, and goes live again', async () => {
-    const own = await startTestCore({ keepData: true });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    let second: RunningCore | null = null;
-    try {
-      await page.goto(own.url);
-      await page.waitForFunction(() => (window.__takt?.lastAppliedPosition ?? -1) >= 0, null, { timeout: SETUP_TIMEOUT_MS });
-      await own.close();
-      // The header says so, in words (not only colour).
-      await page.locator('[data-testid="connection"][data-status="reconnecting"]').waitFor({ timeout: 5_000 });
-      await expect(page.locator('[data-testid="connection"]').innerText()).resolves.toMatch(/Reconnecting/);
-      second = await startTestCore({ port: own.port, dataDir: own.dataDir });
-      await page.locator('[data-testid="connection"][data-status="open"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
-      const p = await page.evaluate(() => window.__takt!.deltasApplied);
-      await page.waitForFunction((n) => window.__takt!.deltasApplied > n, p, { timeout: 5_000 });
-    } finally {
-      await page.close();
-      await second?.close();
-      rmSync(own.dataDir, { recursive: true, force: true });
-    }
   });
 
   it('has no serious or critical axe violations on the Floor', async () => {

@@ -122,7 +122,7 @@ describe('OPC UA connector', () => {
     server.set('DD-L1-FIL.State', 9);
     await expect.poll(() => h.dead.find((d) => d.origin === 'ns=1;s=DD-L1-FIL.State'), poll).toBeDefined();
     const unmapped = h.dead.find((d) => d.origin === 'ns=1;s=DD-L1-FIL.State')!;
-    expect(unmapped.reason).toMatch(/^node ns=1;s=DD-L1-FIL\.State \(DD-L1-FIL state\): Int32 9 is not in the state map \(0 → running, 1 → idle, .*6 → starved\)/);
+    expect(unmapped.reason).toMatch(/^node ns=1;s=DD-L1-FIL\.State \(DD-L1-FIL state\): Int32 9 is not in the state map \(0 → running, 1 → idle, .*6 → starved, 7 → unknown\)/);
     expect(JSON.parse(unmapped.raw)).toEqual({ nodeId: 'ns=1;s=DD-L1-FIL.State', dataType: 'Int32', value: 9 });
     expect(connector.status().deadLetters).toBe(h.dead.length);
     // The counter baseline is untouched by the bad state.
