@@ -3,7 +3,6 @@
  * `takt report` do. Debian's Chromium at /usr/bin/chromium unless CHROMIUM_PATH says otherwise.
  */
 import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 
 export function reportChromiumPath(): string {
   const p = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -13,6 +12,8 @@ export function reportChromiumPath(): string {
 
 /** A4 landscape, backgrounds printed; returns the PDF bytes. Optionally a PNG of the page as laid out for print. */
 export async function htmlToPdf(html: string, opts: { png?: boolean } = {}): Promise<{ pdf: Buffer; png?: Buffer }> {
+  // Loaded on demand: playwright-core costs ~0.4 s of core start-up, and only reports need it.
+  const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: reportChromiumPath(), args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'], headless: true });
   try {
     // 297 × 210 mm at 96 dpi, less the 10/9 mm margins: the PNG shows what the PDF page holds.
