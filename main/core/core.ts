@@ -262,7 +262,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       version: CORE_VERSION,
       protocol: PROTOCOL_VERSION,
       plant: { id: plant.site.id, name: plant.site.name, file: plantFile },
-      clock: { now: clock.now(), speed: clock.speed, mode: clock.speed === 1 ? 'live' : 'accelerated' },
+      clock: { now: Math.floor(clock.now()), speed: clock.speed, mode: clock.speed === 1 ? 'live' : 'accelerated' },
       journal: { position: twin.position },
       source: simulator ? 'embedded simulator' : 'external connectors',
     }),

@@ -215,6 +215,16 @@ describe('commit flow: line down to closed decision', () => {
     expect(replay.same).toBe(true);
     expect(replay.replayed.length).toBe(options.length);
 
+    // The execution timeline shows the decision (linked to its exception) and its actions, done.
+    const now = Math.floor((await client.call('core.info')).clock.now);
+    const tl = await client.call('timeline.get', { from: now - 24 * 3_600_000, to: now + 7 * 24 * 3_600_000 });
+    expect(tl.markersError).toBeUndefined();
+    const decisionMarker = tl.markers.find((m) => m.kind === 'decision' && m.id === decisionId);
+    expect(decisionMarker).toMatchObject({ exceptionId: exception.id, status: 'closed' });
+    const actionMarkers = tl.markers.filter((m) => m.kind === 'action' && m.decisionId === decisionId);
+    expect(actionMarkers.map((m) => m.id).sort()).toEqual(verified.map((a) => a.id).sort());
+    expect(actionMarkers.every((m) => m.kind === 'action' && m.state === 'done' && m.doneAt !== null)).toBe(true);
+
     const check = await client.call('audit.verify');
     expect(check).toMatchObject({ ok: true, decisions: 1 });
     expect(check.auditEntries).toBe((await client.call('audit.list', { limit: 1 })).total);
