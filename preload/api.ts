@@ -11,7 +11,14 @@ export interface TaktPreloadApi {
   readonly platform: string;
   /** Opens (or focuses) the wall display window. Takes no arguments. */
   openWallDisplay(): void;
+  /**
+   * Prints report HTML to PDF with Electron's `printToPDF` (A4 landscape) and saves it where the
+   * person chooses. Only text crosses: the HTML and a suggested file name.
+   */
+  printPdf(html: string, suggestedName: string): Promise<PrintPdfResult>;
 }
+
+export type PrintPdfResult = { ok: true; path: string; bytes: number } | { ok: false; reason: string };
 
 /** The main process posts the core's MessagePort on this channel; the preload forwards it. */
 export const PORT_CHANNEL = 'takt:port';
@@ -19,3 +26,5 @@ export const PORT_CHANNEL = 'takt:port';
 export const PORT_MESSAGE_TYPE = 'takt:port';
 /** Renderer → main: open the wall display. */
 export const OPEN_WALL_DISPLAY_CHANNEL = 'takt:open-wall-display';
+/** Renderer → main (invoke): print report HTML to PDF and save it. */
+export const PRINT_PDF_CHANNEL = 'takt:print-pdf';

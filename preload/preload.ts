@@ -5,7 +5,7 @@
  * main process to the page. No ipcRenderer, no Node, no arbitrary channels reach the page.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { OPEN_WALL_DISPLAY_CHANNEL, PORT_CHANNEL, PORT_MESSAGE_TYPE, type TaktPreloadApi } from './api';
+import { OPEN_WALL_DISPLAY_CHANNEL, PORT_CHANNEL, PORT_MESSAGE_TYPE, PRINT_PDF_CHANNEL, type PrintPdfResult, type TaktPreloadApi } from './api';
 
 export type { TaktPreloadApi } from './api';
 
@@ -24,6 +24,10 @@ export function createApi(argv: readonly string[], platform: string): TaktPreloa
     // Takes no arguments: whatever a page passes is dropped, never forwarded to the main process.
     openWallDisplay(): void {
       ipcRenderer.send(OPEN_WALL_DISPLAY_CHANNEL);
+    },
+    // Only two strings are forwarded (checked again in the main process).
+    printPdf(html: string, suggestedName: string): Promise<PrintPdfResult> {
+      return ipcRenderer.invoke(PRINT_PDF_CHANNEL, String(html), String(suggestedName)) as Promise<PrintPdfResult>;
     },
   });
 }

@@ -9,6 +9,7 @@ import { CoreProcess } from './core-process';
 import { installMenu } from './menu';
 import { parseWallDisplaySelector } from './placement';
 import { hardenSession, hardenWebContents, onTrustedIpc, rendererLocation } from './security';
+import { handlePrintPdf } from './print-pdf';
 import { WindowManager } from './windows';
 
 export const OPEN_WALL_DISPLAY_CHANNEL = 'takt:open-wall-display';
@@ -74,6 +75,7 @@ export function runApp(distDir: string): RunResult {
   const ready = app.whenReady().then(() => {
     hardenSession(session.defaultSession, renderer);
     onTrustedIpc(OPEN_WALL_DISPLAY_CHANNEL, renderer, () => windows.openWallDisplay());
+    handlePrintPdf(renderer);
     installMenu({
       isProduction,
       isMac: process.platform === 'darwin',

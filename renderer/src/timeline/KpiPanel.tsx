@@ -119,6 +119,19 @@ export function KpiPanel({ scope, id, timeZone }: { scope: KpiScope; id?: string
 
   const downloadPdf = async () => {
     if (!client || !report) return;
+    const shell = window.takt;
+    if (shell?.printPdf) {
+      // Desktop app: Electron prints the report itself (printToPDF); no Chromium needed beside it.
+      try {
+        const r = await client.call('report.shift', { shiftStart: report.period.kind === 'shift' ? report.period.from : report.now });
+        const name = `shift-report-${new Date(r.period.from).toISOString().slice(0, 16).replace(/[:T]/g, '-')}.pdf`;
+        const saved = await shell.printPdf(shiftReportHtml(r, { timeZone }), name);
+        if (!saved.ok && saved.reason !== 'cancelled') setError(`could not print the shift report: ${saved.reason}`);
+      } catch (e) {
+        setError(`could not print the shift report: ${(e as Error).message}`);
+      }
+      return;
+    }
     try {
       const r = await client.call('report.shiftPdf', { shiftStart: report.period.kind === 'shift' ? report.period.from : report.now, timeZone });
       const bytes = Uint8Array.from(atob(r.pdfBase64), (c) => c.charCodeAt(0));

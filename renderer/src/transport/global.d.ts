@@ -4,6 +4,8 @@ interface TaktShellApi {
   version: string;
   platform: string;
   openWallDisplay(): void;
+  /** Electron printToPDF of report HTML, saved where the person chooses (preload/api.ts). */
+  printPdf(html: string, suggestedName: string): Promise<{ ok: true; path: string; bytes: number } | { ok: false; reason: string }>;
 }
 
 interface Window {

@@ -39,6 +39,9 @@ export const fake = {
   exposed: new Map<string, unknown>(),
   ipcSent: [] as Array<{ channel: string; args: unknown[] }>,
   fetched: [] as string[],
+  invokeHandlers: new Map<string, (event: unknown, ...args: unknown[]) => unknown>(),
+  invoked: [] as Array<{ channel: string; args: unknown[] }>,
+  printed: [] as Array<{ url: string | undefined; options: unknown }>,
 };
 
 let nextId = 1;
@@ -69,6 +72,11 @@ export class FakeWebContents extends EventEmitter {
   reload(): void {
     this.reloads++;
     this.loading = true;
+  }
+  /** Electron's printToPDF: the fake returns a tiny PDF naming the page it printed. */
+  async printToPDF(options: unknown): Promise<Buffer> {
+    fake.printed.push({ url: this.url, options });
+    return Buffer.from(`%PDF-1.4 fake of ${this.url?.slice(0, 40) ?? ''}`);
   }
   /** Test helper: the page finished loading. */
   finishLoad(): void {
@@ -144,6 +152,16 @@ export class FakeBrowserWindow extends EventEmitter {
   static getAllWindows(): FakeBrowserWindow[] {
     return fake.windows.filter((w) => !w.destroyed);
   }
+  /** Electron's destroy(): closes without a 'close' event. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.webContents.destroy();
+    this.emit('closed');
+  }
+  static fromWebContents(wc: unknown): FakeBrowserWindow | null {
+    return fake.windows.find((w) => w.webContents === wc) ?? null;
+  }
 }
 
 export class FakeUtilityProcess extends EventEmitter {
@@ -213,10 +231,22 @@ export const utilityProcess = {
     return p;
   }),
 };
-export const ipcMain = new EventEmitter();
+export const ipcMain = Object.assign(new EventEmitter(), {
+  handle: (channel: string, h: (event: unknown, ...args: unknown[]) => unknown) => {
+    if (fake.invokeHandlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+    fake.invokeHandlers.set(channel, h);
+  },
+  removeHandler: (channel: string) => {
+    fake.invokeHandlers.delete(channel);
+  },
+});
 export const ipcRenderer = Object.assign(new EventEmitter(), {
   send: (channel: string, ...args: unknown[]) => {
     fake.ipcSent.push({ channel, args });
+  },
+  invoke: async (channel: string, ...args: unknown[]) => {
+    fake.invoked.push({ channel, args });
+    return { ok: false, reason: 'fake' };
   },
 });
 export const contextBridge = {
@@ -238,6 +268,7 @@ export const Menu = {
   },
 };
 export const dialog = {
+  showSaveDialog: vi.fn(async (..._args: unknown[]) => ({ canceled: true, filePath: '' })),
   showErrorBox: (title: string, content: string) => {
     fake.errorBoxes.push([title, content]);
   },
@@ -297,6 +328,9 @@ export function resetFakeElectron(): void {
   fake.exposed = new Map();
   fake.ipcSent = [];
   fake.fetched = [];
+  fake.invokeHandlers = new Map();
+  fake.invoked = [];
+  fake.printed = [];
   app.removeAllListeners();
   app.requestSingleInstanceLock.mockClear();
   app.quit.mockClear();

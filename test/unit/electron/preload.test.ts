@@ -19,10 +19,16 @@ describe('preload', () => {
   it("exposes exactly one global, 'takt', with the typed api and nothing else", () => {
     expect([...fake.exposed.keys()]).toEqual(['takt']);
     const api = fake.exposed.get('takt') as TaktPreloadApi;
-    expect(Object.keys(api).sort()).toEqual(['openWallDisplay', 'platform', 'shell', 'version']);
+    expect(Object.keys(api).sort()).toEqual(['openWallDisplay', 'platform', 'printPdf', 'shell', 'version']);
     expect(api).toMatchObject({ shell: 'electron', version: '1.2.3', platform: process.platform });
     expect(Object.isFrozen(api)).toBe(true);
     expect(JSON.stringify(api)).not.toMatch(/ipcRenderer|send|invoke/);
+  });
+
+  it('printPdf invokes the one print channel with two strings, whatever a page passes', async () => {
+    const api = fake.exposed.get('takt') as TaktPreloadApi & { printPdf: (...a: unknown[]) => Promise<unknown> };
+    await api.printPdf({ toString: () => '<p>report</p>' }, 'shift.pdf', { evil: true });
+    expect(fake.invoked).toEqual([{ channel: 'takt:print-pdf', args: ['<p>report</p>', 'shift.pdf'] }]);
   });
 
   it('openWallDisplay sends one fixed message and drops any arguments a page passes', () => {
