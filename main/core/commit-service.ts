@@ -82,6 +82,8 @@ export interface CommitServiceOptions {
 
 export interface CommitService {
   readonly methods: Pick<MethodHandlers, CommitMethod>;
+  /** The RxDB store and its one writer (the core mirrors exceptions, scenarios and rule sets through it). */
+  readonly store: CommitStore;
   readonly streams: Pick<StreamHandlers, 'records'>;
   /** Connectors register their write-back targets (MQTT, REST); the latest one serving a target wins over the file target. */
   registerWriteBack(target: WriteBackTarget): () => void;
@@ -594,6 +596,7 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
 
   return {
     methods,
+    store,
     streams,
     registerWriteBack(t) {
       targets.push(t);

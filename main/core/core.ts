@@ -25,6 +25,7 @@ import { createWhatIfService } from './whatif-service';
 import { createConnectorManager } from '../connectors/manager';
 import { createTimelineService } from './timeline-service';
 import { createCommitService, type CommitService } from './commit-service';
+import { createStoreMirror } from './store-mirror';
 import type { RetryPolicy } from '../../shared/commit/outbox-policy';
 
 export const CORE_VERSION = '0.1.0';
@@ -74,7 +75,7 @@ export interface TaktCore {
   /** The protocol's method table (the HTTP API calls through it, with the same validation). */
   readonly methods: MethodHandlers;
   /** Commit records; connectors register write-back targets here. */
-  readonly commit: Pick<CommitService, 'registerWriteBack'>;
+  readonly commit: Pick<CommitService, 'registerWriteBack' | 'store'>;
   /** Persists a snapshot now (also done periodically and on close). */
   snapshot(): void;
   close(): Promise<void>;
@@ -163,6 +164,37 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     retry: opts.outboxRetry,
     log,
   });
+  // The store also holds exceptions, saved what-ifs and rule sets; the JSON files stay what decide and what-if load from.
+  const mirror = createStoreMirror(commit.store, log);
+  const current = (id: string) => {
+    try {
+      return decide.registry.get(id);
+    } catch {
+      return undefined; // removed in the same batch: the change's own copy is written
+    }
+  };
+  const unmirror = decide.registry.onChange((changes) => void mirror.exceptions(changes, current));
+  void mirror.allExceptions(decide.registry.list({ includeClosed: true }));
+  void mirror.allScenarios(whatIf.list());
+  void mirror.ruleSet(decide.rules, 'takt', twin.time);
+  // Each call answers after its copy is stored (a failed copy is only logged).
+  const mirrored: Pick<MethodHandlers, 'rules.activate' | 'whatIf.save' | 'whatIf.delete'> = {
+    'rules.activate': async (p, ctx) => {
+      const r = await decide.methods['rules.activate'](p, ctx);
+      await mirror.ruleSet(decide.rules, r.activatedBy, r.activatedAt);
+      return r;
+    },
+    'whatIf.save': async (p, ctx) => {
+      const r = await whatIf.methods['whatIf.save'](p, ctx);
+      await mirror.scenarioSaved(r, twin.position);
+      return r;
+    },
+    'whatIf.delete': async (p, ctx) => {
+      const r = await whatIf.methods['whatIf.delete'](p, ctx);
+      await mirror.scenarioDeleted(p.name);
+      return r;
+    },
+  };
   // External connectors push into the same pipeline; what never became a signal (bad protobuf, no mapping) is dead-lettered here.
   await connectors.start({
     push: (raw, meta) => pipeline.push(raw, meta),
@@ -297,6 +329,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     ...connectors.methods,
     ...timeline.methods,
     ...commit.methods,
+    ...mirrored,
   };
   const streams: StreamHandlers = {
     'twin.deltas': (_p, emit) => {
@@ -343,6 +376,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       snapshot();
       decide.close();
       timeline.close();
+      unmirror();
       await commit.close();
       twin.stop();
       journal.close();

@@ -583,8 +583,11 @@ export class ExceptionRegistry {
     if (!by || !by.trim()) throw new ExceptionError('invalid', id, `who acts on exception ${id}: 'by' must name a person`, r.state);
     const changes: ExceptionChange[] = [];
     f(r, this.clock.now(), changes);
+    // The transition's copy is taken mid-action (before e.g. `acknowledged` is set): send the record as the action left it.
+    const done = clone(r);
+    for (const c of changes) if ('exception' in c && c.exception.id === r.id) c.exception = clone(done);
     this.emit(changes);
-    return clone(r);
+    return done;
   }
 
   acknowledge(id: string, by: string, comment?: string): ExceptionRecord {

@@ -80,16 +80,19 @@ export interface ExceptionDoc {
 
 export interface ScenarioDoc {
   id: string;
+  /** The exception the scenario answers, or '' for a what-if scenario saved on its own (whatIf.save). */
   exceptionId: string;
   /** draft | simulated | committed | discarded */
   status: string;
   createdAt: number;
   createdBy: string;
-  /** Fork point: journal position the scenario was forked from. */
-  journalPosition: number;
+  /** Fork point: journal position the scenario was forked from (absent when not known, e.g. a saved what-if brought in from scenarios.json). */
+  journalPosition?: number;
   title?: string;
   changes: Record<string, unknown>[];
   result?: Record<string, unknown>;
+  /** The full saved what-if scenario (shared/protocol/api SavedScenario) as plain JSON. */
+  saved?: Record<string, unknown>;
 }
 
 /**
@@ -284,8 +287,9 @@ export const scenarioSchema: RxJsonSchema<ScenarioDoc> = {
     title: { type: 'string' },
     changes: { type: 'array', items: ANY_OBJECT },
     result: ANY_OBJECT,
+    saved: ANY_OBJECT,
   },
-  required: ['id', 'exceptionId', 'status', 'createdAt', 'createdBy', 'journalPosition', 'changes'],
+  required: ['id', 'exceptionId', 'status', 'createdAt', 'createdBy', 'changes'],
   indexes: [['exceptionId', 'createdAt'], ['status', 'createdAt']],
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExceptionError, ExceptionRegistry, detectExceptions, lifecycleNext, type DetectedCondition, type ExceptionRecord } from '../../../shared/decide/exceptions';
+import { ExceptionError, ExceptionRegistry, detectExceptions, lifecycleNext, type DetectedCondition, type ExceptionChange, type ExceptionRecord } from '../../../shared/decide/exceptions';
 import { HOUR, MIN, T0, line, machine, order, rules, smallPlant, view } from './helpers';
 
 const plant = smallPlant();
@@ -80,8 +80,13 @@ describe('ISA-18.2 lifecycle', () => {
     const [raised] = reg.update([cond('line-down:L1')], at(0));
     expect(raised).toMatchObject({ kind: 'raised', exception: { id: 'EX-1', state: 'active-unacknowledged' } });
     at(2);
+    const seen: ExceptionChange[] = [];
+    reg.onChange((c) => seen.push(...c));
     const acked = reg.acknowledge('EX-1', 'p1', 'on it');
     expect(acked).toMatchObject({ state: 'active-acknowledged', acknowledged: { by: 'p1', at: T0 + 2 * MIN }, comments: [{ by: 'p1', text: 'on it' }] });
+    // Listeners (the exceptions stream, the store mirror) get the record as the action left it.
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ kind: 'transition', event: 'ack', exception: { acknowledged: { by: 'p1' }, comments: [{ text: 'on it' }] } });
     reg.update([], at(5));
     const r = reg.get('EX-1');
     expect(r).toMatchObject({ state: 'closed', clearedAt: T0 + 5 * MIN, closedAt: T0 + 5 * MIN });
