@@ -13,9 +13,8 @@
  * 2 unreadable file or no core to talk to.
  */
 import { readFile } from 'node:fs/promises';
-import WebSocket from 'ws';
-import { ProtocolClient } from '../../shared/protocol/client';
-import type { TextTransport } from '../../shared/protocol/transport';
+import type { ProtocolClient } from '../../shared/protocol/client';
+import { connectProtocolClient } from '../core/ws-transport';
 import type { Plant } from '../../shared/plant/schema';
 import type { Signal } from '../../shared/signals/schema';
 import { formatPlantIssues } from '../../shared/plant/parse';
@@ -43,24 +42,7 @@ export interface ImportCommandOptions {
   err?: (text: string) => void;
 }
 
-async function connect(url: string, timeoutMs = 5000): Promise<ProtocolClient & { close(): void }> {
-  const ws = new WebSocket(url, { handshakeTimeout: timeoutMs });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const t: TextTransport = {
-    send: (f) => ws.send(f),
-    onFrame: (h) => {
-      const l = (d: WebSocket.RawData) => h(d.toString());
-      ws.on('message', l);
-      return () => ws.off('message', l);
-    },
-    onClose: (h) => (ws.on('close', h), () => ws.off('close', h)),
-    close: () => ws.close(),
-  };
-  return Object.assign(new ProtocolClient(t), { close: () => ws.close() });
-}
+const connect = connectProtocolClient;
 
 export async function importCommand(file: string, opts: ImportCommandOptions): Promise<number> {
   const out = opts.out ?? ((t: string) => console.log(t));

@@ -1,8 +1,9 @@
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import type { TextTransport } from '../../shared/protocol/transport';
+import { ProtocolClient } from '../../shared/protocol/client';
 import { MAX_FRAME_BYTES } from '../../shared/protocol/messages';
 
-/** Wraps a server-side WebSocket as a TextTransport. Binary frames are passed on as text so the protocol layer rejects them with a reason. */
+/** Wraps a WebSocket (server or client side) as a TextTransport. Binary frames are passed on as text so the protocol layer rejects them with a reason. */
 export function wsTransport(ws: WebSocket): TextTransport {
   return {
     send(frame) {
@@ -27,3 +28,14 @@ export function wsTransport(ws: WebSocket): TextTransport {
 }
 
 export const WS_MAX_PAYLOAD = MAX_FRAME_BYTES + 1024;
+
+/** Connects to a core's `/ws` as a protocol client (`takt import`, tests, benchmarks). */
+export async function connectProtocolClient(url: string, timeoutMs = 5000): Promise<ProtocolClient & { close(): void }> {
+  // No maxPayload cap here: answers (a twin view, a timeline, a PDF) may exceed the core's inbound frame limit.
+  const ws = new WebSocket(url, { handshakeTimeout: timeoutMs });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return Object.assign(new ProtocolClient(wsTransport(ws)), { close: () => ws.close() });
+}

@@ -2,25 +2,10 @@
  * A protocol client for e2e tests and benchmarks over the real /ws, and a helper that stamps
  * canonical signals with the core's plant time so they are applied at once.
  */
-import WebSocket from 'ws';
-import { ProtocolClient } from '../../shared/protocol/client';
-import type { TextTransport } from '../../shared/protocol/transport';
+import type { ProtocolClient } from '../../shared/protocol/client';
+import { connectProtocolClient } from '../../main/core/ws-transport';
 
-export async function connectClient(wsUrl: string): Promise<ProtocolClient & { close(): void }> {
-  const ws = new WebSocket(wsUrl);
-  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
-  const t: TextTransport = {
-    send: (f) => ws.send(f),
-    onFrame: (h) => {
-      const l = (d: WebSocket.RawData) => h(d.toString());
-      ws.on('message', l);
-      return () => ws.off('message', l);
-    },
-    onClose: (h) => (ws.on('close', h), () => ws.off('close', h)),
-    close: () => ws.close(),
-  };
-  return Object.assign(new ProtocolClient(t), { close: () => ws.close() });
-}
+export const connectClient = (wsUrl: string): Promise<ProtocolClient & { close(): void }> => connectProtocolClient(wsUrl, 30_000);
 
 /** Makes signals from one source with increasing seq, stamped at the core's current plant time. */
 export async function signalMaker(client: ProtocolClient, source: string) {
