@@ -18,6 +18,7 @@ import { ensureRendererBuilt, repoRoot } from './core';
 import { connectClient } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import type { WriteBackMessage } from '../../shared/commit/writeback';
+import { until } from './until';
 
 const plantFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-plant.yaml');
 const rulesFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-rules.yaml');
@@ -77,15 +78,6 @@ function conforms(template: string, method: string, status: number, body: unknow
   expect(ok ? [] : validate.errors, `${method.toUpperCase()} ${template} ${status}`).toEqual([]);
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 let seq = 0;
 async function signal(type: string, body: Record<string, unknown>) {

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { connectClient } from './signals';
 import { repoRoot } from './core';
 import type { ProtocolClient } from '../../shared/protocol/client';
+import { until } from './until';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'takt-commit-kill-'));
 const plantFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-plant.yaml');
@@ -46,15 +47,6 @@ function startChild(): Promise<{ child: ChildProcess; url: string }> {
 
 const wsOf = (url: string) => `${url.replace('http', 'ws')}ws`;
 
-async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('commit records survive kill -9', () => {
   it('keeps every acknowledged commit and transition', { timeout: 120_000 }, async () => {

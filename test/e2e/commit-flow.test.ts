@@ -22,6 +22,7 @@ import { connectClient, signalMaker } from './signals';
 import { RemoteError, type ProtocolClient } from '../../shared/protocol/client';
 import type { RecordChange } from '../../shared/commit/records';
 import { shiftAt } from '../../shared/twin/schedule';
+import { until } from './until';
 
 const plantFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-plant.yaml');
 const rulesFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-rules.yaml');
@@ -47,15 +48,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function failure(p: Promise<unknown>): Promise<RemoteError> {
   try {
