@@ -71,9 +71,13 @@ describe('floor view against the real core', () => {
     await header.getByRole('button').focus();
     await page.keyboard.press('Enter');
     await expect(header.getAttribute('aria-sort')).resolves.toBe('descending');
-    const goods = async () => (await page.locator('[data-testid="line-table"] tbody td[data-col="good"]').allInnerTexts()).map((t) => Number(t.replace(/,/g, '')));
-    // Values are live; check order on one read.
+    // Values are live, so read the column in ONE page evaluation. Playwright's allInnerTexts() is two
+    // (query the cells, then read their text): a re-sort in between pairs the old row order with new
+    // values and reads as out of order although every rendered frame was sorted.
+    const goods = () =>
+      page.evaluate(() => [...document.querySelectorAll<HTMLElement>('[data-testid="line-table"] tbody td[data-col="good"]')].map((e) => Number(e.innerText.replace(/,/g, ''))));
     const g = await goods();
+    expect(g.length).toBeGreaterThan(1);
     expect([...g].sort((a, b) => b - a)).toEqual(g);
     await page.keyboard.press('Enter');
     await expect(header.getAttribute('aria-sort')).resolves.toBe('ascending');
