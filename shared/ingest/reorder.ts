@@ -42,6 +42,7 @@ export const lateRule: Record<SignalType, 'apply' | 'dead-letter'> = {
   'labour.clockIn': 'apply',
   'labour.clockOut': 'apply',
   'clock.tick': 'dead-letter',
+  'plan.sequence': 'dead-letter',
 };
 
 export interface LateInfo {

@@ -30,6 +30,9 @@ const orderSpec = z
   .object({ id: ref, sku: ref, qty: qty.positive(), customer: ref, due: instant, release: instant.optional(), priority: z.number().int().min(1).max(5).default(3), line: ref.optional() })
   .strict();
 
+/** Most orders one `plan.sequence` pins. */
+export const PLAN_SEQUENCE_MAX = 1000;
+
 const s = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) => z.object({ ...envelope, type: z.literal(type), ...shape }).strict();
 
 export const signalSchemas = [
@@ -55,6 +58,10 @@ export const signalSchemas = [
   s('labour.clockOut', { person: ref }),
   // Takt's own clock, journaled so time-driven transitions replay deterministically.
   s('clock.tick', {}),
+  // Plan: the queue head of a line as a planner (or a committed decision) fixed it. The named orders
+  // run first, in this order; the rest keep the due/priority sequence after them. A later pin for
+  // the same line replaces this one; an empty list clears it. Every order must wait on that line.
+  s('plan.sequence', { line: ref, orderIds: z.array(ref).max(PLAN_SEQUENCE_MAX), decisionId: ref.optional() }),
 ] as const;
 
 export const signalSchema = z.discriminatedUnion('type', signalSchemas);

@@ -277,7 +277,8 @@ export function forkTwin(plant: Plant, view: TwinView, opts: ForkOptions = {}): 
       downUntil,
       heldUntil: lineHolds.length ? holdUntil : null,
       setupRemainingMinutes: cur ? setupRemainingMinutes : 0,
-      pinned: [],
+      // The twin's pin (plan.sequence) runs first in the fork too, as on the live line.
+      pinned: l.pinned ? [...l.pinned] : [],
     });
   }
   const inventory: Record<string, number> = {};

@@ -69,6 +69,13 @@ export interface LineContext {
   currentSku: string | null;
   lastFamily: string | null;
   holds: string[];
+  /**
+   * The planner's pin (`plan.sequence`): these orders run first, in this order, before the
+   * due/priority sequence. Only orders waiting on the line; an order that leaves the line, starts,
+   * completes or is cancelled drops out. Absent (or undefined) when there is none, so a twin without
+   * pins persists and hashes exactly as before pins existed.
+   */
+  pinned?: string[] | undefined;
 }
 
 // ---------------------------------------------------------------- order

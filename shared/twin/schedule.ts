@@ -1,6 +1,6 @@
 /**
  * Plant look-ups and the sequencing logic shared by the twin (to project queues) and the plant
- * simulator (to run them): line assignment, sequence-by-due, changeover look-up, projected
+ * simulator (to run them): line assignment, sequence-by-due (after a planner's pin), changeover look-up, projected
  * start/end, and the shift that covers an instant. Pure: no clock, no I/O.
  */
 import type { Family, Plant, Product } from '../plant/schema';
@@ -124,6 +124,22 @@ export function compareBySequence(a: SequencedOrder, b: SequencedOrder): number 
 
 export function sequenceOrders<T extends SequencedOrder>(orders: readonly T[]): T[] {
   return [...orders].sort(compareBySequence);
+}
+
+/**
+ * The order a line runs its waiting orders in when a planner pinned its queue head: the pinned
+ * orders first, in pin order, then the rest by `compareBySequence`. Without a pin it is
+ * `compareBySequence` itself.
+ */
+export function compareWithPin(pinned: readonly string[] | undefined): (a: SequencedOrder, b: SequencedOrder) => number {
+  if (!pinned || pinned.length === 0) return compareBySequence;
+  const rank = new Map(pinned.map((id, i) => [id, i] as const));
+  return (a, b) => {
+    const pa = rank.get(a.id);
+    const pb = rank.get(b.id);
+    if (pa === undefined && pb === undefined) return compareBySequence(a, b);
+    return (pa ?? Infinity) - (pb ?? Infinity);
+  };
 }
 
 export interface ProjectionInput {

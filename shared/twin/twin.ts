@@ -11,15 +11,19 @@
  * the same signals into batches gives the same state and hash. A machine.state that repeats the
  * machine's state touches nothing. Views, projections and hashes are computed lazily, on
  * view()/takeDelta()/hash().
+ *
+ * Queues: each line runs its waiting orders by due/priority (schedule.ts `compareBySequence`),
+ * except for a planner's pin (`plan.sequence`, e.g. a committed resequence), kept in the line
+ * actor's context so snapshots, replays and forks carry it: the pinned orders run first.
  */
 import { createActor, type Actor, type AnyActorRef } from 'xstate';
 import { SimulatedClock } from '../clock/clock';
 import type { Plant } from '../plant/schema';
-import type { Signal } from '../signals/schema';
+import type { Signal, SignalOf } from '../signals/schema';
 import { createPlantLogic, type PlantLogic } from './actors';
 import { DEFAULT_TIMINGS, foldMachineState, foldOrder, orderTimerDue, type LineContext, type MachineContext, type OrderContext, type OrderOp, type PlantContext, type TwinTimings } from './fold';
 import { canonicalJson, fnv1a64 } from './hash';
-import { FALLBACK_CHANGEOVER_MINUTES, HOUR, MINUTE, assignLine, compareBySequence, indexPlant, projectQueue, shiftAt, type MachineInfo, type PlantIndex } from './schedule';
+import { FALLBACK_CHANGEOVER_MINUTES, HOUR, MINUTE, assignLine, compareBySequence, compareWithPin, indexPlant, projectQueue, shiftAt, type MachineInfo, type PlantIndex } from './schedule';
 import type { LineStatus, LineView, MachineView, OrderState, OrderView, TwinDelta, TwinView } from './view';
 
 /** Bump when the actor logic changes shape; snapshots of another version are refused (replay the journal instead). */
@@ -34,6 +38,14 @@ export interface TwinSnapshot {
   startTime: number;
   /** `getPersistedSnapshot()` of the plant actor, spawned lines, machines and orders included. */
   actor: unknown;
+}
+
+/** A signal the twin refused as bad input, with why and where (the core dead-letters it). */
+export interface TwinRejection {
+  signal: Signal;
+  reason: string;
+  /** Dotted path of the offending field. */
+  path: string;
 }
 
 export interface TwinOptions {
@@ -57,6 +69,13 @@ export interface Twin {
   readonly clock: SimulatedClock;
   /** Signals that named a machine, order or line the twin does not know (ignored). */
   readonly ignored: number;
+  /**
+   * Signals refused as bad input since the last call (oldest first, at most the last 1,000): a
+   * `plan.sequence` naming an order that does not wait on its line. Their references depend on the
+   * plan at the moment they apply, so the twin checks them, not ingest; being pure, a replay refuses
+   * the same ones again (and changes nothing for them).
+   */
+  takeRejected(): TwinRejection[];
   stop(): void;
 }
 
@@ -65,6 +84,7 @@ export function createTwin(plant: Plant, opts: TwinOptions): Twin {
 }
 
 const TERMINAL: ReadonlySet<OrderState> = new Set(['complete', 'closed', 'cancelled']);
+const MAX_REJECTED = 1000;
 // A machine whose source went silent shows as unknown on the machine itself; the line is unknown only when no machine says anything.
 const STATUS_ORDER: readonly LineStatus[] = ['down', 'cleaning', 'changeover', 'blocked', 'starved', 'running', 'idle'];
 
@@ -107,6 +127,7 @@ class TwinImpl implements Twin {
   private _time: number;
   private _position: number;
   private _ignored = 0;
+  private rejected: TwinRejection[] = [];
   // batch working state
   private touchedMachines: MachineSlot[] = [];
   private touchedLines: LineSlot[] = [];
@@ -181,6 +202,18 @@ class TwinImpl implements Twin {
 
   get ignored(): number {
     return this._ignored;
+  }
+
+  takeRejected(): TwinRejection[] {
+    const out = this.rejected;
+    this.rejected = [];
+    return out;
+  }
+
+  private reject(signal: Signal, reason: string, path: string): void {
+    this._ignored++;
+    if (this.rejected.length >= MAX_REJECTED) this.rejected.shift();
+    this.rejected.push({ signal, reason, path });
   }
 
   // ------------------------------------------------------------------ ingest
@@ -273,9 +306,12 @@ class TwinImpl implements Twin {
       return undefined;
     }
     const before = c.lineId;
+    const stateBefore = c.state;
     foldOrder(c, op, this._time, this.timings);
     this.invalidateHead(before, c.lineId);
     if (before !== c.lineId) this.moveLineOrder(id, before, c.lineId);
+    // An order that leaves its line, completes or is cancelled drops out of that line's pin.
+    if (before !== c.lineId || (c.state !== stateBefore && TERMINAL.has(c.state))) this.unpin(before, id);
     return c;
   }
 
@@ -452,6 +488,8 @@ class TwinImpl implements Twin {
         }
         const c = exists ? this.orderOp(s.orderId, { type: 'START', at: this._time, lineId: s.line }) : undefined;
         if (line) {
+          // A started order has left the queue: its place in the pin is used up.
+          this.unpin(line.id, s.orderId);
           const lw = this.lineWork(line);
           lw.currentOrderId = s.orderId;
           lw.currentSku = c?.sku ?? null;
@@ -521,7 +559,50 @@ class TwinImpl implements Twin {
         d[s.sku] = (d[s.sku] ?? 0) + s.qtyDelta;
         return;
       }
+      case 'plan.sequence':
+        this.pin(s);
+        return;
     }
+  }
+
+  /**
+   * `plan.sequence`: all or nothing. Every named order must exist, be on the line and not be
+   * finished (else the signal is refused and the pin stays as it was); the line's current order,
+   * if named, is left out (a started order's place in the pin is used up). Replaces the previous pin.
+   */
+  private pin(s: SignalOf<'plan.sequence'>): void {
+    const line = this.lines.get(s.line);
+    if (!line) {
+      this.reject(s, `plan.sequence: unknown line "${s.line}"; the plant has lines ${[...this.lines.keys()].join(', ')}`, 'line');
+      return;
+    }
+    const current = this.lineCtx(line).currentOrderId;
+    const seen = new Set<string>();
+    for (let i = 0; i < s.orderIds.length; i++) {
+      const id = s.orderIds[i] as string;
+      const path = `orderIds.${i}`;
+      const at = `plan.sequence for ${line.id}${s.decisionId ? ` (decision ${s.decisionId})` : ''}: order "${id}" at orderIds[${i}]`;
+      if (seen.has(id)) return this.reject(s, `${at} is named twice; name each order once, in the order it should run`, path);
+      seen.add(id);
+      const c = this.orderCtx(id);
+      if (!c) return this.reject(s, `${at} is not in the twin (never created, or finished and retired); only orders waiting on ${line.id} can be sequenced`, path);
+      if (c.lineId !== line.id) return this.reject(s, `${at} is on ${c.lineId === null ? 'no line' : `line ${c.lineId}`}, not ${line.id}; reroute it to ${line.id} first (order.changed with line) or sequence it on its own line`, path);
+      if (TERMINAL.has(c.state)) return this.reject(s, `${at} is ${c.state}; only orders waiting on ${line.id} can be sequenced`, path);
+    }
+    const pinned = s.orderIds.filter((id) => id !== current);
+    this.lineWork(line).pinned = pinned.length ? pinned : undefined;
+    this.headCache.delete(line.id);
+  }
+
+  /** Takes an order out of a line's pin (it left the line, started, completed or was cancelled). */
+  private unpin(lineId: string | null, orderId: string): void {
+    const line = lineId === null ? undefined : this.lines.get(lineId);
+    if (!line) return;
+    const pinned = this.lineCtx(line).pinned;
+    if (!pinned || !pinned.includes(orderId)) return;
+    const rest = pinned.filter((id) => id !== orderId);
+    this.lineWork(line).pinned = rest.length ? rest : undefined;
+    this.headCache.delete(line.id);
   }
 
   private addInventory(component: string, location: string, delta: number): void {
@@ -565,7 +646,7 @@ class TwinImpl implements Twin {
     this.clock.advanceTo(at);
   }
 
-  /** The next order a line will run (not terminal, not current), by sequence. */
+  /** The next order a line will run (not terminal, not current): the first of its pin, else by sequence. */
   private queueHead(line: LineSlot): OrderContext | null {
     const hit = this.headCache.get(line.id);
     if (hit === null) return null;
@@ -573,7 +654,17 @@ class TwinImpl implements Twin {
       const c = this.orderCtx(hit);
       if (c) return c;
     }
-    const current = this.lineCtx(line).currentOrderId;
+    const { currentOrderId: current, pinned } = this.lineCtx(line);
+    // The planner's pin first (its orders are kept waiting on the line; checked anyway).
+    if (pinned) {
+      for (const id of pinned) {
+        const c = this.orderCtx(id);
+        if (c && c.lineId === line.id && c.id !== current && !TERMINAL.has(c.state)) {
+          this.headCache.set(line.id, c.id);
+          return c;
+        }
+      }
+    }
     let best: OrderContext | null = null;
     const consider = (c: OrderContext) => {
       if (c.lineId !== line.id || c.id === current || TERMINAL.has(c.state)) return;
@@ -698,7 +789,8 @@ class TwinImpl implements Twin {
       let alarm: 'overrun' | 'escalated' | null = null;
       for (const m of ms) if (m.alarm === 'escalated' || (m.alarm === 'overrun' && alarm === null)) alarm = m.alarm;
 
-      const waiting = (byLine.get(info.id) ?? []).filter((o) => o.ctx.id !== lc.currentOrderId).sort((a, b) => compareBySequence(a.ctx, b.ctx));
+      const sequence = compareWithPin(lc.pinned);
+      const waiting = (byLine.get(info.id) ?? []).filter((o) => o.ctx.id !== lc.currentOrderId).sort((a, b) => sequence(a.ctx, b.ctx));
       const projection = projectQueue(this.index, {
         now,
         lineId: info.id,
@@ -741,6 +833,7 @@ class TwinImpl implements Twin {
         holds,
         currentProjectedEnd: projection.currentEnd,
         alarm,
+        ...(lc.pinned?.length ? { pinned: [...lc.pinned] } : {}),
       });
     }
 

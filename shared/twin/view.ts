@@ -57,6 +57,8 @@ export interface LineView {
   currentProjectedEnd?: number | null;
   /** Worst machine alarm on the line. */
   alarm?: 'overrun' | 'escalated' | null;
+  /** The planner's pin (`plan.sequence`): these waiting orders run first, in this order; absent without one. */
+  pinned?: string[] | null;
 }
 
 export interface OrderView {

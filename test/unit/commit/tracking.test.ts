@@ -141,10 +141,79 @@ describe('plan change', () => {
       { type: 'order.created', order: { id: 'O1-S', sku: 'Y', qty: 4000, customer: 'c', due: T + 600 * MIN, priority: 2, line: 'L2' } },
     ]);
   });
-  it('names the moves the twin cannot take as a signal yet', () => {
+  it('without the twin\'s line plans, queue moves are written back only and named unapplied', () => {
     const c = planChange('dec-1', [{ kind: 'resequence', lineId: 'L1', orderIds: ['O2', 'O1'] }, { kind: 'wait' }], spec);
     expect(c.signals).toEqual([]);
+    expect(c.applied).toEqual([]);
     expect(c.unapplied).toEqual(['sequence O2, O1 on L1']);
     expect(c.messages.map((m) => m.kind)).toEqual(['production-order.sequence', 'dispatch-list.update']);
+  });
+});
+
+describe('plan change: queue moves become plan.sequence pins', () => {
+  // L1 waits A (due 2 h), B (due 3 h), C (due 5 h) — the twin's order; L2 waits D (due 1 h), E (due 4 h).
+  const book: Record<string, { due: number; priority: number; lineId: string | null }> = {
+    A: { due: T + 120 * MIN, priority: 3, lineId: 'L1' },
+    B: { due: T + 180 * MIN, priority: 3, lineId: 'L1' },
+    C: { due: T + 300 * MIN, priority: 3, lineId: 'L1' },
+    D: { due: T + 60 * MIN, priority: 3, lineId: 'L2' },
+    E: { due: T + 240 * MIN, priority: 3, lineId: 'L2' },
+    R: { due: T + 30 * MIN, priority: 3, lineId: 'L1' }, // running on L1, not waiting
+  };
+  const spec = (id: string) => (book[id] ? { id, sku: 'Y', qty: 1000, good: 0, customer: 'c', ...book[id] } : undefined);
+  const plans: Record<string, { queue: string[]; pinned: string[] }> = { L1: { queue: ['A', 'B', 'C'], pinned: [] }, L2: { queue: ['D', 'E'], pinned: [] } };
+  const lineOf = (id: string) => plans[id];
+
+  it('a sequence move pins the queue up to the order\'s new slot, journaled after the other signals', () => {
+    const c = planChange('dec-1', [{ kind: 'sequence', orderId: 'C', position: 1 }], spec, lineOf);
+    expect(c.signals).toEqual([{ type: 'plan.sequence', line: 'L1', orderIds: ['A', 'C'], decisionId: 'dec-1' }]);
+    expect(c.applied).toEqual(['sequence A, C first on L1']);
+    expect(c.unapplied).toEqual([]);
+    expect(c.messages.map((m) => `${m.target}:${m.kind}`)).toEqual(['erp:production-order.sequence', 'mes:dispatch-list.update']);
+    // slot 0, and a slot past the end (clamped)
+    expect(planChange('dec-1', [{ kind: 'sequence', orderId: 'C', position: 0 }], spec, lineOf).signals).toEqual([{ type: 'plan.sequence', line: 'L1', orderIds: ['C'], decisionId: 'dec-1' }]);
+    expect(planChange('dec-1', [{ kind: 'sequence', orderId: 'A', position: 9 }], spec, lineOf).signals).toEqual([{ type: 'plan.sequence', line: 'L1', orderIds: ['B', 'C', 'A'], decisionId: 'dec-1' }]);
+  });
+
+  it('a resequence pins the orders still waiting on the line and names the others', () => {
+    const c = planChange('dec-1', [{ kind: 'resequence', lineId: 'L1', orderIds: ['C', 'GONE', 'A'] }], spec, lineOf);
+    expect(c.signals).toEqual([{ type: 'plan.sequence', line: 'L1', orderIds: ['C', 'A'], decisionId: 'dec-1' }]);
+    expect(c.applied).toEqual(['sequence C, A first on L1']);
+    expect(c.unapplied).toEqual(['sequence of GONE on L1 (not waiting there any more)']);
+  });
+
+  it('keeps an existing pin ahead of the slot and lets the one behind it go back to the due order', () => {
+    const pinned = (id: string) => (id === 'L1' ? { queue: ['C', 'B', 'A'], pinned: ['C', 'B'] } : plans[id]);
+    expect(planChange('dec-1', [{ kind: 'sequence', orderId: 'A', position: 1 }], spec, pinned).signals).toEqual([{ type: 'plan.sequence', line: 'L1', orderIds: ['C', 'A'], decisionId: 'dec-1' }]);
+  });
+
+  it('a reroute or split with a position pins the target line after the order.changed / order.created that put the order there', () => {
+    const c = planChange('dec-1', [{ kind: 'reroute', orderId: 'C', toLine: 'L2', position: 1 }, { kind: 'split', orderId: 'B', toLine: 'L2', qty: 400, newId: 'B-S', position: 0 }], spec, lineOf);
+    expect(c.signals.map((x) => x.type)).toEqual(['order.changed', 'order.changed', 'order.created', 'plan.sequence']);
+    // after the reroute L2 is D, C, E (C pinned at 1); the split-off part then goes to the front
+    expect(c.signals.at(-1)).toEqual({ type: 'plan.sequence', line: 'L2', orderIds: ['B-S'], decisionId: 'dec-1' });
+    expect(c.applied).toEqual(['reroute C to L2', 'split 400 of B to L2 as B-S', 'sequence B-S first on L2']);
+    expect(c.unapplied).toEqual([]);
+    const r = planChange('dec-1', [{ kind: 'reroute', orderId: 'C', toLine: 'L2', position: 1 }], spec, lineOf);
+    expect(r.signals.at(-1)).toEqual({ type: 'plan.sequence', line: 'L2', orderIds: ['D', 'C'], decisionId: 'dec-1' });
+  });
+
+  it('a reroute followed by a sequence on the new line uses the line the order is on by then', () => {
+    const c = planChange('dec-1', [{ kind: 'reroute', orderId: 'A', toLine: 'L2' }, { kind: 'sequence', orderId: 'A', position: 0 }], spec, lineOf);
+    expect(c.signals).toEqual([
+      { type: 'order.changed', orderId: 'A', line: 'L2' },
+      { type: 'plan.sequence', line: 'L2', orderIds: ['A'], decisionId: 'dec-1' },
+    ]);
+  });
+
+  it('names what it cannot apply: the running order, pausing it, an order with no line, a line the twin does not show', () => {
+    const c = planChange('dec-1', [{ kind: 'pause-current', lineId: 'L1' }, { kind: 'sequence', orderId: 'R', position: 0 }, { kind: 'sequence', orderId: 'X', position: 0 }, { kind: 'reroute', orderId: 'A', toLine: 'L9', position: 0 }], spec, lineOf);
+    expect(c.signals).toEqual([{ type: 'order.changed', orderId: 'A', line: 'L9' }]);
+    expect(c.unapplied).toEqual([
+      'pause of the current order on L1',
+      'queue position 0 of R on L1 (it is not waiting there: running or finished)',
+      'queue position 0 of X (no such order in the twin)',
+      'queue position 0 of A on L9 (the twin shows no line L9)',
+    ]);
   });
 });

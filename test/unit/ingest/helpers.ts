@@ -61,6 +61,7 @@ export function examples(t = T0): Signal[] {
     { ...env('labour.clockIn', { t }), type: 'labour.clockIn', person: 'P1', line: 'L1' },
     { ...env('labour.clockOut', { t }), type: 'labour.clockOut', person: 'P1' },
     { ...env('clock.tick', { t }), type: 'clock.tick' },
+    { ...env('plan.sequence', { t }), type: 'plan.sequence', line: 'L1', orderIds: ['SO-2', 'SO-1'], decisionId: 'dec-1' },
   ] as Signal[];
 }
 
