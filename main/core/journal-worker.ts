@@ -2,7 +2,7 @@
  * Journal writer thread: owns the write connection and commits what the main thread's journal
  * (journal.ts, `writer: 'worker'`) posts, in order, one transaction per message: an append is three
  * transferred buffers (payloads as UTF-8, their end offsets, their event times), so nothing is
- * parsed here. Positions and dead-letter numbers are assigned on the main thread, so appends never wait
+ * parsed here, and the payload bytes go to SQLite as they are (no JS string per row). Positions and dead-letter numbers are assigned on the main thread, so appends never wait
  * for this thread; `Journal.waitDurable()` / `sync()` wait (Atomics) until what was posted is
  * committed. Bundled by the build to dist/core/journal-worker.mjs.
  */

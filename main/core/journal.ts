@@ -18,7 +18,8 @@
  * Writer thread (`writer: 'worker'`). The SQLite work (bind, B-tree, WAL, checkpoints) runs on a
  * worker thread, overlapping with validation and the twin on the other core. Per batch the worker
  * receives three transferred buffers (the payloads as UTF-8, their end offsets, their event times),
- * so nothing big is copied between threads and the worker never parses JSON. `append` then returns
+ * so nothing big is copied between threads; the worker never parses JSON and never makes a string of
+ * a payload (its INSERTs cut each row's text out of the bytes in SQL, see BYTE_ROW). `append` then returns
  * the batch's position at once, *before* the commit; `durablePosition` tells how far the commits
  * have got and `waitDurable(p)` blocks until position p is committed. The ingest pipeline uses both
  * to deliver a batch to the twin only after its commit, so hand it the Journal itself (a wrapper
@@ -171,11 +172,15 @@ CREATE VIEW IF NOT EXISTS signals_view AS
 const FORMAT = '2';
 
 /**
- * Pragmas of a write connection. WAL; `synchronous` as asked; a 64 MiB WAL between automatic
+ * Pragmas of a write connection. 16 KiB pages for new journals (rows are ~200 bytes appended at the
+ * right edge of one B-tree: four times fewer page splits and WAL frames than 4 KiB pages; measured
+ * about a quarter less CPU on the writer thread; a no-op on an existing file, which keeps its page
+ * size). WAL; `synchronous` as asked; a 64 MiB WAL between automatic
  * checkpoints (fewer, larger checkpoints: each fsyncs) and the WAL file truncated back to that
  * size afterwards; page cache 8 MiB (appends touch few pages); temp data in memory.
  */
 function configureWriter(db: Database.Database, synchronous: 'NORMAL' | 'FULL'): void {
+  db.pragma('page_size = 16384');
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma('wal_autocheckpoint = 16384');
@@ -227,12 +232,11 @@ function toDeadLetter(r: DeadLetterRowRaw): DeadLetter {
   return d;
 }
 
-/** Node's Buffer methods without the argument checks of `write`/`toString` (one call per row). */
+/** Node's Buffer method without the argument checks of `write` (one call per row). */
 interface FastBuffer extends Buffer {
   utf8Write(text: string, offset: number): number;
-  utf8Slice(start: number, end: number): string;
 }
-const fast = (b: Buffer): FastBuffer => (typeof (b as Partial<FastBuffer>).utf8Write === 'function' ? (b as FastBuffer) : Object.assign(b, { utf8Write: (t: string, o: number) => b.write(t, o, 'utf8'), utf8Slice: (s: number, e: number) => b.toString('utf8', s, e) }));
+const fast = (b: Buffer): FastBuffer => (typeof (b as Partial<FastBuffer>).utf8Write === 'function' ? (b as FastBuffer) : Object.assign(b, { utf8Write: (t: string, o: number) => b.write(t, o, 'utf8') }));
 
 /**
  * Encodes a batch's payloads (the raw text when known, else a stringify) as UTF-8 into one
@@ -298,10 +302,56 @@ function insertRows(
   return m;
 }
 
-/** Line i of an encoded batch (see encodeBatch). */
-function lineReader(bytes: Buffer, ends: Uint32Array): (i: number) => string {
-  const b = fast(bytes);
-  return (i) => b.utf8Slice(i === 0 ? 0 : ends[i - 1]!, ends[i]!);
+/**
+ * The writer thread's INSERTs take each payload as a byte range of the batch's UTF-8 buffer:
+ * `CAST(substr(@b, start, length) AS TEXT)`, with `@b` the bytes of CHUNK rows bound once as a
+ * BLOB. So no JS string is made per row (and no UTF-8 re-encoding of it by the binding): the
+ * thread binds numbers only, SQLite copies the bytes; the stored value is TEXT, byte for byte the
+ * text the main thread encoded (CAST of a BLOB to TEXT reinterprets its bytes in the database's
+ * encoding, UTF-8).
+ */
+const BYTE_ROW = '(?, ?, ?, CAST(substr(@b, ?, ?) AS TEXT))';
+
+/**
+ * Inserts the rows of an encoded batch (see encodeBatch) at positions first, first+1, …; returns
+ * the new running max event time. Runs inside the caller's transaction.
+ */
+function insertEncodedRows(
+  insertChunk: Database.Statement,
+  insertOne: Database.Statement,
+  params: number[],
+  first: number,
+  bytes: Buffer,
+  ends: Uint32Array,
+  times: ArrayLike<number>,
+  maxTime: number,
+): number {
+  const n = times.length;
+  let m = maxTime;
+  let p = first;
+  let i = 0;
+  for (; i + CHUNK <= n; i += CHUNK) {
+    const base = i === 0 ? 0 : ends[i - 1]!;
+    for (let j = 0, k = 0, at = base; j < CHUNK; j++) {
+      const t = times[i + j]!;
+      if (t > m) m = t;
+      const end = ends[i + j]!;
+      params[k++] = p++;
+      params[k++] = t;
+      params[k++] = m;
+      params[k++] = at - base + 1; // substr is 1-based
+      params[k++] = end - at;
+      at = end;
+    }
+    insertChunk.run(params, { b: bytes.subarray(base, ends[i + CHUNK - 1]!) });
+  }
+  for (; i < n; i++) {
+    const t = times[i]!;
+    if (t > m) m = t;
+    const start = i === 0 ? 0 : ends[i - 1]!;
+    insertOne.run(p++, t, m, 1, ends[i]! - start, { b: bytes.subarray(start, ends[i]!) });
+  }
+  return m;
 }
 
 export function openJournal(path: string, opts: JournalOptions = {}): Journal {
@@ -504,15 +554,15 @@ export function openWriter(path: string, synchronous: 'NORMAL' | 'FULL') {
   configureWriter(db, synchronous);
   ensureSchema(db);
   let maxTime = (db.prepare('SELECT max_time FROM signals ORDER BY position DESC LIMIT 1').pluck().get() as number | undefined) ?? -Infinity;
-  const insertOne = db.prepare('INSERT INTO signals (position, event_time, max_time, payload) VALUES (?, ?, ?, ?)');
-  const insertChunk = db.prepare(`INSERT INTO signals (position, event_time, max_time, payload) VALUES ${Array.from({ length: CHUNK }, () => '(?, ?, ?, ?)').join(', ')}`);
-  const params: unknown[] = new Array(CHUNK * 4);
+  const insertOne = db.prepare(`INSERT INTO signals (position, event_time, max_time, payload) VALUES ${BYTE_ROW}`);
+  const insertChunk = db.prepare(`INSERT INTO signals (position, event_time, max_time, payload) VALUES ${Array.from({ length: CHUNK }, () => BYTE_ROW).join(', ')}`);
+  const params: number[] = new Array<number>(CHUNK * 5).fill(0);
   const insertDl = db.prepare('INSERT INTO dead_letters (n, at, source, origin, reason, path, code, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const insertSnap = db.prepare('INSERT INTO snapshots (position, time, version, hash, data, saved_at) VALUES (?, ?, ?, ?, ?, ?)');
   const apply = db.transaction((op: WriterOp) => {
     if (op.op === 'append') {
       const bytes = Buffer.from(op.bytes.buffer, op.bytes.byteOffset, op.bytes.byteLength);
-      maxTime = insertRows(insertChunk, insertOne, params, op.first, op.times, maxTime, lineReader(bytes, op.ends));
+      maxTime = insertEncodedRows(insertChunk, insertOne, params, op.first, bytes, op.ends, op.times, maxTime);
     } else if (op.op === 'deadLetters') {
       let n = op.first;
       for (const d of op.list) insertDl.run(n++, d.at, d.source, d.origin ?? null, d.reason, d.path ?? null, d.code ?? null, d.raw);

@@ -88,7 +88,7 @@ interface JsonSchema {
   [k: string]: unknown;
 }
 
-const understood = new Set(['type', 'properties', 'required', 'additionalProperties', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'const', 'enum', 'default', '$schema', 'description', 'title']);
+const understood = new Set(['type', 'properties', 'required', 'additionalProperties', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'const', 'enum', 'default', '$schema', 'description', 'title', 'items', 'minItems', 'maxItems']);
 
 class Unsupported extends Error {}
 
@@ -130,6 +130,20 @@ function emitCheck(s: JsonSchema, v: string, fresh: () => string, out: string[])
     case 'boolean':
       out.push(`if (typeof ${v} !== 'boolean') return false;`);
       return;
+    case 'array': {
+      const items = s.items;
+      if (typeof items !== 'object' || items === null || Array.isArray(items)) throw new Unsupported('array without one items schema');
+      // Plain arrays only, no holes and no extra own keys (zod would copy without them): else zod decides.
+      out.push(`if (!Array.isArray(${v}) || Object.getPrototypeOf(${v}) !== Array.prototype || Object.keys(${v}).length !== ${v}.length) return false;`);
+      if (s.minItems !== undefined) out.push(`if (${v}.length < ${Number(s.minItems)}) return false;`);
+      if (s.maxItems !== undefined) out.push(`if (${v}.length > ${Number(s.maxItems)}) return false;`);
+      const i = fresh();
+      const w = fresh();
+      out.push(`for (let ${i} = 0; ${i} < ${v}.length; ${i}++) { const ${w} = ${v}[${i}];`);
+      emitCheck(items as JsonSchema, w, fresh, out);
+      out.push('}');
+      return;
+    }
     case 'object': {
       if (s.additionalProperties !== false) throw new Unsupported('open object');
       // Plain objects only (own prototype Object.prototype or null); anything else goes to zod.
@@ -239,6 +253,8 @@ const refFields: Partial<Record<SignalType, RefField[]>> = {
   'quality.hold': [{ path: 'line', kind: 'line', get: (s) => s.line }],
   'quality.deviation': [{ path: 'line', kind: 'line', get: (s) => s.line }],
   'labour.clockIn': [{ path: 'line', kind: 'line', get: (s) => s.line }],
+  // Its orders are checked by the twin when it applies it (they come and go with the plan).
+  'plan.sequence': [{ path: 'line', kind: 'line', get: (s) => s.line }],
 };
 
 /** Quantity fields with an upper plausibility bound (absolute value). */
@@ -296,16 +312,17 @@ export function createValidator(opts: ValidateOptions = {}): SignalValidator {
   const maxBytes = opts.maxBytes ?? 65_536;
   const fast = compileFastChecks();
 
-  // Per type: one closure running the semantic checks (undefined = ok).
-  const semantic = new Map<string, (s: Signal) => Rejection | undefined>();
+  // Per type, one Map entry: the compiled predicate (if any) and one closure running the semantic
+  // checks (undefined = ok). Each reference field carries its plant id Set, looked up once here.
+  const perType = new Map<string, { check: FastCheck | undefined; semantic: (s: Signal) => Rejection | undefined }>();
   for (const type of signalTypes) {
-    const refs = index ? (refFields[type] ?? []) : [];
+    const refs = index ? (refFields[type] ?? []).map((r) => ({ ...r, ids: index.ids[r.kind] })) : [];
     const qtys = qtyFields[type] ?? [];
-    semantic.set(type, (s) => {
+    const semantic = (s: Signal): Rejection | undefined => {
       for (let i = 0; i < refs.length; i++) {
         const r = refs[i]!;
         const id = r.get(s);
-        if (id !== undefined && !index!.has(r.kind, id as string)) {
+        if (id !== undefined && !r.ids.has(id as string)) {
           return reject('reference', `${type}: unknown ${r.kind} "${clip(String(id), 64)}" at ${r.path}; ${index!.describe(r.kind)}`, r.path);
         }
       }
@@ -317,7 +334,8 @@ export function createValidator(opts: ValidateOptions = {}): SignalValidator {
         }
       }
       return undefined;
-    });
+    };
+    perType.set(type, { check: fast.get(type), semantic });
   }
 
   function checkTime(s: Signal, ctx: ValidateContext | undefined): Rejection | undefined {
@@ -361,7 +379,8 @@ export function createValidator(opts: ValidateOptions = {}): SignalValidator {
     let signal: Signal;
     let verbatim = false;
     const type = typeof obj === 'object' && obj !== null ? (obj as { type?: unknown }).type : undefined;
-    const check = typeof type === 'string' ? fast.get(type) : undefined;
+    const entry = typeof type === 'string' ? perType.get(type) : undefined;
+    const check = entry?.check;
     if (check !== undefined && check(obj)) {
       signal = obj as Signal;
       verbatim = true;
@@ -370,7 +389,8 @@ export function createValidator(opts: ValidateOptions = {}): SignalValidator {
       if (!parsed.success) return zodRejection(obj, parsed.error);
       signal = parsed.data;
     }
-    const sem = semantic.get(signal.type)!(signal) ?? checkTime(signal, ctx);
+    const e = entry !== undefined && signal.type === type ? entry : perType.get(signal.type)!;
+    const sem = e.semantic(signal) ?? checkTime(signal, ctx);
     if (sem !== undefined) return sem;
     return { ok: true, signal, verbatim };
   }

@@ -179,6 +179,38 @@ describe('journal writer thread', () => {
   });
 });
 
+describe('journal writer thread payload bytes', () => {
+  it('stores every payload as TEXT, byte for byte, across chunk boundaries and with multi-byte UTF-8', () => {
+    const path = join(dir, 'bytes.sqlite');
+    const j = openJournal(path, { writer: 'worker' });
+    const texts: string[] = [];
+    try {
+      // 600 rows: two full 256-row chunks and a tail; raw texts (verbatim) and objects (stringified).
+      const p = createIngestPipeline({ index, journal: j, deliver: () => undefined, batchSize: 600 });
+      for (let i = 0; i < 600; i++) {
+        const s = { ...state('L1-M1', T0 + i, `s${i}`, i % 2 ? 'down' : 'running'), reason: `Störung ✓ 🚧 ${'é'.repeat(i % 7)} #${i}` } as Signal;
+        const text = JSON.stringify(s);
+        texts.push(text);
+        expect(p.push(i % 3 === 0 ? s : text)).toBe('accepted');
+      }
+      p.flush();
+      expect(j.durablePosition).toBe(600);
+    } finally {
+      j.close();
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      const rows = db.prepare('SELECT typeof(payload) AS t, payload, json_extract(payload, \'$.id\') AS id FROM signals ORDER BY position').all() as { t: string; payload: string; id: string }[];
+      expect(rows.map((r) => r.t)).toEqual(texts.map(() => 'text'));
+      expect(rows.map((r) => r.payload)).toEqual(texts);
+      expect(rows.map((r) => r.id)).toEqual(texts.map((_, i) => `s${i}`));
+      expect(db.pragma('page_size', { simple: true })).toBe(16384);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('asynchronous journal (commits after append returns)', () => {
   /** A journal whose commits the test releases by hand; waitDurable commits up to the asked position. */
   function fakeAsyncJournal() {
