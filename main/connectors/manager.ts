@@ -60,6 +60,8 @@ export function createConnectors(configs: readonly ConnectorConfig[], ctx: Conne
 /** The core's side: where signals go, and how a message that never became a signal is dead-lettered. */
 export interface ManagerSink {
   push: ConnectorSink['push'];
+  /** Runs the callback once everything pushed so far is committed in the journal (see ConnectorSink). */
+  whenDurable?: ConnectorSink['whenDurable'];
   deadLetter(dl: Omit<DeadLetter, 'n'>): void;
 }
 
@@ -101,6 +103,7 @@ export function createConnectorManager(configs: readonly ConnectorConfig[], ctx:
     async start(sink: ManagerSink): Promise<void> {
       const connectorSink: ConnectorSink = {
         push: sink.push,
+        ...(sink.whenDurable ? { whenDurable: sink.whenDurable } : {}),
         reject: (raw, reason, meta, source) =>
           sink.deadLetter({ at: meta?.receiveTime ?? ctx.now(), source: source ?? 'unknown', reason, raw: clip(raw), ...(meta?.origin !== undefined ? { origin: meta.origin } : {}) }),
       };

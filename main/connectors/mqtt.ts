@@ -6,6 +6,14 @@
  * topic as origin; ingest dead-letters wrong types. QoS 1 means at-least-once: a re-delivered
  * message has the same signal id, and ingest's dedupe on (source, id) makes it idempotent.
  *
+ * Acknowledgement (`ackWhen: journaled`, the default, MQTT 5 with a sink that has `whenDurable`):
+ * the PUBACK of a QoS 1 message goes out only once the ingest pipeline reports everything pushed
+ * before it committed in the journal, so a core crash loses nothing the broker already dropped: the
+ * broker re-sends the unacknowledged messages to the resumed session and dedupe drops the ones
+ * that were journaled. PUBACKs owed on a connection that has since closed are not sent (packet ids
+ * belong to their connection); the broker re-sends those messages. With MQTT 3.1.1, or
+ * `ackWhen: received`, mqtt.js acknowledges on receipt (a crash can lose the last uncommitted batch).
+ *
  * Write-back: outbox messages are published QoS 1 to `<prefix>/erp/<kind>` and
  * `<prefix>/mes/dispatch`; `send` resolves on the broker's PUBACK.
  */
@@ -16,7 +24,7 @@ import type { WriteBackAck, WriteBackMessage, WriteBackTarget } from '../../shar
 import { createMapper, mappingRuleSchema, type Mapper } from '../../shared/connectors/mapping';
 import { createRateMeter, pushCounted, rejectVia, type ConnectorSink, type StatusConnector } from '../../shared/connectors/status';
 import type { ConnectorKind, ConnectorContext } from './registry';
-import { mqttConnectionOptions, openMqttClient, readTlsFiles, type ClientHandle } from './mqtt-client';
+import { DEFERRED_ACK, mqttConnectionOptions, openMqttClient, readTlsFiles, sendPubacks, type ClientHandle } from './mqtt-client';
 
 export const mqttOptionsSchema = z
   .object({
@@ -38,6 +46,8 @@ export const mqttOptionsSchema = z
     lagWarnMs: z.number().int().min(0).default(10_000),
     /** How long `send` waits for the PUBACK. */
     ackTimeoutMs: z.number().int().min(100).default(15_000),
+    /** When received QoS 1 messages are acknowledged: once journaled (MQTT 5), or on receipt. */
+    ackWhen: z.enum(['journaled', 'received']).default('journaled'),
   })
   .strict()
   .refine((o) => o.mappings.length > 0 || o.subscribe.length > 0, { message: 'give `mappings` (topic rules) or `subscribe` filters', path: ['mappings'] });
@@ -64,6 +74,31 @@ export function createMqttConnector(id: string, o: MqttOptions, ctx: Pick<Connec
   let lastMessageAt: number | undefined;
   let lagMs: number | undefined;
   let messages = 0;
+  // Deferred PUBACKs: the packet ids received in this turn of the event loop, handed to the sink's
+  // whenDurable as one chunk; `connection` tells which connection they belong to.
+  let connection = 0;
+  let chunk: number[] | null = null;
+  let chunkConnection = 0;
+  let awaitingAck = 0;
+
+  function deferAck(sink: ConnectorSink, messageId: number): void {
+    if (chunk === null || chunkConnection !== connection) {
+      const ids: number[] = (chunk = []);
+      const conn = (chunkConnection = connection);
+      setImmediate(() => {
+        if (chunk === ids) chunk = null;
+        sink.whenDurable!(() => {
+          awaitingAck -= ids.length;
+          const client = handle?.client;
+          // A closed connection's packet ids mean nothing on the next one: the broker re-sends those messages.
+          if (!client || conn !== connection || !client.connected) return;
+          sendPubacks(client, ids);
+        });
+      });
+    }
+    chunk.push(messageId);
+    awaitingAck++;
+  }
 
   function onMessage(sink: ConnectorSink, topic: string, payload: Buffer) {
     const now = Math.round(ctx.now()); // the core's plant clock has sub-millisecond precision; signal times are whole ms
@@ -91,16 +126,33 @@ export function createMqttConnector(id: string, o: MqttOptions, ctx: Pick<Connec
     kind: 'mqtt',
     async start(sink: ConnectorSink) {
       state = 'connecting';
-      handle = openMqttClient(o, { clean: false, expirySeconds: o.sessionExpirySeconds }, ctx.defaultClientId, tls);
-      const client = handle.client;
-      client.on('message', (topic, payload) => {
+      const receive = (topic: string, payload: Buffer) => {
         try {
           onMessage(sink, topic, payload);
         } catch (e) {
           decodeErrors++;
           ctx.log(`mqtt connector ${id}: message on ${topic} failed: ${(e as Error).message}`);
         }
-      });
+      };
+      const deferred = o.ackWhen === 'journaled' && o.protocolVersion === 5 && typeof sink.whenDurable === 'function';
+      handle = openMqttClient(
+        o,
+        { clean: false, expirySeconds: o.sessionExpirySeconds },
+        ctx.defaultClientId,
+        tls,
+        deferred
+          ? (topic, payload, packet: { qos: number; messageId: number }, done) => {
+              // QoS 2 cannot come (we subscribe with QoS 1); should it, mqtt.js does its own handshake and emits 'message'.
+              if (packet.qos !== 1) return done(0);
+              receive(topic, payload);
+              deferAck(sink, packet.messageId);
+              done(DEFERRED_ACK);
+            }
+          : undefined,
+      );
+      const client = handle.client;
+      client.on('message', (topic, payload) => receive(topic, payload));
+      client.on('close', () => connection++);
       client.on('connect', (ack) => {
         state = 'connected';
         ctx.log(`mqtt connector ${id}: connected to ${o.url} (session ${ack.sessionPresent ? 'resumed' : 'new'})`);
@@ -135,7 +187,7 @@ export function createMqttConnector(id: string, o: MqttOptions, ctx: Pick<Connec
         deadLetters,
         ...(lastMessageAt !== undefined ? { lastMessageAt } : {}),
         ...(lagMs !== undefined ? { lagMs } : {}),
-        detail: `${o.url} · ${filters.join(', ')} · ${messages} messages${lastErr ? ` · last error: ${lastErr}` : ''}`,
+        detail: `${o.url} · ${filters.join(', ')} · ${messages} messages${awaitingAck > 0 ? ` · ${awaitingAck} awaiting the journal before PUBACK` : ''}${lastErr ? ` · last error: ${lastErr}` : ''}`,
       };
     },
   };

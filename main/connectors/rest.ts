@@ -309,7 +309,10 @@ export function createRestWriteBack(id: string, w: NonNullable<RestOptions['writ
           /* no JSON body: the Location header, if any, is the reference */
         }
         reference ??= res.headers.get('location') ?? undefined;
-        return reference !== undefined ? { ackedAt: ctx.now(), reference } : { ackedAt: ctx.now() };
+        // Whole milliseconds: the core's plant clock has sub-millisecond precision and the outbox
+        // record's ackedAt is an integer field (a fraction makes the store refuse the ack).
+        const ackedAt = Math.round(ctx.now());
+        return reference !== undefined ? { ackedAt, reference } : { ackedAt };
       }
       throw new Error(`POST ${w.url}: HTTP ${res.status} ${res.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`);
     },

@@ -10,7 +10,8 @@
  * queued messages but on sequence checks and rebirths.
  */
 import { z } from 'zod';
-import sparkplugPayload from 'sparkplug-payload';
+import { createRequire } from 'node:module';
+import type sparkplugPayloadModule from 'sparkplug-payload';
 import type { ConnectorStatus } from '../../shared/ingest/connector';
 import { createSparkplugHost, parseSparkplugTopic, SPARKPLUG_NAMESPACE, toPlainNumber, type SparkplugHost, type SpPayload } from '../../shared/connectors/sparkplug';
 import { machineStates } from '../../shared/signals/schema';
@@ -19,7 +20,10 @@ import type { ConnectorContext, ConnectorKind } from './registry';
 import { mqttConnectionOptions, openMqttClient, readTlsFiles, type ClientHandle } from './mqtt-client';
 import { waitFor } from './mqtt';
 
-const codec = sparkplugPayload.get(SPARKPLUG_NAMESPACE)!;
+// The codec (protobuf.js) is loaded on first use: plants without Sparkplug never pay for it at start-up.
+type Codec = NonNullable<ReturnType<(typeof sparkplugPayloadModule)['get']>>;
+let codecLib: Codec | undefined;
+const codec = (): Codec => (codecLib ??= (createRequire(import.meta.url)('sparkplug-payload') as typeof sparkplugPayloadModule).get(SPARKPLUG_NAMESPACE)!);
 
 export const sparkplugOptionsSchema = z
   .object({
@@ -43,7 +47,7 @@ export const sparkplugOptionsSchema = z
 export type SparkplugOptions = z.infer<typeof sparkplugOptionsSchema>;
 
 /** Recursively turns protobufjs Longs into numbers (timestamps, seq, aliases, Int64 values). */
-function plain(p: ReturnType<typeof codec.decodePayload>): SpPayload {
+function plain(p: ReturnType<Codec['decodePayload']>): SpPayload {
   return {
     timestamp: toPlainNumber(p.timestamp) ?? null,
     seq: toPlainNumber(p.seq) ?? null,
@@ -92,7 +96,7 @@ export function createSparkplugConnector(id: string, o: SparkplugOptions, ctx: P
     if (!client?.connected) return;
     rebirths++;
     ctx.log(`sparkplug connector ${id}: asking ${group}/${node} to rebirth (${reason})`);
-    const payload = codec.encodePayload({ timestamp: Date.now(), metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] });
+    const payload = codec().encodePayload({ timestamp: Date.now(), metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] });
     client.publish(`${SPARKPLUG_NAMESPACE}/${group}/NCMD/${node}`, Buffer.from(payload), { qos: 0 });
   }
 
@@ -106,7 +110,7 @@ export function createSparkplugConnector(id: string, o: SparkplugOptions, ctx: P
     if (t.kind === 'state') return;
     let decoded: SpPayload;
     try {
-      decoded = plain(codec.decodePayload(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)));
+      decoded = plain(codec().decodePayload(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)));
     } catch (e) {
       errors++;
       deadLetters++;

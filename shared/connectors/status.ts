@@ -13,6 +13,12 @@ export interface ConnectorSink extends SignalSink {
    * invalid JSON.
    */
   reject?(raw: unknown, reason: string, meta?: SignalMeta, source?: string): void;
+  /**
+   * Runs `cb` once every signal pushed so far is committed in the journal (the ingest pipeline's
+   * `whenDurable`). Connectors that can hold back their acknowledgement (MQTT PUBACK) wait for it,
+   * so a crash cannot lose a message the source already forgot. Without it they acknowledge on receipt.
+   */
+  whenDurable?(cb: () => void): void;
 }
 
 /** Pushes and tells whether ingest dead-lettered it at once (the pipeline returns a rejection). */

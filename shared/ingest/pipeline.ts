@@ -116,6 +116,13 @@ export interface IngestPipeline extends SignalSink {
   stats(): IngestStats;
   /** Flushes and cancels the timer. */
   close(): void;
+  /**
+   * Runs `cb` once every signal pushed so far is committed in the journal and delivered (signals that
+   * were duplicates or dead letters need nothing more); at once when that is already so. Connectors
+   * acknowledge their source (MQTT PUBACK) only then, so a crash cannot lose what was acknowledged.
+   * Dead letters are not waited for: the journal's writer commits them in order with the batches.
+   */
+  whenDurable(cb: () => void): void;
 }
 
 function clipRaw(raw: unknown, max: number): string {
@@ -172,6 +179,12 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
   const uncommitted: { batch: Signal[]; last: number }[] = [];
   let awaitingCommit = 0;
   const st = { pushed: 0, accepted: 0, duplicates: 0, deadLettered: 0 };
+  // whenDurable: waiters for the number of delivered batches that covers everything pushed before
+  // them (in registration order, so the targets are non-decreasing); those registered while the
+  // reorder window held signals wait in `heldWaiters` until it is empty at a batch boundary.
+  const durableWaiters: { batch: number; cb: () => void }[] = [];
+  const heldWaiters: (() => void)[] = [];
+  let deliveredBatches = 0;
   const rejectedBy: Record<RejectCode, number> = { json: 0, size: 0, shape: 0, reference: 0, quantity: 0, time: 0, late: 0, 'too-old': 0 };
 
   function deadLetter(code: RejectCode, reason: string, path: string, raw: unknown, obj: unknown, meta: SignalMeta | undefined, at: number): void {
@@ -202,7 +215,25 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
   let currentMeta: SignalMeta | undefined;
   let currentAt = 0;
 
+  /** The batch count that holds every accepted signal pushed so far (the reorder window being empty). */
+  const coveringBatch = () => batches + (batch.length > 0 ? 1 : 0);
+
+  function settleWaiters(): void {
+    while (durableWaiters.length > 0 && durableWaiters[0]!.batch <= deliveredBatches) {
+      try {
+        durableWaiters.shift()!.cb();
+      } catch {
+        /* a waiter's failure is its own; delivery goes on */
+      }
+    }
+  }
+
   function flushBatch(): void {
+    if (heldWaiters.length > 0 && reorder.size === 0) {
+      const target = coveringBatch();
+      for (const cb of heldWaiters.splice(0)) durableWaiters.push({ batch: target, cb });
+      settleWaiters();
+    }
     if (dead.length > 0) {
       const d = dead;
       dead = [];
@@ -217,6 +248,8 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
     batches++;
     if (!asyncJournal) {
       deliver(b, lastPosition);
+      deliveredBatches++;
+      settleWaiters();
       return;
     }
     uncommitted.push({ batch: b, last: lastPosition });
@@ -238,7 +271,9 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
       const u = ready[i]!;
       awaitingCommit -= u.batch.length;
       deliver(u.batch, u.last);
+      deliveredBatches++;
     }
+    settleWaiters();
   }
 
   /** Hands on the current batch and delivers everything journaled (waiting for commits). */
@@ -362,6 +397,18 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
       timer = undefined;
       reorder.flush();
       flushAll();
+    },
+    whenDurable(cb) {
+      if (reorder.size > 0) heldWaiters.push(cb);
+      else {
+        const target = coveringBatch();
+        if (target <= deliveredBatches && durableWaiters.length === 0) {
+          cb();
+          return;
+        }
+        durableWaiters.push({ batch: target, cb });
+      }
+      arm();
     },
   };
 }

@@ -19,6 +19,8 @@ export interface Mosquitto {
   dir: string;
   /** Broker log so far (stderr). */
   log(): string;
+  /** The running broker's process id (benchmarks read its CPU time), undefined while stopped. */
+  pid(): number | undefined;
   stop(): Promise<void>;
   start(): Promise<void>;
   restart(): Promise<void>;
@@ -115,6 +117,7 @@ export async function startMosquitto(opts: { extraConfig?: string[]; users?: Rec
     url: `mqtt://127.0.0.1:${port}`,
     dir,
     log: () => logText,
+    pid: () => (proc && proc.exitCode === null ? proc.pid : undefined),
     stop,
     start,
     async restart() {

@@ -185,7 +185,7 @@ describe('REST write-back', () => {
   it('POSTs with an Idempotency-Key; 2xx and 409 acknowledge', async () => {
     let status = 201;
     handler = (_req, res, _body) => res.writeHead(status, { 'Content-Type': 'application/json', Location: '/changes/77' }).end(status === 201 ? JSON.stringify({ reference: 'ERP-CHG-77' }) : '');
-    const target = createRestWriteBack('erp-wb', restOptionsSchema.parse({ url: 'http://x', writeBack: { url: `${base}/changes`, token: 'wb' } }).writeBack!, { now: () => 1234 });
+    const target = createRestWriteBack('erp-wb', restOptionsSchema.parse({ url: 'http://x', writeBack: { url: `${base}/changes`, token: 'wb' } }).writeBack!, { now: () => 1234.4 }); // the core's clock has fractions; acks are whole ms
     expect(target.serves).toEqual(['erp']);
     await expect(target.send(msg)).resolves.toEqual({ ackedAt: 1234, reference: 'ERP-CHG-77' });
     const r = requests.at(-1)!;
