@@ -36,13 +36,16 @@ import { readinessGates } from '../../shared/commit/gates';
 import { verifies, type VerificationContext } from '../../shared/commit/verification';
 import { checkActionOverdue, escalateApproval } from '../../shared/commit/overdue';
 import { DEFAULT_RETRY, afterFailure, type RetryPolicy } from '../../shared/commit/outbox-policy';
-import { COMMIT_SOURCE, planChange, type OrderSpec } from '../../shared/commit/plan-change';
+import { COMMIT_SOURCE, linePlansOf, planChange, type OrderSpec } from '../../shared/commit/plan-change';
 import { openCommitStore, type CommitStore, type NewAudit } from './commit-store';
 import { createFileWriteBackTarget } from './outbox-file-target';
 import { twinAtPosition } from './commit-replay';
 import { plantFingerprint } from './data-dir';
 import type { DecideService } from './decide-service';
 import type { Journal } from './journal';
+import type { SavedScenario } from '../../shared/protocol/api';
+import { evaluateScenarioCommit, scenarioCommitProblems } from '../../shared/commit/scenario-commit';
+import { savedScenarioDocId } from './store-mirror';
 
 type CommitMethod =
   | 'decisions.commit'
@@ -78,6 +81,8 @@ export interface CommitServiceOptions {
   /** Real ms between outbox passes (default 200). */
   outboxEveryMs?: number;
   log?: (line: string) => void;
+  /** The saved what-if scenarios (whatIf.save), for committing one as a decision. */
+  scenarios?: () => readonly SavedScenario[];
 }
 
 export interface CommitService {
@@ -159,8 +164,10 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
   /** Applies the plan change through the journal, expands the actions, queues the write-back. Inside `serial`. */
   const dispatch = async (d: DecisionReceipt): Promise<ActionRecord[]> => {
     const at = now();
-    const before = orderFacts(twin.view());
-    const change = planChange(d.id, d.chosen.moves, before.spec);
+    const beforeView = twin.view();
+    const before = orderFacts(beforeView);
+    // Queue moves become plan.sequence pins of the lines' queues as the twin shows them now.
+    const change = planChange(d.id, d.chosen.moves, before.spec, linePlansOf(beforeView));
     const envelope = (body: object, n: number) => ({ id: `${d.id}-s${n + 1}`, source: COMMIT_SOURCE, seq: d.seq * 1000 + n + 1, eventTime: at, receiveTime: at, ...body });
     const ingested = change.signals.length ? opts.ingest(change.signals.map(envelope)) : { accepted: 0, duplicates: 0, rejected: [] };
     if (ingested.rejected.length) log(`commit: ${d.id}: ${ingested.rejected.length} plan-change signal(s) refused by ingest: ${ingested.rejected.map((r) => r.reason).join('; ')}`);
@@ -176,7 +183,7 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
       actor: 'takt',
       kind: 'decision.dispatched',
       subjectId: d.id,
-      payload: { signals: change.signals.length, accepted: ingested.accepted, refused: ingested.rejected.map((r) => r.reason), unapplied: change.unapplied, actions: actions.map((a) => a.id), outbox: outbox.map((m) => m.id) },
+      payload: { signals: change.signals.length, accepted: ingested.accepted, refused: ingested.rejected.map((r) => r.reason), applied: change.applied, unapplied: change.unapplied, actions: actions.map((a) => a.id), outbox: outbox.map((m) => m.id) },
     });
     kickOutbox();
     await maybeClose(d.id);
@@ -221,7 +228,8 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
         level: 0,
       }));
       await store.saveRuleSet({ id: rulesDocId(rules), version: rules.version, name: rules.rules.name, hash: rules.hash, createdAt: at, createdBy: who.id, rules: JSON.parse(JSON.stringify(rules.rules)) as Record<string, unknown> });
-      const unapplied = planChange(id, chosen.moves, orderFacts(view).spec).unapplied;
+      // What goes through the journal (`applied`) is listed in the decision.dispatched audit entry: the receipt's RxDB schema has no field for it.
+      const { unapplied } = planChange(id, chosen.moves, orderFacts(view).spec, linePlansOf(view));
       const receipt = await store.appendReceipt({
         id,
         exceptionId: exception.id,
@@ -248,6 +256,97 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
       });
       await store.putApprovals(approvals);
       await audit({ at, actor: who.id, role: who.role, kind: 'decision.committed', subjectId: id, payload: { exceptionId: exception.id, optionId: chosen.id, receiptHash: receipt.hash, approvals: approvals.map((a) => a.id) } });
+      for (const a of approvals) await audit({ at, actor: 'takt', kind: 'approval.requested', subjectId: a.id, payload: { decisionId: id, role: a.role, reason: a.reason, dueAt: a.dueAt } });
+      const actions = approvals.length ? [] : await dispatch(receipt);
+      return { decision: store.decisions.get(id)!, approvals, actions };
+    });
+  };
+
+  /** Commits a saved what-if scenario: checked against the twin now, evaluated like an option (shared/commit/scenario-commit.ts). */
+  const commitScenario = async (p: { scenarioId: string; by: string; comment?: string; exceptionId?: string }): Promise<MethodResults['decisions.commit']> => {
+    const who = person(p.by);
+    const rules = decide.rules;
+    if (!rules.rules.workflows.commitRoles.includes(who.role)) throw new ProtocolFailure('bad_params', `${who.name} (${who.id}) is a ${who.role}: committing a decision needs one of the roles ${rules.rules.workflows.commitRoles.join(', ')}`, 'params.by');
+    const all = opts.scenarios?.() ?? [];
+    const saved = all.find((s) => s.name === p.scenarioId) ?? all.find((s) => savedScenarioDocId(s.name) === p.scenarioId);
+    if (!saved) throw new ProtocolFailure('not_found', `no saved scenario named '${p.scenarioId}' (saved: ${all.map((s) => `'${s.name}'`).join(', ') || 'none'}); save it with whatIf.save first`, 'params.scenarioId');
+    const name = saved.name;
+    const storeId = savedScenarioDocId(name);
+    const exception = p.exceptionId !== undefined ? (decide.registry.has(p.exceptionId) ? decide.registry.get(p.exceptionId) : null) : undefined;
+    if (exception === null) throw new ProtocolFailure('not_found', `no exception with id '${p.exceptionId}' (it may have closed; list them with exceptions.list)`, 'params.exceptionId');
+    const mustHaveNoOpenDecision = () => {
+      const open = [...store.decisions.values()].find((d) => d.status === 'pending-approval' && (d.replayInput?.scenario?.name === name || (exception && d.exceptionId === exception.id)));
+      if (open) throw new ProtocolFailure('conflict', `${open.replayInput?.scenario?.name === name ? `scenario '${name}'` : `exception '${exception!.id}'`} already has decision ${open.id} waiting for approval: decide that one first`, 'params.scenarioId');
+    };
+    mustHaveNoOpenDecision();
+    const view = twin.view();
+    const savedAtPosition = (await store.db.scenarios.findOne(storeId).exec())?.journalPosition;
+    if (savedAtPosition !== undefined && savedAtPosition > view.position) {
+      throw new ProtocolFailure('conflict', `scenario '${name}' was saved at journal position ${savedAtPosition}, past this twin's position ${view.position}: the journal it was based on is not this one (a data folder restored from an older copy?); open it, check it and save it again`, 'params.scenarioId');
+    }
+    const problems = scenarioCommitProblems(plant, view, saved.scenario);
+    if (problems.length) {
+      const code = saved.scenario.moves.length === 0 ? 'bad_params' : 'conflict';
+      throw new ProtocolFailure(code, `scenario '${name}' (saved ${savedAtPosition !== undefined ? `at journal position ${savedAtPosition}` : 'before the store saw it'}) cannot be committed at journal position ${view.position}: ${problems.map((x) => `${x.path}: ${x.message}`).join('; ')}`, `params.scenarioId`);
+    }
+    const inbound = decide.inbound();
+    const ev = evaluateScenarioCommit({ plant, rules, view, scenario: saved.scenario, inbound });
+    const chosen = ev.chosen;
+    if (!chosen.feasible) throw new ProtocolFailure('conflict', `scenario '${name}' is infeasible at journal position ${view.position}: ${chosen.violations.map((v) => v.detail).join('; ')}`, 'params.scenarioId');
+    return store.serial(async () => {
+      mustHaveNoOpenDecision();
+      const at = now();
+      const id = `dec-${randomUUID()}`;
+      const approvals: ApprovalRecord[] = chosen.approvals.map((a, i) => ({
+        id: `${id}-p${i + 1}`,
+        decisionId: id,
+        ruleId: a.ruleId,
+        reason: a.reason,
+        role: a.approver,
+        status: 'pending',
+        requestedAt: at,
+        dueAt: at + Math.round(a.escalateAfterMinutes * 60_000),
+        escalateTo: a.escalateTo,
+        level: 0,
+      }));
+      await store.saveRuleSet({ id: rulesDocId(rules), version: rules.version, name: rules.rules.name, hash: rules.hash, createdAt: at, createdBy: who.id, rules: JSON.parse(JSON.stringify(rules.rules)) as Record<string, unknown> });
+      // What goes through the journal (`applied`) is listed in the decision.dispatched audit entry: the receipt's RxDB schema has no field for it.
+      const { unapplied } = planChange(id, chosen.moves, orderFacts(view).spec, linePlansOf(view));
+      const firstLine = saved.scenario.moves.map((m) => (m.type === 'sequence' ? (view.orders.find((o) => o.id === m.order)?.lineId ?? '') : m.line)).find(Boolean) ?? '';
+      const json = <T>(v: T) => JSON.parse(JSON.stringify(v)) as T;
+      const receipt = await store.appendReceipt({
+        id,
+        exceptionId: exception?.id ?? '',
+        exceptionTitle: exception?.title ?? `What-if scenario “${name}”`,
+        lineId: exception ? exceptionLine(exception) || firstLine : firstLine,
+        status: approvals.length ? 'pending-approval' : 'dispatched',
+        journalPosition: view.position,
+        forkAt: view.time,
+        horizonHours: ev.horizonHours,
+        seed: ev.seed,
+        ruleSetVersion: rules.version,
+        ruleSetHash: rules.hash,
+        plantVersion,
+        committedBy: who.id,
+        committedRole: who.role,
+        committedAt: at,
+        ...(p.comment ? { comment: p.comment } : {}),
+        options: ev.options.map(considered),
+        chosenOptionId: chosen.id,
+        chosen,
+        approvalIds: approvals.map((a) => a.id),
+        replayInput: {
+          exception: exception ? (json(exception) as unknown as Record<string, unknown>) : {},
+          inbound,
+          scenario: { name, storeId, savedAt: Math.floor(saved.savedAt), ...(saved.by ? { savedBy: saved.by } : {}), ...(savedAtPosition !== undefined ? { savedAtPosition } : {}), scenario: json(saved.scenario), comparison: ev.comparison },
+        },
+        ...(unapplied.length ? { unapplied } : {}),
+      });
+      await store.putApprovals(approvals);
+      // The stored what-if is now a committed one (a later whatIf.save makes it a draft again).
+      const doc = await store.db.scenarios.findOne(storeId).exec();
+      if (doc) await doc.incrementalPatch({ status: 'committed' });
+      await audit({ at, actor: who.id, role: who.role, kind: 'decision.committed', subjectId: id, payload: { scenario: name, ...(exception ? { exceptionId: exception.id } : {}), optionId: chosen.id, receiptHash: receipt.hash, approvals: approvals.map((a) => a.id) } });
       for (const a of approvals) await audit({ at, actor: 'takt', kind: 'approval.requested', subjectId: a.id, payload: { decisionId: id, role: a.role, reason: a.reason, dueAt: a.dueAt } });
       const actions = approvals.length ? [] : await dispatch(receipt);
       return { decision: store.decisions.get(id)!, approvals, actions };
@@ -494,7 +593,10 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
     const past = twinAtPosition(plant, journal, opts.startTime, d.journalPosition);
     if (d.forkAt > past.time) past.advanceTo(d.forkAt);
     const input = d.replayInput ?? { exception: {}, inbound: [] };
-    const options = generateOptions({ plant, rules, twinState: past.view(), exception: input.exception as unknown as ExceptionRecord, horizonHours: d.horizonHours, seed: d.seed, inbound: input.inbound });
+    // A scenario decision is re-simulated from its scenario as committed; an option decision re-generates the options.
+    const options = input.scenario
+      ? evaluateScenarioCommit({ plant, rules, view: past.view(), scenario: input.scenario.scenario, inbound: input.inbound }).options
+      : generateOptions({ plant, rules, twinState: past.view(), exception: input.exception as unknown as ExceptionRecord, horizonHours: d.horizonHours, seed: d.seed, inbound: input.inbound });
     const brief = (o: { id: string; rank: number | null; score: number | null }) => ({ id: o.id, rank: o.rank, score: o.score });
     const recorded = d.options.map(brief);
     const replayed = options.map(brief);
@@ -512,7 +614,7 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
   // ------------------------------------------------------------------ protocol
   const sortedBy = <T>(xs: T[], key: (x: T) => number) => xs.sort((a, b) => key(a) - key(b));
   const methods: Pick<MethodHandlers, CommitMethod> = {
-    'decisions.commit': (p) => commit(p),
+    'decisions.commit': (p) => (p.kind === 'scenario' ? commitScenario(p) : commit(p)),
     'decisions.list': (p) => {
       let items = [...store.decisions.values()];
       if (p?.statuses) items = items.filter((d) => p.statuses!.includes(d.status));
@@ -571,7 +673,7 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
         return next;
       });
     },
-    'audit.list': (p) => store.auditList(p?.limit ?? 200, p?.offset ?? 0, p?.subjectId),
+    'audit.list': (p) => store.auditList(p?.limit ?? 200, p?.offset ?? 0, p?.subjectId, p?.order ?? 'asc'),
     'audit.verify': () => store.serial(() => store.verify()),
   };
 

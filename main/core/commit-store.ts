@@ -43,7 +43,8 @@ export interface CommitStore {
   /** The stored version of this plant model (`<plantId>@<n>`), added when its content hash is new. */
   plantVersion(plantId: string, hash: string, plant: object, at: number): Promise<string>;
   ruleSet(id: string): Promise<RuleSetVersionDoc | undefined>;
-  auditList(limit: number, offset: number, subjectId?: string): Promise<{ total: number; items: AuditEntry[] }>;
+  /** A page of the audit log in `seq` order (`desc`: newest first). */
+  auditList(limit: number, offset: number, subjectId?: string, order?: 'asc' | 'desc'): Promise<{ total: number; items: AuditEntry[] }>;
   /** Both chains, read from the store. */
   verify(): Promise<ChainCheck>;
   /** Every change to a commit collection, as it is written. */
@@ -151,10 +152,10 @@ export async function openCommitStore(dataDir: string): Promise<CommitStore> {
       const d = await db.rule_set_versions.findOne(id).exec();
       return d ? plain<RuleSetVersionDoc>(d.toJSON()) : undefined;
     },
-    async auditList(limit, offset, subjectId) {
+    async auditList(limit, offset, subjectId, order = 'asc') {
       const selector = subjectId ? { subjectId } : {};
       const total = await db.audit.count({ selector }).exec();
-      const docs = await db.audit.find({ selector, sort: [{ seq: 'asc' }], skip: offset, limit }).exec();
+      const docs = await db.audit.find({ selector, sort: [{ seq: order }], skip: offset, limit }).exec();
       return { total, items: docs.map((d) => plain<AuditEntry>(d.toJSON())) };
     },
     async verify() {

@@ -5,6 +5,7 @@
  */
 import type { RankedOption } from '../decide/options';
 import type { Move } from '../sim/forecast';
+import type { Scenario, ScenarioComparison } from '../sim/scenario';
 
 export const roles = ['operator', 'lead', 'qa', 'maintenance', 'warehouse', 'planner', 'controller', 'manager'] as const;
 export type Role = (typeof roles)[number];
@@ -67,11 +68,37 @@ export interface DecisionReceipt {
   /** Approval ids, in the order they were required. */
   approvalIds: string[];
   /** What a replay needs besides the journal and the rule set: the exception and the POs on their way, as they were at commit. */
-  replayInput?: { exception: Record<string, unknown>; inbound: { po: string; component: string; qty: number; eta: number }[] };
+  replayInput?: {
+    exception: Record<string, unknown>;
+    inbound: { po: string; component: string; qty: number; eta: number }[];
+    /**
+     * Set when a saved what-if scenario was committed instead of an exception's option
+     * (shared/commit/scenario-commit.ts): a replay re-simulates it. Kept here rather than as a
+     * field of its own because the store's decision schema (version 0, ajv with no additional
+     * properties) would need a version bump and a migration for a new top-level field.
+     */
+    scenario?: ScenarioCommitInfo;
+  };
   /** Parts of the plan change the twin cannot take as a signal yet (written back to the systems of record only). */
   unapplied?: string[];
   prevHash: string;
   hash: string;
+}
+
+/** What a scenario decision was committed from: the saved what-if as it was, and its KPIs against the plan as is. */
+export interface ScenarioCommitInfo {
+  /** The saved what-if's name (`whatIf.save`) and its id in the store's scenarios collection. */
+  name: string;
+  storeId: string;
+  /** Plant time it was saved, and by whom. */
+  savedAt: number;
+  savedBy?: string;
+  /** Journal position the twin had when it was saved (absent when the store did not see the save). */
+  savedAtPosition?: number;
+  /** The scenario as committed: its assumptions (disruptions) and its plan changes (moves). */
+  scenario: Scenario;
+  /** KPIs over the horizon of the plan as is (same assumptions, no moves) and of the scenario, with deltas. */
+  comparison: ScenarioComparison;
 }
 
 // ------------------------------------------------------------------ approvals

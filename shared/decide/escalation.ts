@@ -32,12 +32,14 @@ function reasonFor(rule: EscalationRule, f: ChangeFacts): string | null {
     case 'reroute':
     case 'split': {
       const list = (w.kind === 'reroute' ? f.reroutes : f.splits) ?? [];
-      const hit = list.filter((r) => w.tiers.length === 0 || w.tiers.includes(r.tier));
-      return hit.length ? `${w.kind === 'reroute' ? 'reroutes' : 'splits'} ${hit.map((r) => `${r.orderId} (tier ${r.tier})`).join(', ')}` : null;
+      const hit = distinct(list.filter((r) => w.tiers.length === 0 || w.tiers.includes(r.tier)).map((r) => `${r.orderId} (tier ${r.tier})`));
+      return hit.length ? `${w.kind === 'reroute' ? 'reroutes' : 'splits'} ${hit.join(', ')}` : null;
     }
     case 'allergen-changeover': {
-      const list = f.allergenChangeovers ?? [];
-      return list.length ? `allergen changeover ${list.map((c) => `${c.from} → ${c.to} on ${c.lineId}`).join(', ')}` : null;
+      // One option can place several orders behind the same transition on a line, and several
+      // allergen rules can fire for it: each gives a check, but the approver needs it said once.
+      const list = distinct((f.allergenChangeovers ?? []).map((c) => `${c.from} → ${c.to} on ${c.lineId}`));
+      return list.length ? `allergen changeover ${list.join(', ')}` : null;
     }
     case 'cost':
       return f.cost !== undefined && f.cost > w.above ? `cost ${f.cost} above ${w.above}` : null;
@@ -47,6 +49,9 @@ function reasonFor(rule: EscalationRule, f: ChangeFacts): string | null {
       return f.expediteCost !== undefined && f.expediteCost > w.above ? `expedite cost ${f.expediteCost} above ${w.above}` : null;
   }
 }
+
+/** The texts in first-seen order, each once. */
+const distinct = (xs: readonly string[]): string[] => [...new Set(xs)];
 
 /** Every approval the change needs, in rule order. */
 export function requiredApprovals(rules: RuleSet, facts: ChangeFacts): RequiredApproval[] {

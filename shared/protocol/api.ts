@@ -86,10 +86,28 @@ export const methodParams = {
   'whatIf.save': z.object({ scenario: scenarioSchema, text: z.string().max(1_000_000).optional(), by: personId.optional() }).strict(),
   'whatIf.delete': z.object({ name: z.string().min(1).max(120) }).strict(),
   // commit, dispatch and track (records in RxDB; see shared/commit/records.ts)
-  /** Commits an option of an exception: re-scores the options at the current journal position and records a receipt. */
-  'decisions.commit': z
-    .object({ exceptionId, optionId: z.string().min(1).max(200), by: personId, comment: z.string().max(2000).optional(), horizonHours: z.number().positive().max(24 * 14).optional(), seed: z.number().int().nonnegative().max(2 ** 31).optional() })
-    .strict(),
+  /**
+   * Commits an option of an exception (`exceptionId` + `optionId`, `kind` 'option' or absent:
+   * re-scores the options at the current journal position), or a saved what-if scenario
+   * (`kind: 'scenario'`, `scenarioId`: its name from `whatIf.save` or its store id `whatif-…`;
+   * re-simulated against the plan as is at the current journal position, optionally linked to the
+   * exception it answers). Either way a hash-chained receipt. A discriminated union on `kind`, so
+   * a bad call is told which fields its kind needs.
+   */
+  'decisions.commit': z.discriminatedUnion('kind', [
+    z
+      .object({
+        kind: z.literal('option').optional(),
+        exceptionId,
+        optionId: z.string().min(1).max(200),
+        by: personId,
+        comment: z.string().max(2000).optional(),
+        horizonHours: z.number().positive().max(24 * 14).optional(),
+        seed: z.number().int().nonnegative().max(2 ** 31).optional(),
+      })
+      .strict(),
+    z.object({ kind: z.literal('scenario'), scenarioId: z.string().min(1).max(120), by: personId, comment: z.string().max(2000).optional(), exceptionId: exceptionId.optional() }).strict(),
+  ]),
   'decisions.list': z.object({ statuses: z.array(z.enum(decisionStatuses)).optional(), exceptionId: exceptionId.optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict().optional(),
   'decisions.get': z.object({ id: z.string().min(1).max(64) }).strict(),
   /** Re-runs the decision from its journal position with its rule-set version and compares the ranking. */
@@ -108,7 +126,11 @@ export const methodParams = {
   'dispatch.gates': z.object({ lineId: z.string().min(1).max(64).optional() }).strict().optional(),
   'outbox.list': z.object({ statuses: z.array(z.enum(outboxStatuses)).optional(), decisionId: z.string().min(1).max(64).optional() }).strict().optional(),
   'outbox.retry': z.object({ id: z.string().min(1).max(64), by: personId }).strict(),
-  'audit.list': z.object({ limit: z.number().int().min(1).max(1000).default(200), offset: z.number().int().min(0).default(0), subjectId: z.string().min(1).max(64).optional() }).strict().optional(),
+  /** `order: 'desc'` pages newest first (offset 0 = the newest entry); default oldest first. */
+  'audit.list': z
+    .object({ limit: z.number().int().min(1).max(1000).default(200), offset: z.number().int().min(0).default(0), subjectId: z.string().min(1).max(64).optional(), order: z.enum(['asc', 'desc']).default('asc') })
+    .strict()
+    .optional(),
   'audit.verify': empty,
   /** External connectors (MQTT/UNS, Sparkplug B, …) and their status: connected, lag, messages/s, errors, dead letters. */
   'connectors.status': empty,

@@ -5,7 +5,8 @@
  * journal position, and the decision's timeline. Everything comes from the shared records feed.
  */
 import { useId, useMemo, useState } from 'react';
-import type { ApprovalRecord, DecisionReceipt, OutboxRecord } from '../../../shared/commit/records';
+import type { ApprovalRecord, DecisionReceipt, OutboxRecord, ScenarioCommitInfo } from '../../../shared/commit/records';
+import { describeDisruption, describeMove } from '../../../shared/commit/scenario-commit';
 import type { MethodResults } from '../../../shared/protocol/api';
 import { useClient } from '../app/ClientContext';
 import { usePlantTime } from '../decide/format';
@@ -66,6 +67,7 @@ export function ReceiptPanel({ d, records, feed, person, now }: Props) {
           <span className="muted small">(after {d.prevHash.slice(0, 8)}…)</span>
         </dd>
       </dl>
+      {d.replayInput?.scenario && <ScenarioFacts s={d.replayInput.scenario} />}
       <details className="cm-considered">
         <summary>{d.options.length} options considered</summary>
         <table className="cm-table">
@@ -125,6 +127,63 @@ export function ReceiptPanel({ d, records, feed, person, now }: Props) {
       <Replay id={d.id} />
       <Timeline d={d} records={records} name={name} />
     </section>
+  );
+}
+
+/** A scenario decision: what was committed (moves, assumptions) and its KPIs against the plan as is. */
+function ScenarioFacts({ s }: { s: ScenarioCommitInfo }) {
+  const fmt = usePlantTime();
+  return (
+    <div data-testid="receipt-scenario">
+      <dl className="facts cm-facts">
+        <dt>Scenario</dt>
+        <dd>
+          “{s.name}”, saved {fmt(s.savedAt)}
+          {s.savedBy ? ` by ${s.savedBy}` : ''}
+          {s.savedAtPosition !== undefined ? ` at journal position ${s.savedAtPosition}` : ''}
+        </dd>
+        <dt>Changes</dt>
+        <dd>{s.scenario.moves.map(describeMove).join('; ')}</dd>
+        {s.scenario.disruptions.length > 0 && (
+          <>
+            <dt>Assumes</dt>
+            <dd>{s.scenario.disruptions.map(describeDisruption).join('; ')}</dd>
+          </>
+        )}
+      </dl>
+      <table className="cm-table cm-scenario-kpis" data-testid="receipt-scenario-kpis">
+        <caption className="visually-hidden">KPIs of the scenario against the plan as is</caption>
+        <thead>
+          <tr>
+            <th scope="col">KPI</th>
+            {s.comparison.scenarios.map((n) => (
+              <th scope="col" className="num" key={n}>
+                {n}
+              </th>
+            ))}
+            <th scope="col" className="num">
+              Δ
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {s.comparison.rows.map((r) => (
+            <tr key={r.kpi}>
+              <th scope="row">
+                {r.label}
+                {r.unit ? <span className="muted"> ({r.unit})</span> : null}
+              </th>
+              {r.values.map((v, i) => (
+                <td className="num" key={i}>
+                  {Math.round(v * 100) / 100}
+                </td>
+              ))}
+              <td className="num">{r.deltas[1] === null || r.deltas[1] === undefined ? '—' : r.deltas[1] > 0 ? `+${r.deltas[1]}` : r.deltas[1]}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

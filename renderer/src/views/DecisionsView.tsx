@@ -38,11 +38,15 @@ export function DecisionsView() {
   const [record, setRecord] = useState<ExceptionRecord | null>(null);
   const [missing, setMissing] = useState<string | null>(null);
   const live = list.find((r) => r.id === id);
+  const { decisions } = useRecords();
+  // A decision with no exception (a committed what-if scenario) is opened by its own id.
+  const standalone = !live ? decisions.get(id) : undefined;
+  const own = standalone && !standalone.exceptionId ? standalone : undefined;
 
   // The stream carries open exceptions; a closed one is fetched once so its page still explains it.
   useEffect(() => {
     setMissing(null);
-    if (!client || !id || live) return;
+    if (!client || !id || live || own) return;
     let on = true;
     client.call('exceptions.get', { id }).then(
       (r) => on && setRecord(r),
@@ -51,9 +55,8 @@ export function DecisionsView() {
     return () => {
       on = false;
     };
-  }, [client, id, live]);
+  }, [client, id, live, own]);
   const r = live ?? (record?.id === id ? record : null);
-  const { decisions } = useRecords();
   // Decisions whose exception is no longer open, so their receipts stay one click away.
   const past = useMemo(() => [...decisions.values()].filter((d) => !list.some((x) => x.id === d.exceptionId)).sort((a, b) => b.seq - a.seq).slice(0, 30), [decisions, list]);
 
@@ -81,7 +84,7 @@ export function DecisionsView() {
             <ul data-testid="recent-decisions">
               {past.map((d) => (
                 <li key={d.id}>
-                  <a href={`#/decisions/${encodeURIComponent(d.exceptionId)}`} aria-current={d.exceptionId === id ? 'page' : undefined}>
+                  <a href={`#/decisions/${encodeURIComponent(d.exceptionId || d.id)}`} aria-current={(d.exceptionId || d.id) === id ? 'page' : undefined}>
                     <StatusBadge look={decisionStatusLook[d.status]} />
                     <span className="wb-list-title">
                       <span className="ex-id">{d.id}</span> {d.exceptionTitle}
@@ -95,8 +98,9 @@ export function DecisionsView() {
       </nav>
       <section className="wb-main" aria-label="Decision workbench">
         {!id && <p className="wb-hint">Choose an exception on the left, or open one from the Exceptions view (press <kbd>2</kbd>).</p>}
-        {id && !r && (missing ? <p className="ex-error" role="alert">{missing}</p> : <p className="muted">Loading {id}…</p>)}
+        {id && !r && !own && (missing ? <p className="ex-error" role="alert">{missing}</p> : <p className="muted">Loading {id}…</p>)}
         {r && <Workbench key={r.id} record={r} />}
+        {own && <StandaloneReceipt key={own.id} id={own.id} />}
       </section>
     </div>
   );
@@ -377,6 +381,21 @@ function CommitForm({ o, result, exceptionId }: { o: RankedOption; result: Decid
         </p>
       )}
     </form>
+  );
+}
+
+/** A decision committed from a what-if scenario, with no exception behind it: its live receipt alone. */
+function StandaloneReceipt({ id }: { id: string }) {
+  const records = useRecords();
+  const person = useActingPerson();
+  const now = usePlantNow();
+  const d = records.decisions.get(id);
+  if (!d) return null;
+  return (
+    <section className="wb-receipts" aria-label="Decision taken">
+      {records.error && <ErrorText text={records.error} />}
+      <ReceiptPanel d={d} records={records} feed={records.feed} person={person} now={now} />
+    </section>
   );
 }
 

@@ -14,6 +14,7 @@ import { useClient, useCoreData } from '../app/ClientContext';
 import { MiniGantt, type GanttMove } from '../decide/MiniGantt';
 import { num, signed } from '../decide/format';
 import { useCurrentPerson } from '../decide/hooks';
+import { ScenarioCommit } from '../commit/ScenarioCommit';
 import '../decide/decide.css';
 
 interface Draft {
@@ -271,7 +272,10 @@ export function WhatIfView() {
         </section>
         <section className="wi-results" aria-label="Results" tabIndex={0}>
           {comparison ? (
-            <CompareTable c={comparison.comparison} />
+            <>
+              <CompareTable c={comparison.comparison} />
+              <ScenarioCommit candidates={comparison.comparison.scenarios.slice(1).flatMap((n) => drafts.filter((d) => d.inCompare && d.scenario?.name === n).slice(0, 1).map((d) => ({ scenario: d.scenario!, text: d.text })))} />
+            </>
           ) : (
             <p className="muted">Run a scenario, or compare the scenarios ticked “in comparison” with the plan as is. Drag an order bar in a Gantt to another line or slot to add a move.</p>
           )}
