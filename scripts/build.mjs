@@ -34,6 +34,12 @@ if (want('node')) {
       entryPoints: { cli: 'main/cli/cli.ts', 'core/utility-entry': 'main/core/utility-entry.ts', 'core/journal-worker': 'main/core/journal-worker.ts', 'core/replications-worker': 'main/core/replications-worker.ts' },
       outdir: 'dist',
       outExtension: { '.js': '.mjs' },
+      // Code splitting: what the CLI and the core load with `await import()` (the core behind browser
+      // mode's early HTTP server, the commands other than serve/start) becomes chunks of its own, so
+      // a start loads only what it runs. Chunks sit in dist/ itself: modules find their worker
+      // entries (core/journal-worker.mjs) relative to their own file.
+      splitting: true,
+      chunkNames: '[name]-[hash]',
       // Some CommonJS dependencies call require(); give ESM bundles a real one.
       banner: { js: "import { createRequire as __takt_cr } from 'node:module'; const require = __takt_cr(import.meta.url);" },
       allowOverwrite: true,

@@ -8,12 +8,8 @@ import { existsSync } from 'node:fs';
 import { startBrowserMode, DEFAULT_PORT } from '../core/browser-mode';
 import { packageRoot } from '../core/package-root';
 import { probeElectron, launchElectron } from './electron-launch';
-import { validateCommand } from './validate';
-import { replayCommand } from './replay';
-import { simulateCommand } from './simulate';
-import { importCommand, DEFAULT_CORE_URL } from './import';
-import { auditVerifyCommand } from './audit';
-import { reportCommand } from '../report/report-command';
+// The other commands load on use (`await import`): their modules (XML/CSV parsers, the store, the
+// report renderer) would otherwise be loaded, compiled and run on every `takt serve` start.
 
 const root = packageRoot();
 const defaultData = process.env.TAKT_DATA ?? join(root, '.takt-data');
@@ -38,12 +34,19 @@ async function serve(o: { host: string; port: number; data: string; plant?: stri
     webhookToken: o.webhookToken,
     webhookSecret: o.webhookSecret,
     log: (l) => console.error(l),
+    // Announced as soon as the plant is valid and the page is served; the console connects when the rest of the core is up.
+    onServing: (url) => console.log(`Takt is running in browser mode at ${url}`),
   });
-  console.log(`Takt is running in browser mode at ${bm.url}`);
   const stop = async () => {
     await bm.close();
     process.exit(0);
   };
+  // The business store opens after start-up (browser mode defers it); a store that cannot open stops the server as it did before.
+  bm.core.storeReady.catch(async (e: Error) => {
+    console.error(`takt: the business store could not be opened: ${e.message}`);
+    await bm.close().catch(() => undefined);
+    process.exit(1);
+  });
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
@@ -82,7 +85,7 @@ program
   .description('check a plant file and report every problem with file, path, line and column')
   .argument('<file>', 'plant file (YAML or JSON)')
   .option('--json', 'print the issues as JSON')
-  .action(async (file: string, o: { json?: boolean }) => process.exit(await validateCommand(file, o)));
+  .action(async (file: string, o: { json?: boolean }) => process.exit(await (await import('./validate')).validateCommand(file, o)));
 
 program
   .command('replay')
@@ -91,7 +94,7 @@ program
   .option('--data <dir>', 'data folder', defaultData)
   .option('--plant <file>', 'plant file the data folder was recorded with')
   .option('--json', 'print the whole twin view as JSON')
-  .action(async (o: { until: string; data: string; plant?: string; json?: boolean }) => process.exit(await replayCommand(o)));
+  .action(async (o: { until: string; data: string; plant?: string; json?: boolean }) => process.exit(await (await import('./replay')).replayCommand(o)));
 
 program
   .command('simulate')
@@ -101,7 +104,7 @@ program
   .option('--json', 'print the KPIs, orders and Gantt rows as JSON')
   .option('--replications <n>', 'risk mode: replications with seeded stochastic breakdowns', int('replications', 1, 100_000))
   .option('--seed <n>', 'seed (overrides the scenario’s)', int('seed', 0, 2 ** 31))
-  .action(async (o: { scenario: string; plant?: string; json?: boolean; replications?: number; seed?: number }) => process.exit(await simulateCommand(o)));
+  .action(async (o: { scenario: string; plant?: string; json?: boolean; replications?: number; seed?: number }) => process.exit(await (await import('./simulate')).simulateCommand(o)));
 
 program
   .command('import')
@@ -110,13 +113,13 @@ program
   .option('--mapping <file>', 'CSV column mapping (YAML or JSON); without it the CSV headers must be Takt field names')
   .option('--dry-run', 'show the preview only; send nothing')
   .option('--skip-bad-rows', 'import the good records even when some have errors')
-  .option('--core <url>', 'the running core’s WebSocket', DEFAULT_CORE_URL)
+  .option('--core <url>', `the running core’s WebSocket (default: "ws://127.0.0.1:${DEFAULT_PORT}/ws")`)
   .option('--plant <file>', 'plant file for a --dry-run without a core (the demo plant when absent)')
   .option('--customer <id>', 'B2MML: customer for requests without a Customer parameter')
   .option('--location <id>', 'B2MML: storage location for lots that name none')
   .option('--utc-offset <offset>', 'B2MML: offset for date-times written without a zone (Z, +01:00)')
   .option('--json', 'print the preview as JSON')
-  .action(async (file: string, o: { mapping?: string; dryRun?: boolean; skipBadRows?: boolean; core?: string; plant?: string; customer?: string; location?: string; utcOffset?: string; json?: boolean }) => process.exit(await importCommand(file, o)));
+  .action(async (file: string, o: { mapping?: string; dryRun?: boolean; skipBadRows?: boolean; core?: string; plant?: string; customer?: string; location?: string; utcOffset?: string; json?: boolean }) => process.exit(await (await import('./import')).importCommand(file, o)));
 
 const audit = program.command('audit').description('the commit records\u2019 audit trail');
 audit
@@ -124,7 +127,7 @@ audit
   .description('check the hash chains of decision receipts and audit entries; exits 1 on a broken chain')
   .option('--data <dir>', 'data folder (stop the core first: it holds the store)', defaultData)
   .option('--json', 'print the check as JSON')
-  .action(async (o: { data: string; json?: boolean }) => process.exit(await auditVerifyCommand(o)));
+  .action(async (o: { data: string; json?: boolean }) => process.exit(await (await import('./audit')).auditVerifyCommand(o)));
 
 program
   .command('report')
@@ -136,7 +139,7 @@ program
   .option('--data <dir>', 'data folder (stop the core first: it holds the store)', defaultData)
   .option('--plant <file>', 'plant file; the embedded demo plant when absent')
   .option('--json', 'print what was written as JSON')
-  .action(async (o: { shift: string; out: string; csv?: string; png?: boolean; data: string; plant?: string; json?: boolean }) => process.exit(await reportCommand(o)));
+  .action(async (o: { shift: string; out: string; csv?: string; png?: boolean; data: string; plant?: string; json?: boolean }) => process.exit(await (await import('../report/report-command')).reportCommand(o)));
 
 program.parseAsync(process.argv).catch((e: Error) => {
   console.error(`takt: ${e.message}`);

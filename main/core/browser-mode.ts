@@ -1,16 +1,24 @@
 /**
  * Browser mode: the plant core in this Node process, serving the built renderer and the protocol
  * WebSocket (`/ws`) on one host:port. Binds to 127.0.0.1 unless told otherwise.
+ *
+ * Start-up order (what makes the first live frame early): the HTTP server listens before the core
+ * is even loaded; the plant file is loaded and checked (from the data folder's plant cache when
+ * unchanged); then `onServing` announces the URL, so a browser downloads and starts the console
+ * while the rest of the core (journal, twin, decide, commit store, connectors: most of the start-up
+ * time is loading their modules) boots; the business store (RxDB) opens only after the first console
+ * has its opening view (`deferStore`). Until the core is up, `/ws` connections are accepted and
+ * their frames held, and `/api/*` requests wait; both are answered once it is (or get an error
+ * naming the failure if it fails). This module therefore imports the core only dynamically.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { WebSocketServer } from 'ws';
-import { startCore, CORE_VERSION, type CoreOptions, type TaktCore } from './core';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { CoreOptions, TaktCore } from './core';
 import { serveStatic } from './static-files';
-import { wsTransport, WS_MAX_PAYLOAD } from './ws-transport';
 import { packageRoot } from './package-root';
-import { createHttpApi } from './http-api';
+import { wsTransport, WS_MAX_PAYLOAD } from './ws-transport';
 
 export interface BrowserModeOptions extends CoreOptions {
   host?: string;
@@ -21,6 +29,12 @@ export interface BrowserModeOptions extends CoreOptions {
   webhookToken?: string;
   /** POST /api/signals needs `X-Takt-Signature: sha256=<HMAC-SHA256 of the body>` (default env TAKT_WEBHOOK_SECRET). */
   webhookSecret?: string;
+  /**
+   * Called once the server listens and the plant file is valid, before the rest of the core has
+   * booted: the page can be opened now (it connects when the core is up). Not called when the plant
+   * file is refused or the port is taken.
+   */
+  onServing?: (url: string) => void;
 }
 
 export interface BrowserMode {
@@ -32,18 +46,32 @@ export interface BrowserMode {
 
 export const DEFAULT_PORT = 4870;
 
+type ApiHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
 export async function startBrowserMode(opts: BrowserModeOptions): Promise<BrowserMode> {
   const host = opts.host ?? '127.0.0.1';
   const rendererDir = join(packageRoot(), 'dist', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) throw new Error(`the renderer is not built (${rendererDir} is missing): run \`npm run build\` first`);
-  const core = await startCore(opts);
-  const webhookToken = opts.webhookToken ?? (process.env.TAKT_WEBHOOK_TOKEN || undefined);
-  const webhookSecret = opts.webhookSecret ?? (process.env.TAKT_WEBHOOK_SECRET || undefined);
-  const api = createHttpApi({ methods: core.methods, health: () => core.health(), version: CORE_VERSION, webhookToken, webhookSecret, log: opts.log });
+
+  // Settled once the core is up (or failed to start); requests and sockets that came early wait on it.
+  let settle!: { ok: (v: { core: TaktCore; api: ApiHandler }) => void; fail: (e: Error) => void };
+  const ready = new Promise<{ core: TaktCore; api: ApiHandler }>((ok, fail) => (settle = { ok, fail }));
+  ready.catch(() => undefined); // observed by whoever waits; startBrowserMode itself rethrows
+  let api: ApiHandler | null = null;
+
   const server = createServer((req, res) => {
     try {
-      // The HTTP API (/api/*, documented at /api/openapi.json), health included.
-      if (api(req, res)) return;
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path === '/api' || path.startsWith('/api/')) {
+        // The HTTP API (/api/*, documented at /api/openapi.json), health included: answered once the core is up.
+        if (api) api(req, res);
+        else
+          ready.then(
+            (r) => r.api(req, res),
+            (e: Error) => res.writeHead(503, { 'content-type': 'text/plain' }).end(`the plant core failed to start: ${e.message}`),
+          );
+        return;
+      }
       if (serveStatic(rendererDir, req, res)) return;
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${req.url}`);
     } catch (e) {
@@ -59,7 +87,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => ws.terminate());
-      core.connect(wsTransport(ws));
+      attachWhenReady(ws, ready);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -71,15 +99,56 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  const stopServer = async () => {
+    wss.clients.forEach((c) => c.terminate());
+    wss.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  };
+
+  let core: TaktCore;
+  try {
+    // The plant first (a refused plant file must stop us before the URL is announced), then the rest of the core.
+    const { loadPlantCached } = await import('./plant-cache');
+    const loadedPlant = await loadPlantCached(opts.plantFile, { dataDir: opts.dataDir, log: opts.log });
+    opts.onServing?.(url);
+    const [{ startCore, CORE_VERSION }, { createHttpApi }] = await Promise.all([import('./core'), import('./http-api')]);
+    // The business store opens once the first console has its view (deferStore); records calls wait for it.
+    core = await startCore({ deferStore: true, ...opts, loadedPlant });
+    const webhookToken = opts.webhookToken ?? (process.env.TAKT_WEBHOOK_TOKEN || undefined);
+    const webhookSecret = opts.webhookSecret ?? (process.env.TAKT_WEBHOOK_SECRET || undefined);
+    api = createHttpApi({ methods: core.methods, health: () => core.health(), version: CORE_VERSION, webhookToken, webhookSecret, log: opts.log });
+    settle.ok({ core, api });
+  } catch (e) {
+    settle.fail(e as Error);
+    await stopServer();
+    throw e;
+  }
   return {
     url,
     core,
     server,
     async close() {
-      wss.clients.forEach((c) => c.terminate());
-      wss.close();
-      await new Promise<void>((r) => server.close(() => r()));
+      await stopServer();
       await core.close();
     },
   };
+}
+
+/**
+ * Hands a socket to the core once it is up. Frames that arrive before are held and replayed in
+ * order (a console may send its first requests the moment the socket opens).
+ */
+function attachWhenReady(ws: WebSocket, ready: Promise<{ core: TaktCore }>): void {
+  const held: [Buffer | ArrayBuffer | Buffer[], boolean][] = [];
+  const hold = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => held.push([data, isBinary]);
+  ws.on('message', hold);
+  ready.then(
+    ({ core }) => {
+      ws.off('message', hold);
+      if (ws.readyState !== ws.OPEN) return;
+      core.connect(wsTransport(ws));
+      for (const [data, isBinary] of held) ws.emit('message', data, isBinary);
+    },
+    (e: Error) => ws.close(1011, `the plant core failed to start: ${e.message}`.slice(0, 120)),
+  );
 }

@@ -16,7 +16,7 @@ import type { Twin } from '../../shared/twin/twin';
 import { createPlantSimulator, type PlantSimulator } from '../../shared/sim/plant-simulator';
 import { createIngestPipeline, type IngestPipeline } from '../../shared/ingest/pipeline';
 import { buildPlantIndex } from '../../shared/ingest/validate';
-import { loadPlantFile } from './plant-file';
+import { loadPlantCached, type LoadedPlant } from './plant-cache';
 import { openJournal, type Journal } from './journal';
 import { openDataDir, plantFingerprint } from './data-dir';
 import { reconstructTwin } from './time-travel';
@@ -24,11 +24,14 @@ import { createDecideService } from './decide-service';
 import { createWhatIfService } from './whatif-service';
 import { createConnectorManager } from '../connectors/manager';
 import { createTimelineService } from './timeline-service';
-import { createCommitService, type CommitService } from './commit-service';
+import type { CommitService } from './commit-service';
+import { COMMIT_METHODS, createGate, waitingMethods, waitingStream } from './deferred-store';
 import { createStoreMirror } from './store-mirror';
 import type { RetryPolicy } from '../../shared/commit/outbox-policy';
 
 export const CORE_VERSION = '0.1.0';
+/** With `deferStore`, the store opens this long after start at the latest (real ms) when no console has come. */
+const STORE_DEFER_MS = 1500;
 /** How far back (plant time) ingest recognises duplicates; older signals are dead-lettered as too old. */
 const INGEST_HORIZON_MS = 3_600_000;
 
@@ -37,6 +40,8 @@ export interface CoreOptions {
   dataDir: string;
   /** Plant file; the embedded demo plant when absent. */
   plantFile?: string;
+  /** The plant file already loaded (browser mode loads it before the rest of the core boots); must be `plantFile`'s. */
+  loadedPlant?: Pick<LoadedPlant, 'plant' | 'file'>;
   /** Rules file (decide); the shipped default rules when absent. */
   rulesFile?: string;
   /** Plant time per real time, 1..600. Default 60 (one plant minute per second). */
@@ -52,6 +57,12 @@ export interface CoreOptions {
   /** Ingest lateness window in plant ms. */
   latenessMs?: number;
   log?: (line: string) => void;
+  /**
+   * Open the business store (RxDB) after start-up instead of before `startCore` resolves: once the
+   * first console has its opening twin view, or STORE_DEFER_MS (a number: that many ms) after start.
+   * Until then commit calls and the `records` stream wait for it (`storeReady`). Browser mode sets it.
+   */
+  deferStore?: boolean | number;
   /** Outbox retry policy of the commit service (tests shorten it). */
   outboxRetry?: RetryPolicy;
 }
@@ -76,6 +87,8 @@ export interface TaktCore {
   readonly methods: MethodHandlers;
   /** Commit records; connectors register write-back targets here. */
   readonly commit: Pick<CommitService, 'registerWriteBack' | 'store'>;
+  /** Resolves once the business store is open (already when `startCore` resolves, unless `deferStore`); rejects when it cannot open. */
+  readonly storeReady: Promise<void>;
   /** Persists a snapshot now (also done periodically and on close). */
   snapshot(): void;
   close(): Promise<void>;
@@ -83,7 +96,8 @@ export interface TaktCore {
 
 export async function startCore(opts: CoreOptions): Promise<TaktCore> {
   const log = opts.log ?? (() => undefined);
-  const { plant, file: plantFile } = await loadPlantFile(opts.plantFile);
+  // From the plant cache in the data folder when the file and the parser are unchanged (a restart skips parse and validation).
+  const { plant, file: plantFile } = opts.loadedPlant ?? (await loadPlantCached(opts.plantFile, { dataDir: opts.dataDir, log }));
   // The plant file's connectors are checked before anything opens (errors name connectors[i].options.<field>).
   const connectors = createConnectorManager(plant.connectors, { plant, plantFile, now: () => clock.now(), dataDir: opts.dataDir, log });
   const seed = opts.seed ?? 1;
@@ -103,6 +117,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
   const t0 = performance.now();
   const { twin, replayed } = reconstructTwin(plant, journal, startTime);
   log(`twin resumed at position ${twin.position} (${replayed} signals replayed in ${Math.round(performance.now() - t0)} ms), hash ${twin.hash()}`);
+  twin.takeRejected(); // refused again by the replay: dead-lettered when they first arrived
 
   const simulator: PlantSimulator | null =
     opts.simulator === false || connectors.replacesSimulator ? null : createPlantSimulator(plant, { seed: seed + Math.floor(twin.time / 60_000), startTime: twin.time, resumeFrom: twin.view() });
@@ -137,8 +152,15 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     deliver: (batch: readonly Signal[], lastPosition: number) => {
       acceptedSinceStatus += batch.length;
       twin.applyBatch(batch, lastPosition);
+      // Plan signals naming orders not waiting on their line: journaled, refused by the twin, dead-lettered here.
+      for (const r of twin.takeRejected()) {
+        const stored = journal.addDeadLetter({ at: r.signal.receiveTime, source: r.signal.source, reason: r.reason, path: r.path, raw: JSON.stringify(r.signal).slice(0, 4096), code: 'reference' });
+        deadLetterCount++;
+        deadLetterSubs.forEach((s) => s(stored));
+      }
       decide.observe(batch);
-      commit.observe(batch);
+      if (commit) commit.observe(batch);
+      else heldBatches.push(batch); // observed in order once the deferred store is open
       scheduleDeltas();
     },
     onDeadLetter: (dl: Omit<DeadLetter, 'n'>) => {
@@ -148,56 +170,77 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     },
   });
   // Commit records (RxDB in <dataDir>/store); plan changes of committed decisions go through the pipeline like any signal.
-  const commit = await createCommitService({
-    plant,
-    twin,
-    journal,
-    decide,
-    dataDir: opts.dataDir,
-    startTime,
-    now: () => clock.now(),
-    ingest: (signals) => {
-      const r = pipeline.pushMany(signals, { origin: 'takt commit' });
-      pipeline.flush();
-      return r;
-    },
-    retry: opts.outboxRetry,
-    log,
+  // Loaded and opened behind the gate: at once, or (deferStore) after the first console has its view.
+  const storeGate = createGate();
+  if (!opts.deferStore) storeGate.open();
+  const storeTimer = opts.deferStore ? setTimeout(storeGate.open, opts.deferStore === true ? STORE_DEFER_MS : opts.deferStore) : null;
+  const commitReady: Promise<CommitService> = storeGate.opened.then(async () =>
+    (await import('./commit-service')).createCommitService({
+      plant,
+      twin,
+      journal,
+      decide,
+      dataDir: opts.dataDir,
+      startTime,
+      now: () => clock.now(),
+      ingest: (signals) => {
+        const r = pipeline.pushMany(signals, { origin: 'takt commit' });
+        pipeline.flush();
+        return r;
+      },
+      retry: opts.outboxRetry,
+      log,
+      scenarios: () => whatIf.list(),
+    }),
+  );
+  let commit: CommitService | null = null;
+  const heldBatches: (readonly Signal[])[] = [];
+  let unmirror = () => {};
+  const storeReady = commitReady.then((c) => {
+    for (const b of heldBatches.splice(0)) c.observe(b);
+    commit = c;
+    // The store also holds exceptions, saved what-ifs and rule sets; the JSON files stay what decide and what-if load from.
+    const mirror = createStoreMirror(c.store, log);
+    const current = (id: string) => {
+      try {
+        return decide.registry.get(id);
+      } catch {
+        return undefined; // removed in the same batch: the change's own copy is written
+      }
+    };
+    unmirror = decide.registry.onChange((changes) => void mirror.exceptions(changes, current));
+    void mirror.allExceptions(decide.registry.list({ includeClosed: true }));
+    void mirror.allScenarios(whatIf.list());
+    void mirror.ruleSet(decide.rules, 'takt', twin.time);
+    return { commit: c, mirror };
   });
-  // The store also holds exceptions, saved what-ifs and rule sets; the JSON files stay what decide and what-if load from.
-  const mirror = createStoreMirror(commit.store, log);
-  const current = (id: string) => {
-    try {
-      return decide.registry.get(id);
-    } catch {
-      return undefined; // removed in the same batch: the change's own copy is written
-    }
-  };
-  const unmirror = decide.registry.onChange((changes) => void mirror.exceptions(changes, current));
-  void mirror.allExceptions(decide.registry.list({ includeClosed: true }));
-  void mirror.allScenarios(whatIf.list());
-  void mirror.ruleSet(decide.rules, 'takt', twin.time);
+  const storeReadyPublic = storeReady.then(() => undefined);
+  // Handled here, so a failure is never an unhandled rejection; deferred, it is logged (browser mode stops on it).
+  storeReadyPublic.catch((e: Error) => (opts.deferStore ? log(`the business store could not be opened: ${e.stack ?? e.message}`) : undefined));
+  if (!opts.deferStore) await storeReady;
   // Each call answers after its copy is stored (a failed copy is only logged).
   const mirrored: Pick<MethodHandlers, 'rules.activate' | 'whatIf.save' | 'whatIf.delete'> = {
     'rules.activate': async (p, ctx) => {
       const r = await decide.methods['rules.activate'](p, ctx);
-      await mirror.ruleSet(decide.rules, r.activatedBy, r.activatedAt);
+      await (await storeReady).mirror.ruleSet(decide.rules, r.activatedBy, r.activatedAt);
       return r;
     },
     'whatIf.save': async (p, ctx) => {
       const r = await whatIf.methods['whatIf.save'](p, ctx);
-      await mirror.scenarioSaved(r, twin.position);
+      await (await storeReady).mirror.scenarioSaved(r, twin.position);
       return r;
     },
     'whatIf.delete': async (p, ctx) => {
       const r = await whatIf.methods['whatIf.delete'](p, ctx);
-      await mirror.scenarioDeleted(p.name);
+      await (await storeReady).mirror.scenarioDeleted(p.name);
       return r;
     },
   };
   // External connectors push into the same pipeline; what never became a signal (bad protobuf, no mapping) is dead-lettered here.
   await connectors.start({
     push: (raw, meta) => pipeline.push(raw, meta),
+    // MQTT acknowledges (PUBACK) only once what it pushed is committed in the journal.
+    whenDurable: (cb) => pipeline.whenDurable(cb),
     deadLetter: (dl) => {
       const stored = journal.addDeadLetter(dl);
       deadLetterCount++;
@@ -205,7 +248,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     },
   });
   // Decisions write back through the connectors that can carry commands (MQTT command topics, REST).
-  for (const target of connectors.writeBackTargets) commit.registerWriteBack(target);
+  void storeReady.then(({ commit: c }) => connectors.writeBackTargets.forEach((target) => c.registerWriteBack(target)), () => undefined);
 
   // --- live loop: plant time drives the simulator; its signals go through the same pipeline as any connector's.
   let lastClockTick = twin.time;
@@ -223,7 +266,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     }
     pipeline.flush();
     decide.tick();
-    void commit.tick();
+    void commit?.tick();
   };
 
   // --- consoles
@@ -328,12 +371,14 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     ...whatIf.methods,
     ...connectors.methods,
     ...timeline.methods,
-    ...commit.methods,
+    ...waitingMethods(storeReady.then((r) => r.commit.methods), COMMIT_METHODS),
     ...mirrored,
   };
   const streams: StreamHandlers = {
     'twin.deltas': (_p, emit) => {
       emit({ view: twin.view() });
+      // Deferred start-up: the store's modules load once this view has left (a console's first frame needs only it).
+      if (!storeGate.isOpen) setImmediate(storeGate.open);
       deltaSubs.add(emit);
       return () => deltaSubs.delete(emit);
     },
@@ -348,7 +393,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     },
     ...decide.streams,
     ...connectors.streams,
-    ...commit.streams,
+    records: waitingStream(storeReady.then((r) => r.commit.streams), 'records', log),
   };
 
   let closed = false;
@@ -358,7 +403,23 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     journal,
     pipeline,
     methods,
-    commit,
+    commit: {
+      registerWriteBack(target) {
+        if (commit) return commit.registerWriteBack(target);
+        let off: (() => void) | null = null;
+        let dropped = false;
+        void storeReady.then(({ commit: c }) => (dropped ? undefined : (off = c.registerWriteBack(target))), () => undefined);
+        return () => {
+          dropped = true;
+          off?.();
+        };
+      },
+      get store() {
+        if (!commit) throw new Error('the business store is not open yet (deferStore): await core.storeReady first');
+        return commit.store;
+      },
+    },
+    storeReady: storeReadyPublic,
     connect(t) {
       clients++;
       t.onClose(() => clients--);
@@ -376,8 +437,11 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       snapshot();
       decide.close();
       timeline.close();
+      if (storeTimer) clearTimeout(storeTimer);
+      storeGate.open(); // a core closed before its deferred store opened still opens and closes it cleanly
+      const store = await storeReady.catch(() => null);
       unmirror();
-      await commit.close();
+      await store?.commit.close();
       twin.stop();
       journal.close();
     },

@@ -123,11 +123,16 @@ export function serveParentPort(parentPort: ParentPortLike, core: Promise<Connec
 async function main(parentPort: ParentPortLike): Promise<void> {
   const args = parseEntryArgs(process.argv, process.env);
   const { startCore } = await import('./core');
-  const core = startCore({ dataDir: args.dataDir, ...(args.plantFile ? { plantFile: args.plantFile } : {}), log: (line) => console.log(line) });
+  // The business store opens once the window has its first twin view (as in browser mode): records calls wait for it.
+  const core = startCore({ dataDir: args.dataDir, ...(args.plantFile ? { plantFile: args.plantFile } : {}), deferStore: true, log: (line) => console.log(line) });
   serveParentPort(parentPort, core, (code) => process.exit(code));
   try {
-    await core;
+    const c = await core;
     parentPort.postMessage({ type: 'takt:ready' });
+    c.storeReady.catch((err: unknown) => {
+      console.error(`takt core: the business store could not open (data dir ${args.dataDir}): ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    });
   } catch (err) {
     console.error(`takt core: failed to start (data dir ${args.dataDir}${args.plantFile ? `, plant ${args.plantFile}` : ''}): ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     process.exit(1);

@@ -1,0 +1,154 @@
+/**
+ * The parsed and checked plant, cached in the data folder so that a restart skips the YAML parse
+ * and the validation (about a quarter of a second for the demo plant, more on a busy machine).
+ *
+ * A cache entry is used only when all of these match what is on disk and running now:
+ * - the plant file's absolute path and the SHA-256 of its text (a changed file re-validates);
+ * - the cache format;
+ * - the code version: a fingerprint of the code that parses and checks plants (the built bundle,
+ *   or the sources when running from TypeScript) and of the installed yaml and zod, so a changed
+ *   schema, checker or parser re-validates without anyone remembering to bump a number.
+ * The entry also carries a checksum of its own content: a truncated or edited cache file is
+ * ignored (re-validated and rewritten), never trusted. Invalid plants are never cached.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { parsePlantText, type PlantIssue } from '../../shared/plant/parse';
+import type { Plant } from '../../shared/plant/schema';
+import { PlantFileError, demoPlantPath, loadPlantFile, packageRoot } from './plant-file';
+
+export const PLANT_CACHE_FILE = 'plant-cache.json';
+/** Layout of the cache file; bump when it changes. */
+const CACHE_FORMAT = 1;
+
+export interface LoadedPlant {
+  plant: Plant;
+  file: string;
+  warnings: PlantIssue[];
+  /** True when the plant came from the cache (no parse, no validation). */
+  cached: boolean;
+}
+
+export interface PlantCacheOptions {
+  /** The core's data folder; the cache is `<dataDir>/plant-cache.json`. */
+  dataDir: string;
+  /** Fingerprint of the parsing/validating code (default: `plantCodeVersion()`); tests pass their own. */
+  codeVersion?: string;
+  log?: (line: string) => void;
+}
+
+interface CacheEntry {
+  format: number;
+  code: string;
+  file: string;
+  textSha256: string;
+  /** `JSON.stringify({ plant, warnings })`, kept as a string so the checksum covers exactly what is parsed. */
+  body: string;
+  bodySha256: string;
+}
+
+const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+
+let codeVersionMemo: string | undefined;
+
+/**
+ * Fingerprint of the code that turns a plant file into a `Plant`: from a bundle, every built
+ * `dist/*.mjs` and `dist/core/*.mjs` (the parser sits in one of them; any rebuild that changes code
+ * invalidates, which errs on the safe side); from source, the plant parser, schema and checker
+ * sources. Plus the installed yaml and zod package manifests (their versions).
+ */
+export function plantCodeVersion(): string {
+  if (codeVersionMemo) return codeVersionMemo;
+  const root = packageRoot();
+  const here = fileURLToPath(import.meta.url);
+  const files: string[] = [];
+  const listDir = (dir: string, ext: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(ext)).sort().map((f) => join(dir, f)) : []);
+  if (here.endsWith('.ts')) {
+    files.push(...listDir(join(root, 'shared', 'plant'), '.ts'), ...listDir(join(root, 'shared', 'files'), '.ts'), join(root, 'main', 'core', 'plant-file.ts'), here);
+  } else {
+    const dist = basename(dirname(here)) === 'core' ? dirname(dirname(here)) : dirname(here);
+    files.push(...listDir(dist, '.mjs'), ...listDir(join(dist, 'core'), '.mjs'));
+  }
+  files.push(join(root, 'node_modules', 'yaml', 'package.json'), join(root, 'node_modules', 'zod', 'package.json'));
+  const h = createHash('sha256');
+  for (const f of files) {
+    h.update(f.slice(root.length)).update('\0');
+    try {
+      h.update(readFileSync(f));
+    } catch {
+      h.update('(missing)');
+    }
+    h.update('\0');
+  }
+  codeVersionMemo = h.digest('hex').slice(0, 32);
+  return codeVersionMemo;
+}
+
+/**
+ * Loads a plant file like `loadPlantFile` (same errors: `PlantFileError`), answering from the
+ * cache in the data folder when the file and the code are unchanged, and refreshing the cache
+ * otherwise. A cache that cannot be read or written only costs the parse.
+ */
+export async function loadPlantCached(path: string | undefined, opts: PlantCacheOptions): Promise<LoadedPlant> {
+  const log = opts.log ?? (() => undefined);
+  const file = path === undefined ? demoPlantPath() : resolve(path);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    // loadPlantFile words the read error (no such file, a folder, permission); it fails the same way.
+    return { ...(await loadPlantFile(path)), cached: false };
+  }
+  const cachePath = join(opts.dataDir, PLANT_CACHE_FILE);
+  const key = { format: CACHE_FORMAT, code: opts.codeVersion ?? plantCodeVersion(), file, textSha256: sha256(text) };
+
+  const hit = await readEntry(cachePath, key, log);
+  if (hit) return { ...hit, file, cached: true };
+
+  const result = parsePlantText(text, file);
+  if (!result.ok) throw new PlantFileError(file, result.errors, 'invalid');
+  await writeEntry(cachePath, key, result.plant, result.warnings, log);
+  return { plant: result.plant, file, warnings: result.warnings, cached: false };
+}
+
+async function readEntry(cachePath: string, key: Omit<CacheEntry, 'body' | 'bodySha256'>, log: (line: string) => void): Promise<{ plant: Plant; warnings: PlantIssue[] } | null> {
+  let raw: string;
+  try {
+    raw = await readFile(cachePath, 'utf8');
+  } catch {
+    return null; // no cache yet
+  }
+  try {
+    const e = JSON.parse(raw) as Partial<CacheEntry>;
+    if (e.format !== key.format || e.code !== key.code || e.file !== key.file || e.textSha256 !== key.textSha256) return null;
+    if (typeof e.body !== 'string' || e.bodySha256 !== sha256(e.body)) throw new Error('its checksum does not match its content');
+    const body = JSON.parse(e.body) as { plant: Plant; warnings: PlantIssue[] };
+    if (typeof body.plant !== 'object' || body.plant === null || !Array.isArray(body.warnings)) throw new Error('it holds no plant');
+    return body;
+  } catch (err) {
+    log(`plant cache ${cachePath} ignored (${(err as Error).message}); validating the plant file again`);
+    return null;
+  }
+}
+
+async function writeEntry(cachePath: string, key: Omit<CacheEntry, 'body' | 'bodySha256'>, plant: Plant, warnings: PlantIssue[], log: (line: string) => void): Promise<void> {
+  const body = JSON.stringify({ plant, warnings });
+  // Only what survives JSON unchanged may be cached (an undefined-valued key or a Date would come back different).
+  if (!isDeepStrictEqual(JSON.parse(body), { plant, warnings })) {
+    log(`plant cache: ${key.file} does not survive a JSON round trip; not cached`);
+    return;
+  }
+  const entry: CacheEntry = { ...key, body, bodySha256: sha256(body) };
+  const tmp = `${cachePath}.${process.pid}.tmp`;
+  try {
+    await mkdir(dirname(cachePath), { recursive: true });
+    await writeFile(tmp, JSON.stringify(entry));
+    await rename(tmp, cachePath);
+  } catch (e) {
+    log(`plant cache ${cachePath} not written (${(e as Error).message})`);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Browser mode's start-up order (main/core/browser-mode.ts): the URL is announced once the plant
+ * file is valid and the page is served, before the rest of the core is up; a console that connects
+ * then, and API calls made then, are answered once the core is up. A refused plant file announces
+ * nothing. Real server, real WebSocket, real HTTP.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBrowserMode, type BrowserMode } from '../../main/core/browser-mode';
+import { connectProtocolClient } from '../../main/core/ws-transport';
+import { PlantFileError } from '../../main/core/plant-file';
+import { ensureRendererBuilt, repoRoot } from './core';
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'takt-startup-order-'));
+  dirs.push(d);
+  return d;
+};
+let bm: BrowserMode | undefined;
+afterAll(async () => {
+  await bm?.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('browser mode start-up order', () => {
+  it('announces the URL before the core is up; the page, an early console and early API calls are answered', async () => {
+    ensureRendererBuilt();
+    let coreUp = false;
+    const seen: { pageBeforeCoreUp?: boolean; socketOpenBeforeCoreUp?: boolean } = {};
+    let early: Promise<[number, { ok: boolean; plant: string }, { plant: { id: string } }]> | undefined;
+    const started = startBrowserMode({
+      port: 0,
+      dataDir: tmp(),
+      speed: 120,
+      quiet: true,
+      onServing: (url) => {
+        const page = fetch(url).then((r) => {
+          seen.pageBeforeCoreUp = !coreUp;
+          return r.status;
+        });
+        const health = fetch(`${url}api/health`).then((r) => r.json() as Promise<{ ok: boolean; plant: string }>);
+        const info = (async () => {
+          const client = await connectProtocolClient(`${url.replace('http', 'ws')}ws`);
+          seen.socketOpenBeforeCoreUp = !coreUp;
+          // Sent at once, while the core may still be booting: held, then answered.
+          const r = await client.call('core.info');
+          client.close();
+          return r;
+        })();
+        early = Promise.all([page, health, info]);
+      },
+    });
+    bm = await started;
+    coreUp = true;
+    expect(early).toBeDefined();
+    const [status, health, info] = await early!;
+    expect(status).toBe(200);
+    expect(health).toMatchObject({ ok: true, plant: bm.core.plant.site.id });
+    expect(info.plant.id).toBe(bm.core.plant.site.id);
+    // The socket was accepted before the core was up (its frames were held), and so was the page.
+    expect(seen.socketOpenBeforeCoreUp).toBe(true);
+    expect(seen.pageBeforeCoreUp).toBe(true);
+  }, 120_000);
+
+  it('announces nothing for a refused plant file and stops listening', async () => {
+    const listenOn = (port: number) =>
+      new Promise<number>((resolve, reject) => {
+        const s = createServer().once('error', reject);
+        s.listen(port, '127.0.0.1', () => {
+          const p = (s.address() as { port: number }).port;
+          s.close(() => resolve(p));
+        });
+      });
+    const port = await listenOn(0);
+    let announced: string | null = null;
+    const err = await startBrowserMode({
+      port,
+      dataDir: tmp(),
+      plantFile: join(repoRoot, 'test/fixtures/plants/three-problems.yaml'),
+      quiet: true,
+      onServing: (url) => (announced = url),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlantFileError);
+    expect((err as Error).message).toMatch(/three-problems\.yaml: 3 problems/);
+    expect(announced).toBeNull();
+    // The port it listened on while loading the plant is free again.
+    await expect(listenOn(port)).resolves.toBe(port);
+  }, 60_000);
+});
