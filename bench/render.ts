@@ -136,11 +136,35 @@ const stream = (async () => {
   }
 })();
 
-const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, '--ignore-gpu-blocklist'], headless: true });
+// Chromium as it runs on a machine without a GPU: WebGL on SwiftShader (`--use-angle=swiftshader-webgl`
+// with `--enable-unsafe-swiftshader`, Chromium's own fallback), page raster and compositing on its CPU
+// paths (chrome://gpu: "Compositing: Software only"). `--swiftshader-compositing` instead promotes
+// SwiftShader to the GPU for everything (`--use-angle=swiftshader --ignore-gpu-blocklist`, what the
+// e2e tests use): the compositor then draws every full-HD frame through an emulated GPU too.
+const swiftshaderCompositing = args.includes('--swiftshader-compositing');
+const chromiumArgs = swiftshaderCompositing
+  ? [...CHROMIUM_ARGS, '--ignore-gpu-blocklist']
+  : CHROMIUM_ARGS.map((a) => (a === '--use-angle=swiftshader' ? '--use-angle=swiftshader-webgl' : a));
+const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs, headless: true });
 let failed: string | null = null;
 let result: Record<string, unknown> = {};
 try {
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  // Per-frame main-thread JS: time spent inside requestAnimationFrame callbacks (pixi's ticker:
+  // delta drain, token updates, scene-graph walk and WebGL command submission).
+  await page.addInitScript(`(() => {
+    const raf = window.requestAnimationFrame.bind(window);
+    const acc = (window.__benchRaf = { ms: 0, n: 0 });
+    window.requestAnimationFrame = (cb) => raf((t) => { const t0 = performance.now(); try { cb(t); } finally { acc.ms += performance.now() - t0; acc.n++; } });
+  })()`);
+  const cdpBrowser = await browser.newBrowserCDPSession();
+  /** CPU seconds per Chromium process type (renderer, GPU process running SwiftShader, browser). */
+  const cpu = async () => {
+    const { processInfo } = (await cdpBrowser.send('SystemInfo.getProcessInfo' as never)) as unknown as { processInfo: { type: string; cpuTime: number }[] };
+    const out: Record<string, number> = {};
+    for (const p of processInfo) out[p.type] = (out[p.type] ?? 0) + p.cpuTime;
+    return out;
+  };
   await page.goto(`${bm.url}?tokens=${TOKENS}${process.env.TAKT_BENCH_QUERY ?? ""}`);
   await page.waitForFunction((n) => (window.__takt?.tokens ?? 0) >= n && window.__takt!.frames > 10, TOKENS, { timeout: 60_000, polling: 100 });
   const gl = await page.evaluate(() => {
@@ -163,7 +187,24 @@ try {
     }
     console.error([...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${v}\t${k}`).join('\n'));
   }
+  if (args.includes('--trace')) {
+    // Chromium trace: where the GPU process (SwiftShader) and the renderer spend their time.
+    await browser.startTracing(page, { categories: ['gpu', 'viz', 'cc', 'toplevel', 'blink', 'v8', 'disabled-by-default-devtools.timeline'] });
+    await page.waitForTimeout(3000);
+    const trace = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: { name: string; ph: string; dur?: number; pid: number; tid: number; cat: string }[] };
+    const names = new Map<string, string>();
+    for (const e of trace.traceEvents) if (e.ph === 'M' && e.name === 'thread_name') names.set(`${e.pid}:${e.tid}`, (e as unknown as { args: { name: string } }).args.name);
+    const self = new Map<string, number>();
+    for (const e of trace.traceEvents) {
+      if (e.ph !== 'X' || !e.dur) continue;
+      const k = `${names.get(`${e.pid}:${e.tid}`) ?? e.tid} ${e.name}`;
+      self.set(k, (self.get(k) ?? 0) + e.dur / 1000);
+    }
+    console.error([...self].sort((a, b) => b[1] - a[1]).slice(0, 40).map(([k, v]) => `${v.toFixed(0)}ms\t${k}`).join('\n'));
+  }
   const before = await page.evaluate(() => ({ deltas: window.__takt!.deltasApplied, marks: window.__takt!.marks.length }));
+  const rafBefore = (await page.evaluate('({ ...window.__benchRaf })')) as { ms: number; n: number };
+  const cpuBefore = await cpu();
   // A string, not a function: tsx would wrap named helpers in a __name() the page does not have.
   const intervals = (await page.evaluate(`new Promise((resolve) => {
     const out = [];
@@ -172,6 +213,8 @@ try {
     const tick = (t) => { out.push(t - last); last = t; if (t < end) requestAnimationFrame(tick); else resolve(out); };
     requestAnimationFrame(tick);
   })`)) as number[];
+  const cpuAfter = await cpu();
+  const rafAfter = (await page.evaluate('({ ...window.__benchRaf })')) as { ms: number; n: number };
   const after = await page.evaluate(() => ({ deltas: window.__takt!.deltasApplied, marks: window.__takt!.marks.slice(), tokens: window.__takt!.tokens }));
   const lat: number[] = [];
   const latAcc: number[] = [];
@@ -182,6 +225,9 @@ try {
     latAcc.push(at - s.accepted);
   }
   const frames = intervals.slice(1);
+  const nFrames = Math.max(1, frames.length);
+  const perFrame = (type: string) => Math.round((((cpuAfter[type] ?? 0) - (cpuBefore[type] ?? 0)) * 1000 * 10) / nFrames) / 10;
+  const cpuPerFrame = Object.fromEntries(Object.keys(cpuAfter).map((t) => [t, perFrame(t)]));
   result = {
     fps_p50: Math.round((1000 / q(frames, 0.5)) * 10) / 10,
     fps_p5: Math.round((1000 / q(frames, 0.95)) * 10) / 10,
@@ -194,6 +240,10 @@ try {
     tokens_drawn: after.tokens,
     seconds: SECONDS,
     webgl_renderer: gl.renderer,
+    compositing: swiftshaderCompositing ? 'swiftshader' : 'software',
+    // CPU ms per drawn frame: JS in the page's rAF callbacks, and each Chromium process over the window.
+    raf_js_ms_per_frame: Math.round(((rafAfter.ms - rafBefore.ms) / nFrames) * 10) / 10,
+    cpu_ms_per_frame: cpuPerFrame,
   };
   if (lat.length < 10) throw new Error(`only ${lat.length} latency samples`);
 } catch (e) {

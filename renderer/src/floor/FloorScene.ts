@@ -10,12 +10,20 @@
  *   once per frame; draining collapses the queue to the set of changed ids and redraws only those
  *   from the store's current state. States (colour, shape, word) are drawn on the next frame;
  *   counts (texts, buffer levels, token numbers) at most every COUNTS_MS per line, since nobody
- *   reads digits changing at 60 Hz and each text change re-rasterises a texture.
- * - Layers: the world is a render group (pan/zoom moves one transform) holding a static render
- *   group (zones, rails, machine names), a live one (boxes, labels, gauges, badges), one
- *   ParticleContainer for every WIP token (position is its only dynamic property) and an overlay
- *   (selection, keyboard cursor, hover). Lines and machines are cullable (CullerPlugin); the ticker
- *   stops while the document is hidden. No allocation per frame in the token loop.
+ *   reads digits changing at 60 Hz and each change repaints part of the board.
+ * - Three stacked canvases, so that what moves every frame does not make everything else redraw
+ *   (in software WebGL, SwiftShader, re-filling the whole floor each frame cost most of the frame):
+ *   1. the board (its own pixi renderer, drawing buffer kept): zones, rails, machine names
+ *      (static), boxes, labels, gauges, badges (live). A delta redraws only the screen rects of the
+ *      items it changed (dirty.ts), each as one pass with the viewport set to that rect and only
+ *      the items crossing it; pan, zoom or resize redraw it all. Off-screen items are culled.
+ *   2. the WIP tokens: a 2D canvas cleared and drawn every frame, one bitmap blit per token
+ *      (every token in the view, every frame; no per-frame WebGL readback).
+ *   3. the overlay (the pixi Application's canvas, transparent): selection, keyboard cursor,
+ *      hover, minimap (screen space); drawn only when one of them or the view changed. It takes
+ *      the pointer and keyboard.
+ *   Live labels are BitmapText (a new value re-lays glyph quads instead of uploading a texture).
+ *   The ticker stops while the document is hidden. No allocation per frame in the token loop.
  * - Drill-down (focus.ts): plant ▸ area ▸ line ▸ machine; the scene zooms to the focused area or
  *   line and outlines the selection. Hover and click are hit-tested by hand (no per-object events).
  * - A minimap (bottom right, screen space) shows the whole floor and the viewport; click to centre.
@@ -26,16 +34,16 @@
 import 'pixi.js/unsafe-eval';
 import {
   Application,
+  autoDetectRenderer,
+  BitmapFontManager,
+  BitmapText,
   Container,
-  CullerPlugin,
-  extensions,
   Graphics,
-  Particle,
-  ParticleContainer,
+  Matrix,
   Rectangle,
   Text,
   UPDATE_PRIORITY,
-  type Texture,
+  type Renderer,
   type TextStyleOptions,
 } from 'pixi.js';
 import type { Plant } from '../../../shared/plant/schema';
@@ -45,8 +53,10 @@ import { GAUGE_W, layoutPlant, MACHINE_H, MACHINE_W, STATE_WORD_DY, type FloorLa
 import { colorNumber, NEUTRAL_INK, presentation, states, type Shape } from '../app/states';
 import type { TaktDebug } from '../debug';
 import { focusStore, hoverStore, levelOf, setFocus, type Focus, type Hover } from './focus';
+import { MAX_PASSES, screenRects } from './dirty';
 
-extensions.add(CullerPlugin);
+// Glyph atlases for the live labels (BitmapText) at twice the pixel density, as crisp as TEXT_RES.
+BitmapFontManager.defaultOptions.resolution = 2;
 
 const BG = 0xd9dcdf;
 const ZONE_FILL = 0xe6e8ea;
@@ -72,17 +82,18 @@ interface LineNode {
   layout: LineLayout;
   root: Container;
   icon: Graphics;
-  title: Text;
-  detail: Text;
+  title: BitmapText;
+  detail: BitmapText;
   gauge: Graphics;
-  gaugeText: Text;
+  gaugeText: BitmapText;
   badge: Graphics;
   badgeShape: Graphics;
-  badgeText: Text;
+  badgeText: BitmapText;
   buffers: Graphics;
   /** Cumulative lane length at each lane point. */
   lengths: number[];
-  tokens: Particle[];
+  /** WIP tokens on the lane now. */
+  tokens: number;
   moving: boolean;
   phase: number;
   status: string;
@@ -98,7 +109,7 @@ interface MachineNode {
   root: Container;
   box: Graphics;
   icon: Graphics;
-  kind: Text;
+  kind: BitmapText;
   state: string;
   reason: string;
   key: string;
@@ -110,38 +121,108 @@ export interface FloorSceneOptions {
   tokenBudget?: number;
 }
 
-const appOptions = () => ({
-  background: BG,
+const common = () => ({
   // No MSAA: in software WebGL (SwiftShader) 4× multisampling of a full-HD canvas costs most of the frame.
   antialias: false,
   autoDensity: true,
   resolution: Math.min(2, window.devicePixelRatio || 1),
   preference: 'webgl' as const,
-  culler: { updateTransform: true },
+});
+/** Selection, hover and the minimap: transparent, drawn when they (or the view) change. */
+const appOptions = () => ({ ...common(), backgroundAlpha: 0 });
+/**
+ * The board (zones, rails, machines, labels): drawn only where something changed. The drawing
+ * buffer is kept between frames so a partial redraw leaves the rest of the board as it was.
+ */
+const boardOptions = () => ({
+  ...common(),
+  background: BG,
+  preserveDrawingBuffer: true,
+  // Most board items are drawn only in a full redraw (pan, zoom, resize): pixi must not free their
+  // text textures and buffers as "unused" meanwhile, or each partial redraw would re-upload them.
+  gcActive: false,
+  renderableGCActive: false,
+  textureGCActive: false,
 });
 
-let prewarmed: { app: Application; ready: Promise<void> } | null = null;
+/**
+ * Creates pixi renderers whose batches sample one texture. Pixi's batch shader otherwise picks
+ * among up to 16 textures per pixel with an if/else chain; SwiftShader (software WebGL) runs it at
+ * a few times the cost of one sample, which at full-HD fill rate dominated the frame. GPUs lose
+ * little: the board's labels share glyph atlases and its shapes the white texture. The limit is
+ * read once, while the renderer starts, from MAX_TEXTURE_IMAGE_UNITS; it is reported as 1 only then.
+ */
+async function withOneTexturePerBatch<T>(start: () => Promise<T>): Promise<T> {
+  const protos = [WebGL2RenderingContext.prototype, WebGLRenderingContext.prototype];
+  const originals = protos.map((p) => p.getParameter);
+  protos.forEach((p, i) => {
+    const get = originals[i]!;
+    p.getParameter = function (this: WebGLRenderingContext, name: number) {
+      return name === this.MAX_TEXTURE_IMAGE_UNITS ? 1 : get.call(this, name);
+    } as typeof get;
+  });
+  try {
+    return await start();
+  } finally {
+    protos.forEach((p, i) => (p.getParameter = originals[i]!));
+  }
+}
+
+let prewarmed: { app: Application; ready: Promise<void>; board: Promise<Renderer> } | null = null;
 
 /**
- * Starts pixi's renderer (WebGL context, shaders) before React mounts the Floor, so it overlaps
- * connecting to the core and loading the plant. The next FloorScene takes it over.
+ * Starts pixi's renderers (WebGL contexts, shaders) before React mounts the Floor, so it overlaps
+ * connecting to the core and loading the plant. The next FloorScene takes them over.
  */
 export function prewarmFloor(): void {
   if (prewarmed) return;
   const app = new Application();
-  prewarmed = { app, ready: app.init({ ...appOptions(), width: Math.max(1, innerWidth), height: Math.max(1, innerHeight) }) };
-  prewarmed.ready.catch(() => (prewarmed = null));
+  const size = { width: Math.max(1, innerWidth), height: Math.max(1, innerHeight) };
+  const ready = withOneTexturePerBatch(() => app.init({ ...appOptions(), ...size }));
+  const p = { app, ready, board: ready.then(() => withOneTexturePerBatch(() => autoDetectRenderer({ ...boardOptions(), ...size }))) };
+  prewarmed = p;
+  Promise.all([p.ready, p.board]).catch(() => {
+    if (prewarmed === p) prewarmed = null;
+  });
 }
 
 type Target = { kind: 'machine'; id: string; lineId: string; areaId: string } | { kind: 'line'; id: string; areaId: string } | { kind: 'area'; id: string } | { kind: 'buffer'; lineId: string; from: string; to: string; areaId: string };
 
 export class FloorScene {
   app = new Application();
+  /** The camera: its transform (pan, zoom) places the board and the moving layer alike. */
   private world = new Container({ isRenderGroup: true });
+  /** The board's own renderer and canvas, under the app's transparent canvas. */
+  private board: Renderer | null = null;
+  private boardRoot = new Container({ isRenderGroup: true });
+  /** Paints the background under a partial redraw (the viewport clips it to the redrawn rect). */
+  private boardBg = new Graphics().rect(-1e6, -1e6, 2e6, 2e6).fill(BG);
   private base = new Container({ isRenderGroup: true });
   private live = new Container({ isRenderGroup: true });
   private names = new Container({ isRenderGroup: true });
-  private tokens = new ParticleContainer({ dynamicProperties: { position: true, vertex: false, rotation: false, uvs: false, color: false } });
+  /** World-space bounds of each board item as last drawn: culling and what a redraw must cover. */
+  private drawn = new WeakMap<Container, Rect>();
+  /** Line and machine roots changed this frame (their new bounds are taken before drawing). */
+  private touched = new Set<Container>();
+  /** World rects of the board to redraw on the next frame. */
+  private dirty: Rect[] = [];
+  private boardFull = true;
+  private boardView = { x: NaN, y: NaN, s: NaN, w: 0, h: 0 };
+  private boardMatrix = new Matrix();
+  private boardFrame = new Rectangle();
+  /**
+   * The WIP tokens: a 2D canvas between the board and the overlay, cleared and drawn every frame
+   * (one small bitmap blit per token; no WebGL readback for the layer that changes every frame).
+   */
+  private tokenCanvas = document.createElement('canvas');
+  private tokenCtx = this.tokenCanvas.getContext('2d')!;
+  private tokenSprite: HTMLCanvasElement | null = null;
+  /** The sprite as an ImageBitmap: drawing a canvas would snapshot it on every blit. */
+  private tokenBitmap: ImageBitmap | null = null;
+  private tokenBitmapScale = NaN;
+  private tokenSpriteScale = NaN;
+  private topDirty = true;
+  private topView = { x: NaN, y: NaN, s: NaN, w: 0, h: 0 };
   private overlay = new Graphics();
   private mini = new Container();
   private miniMap = new Graphics();
@@ -156,7 +237,6 @@ export class FloorScene {
   private layout: FloorLayout | null = null;
   private aspect = 0;
   private queue: (TwinDelta | { view: TwinView })[] = [];
-  private tokenTexture: Texture | null = null;
   private tokensDirty = false;
   private userMoved = false;
   private destroyed = false;
@@ -179,30 +259,52 @@ export class FloorScene {
     performance.mark('takt:scene-init');
     const warm = prewarmed;
     prewarmed = null;
+    const size = { width: Math.max(1, this.host.clientWidth), height: Math.max(1, this.host.clientHeight) };
     if (warm) {
       this.app = warm.app;
       await warm.ready;
+      this.board = await warm.board;
       this.app.resizeTo = this.host;
-    } else await this.app.init({ ...appOptions(), resizeTo: this.host });
+    } else {
+      await withOneTexturePerBatch(() => this.app.init({ ...appOptions(), resizeTo: this.host }));
+      this.board = await withOneTexturePerBatch(() => autoDetectRenderer({ ...boardOptions(), ...size }));
+    }
     if (this.destroyed) {
       this.app.destroy(true);
+      this.board.destroy({ removeView: true });
+      this.board = null;
       return;
     }
+    const boardCanvas = this.board.canvas;
+    boardCanvas.setAttribute('aria-hidden', 'true');
+    boardCanvas.style.cssText += ';position:absolute;left:0;top:0;pointer-events:none';
+    this.host.appendChild(boardCanvas);
     const canvas = this.app.canvas;
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', 'Plant floor: areas, lines and machines with live state. The line status table gives the same information as text.');
     canvas.tabIndex = 0;
     canvas.className = 'floor-canvas';
+    canvas.style.cssText += ';position:absolute;left:0;top:0';
+    this.tokenCanvas.setAttribute('aria-hidden', 'true');
+    this.tokenCanvas.style.cssText = 'position:absolute;left:0;top:0;pointer-events:none';
+    this.host.appendChild(this.tokenCanvas);
     this.host.appendChild(canvas);
 
-    this.world.addChild(this.base, this.live, this.names, this.tokens, this.overlay);
+    this.boardBg.visible = false;
+    this.boardRoot.addChild(this.boardBg, this.base, this.live, this.names);
+    this.world.addChild(this.overlay);
     this.mini.addChild(this.miniMap, this.miniView);
     this.app.stage.addChild(this.world, this.mini);
-    this.tokenTexture = this.app.renderer.generateTexture({ target: new Graphics().circle(5, 5, 4.5).fill(0xffffff).circle(5, 5, 4.5).stroke({ width: 1.2, color: 0xf4f5f6 }), resolution: 2 });
+    // The overlay canvas is drawn on demand (renderTop), not by the application every frame.
+    this.app.ticker.remove(this.app.render, this.app);
 
     this.app.ticker.add(this.drain, undefined, UPDATE_PRIORITY.HIGH);
     this.app.ticker.add(this.animate, undefined, UPDATE_PRIORITY.NORMAL);
-    // Runs after the application's render (LOW): counts frames actually drawn.
+    // Before the application's render (LOW): the board of this frame, so both canvases show it together.
+    this.app.ticker.add(this.renderBoard, undefined, (UPDATE_PRIORITY.NORMAL + UPDATE_PRIORITY.LOW) / 2);
+    this.app.ticker.add(this.drawTokens, undefined, UPDATE_PRIORITY.LOW);
+    this.app.ticker.add(this.renderTop, undefined, UPDATE_PRIORITY.LOW);
+    // Runs after the layers are drawn: counts frames actually drawn.
     this.app.ticker.add(this.afterRender, undefined, UPDATE_PRIORITY.UTILITY);
 
     this.cleanups.push(this.store.onDelta((d) => this.enqueue(d)));
@@ -249,6 +351,7 @@ export class FloorScene {
   setWall(wall: boolean): void {
     this.wall = wall;
     this.mini.visible = !wall;
+    this.topDirty = true;
     if (wall) {
       this.userMoved = false;
       this.applyFocus(false);
@@ -283,6 +386,9 @@ export class FloorScene {
     this.cleanups.splice(0).forEach((c) => c());
     hoverStore.set(null);
     if (this.ready) {
+      this.boardRoot.destroy({ children: true });
+      this.board?.destroy({ removeView: true });
+      this.board = null;
       this.app.destroy(true, { children: true, texture: true });
       this.ready = false;
     }
@@ -313,6 +419,12 @@ export class FloorScene {
     this.queue = [];
     this.drawMinimapFrame();
     this.redrawAll();
+    // Bounds of every board item as built (static ones never change; roots update when touched).
+    this.touched.clear();
+    for (const layer of [this.base, this.live, this.names]) for (const c of layer.children) this.drawn.set(c, boundsOf(c));
+    for (const n of this.lines.values()) for (const c of n.root.children) this.drawn.set(c, boundsOf(c));
+    this.dirty.length = 0;
+    this.boardFull = true;
     this.applyFocus(false);
   }
 
@@ -320,7 +432,11 @@ export class FloorScene {
 
   private clear() {
     for (const layer of [this.base, this.live, this.names]) layer.removeChildren().forEach((c) => c.destroy({ children: true }));
-    this.tokens.removeParticles();
+    this.tokensDirty = true;
+    this.drawn = new WeakMap();
+    this.touched.clear();
+    this.dirty.length = 0;
+    this.boardFull = true;
     this.lines.clear();
     this.machines.clear();
     this.overlay.clear();
@@ -408,6 +524,7 @@ export class FloorScene {
   private drawOverlay() {
     const g = this.overlay;
     g.clear();
+    this.topDirty = true;
     const f = focusStore.get();
     const outline = (r: Rect, width: number, color = FOCUS, alpha = 1) => g.roundRect(r.x, r.y, r.w, r.h, 8).stroke({ width, color, alpha });
     const lvl = levelOf(f);
@@ -516,6 +633,7 @@ export class FloorScene {
     if (!L) return;
     const s = this.miniScale;
     const g = this.miniMap.clear();
+    this.topDirty = true;
     g.roundRect(0, 0, this.miniRect.width, this.miniRect.height, 6).fill({ color: 0xf4f5f6, alpha: 0.95 }).stroke({ width: 1, color: 0x7d848b });
     for (const a of L.areas) g.rect(6 + a.zone.x * s, 6 + a.zone.y * s, a.zone.w * s, a.zone.h * s).fill(0xdfe2e5);
     for (const m of L.machines) {
@@ -543,6 +661,7 @@ export class FloorScene {
     const x1 = Math.min(L.bounds.w, (w - this.world.x) / v.s) * s;
     const y1 = Math.min(L.bounds.h, (h - this.world.y) / v.s) * s;
     this.miniView.clear();
+    this.topDirty = true;
     if (x1 > x0 && y1 > y0) this.miniView.rect(6 + x0, 6 + y0, x1 - x0, y1 - y0).stroke({ width: 2, color: FOCUS });
   }
 
@@ -593,11 +712,9 @@ export class FloorScene {
     for (const n of this.lines.values()) if (n.countsPending && now >= n.countsDueAt) this.drawCounts(n, now);
     if (this.tokensDirty) {
       this.tokensDirty = false;
-      const all: Particle[] = [];
-      for (const n of this.lines.values()) for (const p of n.tokens) all.push(p);
-      this.tokens.particleChildren = all;
-      this.tokens.update();
-      if (this.opts.debug) this.opts.debug.tokens = all.length;
+      let all = 0;
+      for (const n of this.lines.values()) all += n.tokens;
+      if (this.opts.debug) this.opts.debug.tokens = all;
     }
     if (this.miniDirty && now >= this.miniDueAt && this.mini.visible) {
       this.miniDirty = false;
@@ -607,6 +724,73 @@ export class FloorScene {
     }
     if (this.mini.visible) this.drawMinimapView();
   };
+
+  /**
+   * Draws the board where it changed: each changed rect (merged, in screen pixels) is redrawn alone
+   * (viewport = that rect, background first, then only the items that cross it), so a state flip
+   * costs the pixels of one machine, not of the whole floor. A moved or resized view redraws all.
+   */
+  private renderBoard = (): void => {
+    const board = this.board;
+    if (!board || !this.layout) return;
+    const roots = new Set<Container>();
+    for (const c of this.touched) {
+      const old = this.drawn.get(c);
+      if (old) this.dirty.push(old);
+      const now = boundsOf(c);
+      this.drawn.set(c, now);
+      this.dirty.push(now);
+      if (c.parent && c.parent.parent === this.live) roots.add(c.parent);
+    }
+    // A line root's bounds (for culling) follow its parts.
+    for (const r of roots) this.drawn.set(r, boundsOf(r));
+    this.touched.clear();
+    const w = this.app.screen.width;
+    const h = this.app.screen.height;
+    const s = this.world.scale.x;
+    const tx = this.world.x;
+    const ty = this.world.y;
+    const v = this.boardView;
+    if (board.screen.width !== w || board.screen.height !== h) board.resize(w, h);
+    if (v.s !== s || v.x !== tx || v.y !== ty || v.w !== w || v.h !== h) this.boardFull = true;
+    if (!this.boardFull && !this.dirty.length) return;
+    const rects = this.boardFull ? [] : screenRects(this.dirty, s, tx, ty, w, h);
+    this.dirty.length = 0;
+    if (this.boardFull || rects.length > MAX_PASSES) {
+      this.boardFull = false;
+      Object.assign(v, { x: tx, y: ty, s, w, h });
+      this.cullBoard({ x: -tx / s, y: -ty / s, w: w / s, h: h / s });
+      this.boardBg.visible = false;
+      board.render({ container: this.boardRoot, transform: this.boardMatrix.set(s, 0, 0, s, tx, ty), clear: true });
+      return;
+    }
+    this.boardBg.visible = true;
+    for (const r of rects) {
+      this.cullBoard({ x: (r.x - tx) / s, y: (r.y - ty) / s, w: r.w / s, h: r.h / s });
+      this.boardFrame.x = r.x;
+      this.boardFrame.y = r.y;
+      this.boardFrame.width = r.w;
+      this.boardFrame.height = r.h;
+      // `frame` (the target's viewport) reaches RenderTargetSystem.push; pixi's RenderOptions type omits it.
+      const part = { container: this.boardRoot, transform: this.boardMatrix.set(s, 0, 0, s, tx - r.x, ty - r.y), clear: false, frame: this.boardFrame };
+      board.render(part);
+    }
+  };
+
+  /** Board items (a machine root, or parts of a line root) changed: redraw where they were and are. */
+  private touch(...items: Container[]) {
+    for (const c of items) this.touched.add(c);
+  }
+
+  /** Hides the board items outside a world rect (by their bounds as last drawn). */
+  private cullBoard(view: Rect) {
+    for (const layer of [this.base, this.live, this.names]) {
+      for (const c of layer.children) {
+        const r = this.drawn.get(c);
+        c.culled = r !== undefined && (r.x >= view.x + view.w || r.y >= view.y + view.h || r.x + r.w <= view.x || r.y + r.h <= view.y);
+      }
+    }
+  }
 
   private afterRender = (): void => {
     const dbg = this.opts.debug;
@@ -656,24 +840,24 @@ export class FloorScene {
     const buffers = new Graphics();
     const icon = new Graphics();
     icon.position.set(l.label.x + 10, l.label.y + 13);
-    const title = this.text(l.name, { fontSize: 19, fontWeight: '700', fill: INK });
+    const title = this.label(l.name, { fontSize: 19, fontWeight: '700', fill: INK });
     title.position.set(l.label.x, l.label.y + 1);
-    const detail = this.text('', { fontSize: 17, fill: INK });
+    const detail = this.label('', { fontSize: 17, fill: INK });
     detail.position.set(l.label.x, l.label.y + 25);
     const gauge = new Graphics();
     gauge.position.set(l.gauge.x - GAUGE_W / 2 + 18, l.gauge.y + 2);
-    const gaugeText = this.text('', { fontSize: 17, fontWeight: '600', fill: INK });
+    const gaugeText = this.label('', { fontSize: 17, fontWeight: '600', fill: INK });
     gaugeText.anchor.set(0, 0.5);
     gaugeText.position.set(l.gauge.x - GAUGE_W / 2 + 36, l.gauge.y + 2);
     const badge = new Graphics();
     const badgeShape = new Graphics();
-    const badgeText = this.text('', { fontSize: 14, fontWeight: '700', fill: 0xffffff });
+    const badgeText = this.label('', { fontSize: 14, fontWeight: '700', fill: 0xffffff });
     badgeText.anchor.set(0, 0.5);
     root.addChild(buffers, icon, title, detail, gauge, gaugeText, badge, badgeShape, badgeText);
     this.live.addChild(root);
     const lengths = [0];
     for (let i = 1; i < l.lane.length; i++) lengths.push(lengths[i - 1]! + Math.hypot(l.lane[i]!.x - l.lane[i - 1]!.x, l.lane[i]!.y - l.lane[i - 1]!.y));
-    return { layout: l, root, icon, title, detail, gauge, gaugeText, badge, badgeShape, badgeText, buffers, lengths, tokens: [], moving: false, phase: 0, status: '', titleKey: '', badgeKey: '', countsDueAt: 0, countsPending: false, gaugePct: -1 };
+    return { layout: l, root, icon, title, detail, gauge, gaugeText, badge, badgeShape, badgeText, buffers, lengths, tokens: 0, moving: false, phase: 0, status: '', titleKey: '', badgeKey: '', countsDueAt: 0, countsPending: false, gaugePct: -1 };
   }
 
   private drawLine(id: string, now: number, force = false) {
@@ -687,6 +871,7 @@ export class FloorScene {
     if (titleKey !== n.titleKey) {
       n.titleKey = titleKey;
       n.status = status;
+      this.touch(n.icon, n.title, n.badge, n.badgeShape, n.badgeText);
       const p = presentation(status);
       n.icon.clear();
       n.title.style.fontSize = 19;
@@ -730,6 +915,7 @@ export class FloorScene {
   private drawCounts(n: LineNode, now: number) {
     n.countsPending = false;
     n.countsDueAt = now + COUNTS_MS;
+    this.touch(n.detail, n.gauge, n.gaugeText, n.buffers);
     const v = this.store.getLine(n.layout.id);
     const detail = v ? lineDetail(v) : 'no data';
     if (n.detail.text !== detail) n.detail.text = detail;
@@ -760,44 +946,110 @@ export class FloorScene {
     // order still shows a nominal flow of FLOW_TOKENS, so a moving line looks alive.
     const units = v ? (v.wip > 0 ? Math.ceil(v.wip / UNITS_PER_TOKEN) : v.currentOrderId && v.status === 'running' ? FLOW_TOKENS : 0) : 0;
     const want = L.lane.length > 1 ? Math.min(this.tokensPerLine, units) : 0;
-    if (want !== n.tokens.length) {
-      while (n.tokens.length < want) n.tokens.push(new Particle({ texture: this.tokenTexture!, anchorX: 0.5, anchorY: 0.5, tint: TOKEN }));
-      n.tokens.length = want;
+    if (want !== n.tokens) {
+      n.tokens = want;
       this.tokensDirty = true;
-      this.placeTokens(n);
     }
   }
 
   private animate = (): void => {
     const dt = Math.min(0.1, this.app.ticker.deltaMS / 1000);
+    for (const n of this.lines.values()) if (n.moving && n.tokens) n.phase += dt * TOKEN_SPEED;
+  };
+
+  /** The token bitmap at the current zoom (a dark disc with a light rim, as the board's ink). */
+  private spriteFor(scale: number): HTMLCanvasElement {
+    if (this.tokenSprite && this.tokenSpriteScale === scale) return this.tokenSprite;
+    const r = Math.max(1, 4.5 * scale);
+    const size = Math.ceil(2 * r + 2);
+    const c = this.tokenSprite ?? document.createElement('canvas');
+    c.width = c.height = size;
+    const g = c.getContext('2d')!;
+    g.clearRect(0, 0, size, size);
+    g.beginPath();
+    g.arc(size / 2, size / 2, r, 0, Math.PI * 2);
+    g.fillStyle = `#${TOKEN.toString(16).padStart(6, '0')}`;
+    g.fill();
+    g.lineWidth = Math.max(0.5, 1.2 * scale);
+    g.strokeStyle = '#f4f5f6';
+    g.stroke();
+    this.tokenSprite = c;
+    this.tokenSpriteScale = scale;
+    return c;
+  }
+
+  /**
+   * Every token, every frame: evenly spaced along its lane, shifted by the line's phase, mapped to
+   * screen pixels. Tokens outside the view are skipped (culling); none inside it is left out.
+   */
+  private drawTokens = (): void => {
+    const c = this.tokenCanvas;
+    const res = this.app.renderer.resolution;
+    const w = this.app.screen.width;
+    const h = this.app.screen.height;
+    const pw = Math.round(w * res);
+    const ph = Math.round(h * res);
+    if (c.width !== pw || c.height !== ph) {
+      c.width = pw;
+      c.height = ph;
+      c.style.width = `${w}px`;
+      c.style.height = `${h}px`;
+    }
+    const g = this.tokenCtx;
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    g.clearRect(0, 0, pw, ph);
+    const s = this.world.scale.x * res;
+    const tx = this.world.x * res;
+    const ty = this.world.y * res;
+    const sprite = this.spriteFor(s);
+    if (this.tokenBitmapScale !== s) {
+      // Until the bitmap for this zoom is ready, draw from the canvas (correct, only slower).
+      this.tokenBitmapScale = s;
+      this.tokenBitmap?.close();
+      this.tokenBitmap = null;
+      void createImageBitmap(sprite).then((b) => {
+        if (this.tokenBitmapScale === s && !this.destroyed) this.tokenBitmap = b;
+        else b.close();
+      });
+    }
+    const img: CanvasImageSource = this.tokenBitmap ?? sprite;
+    const half = sprite.width / 2;
     for (const n of this.lines.values()) {
-      if (!n.moving || n.tokens.length === 0) continue;
-      n.phase += dt * TOKEN_SPEED;
-      this.placeTokens(n);
+      const k = n.tokens;
+      const lengths = n.lengths;
+      const total = lengths[lengths.length - 1] ?? 0;
+      if (!k || total <= 0) continue;
+      const b = n.layout.bounds;
+      if (b.x * s + tx > pw || (b.x + b.w) * s + tx < 0 || b.y * s + ty > ph || (b.y + b.h) * s + ty < 0) continue;
+      const lane = n.layout.lane;
+      const gap = total / k;
+      let d = n.phase % gap;
+      let seg = 1;
+      for (let i = 0; i < k; i++, d += gap) {
+        while (seg < lengths.length - 1 && lengths[seg]! < d) seg++;
+        const a = lane[seg - 1]!;
+        const e = lane[seg]!;
+        const len = lengths[seg]! - lengths[seg - 1]! || 1;
+        const t = (d - lengths[seg - 1]!) / len;
+        // Whole pixels: the blit stays a copy (no resampling) in software raster.
+        g.drawImage(img, Math.round((a.x + (e.x - a.x) * t) * s + tx - half), Math.round((a.y + (e.y - a.y) * t) * s + ty - half));
+      }
     }
   };
 
-  /** Tokens evenly spaced along the lane, shifted by the line's phase. No allocation. */
-  private placeTokens(n: LineNode) {
-    const lengths = n.lengths;
-    const lane = n.layout.lane;
-    const total = lengths[lengths.length - 1] ?? 0;
-    const k = n.tokens.length;
-    if (!k || total <= 0) return;
-    const gap = total / k;
-    let d = n.phase % gap;
-    let seg = 1;
-    for (let i = 0; i < k; i++, d += gap) {
-      while (seg < lengths.length - 1 && lengths[seg]! < d) seg++;
-      const a = lane[seg - 1]!;
-      const b = lane[seg]!;
-      const len = lengths[seg]! - lengths[seg - 1]! || 1;
-      const t = (d - lengths[seg - 1]!) / len;
-      const p = n.tokens[i]!;
-      p.x = a.x + (b.x - a.x) * t;
-      p.y = a.y + (b.y - a.y) * t;
+  /** The overlay canvas (selection, hover, minimap): only when it or the view changed. */
+  private renderTop = (): void => {
+    const v = this.topView;
+    const w = this.app.screen.width;
+    const h = this.app.screen.height;
+    if (v.x !== this.world.x || v.y !== this.world.y || v.s !== this.world.scale.x || v.w !== w || v.h !== h) {
+      Object.assign(v, { x: this.world.x, y: this.world.y, s: this.world.scale.x, w, h });
+      this.topDirty = true;
     }
-  }
+    if (!this.topDirty) return;
+    this.topDirty = false;
+    this.app.render();
+  };
 
   // ---- machines --------------------------------------------------------------------------------
 
@@ -817,7 +1069,7 @@ export class FloorScene {
       name.style.lineHeight = size + 2;
     }
     // Below the lane: the state word when abnormal (with the colour and the corner shape).
-    const kind = this.text('', { fontSize: 15, fontWeight: '700', fill: INK });
+    const kind = this.label('', { fontSize: 15, fontWeight: '700', fill: INK });
     kind.anchor.set(0.5, 0);
     kind.position.set(0, STATE_WORD_DY);
     root.addChild(box, kind, icon);
@@ -849,6 +1101,7 @@ export class FloorScene {
     n.key = key;
     n.state = state;
     this.miniDirty = true;
+    this.touch(n.root);
     const p = presentation(state);
     const x = -MACHINE_W / 2;
     const y = -MACHINE_H / 2;
@@ -866,6 +1119,15 @@ export class FloorScene {
 
   private text(text: string, style: TextStyleOptions): Text {
     return new Text({ text, style: { fontFamily: FONT, ...style }, resolution: TEXT_RES });
+  }
+
+  /**
+   * Text that changes while the floor runs (states, counts, badges): glyphs from a shared atlas,
+   * so a new value only re-lays quads. A canvas Text would re-rasterise and upload a texture per
+   * change (hundreds a second under a busy delta stream).
+   */
+  private label(text: string, style: TextStyleOptions): BitmapText {
+    return new BitmapText({ text, style: { fontFamily: FONT, ...style } });
   }
 
   private installInput(canvas: HTMLCanvasElement) {
@@ -985,6 +1247,12 @@ function targetKey(t: Target): string {
 function toHover(t: Target, p: { x: number; y: number }): Hover {
   if (t.kind === 'buffer') return { kind: 'buffer', id: t.from, to: t.to, x: p.x, y: p.y };
   return { kind: t.kind, id: t.id, x: p.x, y: p.y };
+}
+
+/** World-space bounds of a board item (the board root has no transform of its own). */
+function boundsOf(c: Container): Rect {
+  const b = c.getBounds();
+  return { x: b.x, y: b.y, w: b.width, h: b.height };
 }
 
 function pad(r: Rect, px: number, py: number): Rect {
