@@ -55,6 +55,9 @@ import type { TaktDebug } from '../debug';
 import { focusStore, hoverStore, levelOf, setFocus, type Focus, type Hover } from './focus';
 import { MAX_PASSES, screenRects } from './dirty';
 
+/** Height of the drill-down bar over the top of the canvas (Overlays.tsx), kept clear when framing. */
+const DRILL_BAR_PX = 40;
+
 // Glyph atlases for the live labels (BitmapText) at twice the pixel density, as crisp as TEXT_RES.
 BitmapFontManager.defaultOptions.resolution = 2;
 
@@ -456,7 +459,8 @@ export class FloorScene {
       const r = this.focusRect(f);
       // The drawer covers the right of the view while a line or machine is open.
       const drawer = !this.wall && f.lineId ? Math.min(440, (this.host.clientWidth || 0) * 0.42) : 0;
-      if (r) this.frame(r, drawer, levelOf(f) === 'plant' ? 2.5 : 1.5);
+      // The drill-down bar (React overlay) covers the top of the view outside wall mode.
+      if (r) this.frame(r, drawer, levelOf(f) === 'plant' ? 2.5 : 1.5, this.wall ? 0 : DRILL_BAR_PX);
     }
     this.drawOverlay();
   }
@@ -476,14 +480,14 @@ export class FloorScene {
     return L.bounds;
   }
 
-  private frame(b: Rect, insetRight = 0, maxScale = 2.5) {
+  private frame(b: Rect, insetRight = 0, maxScale = 2.5, insetTop = 0) {
     const width = (this.host.clientWidth || this.app.screen.width) - insetRight;
-    const height = this.host.clientHeight || this.app.screen.height;
+    const height = (this.host.clientHeight || this.app.screen.height) - insetTop;
     if (width < 2 || height < 2 || b.w <= 0) return;
     const padPx = 24;
     const s = Math.min((width - 2 * padPx) / b.w, (height - 2 * padPx) / b.h, maxScale);
     this.world.scale.set(s);
-    this.world.position.set((width - b.w * s) / 2 - b.x * s, (height - b.h * s) / 2 - b.y * s);
+    this.world.position.set((width - b.w * s) / 2 - b.x * s, insetTop + (height - b.h * s) / 2 - b.y * s);
   }
 
   /** Children of the current level, in reading order: what `[`/`]` and Enter walk through. */
