@@ -406,7 +406,7 @@ function DisruptionForm({ onAdd, onRename, name }: { onAdd(d: Record<string, unk
 
 function CompareTable({ c }: { c: ScenarioComparison }) {
   return (
-    // Focusable: with the commit panel below, the KPI table can scroll, and keyboard users must reach it.
+    // Focusable: a wide comparison scrolls sideways on small screens, and keyboard users must reach it.
     <div className="wi-table-wrap" tabIndex={0} role="region" aria-label="KPI comparison">
       <table className="wi-kpis" data-testid="kpi-table">
         <caption>KPIs over the horizon; Δ against “{c.scenarios[0]}”; ★ marks the best value per KPI</caption>
