@@ -31,7 +31,12 @@ import type { RetryPolicy } from '../../shared/commit/outbox-policy';
 
 export const CORE_VERSION = '0.1.0';
 /** With `deferStore`, the store opens this long after start at the latest (real ms) when no console has come. */
-const STORE_DEFER_MS = 1500;
+const STORE_DEFER_MS = 5000;
+/**
+ * ...and this long after the first console got its opening view: loading RxDB (ajv, mingo, rxjs) costs
+ * ~0.5 s of CPU, which on a small machine would otherwise compete with that console drawing its first frame.
+ */
+const STORE_AFTER_FIRST_VIEW_MS = 2000;
 /** How far back (plant time) ingest recognises duplicates; older signals are dead-lettered as too old. */
 const INGEST_HORIZON_MS = 3_600_000;
 
@@ -59,7 +64,8 @@ export interface CoreOptions {
   log?: (line: string) => void;
   /**
    * Open the business store (RxDB) after start-up instead of before `startCore` resolves: once the
-   * first console has its opening twin view, or STORE_DEFER_MS (a number: that many ms) after start.
+   * first console has had its opening twin view for STORE_AFTER_FIRST_VIEW_MS, or STORE_DEFER_MS (a
+   * number: that many ms) after start.
    * Until then commit calls and the `records` stream wait for it (`storeReady`). Browser mode sets it.
    */
   deferStore?: boolean | number;
@@ -377,8 +383,8 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
   const streams: StreamHandlers = {
     'twin.deltas': (_p, emit) => {
       emit({ view: twin.view() });
-      // Deferred start-up: the store's modules load once this view has left (a console's first frame needs only it).
-      if (!storeGate.isOpen) setImmediate(storeGate.open);
+      // Deferred start-up: the store's modules load a little after this view has left (a console's first frame needs only it).
+      if (!storeGate.isOpen) setTimeout(storeGate.open, STORE_AFTER_FIRST_VIEW_MS).unref();
       deltaSubs.add(emit);
       return () => deltaSubs.delete(emit);
     },

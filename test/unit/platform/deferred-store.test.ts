@@ -99,8 +99,9 @@ describe('deferred business store', () => {
     expect(c.twin.position).toBe(3);
     client.subscribe('twin.deltas', () => undefined);
     await c.storeReady;
-    // The journal and the twin never waited for the store.
-    expect(c.twin.position).toBe(3);
+    // The journal and the twin never waited for the store (position 3 above, with it closed); the store
+    // opens a while after the first view, and the core's own plant-clock signals may follow meanwhile.
+    expect(c.twin.position).toBeGreaterThanOrEqual(3);
     expect((await client.call('audit.verify')).ok).toBe(true);
   }, 60_000);
 
