@@ -131,6 +131,23 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
     return r;
   };
   const audit = (e: Omit<NewAudit, 'at'> & { at?: number }) => store.appendAudit({ at: now(), ...e });
+  /** The approvals the chosen option needs (from the escalation rules), all pending from `at`. */
+  const pendingApprovals = (decisionId: string, chosen: Pick<RankedOption, 'approvals'>, at: number): ApprovalRecord[] =>
+    chosen.approvals.map((a, i) => ({
+      id: `${decisionId}-p${i + 1}`,
+      decisionId,
+      ruleId: a.ruleId,
+      reason: a.reason,
+      role: a.approver,
+      status: 'pending',
+      requestedAt: at,
+      dueAt: at + Math.round(a.escalateAfterMinutes * 60_000),
+      escalateTo: a.escalateTo,
+      level: 0,
+    }));
+  /** Stores the rule-set version a receipt names. */
+  const saveRuleSetVersion = (rules: LoadedRules, at: number, by: string) =>
+    store.saveRuleSet({ id: rulesDocId(rules), version: rules.version, name: rules.rules.name, hash: rules.hash, createdAt: at, createdBy: by, rules: JSON.parse(JSON.stringify(rules.rules)) as Record<string, unknown> });
   const orderFacts = (view: TwinView) => {
     const byId = new Map(view.orders.map((o) => [o.id, o]));
     const facts = (id: string): OrderFacts | undefined => {
@@ -215,19 +232,8 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
       mustHaveNoOpenDecision();
       const at = now();
       const id = `dec-${randomUUID()}`;
-      const approvals: ApprovalRecord[] = chosen.approvals.map((a, i) => ({
-        id: `${id}-p${i + 1}`,
-        decisionId: id,
-        ruleId: a.ruleId,
-        reason: a.reason,
-        role: a.approver,
-        status: 'pending',
-        requestedAt: at,
-        dueAt: at + Math.round(a.escalateAfterMinutes * 60_000),
-        escalateTo: a.escalateTo,
-        level: 0,
-      }));
-      await store.saveRuleSet({ id: rulesDocId(rules), version: rules.version, name: rules.rules.name, hash: rules.hash, createdAt: at, createdBy: who.id, rules: JSON.parse(JSON.stringify(rules.rules)) as Record<string, unknown> });
+      const approvals = pendingApprovals(id, chosen, at);
+      await saveRuleSetVersion(rules, at, who.id);
       // What goes through the journal (`applied`) is listed in the decision.dispatched audit entry: the receipt's RxDB schema has no field for it.
       const { unapplied } = planChange(id, chosen.moves, orderFacts(view).spec, linePlansOf(view));
       const receipt = await store.appendReceipt({
@@ -297,19 +303,8 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
       mustHaveNoOpenDecision();
       const at = now();
       const id = `dec-${randomUUID()}`;
-      const approvals: ApprovalRecord[] = chosen.approvals.map((a, i) => ({
-        id: `${id}-p${i + 1}`,
-        decisionId: id,
-        ruleId: a.ruleId,
-        reason: a.reason,
-        role: a.approver,
-        status: 'pending',
-        requestedAt: at,
-        dueAt: at + Math.round(a.escalateAfterMinutes * 60_000),
-        escalateTo: a.escalateTo,
-        level: 0,
-      }));
-      await store.saveRuleSet({ id: rulesDocId(rules), version: rules.version, name: rules.rules.name, hash: rules.hash, createdAt: at, createdBy: who.id, rules: JSON.parse(JSON.stringify(rules.rules)) as Record<string, unknown> });
+      const approvals = pendingApprovals(id, chosen, at);
+      await saveRuleSetVersion(rules, at, who.id);
       // What goes through the journal (`applied`) is listed in the decision.dispatched audit entry: the receipt's RxDB schema has no field for it.
       const { unapplied } = planChange(id, chosen.moves, orderFacts(view).spec, linePlansOf(view));
       const firstLine = saved.scenario.moves.map((m) => (m.type === 'sequence' ? (view.orders.find((o) => o.id === m.order)?.lineId ?? '') : m.line)).find(Boolean) ?? '';

@@ -17,12 +17,12 @@
 import type { Plant } from '../plant/schema';
 import type { TwinView } from '../twin/view';
 import type { Move } from '../sim/forecast';
-import { forkTwin, type ForecastKpis } from '../sim/forecast';
-import { checkScenario, compareScenarios, runScenario, type Scenario, type ScenarioComparison, type ScenarioMove, type ScenarioResult } from '../sim/scenario';
+import { forkTwin } from '../sim/forecast';
+import { checkScenario, compareScenarios, runScenario, toMove, type Scenario, type ScenarioComparison, type ScenarioMove, type ScenarioResult } from '../sim/scenario';
 import { evaluateConstraints, evaluateInPlace, type ProposedAssignment } from '../decide/constraints';
 import { TERMINAL, plantIndex, type DecideContext, type InboundPo } from '../decide/context';
 import { requiredApprovals, type ChangeFacts } from '../decide/escalation';
-import { objectiveFromRules, type KpiDelta, type OptionCheck, type OptionKind, type RankedOption } from '../decide/options';
+import { kpiDelta, objectiveFromRules, type KpiDelta, type OptionCheck, type OptionKind, type RankedOption } from '../decide/options';
 import { tierOf } from '../decide/priority';
 import type { LoadedRules } from '../decide/rules-parse';
 import { splitOrderId } from './workflows';
@@ -33,20 +33,12 @@ export interface ScenarioProblem {
   message: string;
 }
 
-/** The scenario's moves as the forecast's (and the plan change's) moves. */
+/** The scenario's moves as the forecast's (and the plan change's) moves; a split names its new order. */
 export function scenarioMoves(s: Scenario): Move[] {
-  return s.moves.map((m) => toMove(m));
-}
-
-function toMove(m: ScenarioMove): Move {
-  switch (m.type) {
-    case 'move':
-      return { kind: 'reroute', orderId: m.order, toLine: m.line, ...(m.position !== undefined ? { position: m.position } : {}) };
-    case 'sequence':
-      return { kind: 'sequence', orderId: m.order, position: m.position };
-    case 'split':
-      return { kind: 'split', orderId: m.order, toLine: m.line, qty: m.qty, newId: splitOrderId(m.order, m.newId), ...(m.position !== undefined ? { position: m.position } : {}) };
-  }
+  return s.moves.map((m) => {
+    const mv = toMove(m);
+    return mv.kind === 'split' ? { ...mv, newId: splitOrderId(mv.orderId, mv.newId) } : mv;
+  });
 }
 
 /**
@@ -232,21 +224,6 @@ function changeFacts(plant: Plant, s: Scenario, byId: ReadonlyMap<string, TwinVi
     // A scenario's moves can add overtime and cost: the forecast says how much more than the plan as is.
     ...(delta.overtimeHours > 0 ? { overtimeHours: delta.overtimeHours } : {}),
     ...(delta.cost > 0 ? { cost: delta.cost } : {}),
-  };
-}
-
-function kpiDelta(a: ForecastKpis, b: ForecastKpis): KpiDelta {
-  const d = (x: number, y: number) => Math.round((x - y) * 1000) / 1000;
-  return {
-    weightedTardinessHours: d(a.weightedTardinessHours, b.weightedTardinessHours),
-    lateOrders: a.lateOrders - b.lateOrders,
-    changeoverMinutes: d(a.changeoverMinutes, b.changeoverMinutes),
-    utilisation: d(a.utilisation, b.utilisation),
-    overtimeHours: d(a.overtimeHours, b.overtimeHours),
-    overtimeCost: d(a.overtimeCost, b.overtimeCost),
-    premiumFreightCost: d(a.premiumFreightCost, b.premiumFreightCost),
-    ordersCompleted: a.ordersCompleted - b.ordersCompleted,
-    cost: d(a.cost, b.cost),
   };
 }
 

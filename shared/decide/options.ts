@@ -504,7 +504,8 @@ export function generateOptions(input: GenerateOptionsInput): RankedOption[] {
   return [...feasible, ...out.filter((o) => !o.feasible)];
 }
 
-function kpiDelta(a: ForecastKpis, b: ForecastKpis): KpiDelta {
+/** KPIs of `a` minus those of `b`, rounded to 0.001 (an option's, or a scenario's, change against the baseline). */
+export function kpiDelta(a: ForecastKpis, b: ForecastKpis): KpiDelta {
   const d = (x: number, y: number) => Math.round((x - y) * 1000) / 1000;
   return {
     weightedTardinessHours: d(a.weightedTardinessHours, b.weightedTardinessHours),

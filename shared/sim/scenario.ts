@@ -257,7 +257,8 @@ export function applyScenario(plant: Plant, base: ForecastState, scenario: Scena
   return st;
 }
 
-function toMove(m: ScenarioMove): Move {
+/** A scenario's move as the forecast's move. */
+export function toMove(m: ScenarioMove): Move {
   switch (m.type) {
     case 'move':
       return { kind: 'reroute', orderId: m.order, toLine: m.line, ...(m.position !== undefined ? { position: m.position } : {}) };
