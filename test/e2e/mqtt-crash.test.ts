@@ -143,14 +143,15 @@ describe('MQTT connector across a core crash', () => {
       const machine = MACHINES[i % MACHINES.length]!;
       const body = JSON.stringify({ id: `cnt-${i}`, ts: Date.now(), good: 1, scrap: 0 });
       acks.push(pub.publishAsync(`acme/DD/DD-L1/${machine}/count`, body, { qos: 1 }).then(() => void acked++));
-      // Pace the stream so the core keeps up with it while it runs (the kill must land mid-stream).
-      if (i % 200 === 199) await new Promise((r) => setTimeout(r, 20));
-      // The kill: once past a third of the stream and the core has journaled part of it, while publishing goes on.
+      // The kill, before the pause below so that the burst just published is still in flight (not yet
+      // sent or not yet journaled): once past a third of the stream and the core has journaled part of it.
       if (killedAt.published === 0 && i >= N / 3 && i % 200 === 199 && journaledCount(journalPath) - base > N / 10) {
         core.proc.kill('SIGKILL');
         await new Promise((r) => core.proc.once('exit', r));
         killedAt = { published: i + 1, journaled: journaledCount(journalPath) - base, acked };
       }
+      // Pace the stream so the core keeps up with it while it runs (the kill must land mid-stream).
+      if (i % 200 === 199) await new Promise((r) => setTimeout(r, 20));
     }
     expect(killedAt.published, 'the kill happened mid-stream').toBeGreaterThan(0);
     expect(killedAt.published).toBeLessThan(N);

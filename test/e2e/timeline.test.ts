@@ -53,15 +53,28 @@ describe('execution timeline', () => {
     const line = lines[lines.length - 1]!;
     const machine = line.machines[0]!.id;
     await waitPlant(60 * M);
-    // A breakdown of ~20 plant minutes that is over by the time we look back at it.
+    // A breakdown of ~20 plant minutes that is over by the time we look back at it. The MES reports it
+    // again every plant minute (as real ones repeat states), because the embedded simulator, which
+    // drives the same machines, may set the machine running meanwhile (e.g. when the line starts its
+    // next order); the instant we look back at is the middle of the longest stretch it was down for us.
     const sig = await signalMaker(client, 'e2e-timeline');
     const down = sig.make('machine.state', { machine, state: 'down', reason: 'e2e past breakdown' });
     await sig.send([down]);
-    await waitPlant(20 * M);
+    const downUntil = (await plantTime()) + 20 * M;
+    while ((await plantTime()) < downUntil) {
+      await new Promise((r) => setTimeout(r, 50));
+      await sig.send([sig.make('machine.state', { machine, state: 'down', reason: 'e2e past breakdown' })]);
+    }
     await sig.sync();
     await sig.send([sig.make('machine.state', { machine, state: 'running' })]);
     await waitPlant(30 * M);
-    const mid = down.eventTime + 8 * M;
+    const ours = (await client.call('timeline.get', { from: down.eventTime - M, to: await plantTime() })).bars
+      .filter((b) => b.lineId === line.id && b.kind === 'down' && b.reason === 'e2e past breakdown' && !b.open)
+      .sort((a, b) => (b.end - b.start) - (a.end - a.start));
+    expect(ours.length, 'the breakdown is on the timeline').toBeGreaterThan(0);
+    const longest = ours[0]!;
+    expect(longest.end - longest.start, 'a stretch of the breakdown long enough to click on').toBeGreaterThan(6 * M);
+    const mid = Math.round((longest.start + longest.end) / 2);
     const past = await client.call('twin.view', { at: mid });
     expect(past.lines.find((l) => l.id === line.id)?.status).toBe('down');
 
