@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, SETUP_TIMEOUT_MS } from './browser';
 import { repoRoot, startTestCore, type RunningCore } from './core';
-import { connectClient, signalMaker } from './signals';
+import { connectClient, keepReporting, signalMaker } from './signals';
 
 const dir = join(repoRoot, 'test-results', 'screenshots');
 let core: RunningCore;
@@ -95,17 +95,21 @@ describe('floor screenshots', () => {
 
   it('disturbed state: breakdown, QA hold, changeover and starved machine at both sizes', async () => {
     const client = await connectClient(core.wsUrl);
+    let reporting: ReturnType<typeof keepReporting> | undefined;
     try {
       const plant = await client.call('plant.get');
       const lines = plant.areas.flatMap((a) => a.lines);
       const sig = await signalMaker(client, 'screens');
-      await sig.send([
+      const disturb = () => [
         sig.make('machine.state', { machine: lines[0]!.machines[1]!.id, state: 'down', reason: 'seal jaw fault' }),
         sig.make('quality.hold', { holdId: 'QH-shot-1', line: lines[2]!.id, reason: 'metal detector reject rate' }),
         sig.make('machine.state', { machine: lines[4]!.machines[0]!.id, state: 'changeover', reason: 'format change' }),
         sig.make('machine.state', { machine: lines[6]!.machines[2]!.id, state: 'starved', reason: 'no cartons' }),
         sig.make('machine.state', { machine: lines[8]!.machines[1]!.id, state: 'down', reason: 'oven burner trip' }),
-      ]);
+      ];
+      await sig.send(disturb());
+      // The simulator drives the same machines: the disturbance stays reported while we look at it.
+      reporting = keepReporting(sig, () => disturb().filter((s) => (s as { type: string }).type === 'machine.state'), 500);
       for (const size of [
         { width: 1920, height: 1080 },
         { width: 3840, height: 2160 },
@@ -120,6 +124,7 @@ describe('floor screenshots', () => {
         await page.close();
       }
     } finally {
+      await reporting?.stop();
       client.close();
     }
   });

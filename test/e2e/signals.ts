@@ -35,3 +35,26 @@ export async function signalMaker(client: ProtocolClient, source: string) {
     },
   };
 }
+
+/**
+ * Re-reports states every `everyMs` (fresh ids, the core's present time), as a real MES repeats
+ * machine states, until `stop()`. The embedded simulator drives the same machines and may set one
+ * running again meanwhile (e.g. when its line starts the next order); tests that look at an injected
+ * state keep it reported while they look.
+ */
+export function keepReporting(sig: Awaited<ReturnType<typeof signalMaker>>, make: () => object[], everyMs = 250): { stop(): Promise<void> } {
+  let stopped = false;
+  let last: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    if (stopped) return;
+    last = last.then(() => (stopped ? undefined : sig.send(make()))).catch(() => undefined);
+  }, everyMs);
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await last;
+    },
+  };
+}
+
