@@ -54,6 +54,7 @@ import { colorNumber, NEUTRAL_INK, presentation, states, type Shape } from '../a
 import type { TaktDebug } from '../debug';
 import { focusStore, hoverStore, levelOf, setFocus, type Focus, type Hover } from './focus';
 import { MAX_PASSES, screenRects } from './dirty';
+import { startRenderer } from './pixi/start-renderer';
 
 /** Height of the drill-down bar over the top of the canvas (Overlays.tsx), kept clear when framing. */
 const DRILL_BAR_PX = 40;
@@ -148,29 +149,6 @@ const boardOptions = () => ({
   textureGCActive: false,
 });
 
-/**
- * Creates pixi renderers whose batches sample one texture. Pixi's batch shader otherwise picks
- * among up to 16 textures per pixel with an if/else chain; SwiftShader (software WebGL) runs it at
- * a few times the cost of one sample, which at full-HD fill rate dominated the frame. GPUs lose
- * little: the board's labels share glyph atlases and its shapes the white texture. The limit is
- * read once, while the renderer starts, from MAX_TEXTURE_IMAGE_UNITS; it is reported as 1 only then.
- */
-async function withOneTexturePerBatch<T>(start: () => Promise<T>): Promise<T> {
-  const protos = [WebGL2RenderingContext.prototype, WebGLRenderingContext.prototype];
-  const originals = protos.map((p) => p.getParameter);
-  protos.forEach((p, i) => {
-    const get = originals[i]!;
-    p.getParameter = function (this: WebGLRenderingContext, name: number) {
-      return name === this.MAX_TEXTURE_IMAGE_UNITS ? 1 : get.call(this, name);
-    } as typeof get;
-  });
-  try {
-    return await start();
-  } finally {
-    protos.forEach((p, i) => (p.getParameter = originals[i]!));
-  }
-}
-
 let prewarmed: { app: Application; ready: Promise<void>; board: Promise<Renderer> } | null = null;
 
 /**
@@ -180,9 +158,11 @@ let prewarmed: { app: Application; ready: Promise<void>; board: Promise<Renderer
 export function prewarmFloor(): void {
   if (prewarmed) return;
   const app = new Application();
-  const size = { width: Math.max(1, innerWidth), height: Math.max(1, innerHeight) };
-  const ready = withOneTexturePerBatch(() => app.init({ ...appOptions(), ...size }));
-  const p = { app, ready, board: ready.then(() => withOneTexturePerBatch(() => autoDetectRenderer({ ...boardOptions(), ...size }))) };
+  // 1×1: the Floor sizes both canvases to its host once mounted; a drawing buffer made at window size
+  // would be allocated twice (a WebGL canvas resize reallocates it).
+  const size = { width: 1, height: 1 };
+  const ready = startRenderer({ ...appOptions(), early: 'app' }, (given) => app.init({ ...appOptions(), ...size, ...given }));
+  const p = { app, ready, board: ready.then(() => startRenderer({ ...boardOptions(), early: 'board' }, (given) => autoDetectRenderer({ ...boardOptions(), ...size, ...given }))) };
   prewarmed = p;
   Promise.all([p.ready, p.board]).catch(() => {
     if (prewarmed === p) prewarmed = null;
@@ -269,8 +249,8 @@ export class FloorScene {
       this.board = await warm.board;
       this.app.resizeTo = this.host;
     } else {
-      await withOneTexturePerBatch(() => this.app.init({ ...appOptions(), resizeTo: this.host }));
-      this.board = await withOneTexturePerBatch(() => autoDetectRenderer({ ...boardOptions(), ...size }));
+      await startRenderer({ ...appOptions(), early: 'app' }, (given) => this.app.init({ ...appOptions(), resizeTo: this.host, ...given }));
+      this.board = await startRenderer({ ...boardOptions(), early: 'board' }, (given) => autoDetectRenderer({ ...boardOptions(), ...size, ...given }));
     }
     if (this.destroyed) {
       this.app.destroy(true);
