@@ -100,6 +100,12 @@ export interface TaktCore {
   close(): Promise<void>;
 }
 
+/**
+ * Lets the event loop run between boot steps: in browser mode the same thread serves the console's
+ * page, which would otherwise wait for the whole boot before its files are sent.
+ */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export async function startCore(opts: CoreOptions): Promise<TaktCore> {
   const log = opts.log ?? (() => undefined);
   // From the plant cache in the data folder when the file and the parser are unchanged (a restart skips parse and validation).
@@ -118,18 +124,22 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
   const { startTime } = dd.identity;
   // SQLite work runs on a writer thread; the pipeline delivers a batch to the twin only after its commit.
   const journal = openJournal(dd.journalPath, { writer: 'worker' });
+  await breathe();
 
   // Resume: nearest snapshot plus the journal after it. Deterministic, so the hash is the one we left.
   const t0 = performance.now();
   const { twin, replayed } = reconstructTwin(plant, journal, startTime);
   log(`twin resumed at position ${twin.position} (${replayed} signals replayed in ${Math.round(performance.now() - t0)} ms), hash ${twin.hash()}`);
   twin.takeRejected(); // refused again by the replay: dead-lettered when they first arrived
+  await breathe();
 
   const simulator: PlantSimulator | null =
-    opts.simulator === false || connectors.replacesSimulator ? null : createPlantSimulator(plant, { seed: seed + Math.floor(twin.time / 60_000), startTime: twin.time, resumeFrom: twin.view() });
+    opts.simulator === false || connectors.replacesSimulator ? null : createPlantSimulator(plant, { seed: seed + Math.floor(twin.time / 60_000), startTime: twin.time, resumeFrom: twin.peek() });
 
+  await breathe();
   const clock = new AcceleratedTime(() => performance.now(), twin.time, opts.speed ?? 60);
   const decide = await createDecideService({ plant, twin, dataDir: opts.dataDir, rulesFile: opts.rulesFile, log });
+  await breathe();
   const whatIf = createWhatIfService({ plant, twin, decide, dataDir: opts.dataDir, startTime, log });
   // Reads `methods` lazily (for exceptions, decisions and actions); the table is built below.
   const timeline = createTimelineService({ plant, twin, journal, startTime, methods: () => methods, log });

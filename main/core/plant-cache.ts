@@ -10,6 +10,10 @@
  *   schema, checker or parser re-validates without anyone remembering to bump a number.
  * The entry also carries a checksum of its own content: a truncated or edited cache file is
  * ignored (re-validated and rewritten), never trusted. Invalid plants are never cached.
+ *
+ * The embedded demo plant also has a cache made by the build (`dist/demo-plant-cache.json`, written
+ * by `writeDemoPlantCache` once the bundles exist, under the same checks, keyed by the plant's path
+ * inside the package), so that even a first start with an empty data folder skips the parse.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -38,6 +42,8 @@ export interface PlantCacheOptions {
   dataDir: string;
   /** Fingerprint of the parsing/validating code (default: `plantCodeVersion()`); tests pass their own. */
   codeVersion?: string;
+  /** The build's cache of the embedded demo plant (default `dist/demo-plant-cache.json`); tests pass their own. */
+  demoCache?: string;
   log?: (line: string) => void;
 }
 
@@ -108,11 +114,35 @@ export async function loadPlantCached(path: string | undefined, opts: PlantCache
 
   const hit = await readEntry(cachePath, key, log);
   if (hit) return { ...hit, file, cached: true };
+  if (file === demoPlantPath()) {
+    const shipped = await readEntry(opts.demoCache ?? join(packageRoot(), DEMO_CACHE), { ...key, file: DEMO_KEY }, log);
+    if (shipped) return { ...shipped, file, cached: true };
+  }
 
   const result = parsePlantText(text, file);
   if (!result.ok) throw new PlantFileError(file, result.errors, 'invalid');
   await writeEntry(cachePath, key, result.plant, result.warnings, log);
   return { plant: result.plant, file, warnings: result.warnings, cached: false };
+}
+
+/** The build's cache of the embedded demo plant, relative to the package root, and its file key. */
+const DEMO_CACHE = join('dist', 'demo-plant-cache.json');
+const DEMO_KEY = 'resources/plants/demo-plant.yaml';
+
+/**
+ * Writes the build's cache of the embedded demo plant (run from the built bundle, after every bundle
+ * is written: the code fingerprint covers them). Throws when the demo plant is invalid.
+ */
+export async function writeDemoPlantCache(opts: { out?: string; codeVersion?: string } = {}): Promise<string> {
+  const file = demoPlantPath();
+  const text = await readFile(file, 'utf8');
+  const result = parsePlantText(text, file);
+  if (!result.ok) throw new PlantFileError(file, result.errors, 'invalid');
+  const out = opts.out ?? join(packageRoot(), DEMO_CACHE);
+  let failure: string | undefined;
+  await writeEntry(out, { format: CACHE_FORMAT, code: opts.codeVersion ?? plantCodeVersion(), file: DEMO_KEY, textSha256: sha256(text) }, result.plant, result.warnings, (line) => (failure = line));
+  if (failure) throw new Error(failure);
+  return out;
 }
 
 async function readEntry(cachePath: string, key: Omit<CacheEntry, 'body' | 'bodySha256'>, log: (line: string) => void): Promise<{ plant: Plant; warnings: PlantIssue[] } | null> {

@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -44,14 +44,35 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
     return false;
   }
   if (!st.isFile()) return false;
+  let data: Buffer;
+  try {
+    data = contents(file, st.mtimeMs, st.size);
+  } catch {
+    return false; // gone between the stat and the read
+  }
   res.writeHead(200, {
     'content-type': types[extname(file)] ?? 'application/octet-stream',
-    'content-length': st.size,
+    'content-length': data.length,
     'cache-control': rel.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
     'content-security-policy': CONTENT_SECURITY_POLICY,
     'x-content-type-options': 'nosniff',
   });
   if (req.method === 'HEAD') res.end();
-  else createReadStream(file).pipe(res);
+  else res.end(data);
   return true;
+}
+
+/**
+ * The file's bytes, read once per version (path, mtime, size) and then answered from memory. Read in
+ * one piece, not streamed: while the core boots in this same thread, every event-loop turn waits
+ * behind a boot step, and a stream needs a turn per 64 KiB chunk; the console's first page load was
+ * delayed by more than a second that way. The renderer is a few MB at most.
+ */
+const cache = new Map<string, { mtimeMs: number; size: number; data: Buffer }>();
+function contents(file: string, mtimeMs: number, size: number): Buffer {
+  const hit = cache.get(file);
+  if (hit && hit.mtimeMs === mtimeMs && hit.size === size) return hit.data;
+  const data = readFileSync(file);
+  cache.set(file, { mtimeMs, size, data });
+  return data;
 }

@@ -145,3 +145,32 @@ describe('plantCodeVersion', () => {
     expect(plantCodeVersion()).toBe(plantCodeVersion());
   });
 });
+
+describe('the build cache of the embedded demo plant', () => {
+  it('answers a first start with an empty data folder; a tampered or stale one is ignored and the plant validated', async () => {
+    const { writeDemoPlantCache } = await import('../../../main/core/plant-cache');
+    const { demoPlantPath } = await import('../../../main/core/plant-file');
+    const demoCache = join(dir, 'demo-plant-cache.json');
+    await writeDemoPlantCache({ out: demoCache, codeVersion: 'code-v1' });
+    const want = expected(demoPlantPath());
+
+    const hit = await loadPlantCached(undefined, { ...opts('code-v1'), demoCache });
+    expect(hit.cached).toBe(true);
+    expect(hit.file).toBe(demoPlantPath());
+    expect(hit.plant).toEqual(want);
+
+    // Another parser version: the build cache does not apply.
+    const stale = await loadPlantCached(undefined, { ...opts('code-v2'), dataDir: join(dir, 'other-data'), demoCache });
+    expect(stale.cached).toBe(false);
+    expect(stale.plant).toEqual(want);
+
+    // A changed body (checksum mismatch): ignored with a log line, the plant validated again.
+    const entry = JSON.parse(readFileSync(demoCache, 'utf8')) as { body: string };
+    entry.body = entry.body.replace('"site"', '"sitE"');
+    writeFileSync(demoCache, JSON.stringify(entry));
+    const tampered = await loadPlantCached(undefined, { ...opts('code-v1'), dataDir: join(dir, 'third-data'), demoCache });
+    expect(tampered.cached).toBe(false);
+    expect(tampered.plant).toEqual(want);
+    expect(logs.some((l) => l.includes('demo-plant-cache.json ignored'))).toBe(true);
+  });
+});
