@@ -23,7 +23,7 @@ import type { IngestResult, MethodResults, StreamItems } from '../../shared/prot
 import type { Plant } from '../../shared/plant/schema';
 import type { Signal } from '../../shared/signals/schema';
 import type { Twin } from '../../shared/twin/twin';
-import type { TwinView } from '../../shared/twin/view';
+import type { TwinState } from '../../shared/twin/view';
 import { generateOptions, type RankedOption } from '../../shared/decide/options';
 import { ruleSetSchema } from '../../shared/decide/rules-schema';
 import type { LoadedRules } from '../../shared/decide/rules-parse';
@@ -148,7 +148,7 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
   /** Stores the rule-set version a receipt names. */
   const saveRuleSetVersion = (rules: LoadedRules, at: number, by: string) =>
     store.saveRuleSet({ id: rulesDocId(rules), version: rules.version, name: rules.rules.name, hash: rules.hash, createdAt: at, createdBy: by, rules: JSON.parse(JSON.stringify(rules.rules)) as Record<string, unknown> });
-  const orderFacts = (view: TwinView) => {
+  const orderFacts = (view: TwinState) => {
     const byId = new Map(view.orders.map((o) => [o.id, o]));
     const facts = (id: string): OrderFacts | undefined => {
       const o = byId.get(id);
@@ -181,7 +181,7 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
   /** Applies the plan change through the journal, expands the actions, queues the write-back. Inside `serial`. */
   const dispatch = async (d: DecisionReceipt): Promise<ActionRecord[]> => {
     const at = now();
-    const beforeView = twin.view();
+    const beforeView = twin.peek();
     const before = orderFacts(beforeView);
     // Queue moves become plan.sequence pins of the lines' queues as the twin shows them now.
     const change = planChange(d.id, d.chosen.moves, before.spec, linePlansOf(beforeView));
@@ -219,7 +219,7 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
     mustHaveNoOpenDecision();
     const exception = decide.registry.get(p.exceptionId);
     // Re-score at the current journal position: the twin may have moved since the console asked.
-    const view = twin.view();
+    const view = twin.peek();
     const horizonHours = p.horizonHours ?? 24;
     const seed = p.seed ?? 1;
     const inbound = decide.inbound();
@@ -285,7 +285,7 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
       if (open) throw new ProtocolFailure('conflict', `${open.replayInput?.scenario?.name === name ? `scenario '${name}'` : `exception '${exception!.id}'`} already has decision ${open.id} waiting for approval: decide that one first`, 'params.scenarioId');
     };
     mustHaveNoOpenDecision();
-    const view = twin.view();
+    const view = twin.peek();
     const savedAtPosition = (await store.db.scenarios.findOne(storeId).exec())?.journalPosition;
     if (savedAtPosition !== undefined && savedAtPosition > view.position) {
       throw new ProtocolFailure('conflict', `scenario '${name}' was saved at journal position ${savedAtPosition}, past this twin's position ${view.position}: the journal it was based on is not this one (a data folder restored from an older copy?); open it, check it and save it again`, 'params.scenarioId');
@@ -424,9 +424,9 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
   // ------------------------------------------------------------------ closed loop: verification by signal
   const lineOfMachine = new Map<string, string>();
   for (const a of plant.areas) for (const l of a.lines) for (const m of l.machines) lineOfMachine.set(m.id, l.id);
-  const machineState = new Map<string, string>(twin.view().machines.map((m) => [m.id, m.state]));
+  const machineState = new Map<string, string>(twin.peek().machines.map((m) => [m.id, m.state]));
   const holds = new Map<string, { lineId: string | null; orderId: string | null }>();
-  for (const l of twin.view().lines) for (const h of l.holds) holds.set(h, { lineId: l.id, orderId: null });
+  for (const l of twin.peek().lines) for (const h of l.holds) holds.set(h, { lineId: l.id, orderId: null });
   const bom = new Map(plant.products.map((p) => [p.sku, p.bom.map((b) => b.component)]));
   const orderSku = new Map<string, string>();
   const ctx: VerificationContext = {
@@ -436,7 +436,7 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
     componentsOf: (o) => {
       let sku = orderSku.get(o);
       if (sku === undefined) {
-        sku = twin.view().orders.find((x) => x.id === o)?.sku ?? '';
+        sku = twin.peek().orders.find((x) => x.id === o)?.sku ?? '';
         orderSku.set(o, sku);
       }
       return bom.get(sku) ?? [];

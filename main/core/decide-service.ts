@@ -166,7 +166,7 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
     if (!force && stamp === lastSeen) return [];
     lastRunAt = t;
     lastSeen = stamp;
-    const view = twin.view();
+    const view = twin.peek();
     const now = view.time;
     // Orders present at the first pass are the opening book, not rush orders.
     const seen: Record<string, number> = firstSeen ?? {};

@@ -132,7 +132,7 @@ export function createTimelineService(opts: TimelineServiceOptions): TimelineSer
     const inScope = new Set(sel.lineIds);
     const period = periodAt(plant, kind, at);
     const q = sumQuantities(sel.lineIds.map((l) => builder.quantities(l, period.from, period.to, now)));
-    const live = twin.view();
+    const live = twin.peek();
     const orderLine = (orderId: string) => builder.orders.get(orderId)?.lineId ?? live.orders.find((o) => o.id === orderId)?.lineId ?? null;
     const adherence = (p: Period) => {
       const base = baselineAt(p.from);
@@ -216,7 +216,7 @@ export function createTimelineService(opts: TimelineServiceOptions): TimelineSer
       for (const id of p.lineIds ?? []) if (!lineName.has(id)) throw new ProtocolFailure('not_found', `no line '${id}' in plant ${plant.site.id}`, 'params.lineIds');
       const shift = periodAt(plant, 'shift', Math.min(now, Math.max(p.from, startTime)));
       const keep = (b: Bar) => (!want || want.has(b.lineId)) && b.end >= p.from && b.start < p.to;
-      const bars = [...builder.bars(p.from, p.to, now, p.lineIds), ...baselineAt(shift.from).bars.filter(keep), ...planBars(twin.view(), 'plan').filter(keep)].sort((a, b) => a.start - b.start || a.end - b.end);
+      const bars = [...builder.bars(p.from, p.to, now, p.lineIds), ...baselineAt(shift.from).bars.filter(keep), ...planBars(twin.peek(), 'plan').filter(keep)].sort((a, b) => a.start - b.start || a.end - b.end);
       const rec = await records();
       const lines = plant.areas.flatMap((a) => a.lines.filter((l) => !want || want.has(l.id)).map((l) => ({ id: l.id, name: l.name, areaId: a.id, areaName: a.name })));
       const data: TimelineData = { from: p.from, to: p.to, now, startTime, baselineAt: Math.max(shift.from, startTime), lines, bars, markers: markersFrom(rec, p.from, p.to, want) };

@@ -80,13 +80,13 @@ export function createWhatIfService(opts: WhatIfServiceOptions): WhatIfService {
 
   // --- bases
   const liveBase = (): ForecastState => {
-    const view = twin.view();
+    const view = twin.peek();
     const base = forkTwin(plant, view);
     for (const p of decide.inbound()) if (p.eta >= view.time) base.planned.push({ at: p.eta, type: 'receipt', component: p.component, qty: p.qty });
     return base;
   };
   const baseFor = (from: 'live' | 'opening', scenario?: Scenario): ForecastState => (from === 'opening' ? openingState(plant, scenario?.start ? Date.parse(scenario.start) : opts.startTime) : liveBase());
-  const knownOrders = () => twin.view().orders.map((o) => o.id);
+  const knownOrders = () => twin.peek().orders.map((o) => o.id);
 
   /** Cross-reference checks the schema cannot make (lines, SKUs, orders…), as a bad_params naming where. */
   const mustFit = (s: Scenario, where: string) => {
@@ -123,7 +123,7 @@ export function createWhatIfService(opts: WhatIfServiceOptions): WhatIfService {
     'decide.options': (p) => {
       if (!decide.registry.has(p.exceptionId)) throw new ProtocolFailure('not_found', `no exception with id '${p.exceptionId}' (it may have closed and been pruned; list them with exceptions.list)`, 'params.exceptionId');
       const exception = decide.registry.get(p.exceptionId);
-      const view = twin.view();
+      const view = twin.peek();
       const t0 = performance.now();
       const horizonHours = p.horizonHours ?? 24;
       const seed = p.seed ?? 1;

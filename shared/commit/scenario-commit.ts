@@ -15,7 +15,7 @@
  * position with the stored rule set: the same inputs give the same numbers. Pure.
  */
 import type { Plant } from '../plant/schema';
-import type { TwinView } from '../twin/view';
+import type { TwinState, TwinView } from '../twin/view';
 import type { Move } from '../sim/forecast';
 import { forkTwin } from '../sim/forecast';
 import { checkScenario, compareScenarios, runScenario, toMove, type Scenario, type ScenarioComparison, type ScenarioMove, type ScenarioResult } from '../sim/scenario';
@@ -45,7 +45,7 @@ export function scenarioMoves(s: Scenario): Move[] {
  * Why the scenario cannot be committed on this twin; empty when it can. A scenario is saved at
  * some journal position and committed later: the orders it moves may have finished meanwhile.
  */
-export function scenarioCommitProblems(plant: Plant, view: TwinView, s: Scenario): ScenarioProblem[] {
+export function scenarioCommitProblems(plant: Plant, view: TwinState, s: Scenario): ScenarioProblem[] {
   const out: ScenarioProblem[] = [];
   if (s.moves.length === 0) {
     out.push({ path: 'moves', message: `scenario '${s.name}' has no moves: it only assumes disruptions and changes no plan. Add a move (an order to another line or slot, or a split) to commit it` });
@@ -75,7 +75,7 @@ export interface ScenarioEvaluationInput {
   plant: Plant;
   rules: LoadedRules;
   /** The twin at the journal position the decision is made from. */
-  view: TwinView;
+  view: TwinState;
   scenario: Scenario;
   /** Purchase orders on their way (planned receipts in the fork, as in the what-if view). */
   inbound: readonly InboundPo[];

@@ -5,7 +5,7 @@
  */
 import type { Plant } from '../plant/schema';
 import { indexPlant, type PlantIndex } from '../twin/schedule';
-import type { OrderState, TwinView } from '../twin/view';
+import type { OrderState, TwinState } from '../twin/view';
 import type { RuleSet } from './rules-schema';
 
 /** A purchase order on its way (from `po.eta` signals). */
@@ -19,7 +19,7 @@ export interface InboundPo {
 export interface DecideContext {
   plant: Plant;
   rules: RuleSet;
-  view: TwinView;
+  view: TwinState;
   /** Purchase orders on their way; none when absent. */
   inbound?: readonly InboundPo[];
 }
@@ -55,7 +55,7 @@ export function num(n: number): string {
 }
 
 /** Component stock usable for production (location kinds not excluded), summed over locations. */
-export function usableStock(plant: Plant, view: TwinView, component: string, excludeKinds: readonly string[]): number {
+export function usableStock(plant: Plant, view: TwinState, component: string, excludeKinds: readonly string[]): number {
   const kind = new Map(plant.locations.map((l) => [l.id, l.kind] as const));
   let sum = 0;
   for (const i of view.inventory) {
@@ -92,7 +92,7 @@ export interface PlannedRun {
 }
 
 /** Every projected run in the view (current orders and queues), in start order. */
-export function plannedRuns(view: TwinView): PlannedRun[] {
+export function plannedRuns(view: TwinState): PlannedRun[] {
   const good = new Map(view.orders.map((o) => [o.id, o] as const));
   const runs: PlannedRun[] = [];
   for (const l of view.lines) {

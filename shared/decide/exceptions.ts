@@ -24,7 +24,7 @@
  */
 import type { Plant } from '../plant/schema';
 import { HOUR, MINUTE } from '../twin/schedule';
-import type { TwinView } from '../twin/view';
+import type { TwinState, TwinView } from '../twin/view';
 import { TERMINAL, UNISSUED, fmtTime, inboundBefore, num, plannedRuns, plantIndex, usableStock, type InboundPo } from './context';
 import { tierOf } from './priority';
 import { DEFAULT_EXCEPTION_PRIORITIES, exceptionPriorities, type ExceptionPriority, type ExceptionType, type MaintenanceWindow, type RuleSet, type Tier } from './rules-schema';
@@ -99,7 +99,7 @@ export function maintenanceWindowAt(windows: readonly MaintenanceWindow[], lineI
 }
 
 /** Every exception condition present in the view at `now`, sorted by key. */
-export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinView, now: number, opts: DetectOptions = {}): DetectedCondition[] {
+export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, now: number, opts: DetectOptions = {}): DetectedCondition[] {
   const ex = rules.exceptions;
   const out: DetectedCondition[] = [];
   const index = plantIndex(plant);

@@ -21,7 +21,7 @@
  */
 import type { Plant } from '../plant/schema';
 import { HOUR, compareBySequence } from '../twin/schedule';
-import type { TwinView } from '../twin/view';
+import type { TwinState } from '../twin/view';
 import {
   DEFAULT_COSTS,
   DEFAULT_TIER_WEIGHTS,
@@ -66,7 +66,7 @@ export interface GenerateOptionsInput {
   /** The rule set (or a loaded one); the built-in generic rules when absent. */
   rules?: RuleSet | LoadedRules;
   /** The twin's view at the moment of the exception. */
-  twinState: TwinView;
+  twinState: TwinState;
   /** The exception: a detected condition or a registry record (./exceptions.ts), or the plain fields. */
   exception: OptionException | DetectedCondition | ExceptionRecord;
   horizonHours?: number;

@@ -26,7 +26,7 @@
  */
 import type { Plant } from '../plant/schema';
 import { HOUR, MINUTE, assignLine, compareBySequence, indexPlant, projectQueue, shiftAt, type PlantIndex } from '../twin/schedule';
-import type { TwinView } from '../twin/view';
+import type { TwinState, TwinView } from '../twin/view';
 import { Simulation, type EventHandle } from './kernel';
 import { createRng, type Rng } from './random';
 
@@ -225,7 +225,7 @@ export interface ForkOptions {
 const TERMINAL = new Set(['complete', 'closed', 'cancelled']);
 
 /** The twin's view as a forecast starting state (a plain, serialisable copy). */
-export function forkTwin(plant: Plant, view: TwinView, opts: ForkOptions = {}): ForecastState {
+export function forkTwin(plant: Plant, view: TwinState, opts: ForkOptions = {}): ForecastState {
   const now = view.time;
   const holdUntil = now + (opts.holdReleaseMinutes ?? 60) * MINUTE;
   const orders: ForecastOrder[] = [];

@@ -11,7 +11,7 @@
 import type { Plant } from '../plant/schema';
 import type { MachineState, Signal } from '../signals/schema';
 import { HOUR, MINUTE, assignLine, compareBySequence, indexPlant, nextShiftStart, shiftAt, type PlantIndex } from '../twin/schedule';
-import type { TwinView } from '../twin/view';
+import type { TwinState } from '../twin/view';
 import { createRng, type Rng } from './random';
 
 export interface PlantSimulatorOptions {
@@ -20,7 +20,7 @@ export interface PlantSimulatorOptions {
   /** Signal source name (default 'sim'). */
   source?: string;
   /** Continue from a twin's view (orders, line progress, who is on shift) instead of the plant's opening book. */
-  resumeFrom?: TwinView;
+  resumeFrom?: TwinState;
   /** Mean time between failures per machine, hours (default 40). */
   mtbfHours?: number;
   /** Mean hours between QA holds, rush orders, regular orders, demand changes, absences, stock count shortages. */
@@ -223,7 +223,7 @@ class Simulator implements PlantSimulator {
     return { version: 1, state: JSON.parse(JSON.stringify(this.S)) as SimState };
   }
 
-  init(resume: TwinView | undefined): void {
+  init(resume: TwinState | undefined): void {
     const S = this.S;
     const t0 = S.startTime;
     for (const l of this.index.lines) S.lines[l.id] = { id: l.id, phase: 'idle', currentOrderId: null, lastFamily: null, carry: 0, sinceIssue: 0, holdId: null, epoch: 0 };

@@ -3,11 +3,11 @@
  * queued order (projected start → end). Taken from the live twin it is the current plan; taken from
  * the twin reconstructed at shift start it is the baseline plan, frozen for the shift.
  */
-import type { TwinView } from '../twin/view';
+import type { TwinState } from '../twin/view';
 import type { PlannedOrder } from '../kpi/execution';
 import type { Bar } from './bars';
 
-export function planFromView(view: TwinView): PlannedOrder[] {
+export function planFromView(view: TwinState): PlannedOrder[] {
   const orders = new Map(view.orders.map((o) => [o.id, o]));
   const out: PlannedOrder[] = [];
   for (const l of view.lines) {
@@ -20,7 +20,7 @@ export function planFromView(view: TwinView): PlannedOrder[] {
   return out;
 }
 
-export function planBars(view: TwinView, kind: 'plan' | 'baseline'): Bar[] {
+export function planBars(view: TwinState, kind: 'plan' | 'baseline'): Bar[] {
   const orders = new Map(view.orders.map((o) => [o.id, o]));
   const out: Bar[] = [];
   for (const l of view.lines) {

@@ -24,7 +24,7 @@ import { createPlantLogic, type PlantLogic } from './actors';
 import { DEFAULT_TIMINGS, foldMachineState, foldOrder, orderTimerDue, type LineContext, type MachineContext, type OrderContext, type OrderOp, type PlantContext, type TwinTimings } from './fold';
 import { canonicalJson, fnv1a64 } from './hash';
 import { FALLBACK_CHANGEOVER_MINUTES, HOUR, MINUTE, assignLine, compareBySequence, compareWithPin, indexPlant, projectQueue, shiftAt, type MachineInfo, type PlantIndex } from './schedule';
-import type { LineStatus, LineView, MachineView, OrderState, OrderView, TwinDelta, TwinView } from './view';
+import type { LineStatus, LineView, MachineView, OrderState, OrderView, TwinDelta, TwinState, TwinView } from './view';
 
 /** Bump when the actor logic changes shape; snapshots of another version are refused (replay the journal instead). */
 export const TWIN_MACHINE_VERSION = 1;
@@ -59,6 +59,12 @@ export interface Twin {
   applyBatch(signals: readonly Signal[], lastPosition: number): void;
   advanceTo(time: number): void;
   view(): TwinView;
+  /**
+   * The view without its hash: the hash is a canonical serialisation of the whole actor state (tens
+   * of milliseconds on the demo plant), which readers that only look at lines, machines and orders
+   * (exception detection, what-if, the timeline, dispatch) should not pay on every pass.
+   */
+  peek(): TwinState;
   hash(): string;
   takeDelta(): TwinDelta | null;
   persist(): TwinSnapshot;
@@ -709,7 +715,11 @@ class TwinImpl implements Twin {
     return { ...this.buildView(), hash: this.hash() };
   }
 
-  private buildView(): Omit<TwinView, 'hash'> {
+  peek(): TwinState {
+    return this.buildView();
+  }
+
+  private buildView(): TwinState {
     if (this.cachedView?.version === this.version) return this.cachedView.view;
     const now = this._time;
     const elapsed = now - this.startTime;

@@ -93,6 +93,9 @@ export interface TwinView {
   onShift: { shiftId: string | null; people: string[] };
 }
 
+/** A view without the state hash (`Twin.peek()`): what readers of lines, machines and orders need. */
+export type TwinState = Omit<TwinView, 'hash'>;
+
 /** Changes since the previous delta; only changed fields of changed entities travel. */
 export interface TwinDelta {
   time: number;
