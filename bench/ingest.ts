@@ -13,11 +13,12 @@
  * faster counts). The pipeline's clock covers cutting, pushing, the final flush and the wait until
  * the journal's writer thread has committed everything.
  *
- *   npx tsx bench/ingest.ts [--json] [--signals N] [--lateness MS] [--sync FULL] [--writer worker|inline] [--batch N] [--fold]
+ *   npx tsx bench/ingest.ts [--json] [--signals N] [--lateness MS] [--sync FULL] [--writer worker|inline] [--batch N] [--fold] [--profile FILE]
  *
  * One JSON object per line; the last line is the summary.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -323,7 +324,19 @@ function run(buf: Buffer): number {
   cpuAfter = threadCpu();
   return secs;
 }
+// --profile FILE: a V8 CPU profile of the main thread over the timed section only (open it in Chrome DevTools).
+const profileFile = arg('--profile');
+const session = profileFile ? new Session() : undefined;
+if (session) {
+  session.connect();
+  await new Promise<void>((res, rej) => session.post('Profiler.enable', () => session.post('Profiler.start', (e) => (e ? rej(e) : res()))));
+}
 const timed = run(input);
+if (session) {
+  const { profile } = await new Promise<{ profile: object }>((res, rej) => session.post('Profiler.stop', (e, r) => (e ? rej(e) : res(r as { profile: object }))));
+  writeFileSync(profileFile!, JSON.stringify(profile));
+  session.disconnect();
+}
 const pushed = N;
 const inputMb = Math.round(input.length / 2 ** 20);
 input = undefined; // the input is the bench's, not the core's
