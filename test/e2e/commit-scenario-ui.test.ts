@@ -95,6 +95,8 @@ describe('commit a scenario from the What-if view', () => {
     await expect(receipt.getAttribute('data-id')).resolves.toBe(d!.id);
     const kpis = receipt.getByTestId('receipt-scenario-kpis');
     await expect(kpis.innerText()).resolves.toMatch(/Plan as is\s+Plain to L1/);
+    // Utilisation reads in percent (a fraction in the data), its difference in points, as in the comparison above.
+    await expect(kpis.locator('tr', { hasText: 'Utilisation' }).innerText()).resolves.toMatch(/\d %\s.*(\d|0) ?(pt|—)/s);
     await expect(receipt.getByTestId('receipt-scenario').innerText()).resolves.toMatch(/O4 to L1/);
     await expect(receipt.innerText()).resolves.toContain(`journal position ${d!.journalPosition}`);
     await expect(page.getByTestId('scenario-decision-status').getAttribute('data-status')).resolves.toBe('pending-approval');

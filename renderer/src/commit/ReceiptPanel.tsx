@@ -9,7 +9,7 @@ import type { ApprovalRecord, DecisionReceipt, OutboxRecord, ScenarioCommitInfo 
 import { describeDisruption, describeMove } from '../../../shared/commit/scenario-commit';
 import type { MethodResults } from '../../../shared/protocol/api';
 import { useClient } from '../app/ClientContext';
-import { usePlantTime } from '../decide/format';
+import { kpiDiff, kpiValue, usePlantTime } from '../decide/format';
 import { usePeople } from '../decide/hooks';
 import { ActionCard } from './ActionCard';
 import { approvalStatusLook, decisionStatusLook, outboxStatusLook, StatusBadge } from './badges';
@@ -175,10 +175,10 @@ function ScenarioFacts({ s }: { s: ScenarioCommitInfo }) {
               </th>
               {r.values.map((v, i) => (
                 <td className="num" key={i}>
-                  {Math.round(v * 100) / 100}
+                  {kpiValue(r.kpi, v)}
                 </td>
               ))}
-              <td className="num">{r.deltas[1] === null || r.deltas[1] === undefined ? '—' : r.deltas[1] > 0 ? `+${r.deltas[1]}` : r.deltas[1]}</td>
+              <td className="num">{r.deltas[1] === null || r.deltas[1] === undefined ? '—' : kpiDiff(r.kpi, r.deltas[1])}</td>
             </tr>
           ))}
         </tbody>

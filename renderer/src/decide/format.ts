@@ -61,3 +61,16 @@ export function minutesAgo(now: number, t: number): string {
   const m = Math.max(0, Math.round((now - t) / 60_000));
   return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
+
+/**
+ * A scenario KPI value as people read it: utilisation (a fraction in the data) in percent, the rest
+ * with one decimal below 100. The What-if comparison and the decision receipt use the same form.
+ */
+export function kpiValue(kpi: string, v: number): string {
+  return kpi === 'utilisation' ? `${num(v * 100)} %` : num(v, Math.abs(v) >= 100 ? 0 : 1);
+}
+
+/** A KPI difference in the same units as `kpiValue` (utilisation in percentage points). */
+export function kpiDiff(kpi: string, d: number): string {
+  return kpi === 'utilisation' ? `${signed(d * 100)} pt` : signed(d, Math.abs(d) >= 100 ? 0 : 1);
+}

@@ -12,7 +12,7 @@ import type { FileIssue } from '../../../shared/files/positioned';
 import type { SavedScenario } from '../../../shared/protocol/api';
 import { useClient, useCoreData } from '../app/ClientContext';
 import { MiniGantt, type GanttMove } from '../decide/MiniGantt';
-import { num, signed } from '../decide/format';
+import { kpiDiff, kpiValue, num } from '../decide/format';
 import { useCurrentPerson } from '../decide/hooks';
 import { ScenarioCommit } from '../commit/ScenarioCommit';
 import '../decide/decide.css';
@@ -423,8 +423,6 @@ function CompareTable({ c }: { c: ScenarioComparison }) {
         </thead>
         <tbody>
           {c.rows.map((r) => {
-            const pct = r.kpi === 'utilisation';
-            const fmtV = (v: number) => (pct ? `${num(v * 100)} %` : num(v, Math.abs(v) >= 100 ? 0 : 1));
             return (
               <tr key={r.kpi}>
                 <th scope="row">
@@ -441,8 +439,8 @@ function CompareTable({ c }: { c: ScenarioComparison }) {
                           ★<span className="visually-hidden"> best</span>{' '}
                         </span>
                       )}
-                      {fmtV(v)}
-                      {d !== null && d !== undefined && <span className="wi-delta"> ({pct ? `${signed(d * 100)} pt` : signed(d, Math.abs(d) >= 100 ? 0 : 1)})</span>}
+                      {kpiValue(r.kpi, v)}
+                      {d !== null && d !== undefined && <span className="wi-delta"> ({kpiDiff(r.kpi, d)})</span>}
                     </td>
                   );
                 })}
