@@ -539,7 +539,9 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
     if (sending || closed) return;
     sending = true;
     try {
-      const due = [...store.outbox.values()].filter((m) => m.status === 'pending' && m.nextAttemptAt <= realNow()).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+      // Passes never overlap, so a message still 'sending' here was left so by a pass that could not
+      // store its result even as a failure (see below): it is due again, like one interrupted by a crash.
+      const due = [...store.outbox.values()].filter((m) => m.status === 'sending' || (m.status === 'pending' && m.nextAttemptAt <= realNow())).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
       for (const m of due) {
         if (closed) break;
         const target = targetFor(m.target);
@@ -552,19 +554,31 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
         } catch (e) {
           error = `${target.id}: ${(e as Error)?.message ?? String(e)}`;
         }
-        await store.serial(async () => {
-          const cur = store.outbox.get(m.id)!;
-          if (ack) {
-            const { lastError: _l, ...rest } = cur;
-            await store.putOutbox([{ ...rest, status: 'acked', ackedAt: ack.ackedAt }]);
-            await audit({ actor: `writeback:${target.id}`, kind: 'outbox.acked', subjectId: m.id, payload: { decisionId: m.decisionId, target: m.target, kind: m.kind, idempotencyKey: m.idempotencyKey, attempts: attempt, ...(ack.reference ? { reference: ack.reference } : {}) } });
-            await maybeClose(m.decisionId);
-          } else {
-            const next = afterFailure(retry, attempt, m.id, realNow());
-            await store.putOutbox([{ ...cur, ...next, lastError: error }]);
-            if (next.status === 'failed') await audit({ actor: `writeback:${target.id}`, kind: 'outbox.failed', subjectId: m.id, payload: { decisionId: m.decisionId, attempts: attempt, error } });
-          }
-        });
+        try {
+          await store.serial(async () => {
+            const cur = store.outbox.get(m.id)!;
+            if (ack) {
+              const { lastError: _l, ...rest } = cur;
+              await store.putOutbox([{ ...rest, status: 'acked', ackedAt: ack.ackedAt }]);
+              await audit({ actor: `writeback:${target.id}`, kind: 'outbox.acked', subjectId: m.id, payload: { decisionId: m.decisionId, target: m.target, kind: m.kind, idempotencyKey: m.idempotencyKey, attempts: attempt, ...(ack.reference ? { reference: ack.reference } : {}) } });
+              await maybeClose(m.decisionId);
+            } else {
+              const next = afterFailure(retry, attempt, m.id, realNow());
+              await store.putOutbox([{ ...cur, ...next, lastError: error }]);
+              if (next.status === 'failed') await audit({ actor: `writeback:${target.id}`, kind: 'outbox.failed', subjectId: m.id, payload: { decisionId: m.decisionId, attempts: attempt, error } });
+            }
+          });
+        } catch (e) {
+          // The result could not be stored (e.g. the store refused the target's acknowledgement). The
+          // message must not stay 'sending' until a restart: it goes back to the retry schedule with
+          // the reason, and is sent again after the backoff. Its idempotency key makes a second
+          // delivery of a message the target did take harmless.
+          const why = `${ack ? `${target.id} acknowledged it` : error}, but storing that failed: ${((e as Error)?.message ?? String(e)).slice(0, 500)}`;
+          log(`commit: outbox ${m.id}: ${why}`);
+          await store
+            .serial(() => store.putOutbox([{ ...store.outbox.get(m.id)!, ...afterFailure(retry, attempt, m.id, realNow()), lastError: why }]))
+            .catch((e2: unknown) => log(`commit: outbox ${m.id}: could not record the failure either (${(e2 as Error)?.message ?? e2}); the next pass sends it again`));
+        }
       }
     } catch (e) {
       log(`commit: outbox pass failed: ${(e as Error).stack ?? e}`);

@@ -20,6 +20,8 @@ const dir = mkdtempSync(join(tmpdir(), 'takt-commit-svc-'));
 let core: TaktCore;
 let client: ProtocolClient;
 let failing = true;
+/** Sends answered with an acknowledgement the store refuses (a fractional time), then good ones. */
+let badAcks = 0;
 
 beforeAll(async () => {
   core = await startCore({
@@ -38,6 +40,10 @@ beforeAll(async () => {
     serves: ['mes'],
     async send() {
       if (failing) throw new Error('MES gateway refused: 503');
+      if (badAcks > 0) {
+        badAcks--;
+        return { ackedAt: Date.now() + 0.5, reference: 'MES-OK' };
+      }
       return { ackedAt: Date.now(), reference: 'MES-OK' };
     },
   });
@@ -111,9 +117,14 @@ describe('commit service in the core', () => {
     const erp = (await client.call('outbox.list', { decisionId: c.decision.id })).items.find((m) => m.target === 'erp')!;
     expect((await err(client.call('outbox.retry', { id: erp.id, by: 'a-planner' }))).code).toBe('conflict');
     failing = false;
+    // The first acknowledgement after the retry cannot be stored: the message is not left 'sending'
+    // but goes back to the retry schedule with the reason, and the next send is stored.
+    badAcks = 1;
     const retried = await client.call('outbox.retry', { id: failed.id, by: 'a-planner' });
     expect(retried).toMatchObject({ status: 'pending', attempts: 0 });
     const acked = await until('the retried message acked', async () => (await client.call('outbox.list', { decisionId: c.decision.id })).items.find((m) => m.id === failed.id && m.status === 'acked'));
+    expect(badAcks).toBe(0);
+    expect(acked.attempts).toBe(2);
     expect(acked.lastError).toBeUndefined();
     expect((await client.call('audit.list', { subjectId: failed.id })).items.map((e) => e.kind)).toEqual(['outbox.failed', 'outbox.retry', 'outbox.acked']);
     // A run that starts before its readiness gate opened is recorded in the audit trail.
