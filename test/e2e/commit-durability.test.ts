@@ -7,7 +7,6 @@
  * both hash chains verify.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,43 +14,20 @@ import { connectClient } from './signals';
 import { repoRoot } from './core';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import { until } from './until';
+import { killChildCores, startChildCore } from './child-core';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'takt-commit-kill-'));
 const plantFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-plant.yaml');
 const rulesFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-rules.yaml');
-const children: ChildProcess[] = [];
 afterAll(() => {
-  children.forEach((c) => c.kill('SIGKILL'));
+  killChildCores();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function startChild(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['bin/takt.mjs', 'serve', '--port', '0', '--data', dataDir, '--plant', plantFile, '--rules', rulesFile, '--no-simulator', '--speed', '60'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`core did not start: ${out} ${err}`)), 30_000);
-    child.stderr!.on('data', (d) => (err += d));
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /(http:\/\/[^\s]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]! });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`core exited with ${code}: ${err}`)));
-  });
-}
-
-const wsOf = (url: string) => `${url.replace('http', 'ws')}ws`;
-
-
 describe('commit records survive kill -9', () => {
   it('keeps every acknowledged commit and transition', { timeout: 120_000 }, async () => {
-    const first = await startChild();
-    const client: ProtocolClient & { close(): void } = await connectClient(wsOf(first.url));
+    const first = await startChildCore(['--data', dataDir, '--plant', plantFile, '--rules', rulesFile, '--no-simulator', '--speed', '60']);
+    const client: ProtocolClient & { close(): void } = await connectClient(first.wsUrl);
     const now = (await client.call('core.info')).clock.now + 2_000;
     await client.call('signals.ingest', { signals: [{ id: 'k-1', source: 'e2e-kill', seq: 1, eventTime: Math.round(now), receiveTime: Math.round(now), type: 'machine.state', machine: 'L1-FIL', state: 'down' }] });
     const exception = await until('line-down', async () => (await client.call('exceptions.list')).items.find((e) => e.type === 'line-down'));
@@ -96,8 +72,8 @@ describe('commit records survive kill -9', () => {
     expect(first.child.signalCode).toBe('SIGKILL');
     expect(decisions.size).toBeGreaterThanOrEqual(TARGET);
 
-    const second = await startChild();
-    const again: ProtocolClient & { close(): void } = await connectClient(wsOf(second.url));
+    const second = await startChildCore(['--data', dataDir, '--plant', plantFile, '--rules', rulesFile, '--no-simulator', '--speed', '60']);
+    const again: ProtocolClient & { close(): void } = await connectClient(second.wsUrl);
     const stored = new Set((await again.call('decisions.list', { limit: 1000 })).items.map((d) => d.id));
     for (const id of decisions) expect(stored.has(id), `acknowledged decision ${id}`).toBe(true);
     for (const [id, status] of acknowledged) expect((await again.call('actions.get', { id })).status, `action ${id}`).toBe(status);

@@ -11,7 +11,6 @@
  * and both hash chains verify.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -21,12 +20,12 @@ import { connectClient } from './signals';
 import { repoRoot } from './core';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import { until } from './until';
+import { killChildCores, startChildCore } from './child-core';
 
 const dir = mkdtempSync(join(tmpdir(), 'takt-outbox-kill-'));
 const dataDir = join(dir, 'data');
 const plantFile = join(dir, 'plant.yaml');
 const rulesFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-rules.yaml');
-const children: ChildProcess[] = [];
 
 interface Post {
   header: string;
@@ -73,38 +72,17 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  children.forEach((c) => c.kill('SIGKILL'));
+  killChildCores();
   held?.destroy();
   http?.closeAllConnections();
   await new Promise((r) => http?.close(r));
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startChild(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['bin/takt.mjs', 'serve', '--port', '0', '--data', dataDir, '--plant', plantFile, '--rules', rulesFile, '--no-simulator', '--speed', '60'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`core did not start: ${out} ${err}`)), 30_000);
-    child.stderr!.on('data', (d) => (err += d));
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /(http:\/\/[^\s]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]! });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`core exited with ${code}: ${err}`)));
-  });
-}
-const wsOf = (url: string) => `${url.replace('http', 'ws')}ws`;
-
 describe('outbox and kill -9', () => {
   it('re-sends a message caught mid-send with the same idempotency key, applied once and acknowledged once', { timeout: 120_000 }, async () => {
-    const first = await startChild();
-    const client: ProtocolClient & { close(): void } = await connectClient(wsOf(first.url));
+    const first = await startChildCore(['--data', dataDir, '--plant', plantFile, '--rules', rulesFile, '--no-simulator', '--speed', '60']);
+    const client: ProtocolClient & { close(): void } = await connectClient(first.wsUrl);
     const t = Math.round((await client.call('core.info')).clock.now + 2_000);
     const ing = await client.call('signals.ingest', { signals: [{ id: 'ok-1', source: 'e2e-outbox-kill', seq: 1, eventTime: t, receiveTime: t, type: 'machine.state', machine: 'L1-FIL', state: 'down' }] });
     expect(ing.rejected, JSON.stringify(ing.rejected)).toEqual([]);
@@ -131,8 +109,8 @@ describe('outbox and kill -9', () => {
     held!.destroy();
     hold = false;
 
-    const second = await startChild();
-    const again: ProtocolClient & { close(): void } = await connectClient(wsOf(second.url));
+    const second = await startChildCore(['--data', dataDir, '--plant', plantFile, '--rules', rulesFile, '--no-simulator', '--speed', '60']);
+    const again: ProtocolClient & { close(): void } = await connectClient(second.wsUrl);
     const done = await until('every message acknowledged after the restart', async () => {
       const items = (await again.call('outbox.list', { decisionId })).items;
       return items.length === all.length && items.every((m) => m.status === 'acked') ? items : undefined;

@@ -3,7 +3,7 @@
  * a pending delayed transition (a changeover's overrun timer) still fires after the restart.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,33 +15,13 @@ import { loadPlantFile } from '../../main/core/plant-file';
 import { openJournal } from '../../main/core/journal';
 import { reconstructTwin } from '../../main/core/time-travel';
 import { openDataDir, plantFingerprint } from '../../main/core/data-dir';
+import { killChildCores, startChildCore } from './child-core';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'takt-resume-'));
-const children: ChildProcess[] = [];
 afterAll(() => {
-  children.forEach((c) => c.kill('SIGKILL'));
+  killChildCores();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-function startCore(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['bin/takt.mjs', 'serve', '--port', '0', '--data', dataDir, '--no-simulator', '--speed', '1', '--snapshot-every', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`core did not start: ${out} ${err}`)), 30_000);
-    child.stderr!.on('data', (d) => (err += d));
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /(http:\/\/[^\s]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]! });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`core exited with ${code}: ${err}`)));
-  });
-}
 
 async function connect(url: string): Promise<ProtocolClient> {
   const ws = new WebSocket(url.replace('http', 'ws') + 'ws');
@@ -59,7 +39,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('kill -9 and restart', () => {
   it('resumes the same twin, hash for hash, and keeps pending delayed transitions', async () => {
-    const first = await startCore();
+    const first = await startChildCore(['--data', dataDir, '--no-simulator', '--speed', '1', '--snapshot-every', '1']);
     const c1 = await connect(first.url);
     const plant: Plant = await c1.call('plant.get');
     const info = await c1.call('core.info');
@@ -112,7 +92,7 @@ describe('kill -9 and restart', () => {
     expect(past1.machines.find((m) => m.id === machines[1])!.state).toBe('running');
     expect(past1.hash).not.toBe(before.hash);
 
-    const second = await startCore();
+    const second = await startChildCore(['--data', dataDir, '--no-simulator', '--speed', '1', '--snapshot-every', '1']);
     const c2 = await connect(second.url);
     const after = await c2.call('twin.view');
     expect(after.position).toBeGreaterThanOrEqual(before.position);
