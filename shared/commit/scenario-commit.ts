@@ -22,7 +22,7 @@ import { checkScenario, compareScenarios, runScenario, toMove, type Scenario, ty
 import { evaluateConstraints, evaluateInPlace, type ProposedAssignment } from '../decide/constraints';
 import { TERMINAL, plantIndex, type DecideContext, type InboundPo } from '../decide/context';
 import { requiredApprovals, type ChangeFacts } from '../decide/escalation';
-import { kpiDelta, objectiveFromRules, type KpiDelta, type OptionCheck, type OptionKind, type RankedOption } from '../decide/options';
+import { allergenChangeoversOf, kpiDelta, objectiveFromRules, type KpiDelta, type OptionCheck, type OptionKind, type RankedOption } from '../decide/options';
 import { tierOf } from '../decide/priority';
 import type { LoadedRules } from '../decide/rules-parse';
 import { splitOrderId } from './workflows';
@@ -210,13 +210,7 @@ function changeFacts(plant: Plant, s: Scenario, byId: ReadonlyMap<string, TwinVi
   };
   const reroutes = s.moves.flatMap((m) => (m.type === 'move' && byId.get(m.order)?.lineId !== m.line ? [{ orderId: m.order, tier: tier(m.order) }] : []));
   const splits = s.moves.flatMap((m) => (m.type === 'split' ? [{ orderId: m.order, tier: tier(m.order) }] : []));
-  const allergenChangeovers: NonNullable<ChangeFacts['allergenChangeovers']> = [];
-  for (const ch of checks) {
-    // An allergen rule that needed a clean / QA release and is satisfied: the change brings an allergen changeover.
-    if (ch.rule !== 'allergen-sequencing' || !ch.passed || ch.preExisting || !ch.ruleId || ch.ruleId === 'qa-on-shift' || !ch.lineId) continue;
-    const m = /allergens: (\S+) \(.*?\) → (\S+) \(/.exec(ch.detail);
-    if (m) allergenChangeovers.push({ lineId: ch.lineId, from: m[1] as string, to: m[2] as string });
-  }
+  const allergenChangeovers = allergenChangeoversOf(checks);
   return {
     ...(reroutes.length ? { reroutes } : {}),
     ...(splits.length ? { splits } : {}),

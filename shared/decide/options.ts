@@ -520,6 +520,20 @@ export function kpiDelta(a: ForecastKpis, b: ForecastKpis): KpiDelta {
   };
 }
 
+/**
+ * The allergen changeovers a change brings, from its constraint checks: each allergen rule that
+ * needed a clean or a QA release and is satisfied (options and scenario commits both escalate on them).
+ */
+export function allergenChangeoversOf(checks: readonly OptionCheck[]): NonNullable<ChangeFacts['allergenChangeovers']> {
+  const out: NonNullable<ChangeFacts['allergenChangeovers']> = [];
+  for (const ch of checks) {
+    if (ch.rule !== 'allergen-sequencing' || !ch.passed || ch.preExisting || !ch.ruleId || ch.ruleId === 'qa-on-shift' || !ch.lineId) continue;
+    const m = /allergens: (\S+) \(.*?\) → (\S+) \(/.exec(ch.detail);
+    if (m) out.push({ lineId: ch.lineId, from: m[1] as string, to: m[2] as string });
+  }
+  return out;
+}
+
 /** What the candidate changes, as far as the escalation rules care (./escalation.ts). */
 function changeFacts(c: Candidate, checks: readonly OptionCheck[], plant: Plant, orderById: ReadonlyMap<string, ForecastState['orders'][number]>): ChangeFacts {
   const tier = (id: string) => {
@@ -529,13 +543,7 @@ function changeFacts(c: Candidate, checks: readonly OptionCheck[], plant: Plant,
   const reroutes = c.moves.flatMap((m) => (m.kind === 'reroute' && c.kind !== 'pull-ahead' ? [{ orderId: m.orderId, tier: tier(m.orderId) }] : []));
   const splits = c.moves.flatMap((m) => (m.kind === 'split' ? [{ orderId: m.orderId, tier: tier(m.orderId) }] : []));
   const expediteCost = c.moves.reduce((a, m) => a + (m.kind === 'expedite' ? m.cost : 0), 0);
-  const allergenChangeovers: NonNullable<ChangeFacts['allergenChangeovers']> = [];
-  for (const ch of checks) {
-    // an allergen rule that required a clean / QA release and was satisfied: the change brings an allergen changeover
-    if (ch.rule !== 'allergen-sequencing' || !ch.passed || ch.preExisting || !ch.ruleId || ch.ruleId === 'qa-on-shift' || !ch.lineId) continue;
-    const m = /allergens: (\S+) \(.*?\) → (\S+) \(/.exec(ch.detail);
-    if (m) allergenChangeovers.push({ lineId: ch.lineId, from: m[1] as string, to: m[2] as string });
-  }
+  const allergenChangeovers = allergenChangeoversOf(checks);
   return {
     ...(reroutes.length ? { reroutes } : {}),
     ...(splits.length ? { splits } : {}),

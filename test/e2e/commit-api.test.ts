@@ -18,7 +18,7 @@ import { ensureRendererBuilt, repoRoot } from './core';
 import { connectClient } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import type { WriteBackMessage } from '../../shared/commit/writeback';
-import { until } from './until';
+import { until } from '../helpers/until';
 
 const plantFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-plant.yaml');
 const rulesFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-rules.yaml');

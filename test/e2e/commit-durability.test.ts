@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { connectClient } from './signals';
 import { repoRoot } from './core';
 import type { ProtocolClient } from '../../shared/protocol/client';
-import { until } from './until';
+import { until } from '../helpers/until';
 import { killChildCores, startChildCore } from './child-core';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'takt-commit-kill-'));

@@ -19,10 +19,10 @@ import Database from 'better-sqlite3';
 import { startBrowserMode, type BrowserMode } from '../../main/core/browser-mode';
 import { ensureRendererBuilt, repoRoot } from './core';
 import { connectClient, signalMaker } from './signals';
-import { RemoteError, type ProtocolClient } from '../../shared/protocol/client';
+import type { ProtocolClient } from '../../shared/protocol/client';
 import type { RecordChange } from '../../shared/commit/records';
 import { shiftAt } from '../../shared/twin/schedule';
-import { until } from './until';
+import { failure, until } from '../helpers/until';
 
 const plantFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-plant.yaml');
 const rulesFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-rules.yaml');
@@ -47,17 +47,6 @@ afterAll(async () => {
   await bm?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-
-async function failure(p: Promise<unknown>): Promise<RemoteError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RemoteError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('commit flow: line down to closed decision', () => {
   let decisionId = '';

@@ -18,9 +18,9 @@ import { join } from 'node:path';
 import { startBrowserMode, type BrowserMode } from '../../main/core/browser-mode';
 import { ensureRendererBuilt, repoRoot } from './core';
 import { connectClient } from './signals';
-import { RemoteError, type ProtocolClient } from '../../shared/protocol/client';
+import type { ProtocolClient } from '../../shared/protocol/client';
 import type { ScenarioInput } from '../../shared/sim/scenario';
-import { until } from './until';
+import { failure, until } from '../helpers/until';
 
 const plantFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-plant.yaml');
 const rulesFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-rules.yaml');
@@ -39,16 +39,6 @@ afterAll(async () => {
   await bm?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function failure(p: Promise<unknown>): Promise<RemoteError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RemoteError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const scenario = (name: string, over: Partial<ScenarioInput> = {}): ScenarioInput => ({ takt: 'scenario', name, horizonHours: 24, seed: 1, disruptions: [], moves: [], ...over });
 const save = (s: ScenarioInput) => client.call('whatIf.save', { scenario: s as never, by: 'a-planner' });

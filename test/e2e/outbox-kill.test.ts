@@ -19,7 +19,7 @@ import { parse, stringify } from 'yaml';
 import { connectClient } from './signals';
 import { repoRoot } from './core';
 import type { ProtocolClient } from '../../shared/protocol/client';
-import { until } from './until';
+import { until } from '../helpers/until';
 import { killChildCores, startChildCore } from './child-core';
 
 const dir = mkdtempSync(join(tmpdir(), 'takt-outbox-kill-'));

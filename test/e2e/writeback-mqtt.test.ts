@@ -21,7 +21,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { startBrowserMode, type BrowserMode } from '../../main/core/browser-mode';
 import { ensureRendererBuilt, repoRoot } from './core';
 import { connectClient, signalMaker } from './signals';
-import { until } from './until';
+import { until } from '../helpers/until';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import type { OutboxRecord } from '../../shared/commit/records';

@@ -14,6 +14,7 @@ import { startCore, type TaktCore } from '../../../main/core/core';
 import { ProtocolClient } from '../../../shared/protocol/client';
 import { memoryTransportPair } from '../../../shared/protocol/transport';
 import type { TwinView } from '../../../shared/twin/view';
+import { until } from '../../helpers/until';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'takt-commit-seq-'));
@@ -43,15 +44,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const line = (v: TwinView, id: string) => v.lines.find((l) => l.id === id)!;
 const queueOf = (v: TwinView, id: string) => line(v, id).queue.map((q) => q.orderId);
 

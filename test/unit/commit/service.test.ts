@@ -14,6 +14,7 @@ import { createFileWriteBackTarget } from '../../../main/core/outbox-file-target
 import { ProtocolClient, RemoteError } from '../../../shared/protocol/client';
 import { memoryTransportPair } from '../../../shared/protocol/transport';
 import type { RecordChange } from '../../../shared/commit/records';
+import { until } from '../../helpers/until';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'takt-commit-svc-'));
@@ -53,15 +54,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const err = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: RemoteError) => e);
 
 describe('commit service in the core', () => {
