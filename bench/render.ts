@@ -1,9 +1,13 @@
 /**
  * Render: the Floor with a synthetic plant of 200 machines (4 areas × 10 lines × 5 machines) and
  * 5,000 moving WIP tokens under a steady delta stream, at 1920×1080 in headless Chromium
- * (SwiftShader WebGL).
+ * (no GPU: software compositing, WebGL on SwiftShader).
  *
- *   npx tsx bench/render.ts [--json] [--seconds N]          (npm run bench -- render)
+ *   npx tsx bench/render.ts [--json] [--seconds N] [--renderer canvas|webgl] [--screenshot FILE]
+ *
+ *   (npm run bench -- render ...)
+ * - The Floor draws with pixi's Canvas renderer, the app's default (renderer/src/floor/pixi/
+ *   floor-renderer.ts says why); `--renderer webgl` measures pixi's WebGL renderer instead.
  *
  * - The plant is generated into a temporary folder (a valid plant file: `takt validate` accepts it)
  *   and served by the real core in browser mode in this process, without the simulator.
@@ -34,6 +38,9 @@ const SECONDS = secArg >= 0 ? Math.max(10, Number(args[secArg + 1]) || 12) : 12;
 const AREAS = 4;
 const LINES_PER_AREA = 10;
 const TOKENS = Number(process.env.TAKT_BENCH_TOKENS ?? 5000);
+/** pixi's renderer for the Floor: 'canvas' (the app's default) or 'webgl' (`--renderer webgl`). */
+const rendererArg = args.indexOf('--renderer');
+const RENDERER = rendererArg >= 0 && args[rendererArg + 1] === 'webgl' ? 'webgl' : 'canvas';
 const root = join(import.meta.dirname, '..');
 if (!existsSync(join(root, 'dist/renderer/index.html'))) {
   console.error('bench render: dist/renderer is missing; run `npm run build` first.');
@@ -136,15 +143,15 @@ const stream = (async () => {
   }
 })();
 
-// Chromium as it runs on a machine without a GPU: WebGL on SwiftShader (`--use-angle=swiftshader-webgl`
-// with `--enable-unsafe-swiftshader`, Chromium's own fallback), page raster and compositing on its CPU
-// paths (chrome://gpu: "Compositing: Software only"). `--swiftshader-compositing` instead promotes
-// SwiftShader to the GPU for everything (`--use-angle=swiftshader --ignore-gpu-blocklist`, what the
-// e2e tests use): the compositor then draws every full-HD frame through an emulated GPU too.
+// Chromium as it runs on a machine without a GPU (CHROMIUM_ARGS, as the e2e tests): WebGL on
+// SwiftShader, page raster and compositing on its CPU paths (chrome://gpu: "Compositing: Software
+// only"). `--swiftshader-compositing` instead promotes SwiftShader to the GPU for everything
+// (`--use-angle=swiftshader --ignore-gpu-blocklist`): the compositor then draws every full-HD frame
+// through an emulated GPU too.
 const swiftshaderCompositing = args.includes('--swiftshader-compositing');
 const chromiumArgs = swiftshaderCompositing
-  ? [...CHROMIUM_ARGS, '--ignore-gpu-blocklist']
-  : CHROMIUM_ARGS.map((a) => (a === '--use-angle=swiftshader' ? '--use-angle=swiftshader-webgl' : a));
+  ? [...CHROMIUM_ARGS.map((a) => (a === '--use-angle=swiftshader-webgl' ? '--use-angle=swiftshader' : a)), '--ignore-gpu-blocklist']
+  : CHROMIUM_ARGS;
 const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs, headless: true });
 let failed: string | null = null;
 let result: Record<string, unknown> = {};
@@ -165,15 +172,17 @@ try {
     for (const p of processInfo) out[p.type] = (out[p.type] ?? 0) + p.cpuTime;
     return out;
   };
-  await page.goto(`${bm.url}?tokens=${TOKENS}${process.env.TAKT_BENCH_QUERY ?? ""}`);
+  await page.goto(`${bm.url}?tokens=${TOKENS}&renderer=${RENDERER}${process.env.TAKT_BENCH_QUERY ?? ''}`);
   await page.waitForFunction((n) => (window.__takt?.tokens ?? 0) >= n && window.__takt!.frames > 10, TOKENS, { timeout: 60_000, polling: 100 });
   const gl = await page.evaluate(() => {
     const c = document.createElement('canvas').getContext('webgl2');
     const ext = c?.getExtension('WEBGL_debug_renderer_info');
-    return { pixiWebgl: window.__takt!.webgl, renderer: c && ext ? String(c.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : 'none' };
+    return { pixi: window.__takt!.renderer, renderer: c && ext ? String(c.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : 'none' };
   });
-  if (!gl.pixiWebgl) throw new Error(`the scene is not rendering with WebGL (${gl.renderer})`);
+  if (gl.pixi !== RENDERER) throw new Error(`the scene asked for pixi's ${RENDERER} renderer runs on '${gl.pixi}' (WebGL here: ${gl.renderer})`);
   await page.waitForTimeout(1500); // settle
+  const shotArg = args.indexOf('--screenshot');
+  if (shotArg >= 0) await page.screenshot({ path: args[shotArg + 1]! }); // to look at what is measured
   if (args.includes('--profile')) {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Profiler.enable');
@@ -239,6 +248,7 @@ try {
     deltas_applied: after.deltas - before.deltas,
     tokens_drawn: after.tokens,
     seconds: SECONDS,
+    pixi_renderer: gl.pixi,
     webgl_renderer: gl.renderer,
     compositing: swiftshaderCompositing ? 'swiftshader' : 'software',
     // CPU ms per drawn frame: JS in the page's rAF callbacks, and each Chromium process over the window.

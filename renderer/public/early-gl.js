@@ -3,9 +3,20 @@
 // else needs that time. renderer/src/floor/pixi/start-renderer.ts takes them over when their
 // attributes are the ones it wants (the same lists as here), and makes its own otherwise.
 // A classic script, not a module, so that it runs before the bundle has even arrived.
+// Only when the Floor draws with WebGL: the same choice as renderer/src/floor/pixi/floor-renderer.ts
+// (the query's `renderer`, else localStorage `takt.floorRenderer`, else the 2D canvas).
 (function () {
   var view = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0];
   if (view && view !== 'floor') return;
+  var kind = new URLSearchParams(location.search).get('renderer');
+  if (kind !== 'webgl' && kind !== 'canvas') {
+    try {
+      kind = localStorage.getItem('takt.floorRenderer');
+    } catch (e) {
+      kind = null;
+    }
+  }
+  if (kind !== 'webgl') return;
   function make(attrs) {
     try {
       var canvas = document.createElement('canvas');

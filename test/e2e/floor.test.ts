@@ -63,6 +63,32 @@ describe('floor view against the real core', () => {
     await page.close();
   });
 
+  it("draws with pixi's 2D canvas renderer by default and with WebGL on ?renderer=webgl", async () => {
+    for (const [query, want] of [['', 'canvas'], ['?renderer=webgl', 'webgl']] as const) {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const watch = watchPage(page);
+      await page.goto(core.url + query);
+      await page.waitForFunction(() => (window.__takt?.frames ?? 0) > 2 && (window.__takt?.deltasApplied ?? 0) > 0, null, { timeout: SETUP_TIMEOUT_MS });
+      expect(await page.evaluate(() => window.__takt!.renderer)).toBe(want);
+      // Something is drawn: the floor's area shows many colours, not one background.
+      const png = await page.locator('canvas.floor-canvas').screenshot();
+      const colours = await page.evaluate(async (b64) => {
+        const img = new Image();
+        img.src = `data:image/png;base64,${b64}`;
+        await img.decode();
+        const g = new OffscreenCanvas(img.width, img.height).getContext('2d')!;
+        g.drawImage(img, 0, 0);
+        const d = g.getImageData(0, 0, img.width, img.height).data;
+        const set = new Set<number>();
+        for (let i = 0; i < d.length; i += 4 * 31) set.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+        return set.size;
+      }, png.toString('base64'));
+      expect(colours, `${want}: distinct colours on the floor`).toBeGreaterThan(20);
+      expect(watch.errors).toEqual([]);
+      await page.close();
+    }
+  });
+
   it('sorts the table from the keyboard and exposes the sort to assistive tech', async () => {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     await page.goto(core.url);

@@ -11,18 +11,21 @@
  *   from the store's current state. States (colour, shape, word) are drawn on the next frame;
  *   counts (texts, buffer levels, token numbers) at most every COUNTS_MS per line, since nobody
  *   reads digits changing at 60 Hz and each change repaints part of the board.
- * - Three stacked canvases, so that what moves every frame does not make everything else redraw
- *   (in software WebGL, SwiftShader, re-filling the whole floor each frame cost most of the frame):
- *   1. the board (its own pixi renderer, drawing buffer kept): zones, rails, machine names
+ * - Three stacked canvases, so that what moves every frame does not make everything else redraw.
+ *   pixi draws the board and the overlay with its Canvas renderer by default, WebGL on request
+ *   (pixi/floor-renderer.ts says why):
+ *   1. the board (its own pixi renderer, drawing kept between frames): zones, rails, machine names
  *      (static), boxes, labels, gauges, badges (live). A delta redraws only the screen rects of the
- *      items it changed (dirty.ts), each as one pass with the viewport set to that rect and only
- *      the items crossing it; pan, zoom or resize redraw it all. Off-screen items are culled.
- *   2. the WIP tokens: a 2D canvas cleared and drawn every frame, one bitmap blit per token
- *      (every token in the view, every frame; no per-frame WebGL readback).
+ *      items it changed (dirty.ts): on the 2D canvas one pass clipped to those rects, on WebGL one
+ *      pass per rect with the viewport set to it; in both only the items crossing them are drawn.
+ *      Pan, zoom or resize redraw it all. Off-screen items are culled.
+ *   2. the WIP tokens: a 2D canvas cleared and drawn every frame. All tokens of a lane move
+ *      together, so each straight lane segment is one blit of a strip of the lane's tokens
+ *      pre-drawn at their spacing (token-lane.ts), redrawn only when the count or zoom changes.
  *   3. the overlay (the pixi Application's canvas, transparent): selection, keyboard cursor,
  *      hover, minimap (screen space); drawn only when one of them or the view changed. It takes
  *      the pointer and keyboard.
- *   Live labels are BitmapText (a new value re-lays glyph quads instead of uploading a texture).
+ *   Live labels are Text on the 2D canvas and BitmapText on WebGL (see `label`).
  *   The ticker stops while the document is hidden. No allocation per frame in the token loop.
  * - Drill-down (focus.ts): plant ▸ area ▸ line ▸ machine; the scene zooms to the focused area or
  *   line and outlines the selection. Hover and click are hit-tested by hand (no per-object events).
@@ -41,7 +44,9 @@ import {
   Graphics,
   Matrix,
   Rectangle,
+  RendererType,
   Text,
+  type CanvasRenderer,
   UPDATE_PRIORITY,
   type Renderer,
   type TextStyleOptions,
@@ -55,6 +60,8 @@ import type { TaktDebug } from '../debug';
 import { focusStore, hoverStore, levelOf, setFocus, type Focus, type Hover } from './focus';
 import { MAX_PASSES, screenRects } from './dirty';
 import { startRenderer } from './pixi/start-renderer';
+import { pageFloorRenderer, type FloorRendererKind } from './pixi/floor-renderer';
+import { firstTokenAt, laneLengths } from './token-lane';
 
 /** Height of the drill-down bar over the top of the canvas (Overlays.tsx), kept clear when framing. */
 const DRILL_BAR_PX = 40;
@@ -82,22 +89,30 @@ const FLOW_TOKENS = 8;
 const TEXT_RES = 2;
 const MINIMAP_MS = 250;
 
+/** A live label: BitmapText on WebGL, Text on the 2D canvas (see `label`). */
+type Label = Text | BitmapText;
+
 interface LineNode {
   layout: LineLayout;
   root: Container;
   icon: Graphics;
-  title: BitmapText;
-  detail: BitmapText;
+  title: Label;
+  detail: Label;
   gauge: Graphics;
-  gaugeText: BitmapText;
+  gaugeText: Label;
   badge: Graphics;
   badgeShape: Graphics;
-  badgeText: BitmapText;
+  badgeText: Label;
   buffers: Graphics;
   /** Cumulative lane length at each lane point. */
   lengths: number[];
   /** WIP tokens on the lane now. */
   tokens: number;
+  /** The lane's tokens pre-drawn every `stripStep` screen pixels (k + 1 of them), and what it was drawn for. */
+  strip: ImageBitmap | null;
+  stripK: number;
+  stripStep: number;
+  stripScale: number;
   moving: boolean;
   phase: number;
   status: string;
@@ -113,7 +128,7 @@ interface MachineNode {
   root: Container;
   box: Graphics;
   icon: Graphics;
-  kind: BitmapText;
+  kind: Label;
   state: string;
   reason: string;
   key: string;
@@ -130,8 +145,13 @@ const common = () => ({
   antialias: false,
   autoDensity: true,
   resolution: Math.min(2, window.devicePixelRatio || 1),
-  preference: 'webgl' as const,
+  preference: pageFloorRenderer(),
 });
+
+/** Starts a renderer of `kind`: WebGL through startRenderer (its context and probes), the 2D canvas as pixi does. */
+function startKind<T>(kind: FloorRendererKind, wish: Parameters<typeof startRenderer>[0], start: (given: object) => Promise<T>): Promise<T> {
+  return kind === 'webgl' ? startRenderer(wish, start) : start({});
+}
 /** Selection, hover and the minimap: transparent, drawn when they (or the view) change. */
 const appOptions = () => ({ ...common(), backgroundAlpha: 0 });
 /**
@@ -161,8 +181,9 @@ export function prewarmFloor(): void {
   // 1×1: the Floor sizes both canvases to its host once mounted; a drawing buffer made at window size
   // would be allocated twice (a WebGL canvas resize reallocates it).
   const size = { width: 1, height: 1 };
-  const ready = startRenderer({ ...appOptions(), early: 'app' }, (given) => app.init({ ...appOptions(), ...size, ...given }));
-  const p = { app, ready, board: ready.then(() => startRenderer({ ...boardOptions(), early: 'board' }, (given) => autoDetectRenderer({ ...boardOptions(), ...size, ...given }))) };
+  const kind = pageFloorRenderer();
+  const ready = startKind(kind, { ...appOptions(), early: 'app' }, (given) => app.init({ ...appOptions(), ...size, ...given }));
+  const p = { app, ready, board: ready.then(() => startKind(kind, { ...boardOptions(), early: 'board' }, (given) => autoDetectRenderer({ ...boardOptions(), ...size, ...given }))) };
   prewarmed = p;
   Promise.all([p.ready, p.board]).catch(() => {
     if (prewarmed === p) prewarmed = null;
@@ -249,8 +270,9 @@ export class FloorScene {
       this.board = await warm.board;
       this.app.resizeTo = this.host;
     } else {
-      await startRenderer({ ...appOptions(), early: 'app' }, (given) => this.app.init({ ...appOptions(), resizeTo: this.host, ...given }));
-      this.board = await startRenderer({ ...boardOptions(), early: 'board' }, (given) => autoDetectRenderer({ ...boardOptions(), ...size, ...given }));
+      const kind = pageFloorRenderer();
+      await startKind(kind, { ...appOptions(), early: 'app' }, (given) => this.app.init({ ...appOptions(), resizeTo: this.host, ...given }));
+      this.board = await startKind(kind, { ...boardOptions(), early: 'board' }, (given) => autoDetectRenderer({ ...boardOptions(), ...size, ...given }));
     }
     if (this.destroyed) {
       this.app.destroy(true);
@@ -316,6 +338,7 @@ export class FloorScene {
     const dbg = this.opts.debug;
     if (dbg) {
       dbg.webgl = this.app.renderer.type === 1; // RendererType.WEBGL
+      dbg.renderer = this.board?.name ?? '';
       dbg.sceneMachineState = (id) => this.machines.get(id)?.state ?? '';
     }
     this.ready = true;
@@ -368,6 +391,7 @@ export class FloorScene {
     this.destroyed = true;
     this.cleanups.splice(0).forEach((c) => c());
     hoverStore.set(null);
+    for (const n of this.lines.values()) n.strip?.close();
     if (this.ready) {
       this.boardRoot.destroy({ children: true });
       this.board?.destroy({ removeView: true });
@@ -420,6 +444,7 @@ export class FloorScene {
     this.touched.clear();
     this.dirty.length = 0;
     this.boardFull = true;
+    for (const n of this.lines.values()) n.strip?.close();
     this.lines.clear();
     this.machines.clear();
     this.overlay.clear();
@@ -743,14 +768,32 @@ export class FloorScene {
     if (this.boardFull || rects.length > MAX_PASSES) {
       this.boardFull = false;
       Object.assign(v, { x: tx, y: ty, s, w, h });
-      this.cullBoard({ x: -tx / s, y: -ty / s, w: w / s, h: h / s });
+      this.cullBoard([{ x: -tx / s, y: -ty / s, w: w / s, h: h / s }]);
       this.boardBg.visible = false;
       board.render({ container: this.boardRoot, transform: this.boardMatrix.set(s, 0, 0, s, tx, ty), clear: true });
       return;
     }
     this.boardBg.visible = true;
+    if (board.type === RendererType.CANVAS) {
+      // The 2D canvas: one pass for all rects, clipped to them (pixi's canvas renderer draws where the
+      // transform says and has no viewport), with the items crossing any of them.
+      const ctx = (board as CanvasRenderer).canvasContext.rootContext;
+      const res = board.resolution;
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.beginPath();
+      for (const r of rects) ctx.rect(r.x * res, r.y * res, r.w * res, r.h * res);
+      ctx.clip();
+      this.cullBoard(rects.map((r) => ({ x: (r.x - tx) / s, y: (r.y - ty) / s, w: r.w / s, h: r.h / s })));
+      try {
+        board.render({ container: this.boardRoot, transform: this.boardMatrix.set(s, 0, 0, s, tx, ty), clear: false });
+      } finally {
+        ctx.restore();
+      }
+      return;
+    }
     for (const r of rects) {
-      this.cullBoard({ x: (r.x - tx) / s, y: (r.y - ty) / s, w: r.w / s, h: r.h / s });
+      this.cullBoard([{ x: (r.x - tx) / s, y: (r.y - ty) / s, w: r.w / s, h: r.h / s }]);
       this.boardFrame.x = r.x;
       this.boardFrame.y = r.y;
       this.boardFrame.width = r.w;
@@ -766,12 +809,12 @@ export class FloorScene {
     for (const c of items) this.touched.add(c);
   }
 
-  /** Hides the board items outside a world rect (by their bounds as last drawn). */
-  private cullBoard(view: Rect) {
+  /** Hides the board items that cross none of the world rects (by their bounds as last drawn). */
+  private cullBoard(views: Rect[]) {
     for (const layer of [this.base, this.live, this.names]) {
       for (const c of layer.children) {
         const r = this.drawn.get(c);
-        c.culled = r !== undefined && (r.x >= view.x + view.w || r.y >= view.y + view.h || r.x + r.w <= view.x || r.y + r.h <= view.y);
+        c.culled = r !== undefined && views.every((v) => r.x >= v.x + v.w || r.y >= v.y + v.h || r.x + r.w <= v.x || r.y + r.h <= v.y);
       }
     }
   }
@@ -839,9 +882,8 @@ export class FloorScene {
     badgeText.anchor.set(0, 0.5);
     root.addChild(buffers, icon, title, detail, gauge, gaugeText, badge, badgeShape, badgeText);
     this.live.addChild(root);
-    const lengths = [0];
-    for (let i = 1; i < l.lane.length; i++) lengths.push(lengths[i - 1]! + Math.hypot(l.lane[i]!.x - l.lane[i - 1]!.x, l.lane[i]!.y - l.lane[i - 1]!.y));
-    return { layout: l, root, icon, title, detail, gauge, gaugeText, badge, badgeShape, badgeText, buffers, lengths, tokens: 0, moving: false, phase: 0, status: '', titleKey: '', badgeKey: '', countsDueAt: 0, countsPending: false, gaugePct: -1 };
+    const lengths = laneLengths(l.lane);
+    return { layout: l, root, icon, title, detail, gauge, gaugeText, badge, badgeShape, badgeText, buffers, lengths, tokens: 0, strip: null, stripK: 0, stripStep: 0, stripScale: 0, moving: false, phase: 0, status: '', titleKey: '', badgeKey: '', countsDueAt: 0, countsPending: false, gaugePct: -1 };
   }
 
   private drawLine(id: string, now: number, force = false) {
@@ -997,7 +1039,8 @@ export class FloorScene {
       });
     }
     const img: CanvasImageSource = this.tokenBitmap ?? sprite;
-    const half = sprite.width / 2;
+    const size = sprite.width;
+    const half = size / 2;
     for (const n of this.lines.values()) {
       const k = n.tokens;
       const lengths = n.lengths;
@@ -1007,19 +1050,64 @@ export class FloorScene {
       if (b.x * s + tx > pw || (b.x + b.w) * s + tx < 0 || b.y * s + ty > ph || (b.y + b.h) * s + ty < 0) continue;
       const lane = n.layout.lane;
       const gap = total / k;
-      let d = n.phase % gap;
-      let seg = 1;
-      for (let i = 0; i < k; i++, d += gap) {
-        while (seg < lengths.length - 1 && lengths[seg]! < d) seg++;
+      const offset = n.phase % gap;
+      const strip = this.stripFor(n, k, gap * s, s, sprite);
+      for (let seg = 1; seg < lengths.length; seg++) {
+        const l0 = lengths[seg - 1]!;
+        const len = lengths[seg]! - l0;
+        const from = firstTokenAt(l0, offset, gap, k);
+        const to = firstTokenAt(lengths[seg]!, offset, gap, k);
+        if (to <= from || len <= 0) continue;
         const a = lane[seg - 1]!;
         const e = lane[seg]!;
-        const len = lengths[seg]! - lengths[seg - 1]! || 1;
-        const t = (d - lengths[seg - 1]!) / len;
-        // Whole pixels: the blit stays a copy (no resampling) in software raster.
-        g.drawImage(img, Math.round((a.x + (e.x - a.x) * t) * s + tx - half), Math.round((a.y + (e.y - a.y) * t) * s + ty - half));
+        const ux = (e.x - a.x) / len;
+        const uy = (e.y - a.y) / len;
+        if (strip) {
+          // The segment's tokens in one blit: the strip's first `to − from` tokens, the first placed on
+          // token `from`; whole pixels along a left-to-right lane, so the blit stays a copy.
+          const t0 = offset + from * gap - l0;
+          const x0 = (a.x + ux * t0) * s + tx;
+          const y0 = (a.y + uy * t0) * s + ty;
+          const sw = Math.min(strip.width, Math.round((to - from - 1) * gap * s) + size);
+          if (uy === 0 && ux > 0) g.drawImage(strip, 0, 0, sw, size, Math.round(x0) - half, Math.round(y0) - half, sw, size);
+          else {
+            g.setTransform(ux, uy, -uy, ux, x0, y0);
+            g.drawImage(strip, 0, 0, sw, size, -half, -half, sw, size);
+            g.setTransform(1, 0, 0, 1, 0, 0);
+          }
+          continue;
+        }
+        for (let i = from; i < to; i++) {
+          const t = offset + i * gap - l0;
+          // Whole pixels: the blit stays a copy (no resampling) in software raster.
+          g.drawImage(img, Math.round((a.x + ux * t) * s + tx - half), Math.round((a.y + uy * t) * s + ty - half));
+        }
       }
     }
   };
+
+  /**
+   * The line's k + 1 tokens drawn every `step` screen pixels in one bitmap, redrawn when the count,
+   * spacing or zoom changed (counts settle at most every COUNTS_MS). Null when it would be too wide
+   * for a bitmap (deep zoom): the tokens are then drawn one by one.
+   */
+  private stripFor(n: LineNode, k: number, step: number, scale: number, sprite: HTMLCanvasElement): ImageBitmap | null {
+    if (n.strip && n.stripK === k && n.stripStep === step && n.stripScale === scale) return n.strip;
+    n.strip?.close();
+    n.strip = null;
+    const size = sprite.width;
+    const w = Math.round(k * step) + size;
+    if (w > 8192 || typeof OffscreenCanvas === 'undefined') return null;
+    const c = new OffscreenCanvas(w, size);
+    const g = c.getContext('2d');
+    if (!g) return null;
+    for (let m = 0; m <= k; m++) g.drawImage(sprite, Math.round(m * step), 0);
+    n.strip = c.transferToImageBitmap();
+    n.stripK = k;
+    n.stripStep = step;
+    n.stripScale = scale;
+    return n.strip;
+  }
 
   /** The overlay canvas (selection, hover, minimap): only when it or the view changed. */
   private renderTop = (): void => {
@@ -1106,11 +1194,14 @@ export class FloorScene {
   }
 
   /**
-   * Text that changes while the floor runs (states, counts, badges): glyphs from a shared atlas,
-   * so a new value only re-lays quads. A canvas Text would re-rasterise and upload a texture per
-   * change (hundreds a second under a busy delta stream).
+   * Text that changes while the floor runs (states, counts, badges). On WebGL, glyphs from a shared
+   * atlas, so a new value only re-lays quads (a Text would re-rasterise and upload a texture per
+   * change, hundreds a second under a busy delta stream). On the 2D canvas, a Text: re-rasterising
+   * it is a fillText on its own small canvas with no upload, and it stays as crisp as the static
+   * names, where the canvas renderer's scaled glyph blits lose thin strokes (hyphens).
    */
-  private label(text: string, style: TextStyleOptions): BitmapText {
+  private label(text: string, style: TextStyleOptions): Label {
+    if (this.board?.type === RendererType.CANVAS) return this.text(text, style);
     return new BitmapText({ text, style: { fontFamily: FONT, ...style } });
   }
 
