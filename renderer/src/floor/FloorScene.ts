@@ -87,6 +87,8 @@ const TOKEN_SPEED = 36; // px per second along the lane
 const COUNTS_MS = 500;
 const FLOW_TOKENS = 8;
 const TEXT_RES = 2;
+/** How long the zoom must stay put before the 2D canvas re-rasterises labels for it. */
+const TEXT_SETTLE_MS = 150;
 const MINIMAP_MS = 250;
 
 /** A live label: BitmapText on WebGL, Text on the 2D canvas (see `label`). */
@@ -250,6 +252,11 @@ export class FloorScene {
   private cursor: string | null = null;
   private hover: Target | null = null;
   private pendingMarks: string[] = [];
+  /** Every Text on the board, and the resolution they are rasterised at (textsFor). */
+  private texts = new Set<Text>();
+  private textRes = TEXT_RES;
+  private textScaleSeen = NaN;
+  private textScaleAt = 0;
   private lastView = { x: NaN, y: NaN, s: NaN, w: 0, h: 0 };
   private readonly cleanups: (() => void)[] = [];
 
@@ -281,6 +288,11 @@ export class FloorScene {
       return;
     }
     const boardCanvas = this.board.canvas;
+    if (this.board.type === RendererType.CANVAS) {
+      // Between zoom changes and the re-rasterisation at the new zoom (textsFor) labels are drawn
+      // scaled: 'high' makes the 2D canvas downscale through mipmaps, so thin strokes survive.
+      (this.board as CanvasRenderer).canvasContext.rootContext.imageSmoothingQuality = 'high';
+    }
     boardCanvas.setAttribute('aria-hidden', 'true');
     boardCanvas.style.cssText += ';position:absolute;left:0;top:0;pointer-events:none';
     this.host.appendChild(boardCanvas);
@@ -444,6 +456,7 @@ export class FloorScene {
     this.touched.clear();
     this.dirty.length = 0;
     this.boardFull = true;
+    this.texts.clear();
     for (const n of this.lines.values()) n.strip?.close();
     this.lines.clear();
     this.machines.clear();
@@ -760,6 +773,7 @@ export class FloorScene {
     const tx = this.world.x;
     const ty = this.world.y;
     const v = this.boardView;
+    this.textsFor(s, performance.now());
     if (board.screen.width !== w || board.screen.height !== h) board.resize(w, h);
     if (v.s !== s || v.x !== tx || v.y !== ty || v.w !== w || v.h !== h) this.boardFull = true;
     if (!this.boardFull && !this.dirty.length) return;
@@ -1190,7 +1204,31 @@ export class FloorScene {
   // ---- helpers ---------------------------------------------------------------------------------
 
   private text(text: string, style: TextStyleOptions): Text {
-    return new Text({ text, style: { fontFamily: FONT, ...style }, resolution: TEXT_RES });
+    const t = new Text({ text, style: { fontFamily: FONT, ...style }, resolution: this.textRes });
+    this.texts.add(t);
+    return t;
+  }
+
+  /**
+   * On the 2D canvas, once the zoom has settled (TEXT_SETTLE_MS), every Text is rasterised at the
+   * pixel density it is shown at, so a label is drawn 1:1 with the font's own hinting instead of a
+   * TEXT_RES raster scaled down (at the fit zoom of a small screen, to a quarter: hyphens and dots
+   * vanished). It costs one fillText per label per zoom change. WebGL keeps TEXT_RES: there each
+   * re-rasterisation is a texture upload.
+   */
+  private textsFor(scale: number, now: number): void {
+    if (this.board?.type !== RendererType.CANVAS) return;
+    const want = Math.min(4, Math.max(0.5, scale * this.board.resolution));
+    if (want === this.textRes) return;
+    if (scale !== this.textScaleSeen) {
+      this.textScaleSeen = scale;
+      this.textScaleAt = now;
+      return;
+    }
+    if (now - this.textScaleAt < TEXT_SETTLE_MS) return;
+    this.textRes = want;
+    for (const t of this.texts) if (!t.destroyed) t.resolution = want;
+    this.boardFull = true;
   }
 
   /**
