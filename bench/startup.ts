@@ -1,7 +1,7 @@
 /**
  * Startup: from launching browser mode to the console's first live frame.
  *
- *   npx tsx bench/startup.ts [--json] [--runs N]      (npm run bench -- startup)
+ *   npx tsx bench/startup.ts [--json] [--runs N] [--renderer canvas|webgl]      (npm run bench -- startup)
  *
  * Each run: spawn `node bin/takt.mjs serve --port 0` with a fresh data folder (a cold core: new
  * journal, fresh twin), wait for it to print its URL, open the page in a fresh Chromium context, and
@@ -10,7 +10,9 @@
  * (performance.timeOrigin + firstLiveFrameAt in the page vs Date.now() here).
  *
  * Chromium itself is launched once before the runs and warmed with one WebGL page (a console's
- * browser is already running); that cost is not in the numbers. Needs `npm run build` first.
+ * browser is already running); that cost is not in the numbers. The Floor draws with pixi's Canvas
+ * renderer (the app's default); `--renderer webgl` opens the page with `?renderer=webgl` instead.
+ * Needs `npm run build` first.
  * Prints one JSON object per run, then the summary line. Budget: p50 ≤ 3000 ms.
  */
 import { spawn } from 'node:child_process';
@@ -23,6 +25,8 @@ const BUDGET_MS = 3000;
 const args = process.argv.slice(2);
 const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Math.max(1, Number(args[runsArg + 1]) || 5) : 5;
+const rendererArg = args.indexOf('--renderer');
+const QUERY = rendererArg >= 0 && args[rendererArg + 1] === 'webgl' ? '?renderer=webgl' : '';
 const root = join(import.meta.dirname, '..');
 
 for (const f of ['dist/cli.mjs', 'dist/renderer/index.html']) {
@@ -87,7 +91,7 @@ for (let run = 1; run <= RUNS; run++) {
   let served: Served | null = null;
   try {
     served = await serve(launchEpoch, dataDir);
-    await page.goto(served.url, { waitUntil: 'commit' });
+    await page.goto(served.url + QUERY, { waitUntil: 'commit' });
     await page.waitForFunction(() => window.__takt?.firstLiveFrameAt != null, null, { timeout: 30_000, polling: 10 });
     // (No named helpers inside: tsx would wrap them in a __name() the page does not have.)
     const m = await page.evaluate(() => {

@@ -457,6 +457,7 @@ export class FloorScene {
     this.dirty.length = 0;
     this.boardFull = true;
     this.texts.clear();
+    this.textScaleSeen = NaN;
     for (const n of this.lines.values()) n.strip?.close();
     this.lines.clear();
     this.machines.clear();
@@ -1220,12 +1221,15 @@ export class FloorScene {
     if (this.board?.type !== RendererType.CANVAS) return;
     const want = Math.min(4, Math.max(0.5, scale * this.board.resolution));
     if (want === this.textRes) return;
-    if (scale !== this.textScaleSeen) {
+    // Right after a build nothing is rasterised yet: take the zoom at once (one rasterisation, not two).
+    const built = Number.isNaN(this.textScaleSeen);
+    if (!built && scale !== this.textScaleSeen) {
       this.textScaleSeen = scale;
       this.textScaleAt = now;
       return;
     }
-    if (now - this.textScaleAt < TEXT_SETTLE_MS) return;
+    if (!built && now - this.textScaleAt < TEXT_SETTLE_MS) return;
+    this.textScaleSeen = scale;
     this.textRes = want;
     for (const t of this.texts) if (!t.destroyed) t.resolution = want;
     this.boardFull = true;
