@@ -39,7 +39,7 @@ const load = loadavg().map((x) => Math.round(x * 100) / 100);
 // (--disable-gpu), which on this GPU-less machine is much cheaper than compositing through
 // SwiftShader's emulated GL. `--swiftshader` measures the SwiftShader path instead.
 const SWIFTSHADER = args.includes('--swiftshader');
-const browser = await chromium.launch({ executablePath: chromiumPath(), args: SWIFTSHADER ? CHROMIUM_ARGS : [...CHROMIUM_ARGS.filter((a) => !a.includes('swiftshader') && !a.includes('use-angle')), '--disable-gpu'], headless: true });
+const browser = await chromium.launch({ executablePath: chromiumPath(), args: SWIFTSHADER ? [...CHROMIUM_ARGS.map((a) => (a === '--use-angle=swiftshader-webgl' ? '--use-angle=swiftshader' : a)), '--ignore-gpu-blocklist'] : [...CHROMIUM_ARGS.filter((a) => !a.includes('swiftshader') && !a.includes('use-angle')), '--disable-gpu'], headless: true });
 try {
   await build({ entryPoints: { page: join(import.meta.dirname, '_timeline-page.ts') }, bundle: true, format: 'iife', outdir: dir, minify: true, logLevel: 'error', loader: { '.css': 'css' } });
   writeFileSync(
