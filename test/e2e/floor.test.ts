@@ -63,11 +63,20 @@ describe('floor view against the real core', () => {
     await page.close();
   });
 
-  it("draws with pixi's 2D canvas renderer by default and with WebGL on ?renderer=webgl", async () => {
-    for (const [query, want] of [['', 'canvas'], ['?renderer=webgl', 'webgl']] as const) {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  it("draws with pixi's 2D canvas renderer by default, with WebGL once chosen under Settings ▸ Display or on ?renderer=webgl", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    for (const [query, want] of [['', 'canvas'], ['#/settings', 'webgl'], ['?renderer=canvas', 'canvas'], ['?renderer=webgl', 'webgl']] as const) {
+      const page = await context.newPage();
       const watch = watchPage(page);
       await page.goto(core.url + query);
+      if (query === '#/settings') {
+        // The choice is kept per console (localStorage) and applies after the offered reload.
+        await page.getByRole('radio', { name: /WebGL/ }).check();
+        await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Reload now' }).click()]);
+        await page.getByRole('radio', { name: /WebGL/ }).waitFor();
+        await expect(page.getByRole('radio', { name: /WebGL/ }).isChecked()).resolves.toBe(true);
+        await page.goto(core.url); // the Floor, in the same console (its localStorage)
+      }
       await page.waitForFunction(() => (window.__takt?.frames ?? 0) > 2 && (window.__takt?.deltasApplied ?? 0) > 0, null, { timeout: SETUP_TIMEOUT_MS });
       expect(await page.evaluate(() => window.__takt!.renderer)).toBe(want);
       // Something is drawn: the floor's area shows many colours, not one background.
@@ -87,6 +96,7 @@ describe('floor view against the real core', () => {
       expect(watch.errors).toEqual([]);
       await page.close();
     }
+    await context.close();
   });
 
   it('sorts the table from the keyboard and exposes the sort to assistive tech', async () => {

@@ -9,6 +9,7 @@ import { useCurrentPerson } from '../decide/hooks';
 import type { RulesIssue } from '../../../shared/decide/rules-parse';
 import '../decide/decide.css';
 import { ConnectorsPanel } from './ConnectorsPanel';
+import { DisplaySettings } from './DisplaySettings';
 
 type Check = { ok: true; version?: string; warnings: RulesIssue[] } | { ok: false; errors: RulesIssue[] };
 
@@ -101,6 +102,10 @@ export function RulesView() {
       <section aria-labelledby="conn-h">
         <h2 id="conn-h">Connectors</h2>
         <ConnectorsPanel />
+      </section>
+      <section aria-labelledby="display-h">
+        <h2 id="display-h">Display</h2>
+        <DisplaySettings />
       </section>
     </div>
   );
