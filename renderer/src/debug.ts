@@ -12,8 +12,8 @@
  * - `renders`              React renders per component name (countRender): proves no re-render per delta
  * - `store()`              the twin store's counters: deltas received, flushes that notified React,
  *                          line rows marked changed in those flushes
- * - `tokens`               WIP tokens on the canvas now; `webgl` whether the renderer is WebGL;
- *                          `renderer` pixi's name for the board's renderer ('canvas', 'webgl')
+ * - `tokens`               WIP tokens on the canvas now; `renderer` pixi's name for the board's
+ *                          renderer ('canvas', 'webgl')
  * - `marks`                [reason, Date.now()] for machine states whose reason starts with `mark-`,
  *                          taken right after the frame that first drew them (signal-to-pixel latency)
  * - `fit()`                fits the floor to the screen
@@ -31,7 +31,6 @@ export interface TaktDebug {
   renders: Record<string, number>;
   store(): { deltas: number; flushes: number; lineChanges: number };
   tokens: number;
-  webgl: boolean;
   renderer: string;
   marks: [string, number][];
   fit(): void;
@@ -49,7 +48,6 @@ export function installDebug(store: TwinStore): TaktDebug {
     renders: {},
     store: () => ({ ...store.stats }),
     tokens: 0,
-    webgl: false,
     renderer: '',
     marks: [],
     fit: () => undefined,

@@ -45,3 +45,23 @@ export function watchPage(page: Page): { errors: string[] } {
   });
   return { errors };
 }
+
+/**
+ * Distinct colours (sampled) in a screenshot of the Floor's canvas area, all its layers as shown: a
+ * read-back from the screenshot, since a WebGL canvas's buffer is cleared after compositing.
+ */
+export async function distinctColours(page: Page): Promise<number> {
+  const png = (await page.locator('canvas.floor-canvas').screenshot()).toString('base64');
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const o = new OffscreenCanvas(img.width, img.height);
+    const g = o.getContext('2d')!;
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, o.width, o.height).data;
+    const set = new Set<number>();
+    for (let i = 0; i < d.length; i += 4 * 97) set.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+    return set.size;
+  }, png);
+}

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { launchChromium, watchPage, SETUP_TIMEOUT_MS } from './browser';
+import { distinctColours, launchChromium, watchPage, SETUP_TIMEOUT_MS } from './browser';
 import { startTestCore, type RunningCore } from './core';
 
 let core: RunningCore;
@@ -80,19 +80,7 @@ describe('floor view against the real core', () => {
       await page.waitForFunction(() => (window.__takt?.frames ?? 0) > 2 && (window.__takt?.deltasApplied ?? 0) > 0, null, { timeout: SETUP_TIMEOUT_MS });
       expect(await page.evaluate(() => window.__takt!.renderer)).toBe(want);
       // Something is drawn: the floor's area shows many colours, not one background.
-      const png = await page.locator('canvas.floor-canvas').screenshot();
-      const colours = await page.evaluate(async (b64) => {
-        const img = new Image();
-        img.src = `data:image/png;base64,${b64}`;
-        await img.decode();
-        const g = new OffscreenCanvas(img.width, img.height).getContext('2d')!;
-        g.drawImage(img, 0, 0);
-        const d = g.getImageData(0, 0, img.width, img.height).data;
-        const set = new Set<number>();
-        for (let i = 0; i < d.length; i += 4 * 31) set.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
-        return set.size;
-      }, png.toString('base64'));
-      expect(colours, `${want}: distinct colours on the floor`).toBeGreaterThan(20);
+      expect(await distinctColours(page), `${want}: distinct colours on the floor`).toBeGreaterThan(20);
       expect(watch.errors).toEqual([]);
       await page.close();
     }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, SETUP_TIMEOUT_MS } from './browser';
+import { distinctColours, launchChromium, SETUP_TIMEOUT_MS } from './browser';
 import { repoRoot, startTestCore, type RunningCore } from './core';
 import { connectClient, keepReporting, signalMaker } from './signals';
 
@@ -32,23 +32,6 @@ async function open(size: { width: number; height: number }, query = ''): Promis
   await page.waitForFunction(() => (window.__takt?.deltasApplied ?? 0) > 2, null, { timeout: SETUP_TIMEOUT_MS });
   await page.waitForTimeout(700);
   return page;
-}
-
-async function distinctColours(page: Page): Promise<number> {
-  // Read back from a screenshot of the canvas: a WebGL canvas's buffer is cleared after compositing.
-  const png = (await page.locator('canvas.floor-canvas').screenshot()).toString('base64');
-  return page.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const o = new OffscreenCanvas(img.width, img.height);
-    const g = o.getContext('2d')!;
-    g.drawImage(img, 0, 0);
-    const d = g.getImageData(0, 0, o.width, o.height).data;
-    const set = new Set<number>();
-    for (let i = 0; i < d.length; i += 4 * 97) set.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
-    return set.size;
-  }, png);
 }
 
 describe('floor screenshots', () => {

@@ -349,7 +349,6 @@ export class FloorScene {
     if (document.hidden) this.app.ticker.stop();
     const dbg = this.opts.debug;
     if (dbg) {
-      dbg.webgl = this.app.renderer.type === 1; // RendererType.WEBGL
       dbg.renderer = this.board?.name ?? '';
       dbg.sceneMachineState = (id) => this.machines.get(id)?.state ?? '';
     }

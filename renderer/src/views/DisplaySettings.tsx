@@ -4,15 +4,7 @@
  * page loads, so the choice offers a reload (nothing is lost: the state lives in the core).
  */
 import { useState } from 'react';
-import { FLOOR_RENDERER_KEY, floorRendererKind, type FloorRendererKind } from '../floor/pixi/floor-renderer';
-
-function stored(): string | null {
-  try {
-    return localStorage.getItem(FLOOR_RENDERER_KEY);
-  } catch {
-    return null;
-  }
-}
+import { floorRendererKind, storedFloorRenderer, storeFloorRenderer, type FloorRendererKind } from '../floor/pixi/floor-renderer';
 
 const choices: { value: FloorRendererKind; label: string; hint: string }[] = [
   { value: 'canvas', label: '2D canvas (default)', hint: 'best on PCs without a graphics card; also fine with one' },
@@ -20,17 +12,12 @@ const choices: { value: FloorRendererKind; label: string; hint: string }[] = [
 ];
 
 export function DisplaySettings() {
-  const [saved, setSaved] = useState<FloorRendererKind>(() => floorRendererKind('', stored()));
+  const [saved, setSaved] = useState<FloorRendererKind>(() => floorRendererKind('', storedFloorRenderer()));
   // What this page runs with (a `?renderer=` in the URL wins over the stored choice).
-  const [running] = useState<FloorRendererKind>(() => floorRendererKind(location.search, stored()));
+  const [running] = useState<FloorRendererKind>(() => floorRendererKind(location.search, storedFloorRenderer()));
   const fromUrl = new URLSearchParams(location.search).has('renderer');
   const choose = (v: FloorRendererKind) => {
-    try {
-      localStorage.setItem(FLOOR_RENDERER_KEY, v);
-      setSaved(v);
-    } catch {
-      /* storage blocked: the choice cannot be kept */
-    }
+    if (storeFloorRenderer(v)) setSaved(v); // storage blocked: the choice cannot be kept
   };
   return (
     <fieldset data-testid="display-settings">

@@ -28,13 +28,26 @@ export function floorRendererKind(search: string, stored: string | null): FloorR
   return parse(new URLSearchParams(search).get('renderer')) ?? parse(stored) ?? 'canvas';
 }
 
+/** The choice stored for this console (null when none, or storage is blocked). */
+export function storedFloorRenderer(): string | null {
+  try {
+    return localStorage.getItem(FLOOR_RENDERER_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** Stores the choice for this console; false when storage is blocked. */
+export function storeFloorRenderer(kind: FloorRendererKind): boolean {
+  try {
+    localStorage.setItem(FLOOR_RENDERER_KEY, kind);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The choice for this page. */
 export function pageFloorRenderer(): FloorRendererKind {
-  let stored: string | null = null;
-  try {
-    stored = localStorage.getItem(FLOOR_RENDERER_KEY);
-  } catch {
-    /* storage blocked: the default */
-  }
-  return floorRendererKind(location.search, stored);
+  return floorRendererKind(location.search, storedFloorRenderer());
 }
