@@ -79,7 +79,7 @@ function serve(launchEpoch: number, dataDir: string): Promise<Served> {
 // launchChromium also warms it with one WebGL page: Chromium's GPU process starts on the first one.
 const browser = await launchChromium();
 
-const results: { run: number; first_frame_ms: number; server_ready_ms: number; dom_content_loaded_ms: number; scene_ready_ms: number | null; frames: number }[] = [];
+const results: { run: number; first_frame_ms: number; server_ready_ms: number }[] = [];
 let failed: string | null = null;
 for (let run = 1; run <= RUNS; run++) {
   const dataDir = mkdtempSync(join(tmpdir(), 'takt-bench-startup-'));
@@ -96,14 +96,27 @@ for (let run = 1; run <= RUNS; run++) {
     // (No named helpers inside: tsx would wrap them in a __name() the page does not have.)
     const m = await page.evaluate(() => {
       const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-      return { origin: performance.timeOrigin, live: window.__takt!.firstLiveFrameAt!, dcl: nav?.domContentLoadedEventEnd ?? 0, sceneReady: performance.getEntriesByName('takt:scene-ready')[0]?.startTime ?? null, frames: window.__takt!.frames };
+      const assets = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((r) => /\.(js|css)$/.test(r.name)).map((r) => r.responseEnd);
+      return {
+        origin: performance.timeOrigin,
+        live: window.__takt!.firstLiveFrameAt!,
+        html: nav?.responseEnd ?? 0,
+        assets: assets.length ? Math.max(...assets) : 0,
+        dcl: nav?.domContentLoadedEventEnd ?? 0,
+        sceneReady: performance.getEntriesByName('takt:scene-ready')[0]?.startTime ?? null,
+        plantBuilt: performance.getEntriesByName('takt:plant-built')[0]?.startTime ?? null,
+        frames: window.__takt!.frames,
+      };
     });
     const r = {
       run,
       first_frame_ms: Math.round(m.origin + m.live - launchEpoch),
       server_ready_ms: served.readyMs,
+      html_ms: Math.round(m.origin + m.html - launchEpoch), // the page's HTML received
+      assets_ms: Math.round(m.origin + m.assets - launchEpoch), // its first scripts and styles received
       dom_content_loaded_ms: Math.round(m.origin + m.dcl - launchEpoch),
       scene_ready_ms: m.sceneReady === null ? null : Math.round(m.origin + m.sceneReady - launchEpoch),
+      plant_built_ms: m.plantBuilt === null ? null : Math.round(m.origin + m.plantBuilt - launchEpoch), // the Floor built from the twin's snapshot
       frames: m.frames,
     };
     results.push(r);

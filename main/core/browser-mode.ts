@@ -2,20 +2,22 @@
  * Browser mode: the plant core in this Node process, serving the built renderer and the protocol
  * WebSocket (`/ws`) on one host:port. Binds to 127.0.0.1 unless told otherwise.
  *
- * Start-up order (what makes the first live frame early): the HTTP server listens before the core
- * is even loaded; the plant file is loaded and checked (from the data folder's plant cache when
- * unchanged); then `onServing` announces the URL, so a browser downloads and starts the console
- * while the rest of the core (journal, twin, decide, commit store, connectors: most of the start-up
- * time is loading their modules) boots; the business store (RxDB) opens only after the first console
- * has its opening view (`deferStore`). Until the core is up, `/ws` connections are accepted and
- * their frames held, and `/api/*` requests wait; both are answered once it is (or get an error
- * naming the failure if it fails). This module therefore imports the core only dynamically.
+ * Start-up order (what makes the first live frame early): the HTTP server listens first; the core's
+ * modules load while the plant file is loaded and checked (from the data folder's plant cache when
+ * unchanged); then `onServing` announces the URL. A page that asks for the HTML at once gets the
+ * files it names before the core boots (page-gate.ts: one thread serves both, and the boot's steps
+ * would hold those files back), so the browser compiles the console while the core boots (journal,
+ * twin, decide, connectors); the business store (RxDB) opens only after the first console has its
+ * opening view (`deferStore`). Until the core is up, `/ws` connections are accepted and their frames
+ * held, and `/api/*` requests wait; both are answered once it is (or get an error naming the failure
+ * if it fails). This module therefore imports the core only dynamically.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { CoreOptions, TaktCore } from './core';
+import { createPageGate, initialPageFiles } from './page-gate';
 import { serveStatic } from './static-files';
 import { packageRoot } from './package-root';
 import { wsTransport, WS_MAX_PAYLOAD } from './ws-transport';
@@ -58,6 +60,8 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   const ready = new Promise<{ core: TaktCore; api: ApiHandler }>((ok, fail) => (settle = { ok, fail }));
   ready.catch(() => undefined); // observed by whoever waits; startBrowserMode itself rethrows
   let api: ApiHandler | null = null;
+  // The boot waits (briefly) for a waiting page to get its first files: see page-gate.ts.
+  const gate = createPageGate({ files: initialPageFiles(rendererDir) });
 
   const server = createServer((req, res) => {
     try {
@@ -72,7 +76,10 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
           );
         return;
       }
-      if (serveStatic(rendererDir, req, res)) return;
+      if (serveStatic(rendererDir, req, res)) {
+        gate.served(path);
+        return;
+      }
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${req.url}`);
     } catch (e) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(`internal error: ${(e as Error).message}`);
@@ -107,11 +114,16 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
 
   let core: TaktCore;
   try {
-    // The plant first (a refused plant file must stop us before the URL is announced), then the rest of the core.
+    // The core's modules load while the plant is read (before the URL: a browser is not yet loading
+    // the page, so nothing competes for the CPU); a refused plant file stops us before the URL is announced.
+    const modules = Promise.all([import('./core'), import('./http-api')]);
+    modules.catch(() => undefined); // awaited below
     const { loadPlantCached } = await import('./plant-cache');
     const loadedPlant = await loadPlantCached(opts.plantFile, { dataDir: opts.dataDir, log: opts.log });
+    const [{ startCore, CORE_VERSION }, { createHttpApi }] = await modules;
     opts.onServing?.(url);
-    const [{ startCore, CORE_VERSION }, { createHttpApi }] = await Promise.all([import('./core'), import('./http-api')]);
+    // A page that is already waiting gets its first files before the boot takes the thread (page-gate.ts).
+    await gate.start();
     // The business store opens once the first console has its view (deferStore); records calls wait for it.
     core = await startCore({ deferStore: true, ...opts, loadedPlant });
     const webhookToken = opts.webhookToken ?? (process.env.TAKT_WEBHOOK_TOKEN || undefined);
