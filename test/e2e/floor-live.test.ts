@@ -108,9 +108,11 @@ describe('live floor', () => {
       expect(n('FloorCanvas')).toBe(0);
       expect(n('FloorView')).toBe(0);
       expect(n('App')).toBe(0);
+      // At most one table render per store flush (a frame), however many deltas it took in; and rows
+      // render only when their line changed. (Fewer table renders than deltas is not promised: when
+      // every delta lands in a frame of its own, as on a quiet machine, the two counts are equal.)
       expect(n('LineTable')).toBeLessThanOrEqual(flushes);
       expect(n('LineRow')).toBeLessThanOrEqual(changedRows);
-      expect(n('LineTable')).toBeLessThan(deltas);
     } finally {
       client.close();
       await page.close();

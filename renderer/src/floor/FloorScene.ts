@@ -35,6 +35,10 @@
  *   children of the current level, Enter drills into it (Escape, global, goes up).
  */
 import 'pixi.js/unsafe-eval';
+// pixi's browser extensions (events, accessibility, DOM) load with the page instead of by a dynamic
+// import when the first renderer starts: in browser mode that import's files were requested while
+// the core was booting in the same thread, and the Floor's start waited for them (~0.25 s).
+import 'pixi.js/browser';
 import {
   Application,
   autoDetectRenderer,
