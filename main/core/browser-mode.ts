@@ -4,23 +4,26 @@
  *
  * Start-up order (what makes the first live frame early): the HTTP server listens first; the core's
  * modules load while the plant file is loaded and checked (from the data folder's plant cache when
- * unchanged); then `onServing` announces the URL. A page that asks for the HTML at once gets the
- * files it names before the core boots (page-gate.ts: one thread serves both, and the boot's steps
- * would hold those files back), so the browser compiles the console while the core boots (journal,
- * twin, decide, connectors); the business store (RxDB) opens only after the first console has its
+ * unchanged); then `onServing` announces the URL. A page that asks for the HTML at once loads, opens
+ * its WebSocket and gets its plant before the core boots (page-gate.ts: one thread serves the page
+ * and boots the core, and the boot's steps would hold the page back), so the browser builds the
+ * floor while the core boots (journal, twin, decide, connectors); the business store (RxDB) opens
+ * only after the first console has its
  * opening view (`deferStore`). Until the core is up, `/ws` connections are accepted and their frames
- * held, and `/api/*` requests wait; both are answered once it is (or get an error naming the failure
- * if it fails). This module therefore imports the core only dynamically.
+ * held (except `plant.get`, answered from the checked plant so a console builds its floor meanwhile:
+ * boot-socket.ts), and `/api/*` requests wait; both are answered once it is (or get an error naming
+ * the failure if it fails). This module therefore imports the core only dynamically.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { CoreOptions, TaktCore } from './core';
-import { createPageGate, initialPageFiles } from './page-gate';
+import { createPageGate } from './page-gate';
 import { serveStatic } from './static-files';
 import { packageRoot } from './package-root';
-import { wsTransport, WS_MAX_PAYLOAD } from './ws-transport';
+import { WS_MAX_PAYLOAD } from './ws-transport';
+import { attachWhenReady, type EarlyAnswers } from './boot-socket';
 
 export interface BrowserModeOptions extends CoreOptions {
   host?: string;
@@ -60,8 +63,10 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   const ready = new Promise<{ core: TaktCore; api: ApiHandler }>((ok, fail) => (settle = { ok, fail }));
   ready.catch(() => undefined); // observed by whoever waits; startBrowserMode itself rethrows
   let api: ApiHandler | null = null;
-  // The boot waits (briefly) for a waiting page to get its first files: see page-gate.ts.
-  const gate = createPageGate({ files: initialPageFiles(rendererDir) });
+  // Once the plant is checked: what a console is answered before the core is up (boot-socket.ts).
+  let early: EarlyAnswers | null = null;
+  // The boot waits (briefly) for a waiting page to connect: see page-gate.ts.
+  const gate = createPageGate();
 
   const server = createServer((req, res) => {
     try {
@@ -94,7 +99,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => ws.terminate());
-      attachWhenReady(ws, ready);
+      attachWhenReady(ws, ready, early);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -121,8 +126,9 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     const { loadPlantCached } = await import('./plant-cache');
     const loadedPlant = await loadPlantCached(opts.plantFile, { dataDir: opts.dataDir, log: opts.log });
     const [{ startCore, CORE_VERSION }, { createHttpApi }] = await modules;
+    early = { name: `takt-core ${CORE_VERSION}`, plant: loadedPlant.plant, answered: gate.consoleConnected };
     opts.onServing?.(url);
-    // A page that is already waiting gets its first files before the boot takes the thread (page-gate.ts).
+    // A page that is already waiting loads and connects before the boot takes the thread (page-gate.ts).
     await gate.start();
     // The business store opens once the first console has its view (deferStore); records calls wait for it.
     core = await startCore({ deferStore: true, ...opts, loadedPlant });
@@ -144,23 +150,4 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
       await core.close();
     },
   };
-}
-
-/**
- * Hands a socket to the core once it is up. Frames that arrive before are held and replayed in
- * order (a console may send its first requests the moment the socket opens).
- */
-function attachWhenReady(ws: WebSocket, ready: Promise<{ core: TaktCore }>): void {
-  const held: [Buffer | ArrayBuffer | Buffer[], boolean][] = [];
-  const hold = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => held.push([data, isBinary]);
-  ws.on('message', hold);
-  ready.then(
-    ({ core }) => {
-      ws.off('message', hold);
-      if (ws.readyState !== ws.OPEN) return;
-      core.connect(wsTransport(ws));
-      for (const [data, isBinary] of held) ws.emit('message', data, isBinary);
-    },
-    (e: Error) => ws.close(1011, `the plant core failed to start: ${e.message}`.slice(0, 120)),
-  );
 }

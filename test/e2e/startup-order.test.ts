@@ -1,7 +1,8 @@
 /**
  * Browser mode's start-up order (main/core/browser-mode.ts): the URL is announced once the plant
  * file is valid and the page is served, before the rest of the core is up; a console that connects
- * then, and API calls made then, are answered once the core is up. A refused plant file announces
+ * then gets its plant at once, and its other calls and API calls made then are answered once the
+ * core is up. A refused plant file announces
  * nothing. Real server, real WebSocket, real HTTP.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,7 @@ describe('browser mode start-up order', () => {
   it('announces the URL before the core is up; the page, an early console and early API calls are answered', async () => {
     ensureRendererBuilt();
     let coreUp = false;
-    const seen: { pageBeforeCoreUp?: boolean; socketOpenBeforeCoreUp?: boolean } = {};
+    const seen: { pageBeforeCoreUp?: boolean; socketOpenBeforeCoreUp?: boolean; plantBeforeCoreUp?: boolean; plantId?: string } = {};
     let early: Promise<[number, { ok: boolean; plant: string }, { plant: { id: string } }]> | undefined;
     const started = startBrowserMode({
       port: 0,
@@ -46,7 +47,11 @@ describe('browser mode start-up order', () => {
         const info = (async () => {
           const client = await connectProtocolClient(`${url.replace('http', 'ws')}ws`);
           seen.socketOpenBeforeCoreUp = !coreUp;
-          // Sent at once, while the core may still be booting: held, then answered.
+          // The plant is answered before the core is up (a console builds its floor meanwhile).
+          const p = await client.call('plant.get');
+          seen.plantBeforeCoreUp = !coreUp;
+          seen.plantId = p.site.id;
+          // Sent while the core may still be booting: held, then answered.
           const r = await client.call('core.info');
           client.close();
           return r;
@@ -64,6 +69,8 @@ describe('browser mode start-up order', () => {
     // The socket was accepted before the core was up (its frames were held), and so was the page.
     expect(seen.socketOpenBeforeCoreUp).toBe(true);
     expect(seen.pageBeforeCoreUp).toBe(true);
+    expect(seen.plantBeforeCoreUp).toBe(true);
+    expect(seen.plantId).toBe(bm.core.plant.site.id);
   }, 120_000);
 
   it('announces nothing for a refused plant file and stops listening', async () => {

@@ -60,10 +60,11 @@ export function ClientProvider({ connection, store, children }: { connection: Co
   useEffect(() => {
     if (!client) return;
     let live = true;
-    Promise.all([client.call('plant.get'), client.call('core.info')]).then(
-      ([plant, info]) => live && setData((d) => ({ ...d, plant, info, error: null })),
-      (e: Error) => live && !client.isClosed && setData((d) => ({ ...d, error: `could not load the plant: ${e.message}` })),
-    );
+    // Each as it comes: in browser mode the plant is answered while the core still boots, and the
+    // Floor builds from it meanwhile (core.info waits for the core).
+    const failed = (e: Error) => live && !client.isClosed && setData((d) => ({ ...d, error: `could not load the plant: ${e.message}` }));
+    client.call('plant.get').then((plant) => live && setData((d) => ({ ...d, plant, error: null })), failed);
+    client.call('core.info').then((info) => live && setData((d) => ({ ...d, info })), failed);
     // A closed connection is the header's badge to report, not an error banner.
     const offTwin = client.subscribe('twin.deltas', store.onStreamItem, undefined, (e) => live && !client.isClosed && setData((d) => ({ ...d, error: `twin stream failed: ${e.message}` })));
     const offStatus = client.subscribe('core.status', (status) => live && setData((d) => ({ ...d, status })));
