@@ -129,7 +129,10 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
   // Resume: nearest snapshot plus the journal after it. Deterministic, so the hash is the one we left.
   const t0 = performance.now();
   const { twin, replayed } = reconstructTwin(plant, journal, startTime);
-  log(`twin resumed at position ${twin.position} (${replayed} signals replayed in ${Math.round(performance.now() - t0)} ms), hash ${twin.hash()}`);
+  // The hash (a serialisation of every actor: tens of milliseconds) only when there was something to
+  // resume: it is what a restart is checked against; a fresh twin's would delay the first console.
+  if (twin.position > 0) log(`twin resumed at position ${twin.position} (${replayed} signals replayed in ${Math.round(performance.now() - t0)} ms), hash ${twin.hash()}`);
+  else log(`twin started fresh at ${new Date(twin.time).toISOString()} (${Math.round(performance.now() - t0)} ms)`);
   twin.takeRejected(); // refused again by the replay: dead-lettered when they first arrived
   await breathe();
 
