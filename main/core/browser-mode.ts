@@ -8,11 +8,10 @@
  * its WebSocket and gets its plant before the core boots (page-gate.ts: one thread serves the page
  * and boots the core, and the boot's steps would hold the page back), so the browser builds the
  * floor while the core boots (journal, twin, decide, connectors); the business store (RxDB) opens
- * only after the first console has its
- * opening view (`deferStore`). Until the core is up, `/ws` connections are accepted and their frames
- * held (except `plant.get`, answered from the checked plant so a console builds its floor meanwhile:
- * boot-socket.ts), and `/api/*` requests wait; both are answered once it is (or get an error naming
- * the failure if it fails). This module therefore imports the core only dynamically.
+ * only after the first console has its opening view (`deferStore`). Until the core is up, `/ws`
+ * connections are accepted and their frames held (except `plant.get`, answered from the checked
+ * plant: boot-socket.ts), and `/api/*` requests wait; both are answered once it is (or get an error
+ * naming the failure if it fails).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
