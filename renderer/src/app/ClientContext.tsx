@@ -62,9 +62,9 @@ export function ClientProvider({ connection, store, children }: { connection: Co
     let live = true;
     // Each as it comes: in browser mode the plant is answered while the core still boots, and the
     // Floor builds from it meanwhile (core.info waits for the core).
-    const failed = (e: Error) => live && !client.isClosed && setData((d) => ({ ...d, error: `could not load the plant: ${e.message}` }));
-    client.call('plant.get').then((plant) => live && setData((d) => ({ ...d, plant, error: null })), failed);
-    client.call('core.info').then((info) => live && setData((d) => ({ ...d, info })), failed);
+    const failed = (what: string) => (e: Error) => live && !client.isClosed && setData((d) => ({ ...d, error: `could not load ${what}: ${e.message}` }));
+    client.call('plant.get').then((plant) => live && setData((d) => ({ ...d, plant, error: null })), failed('the plant'));
+    client.call('core.info').then((info) => live && setData((d) => ({ ...d, info })), failed("the core's details"));
     // A closed connection is the header's badge to report, not an error banner.
     const offTwin = client.subscribe('twin.deltas', store.onStreamItem, undefined, (e) => live && !client.isClosed && setData((d) => ({ ...d, error: `twin stream failed: ${e.message}` })));
     const offStatus = client.subscribe('core.status', (status) => live && setData((d) => ({ ...d, status })));
