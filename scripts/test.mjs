@@ -2,7 +2,7 @@
 // Ends with one plain line totalling every suite: `N passed, N failed[, N skipped]`.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const out = 'test-results';
 mkdirSync(out, { recursive: true });
@@ -28,6 +28,10 @@ function countVitest(file, suite) {
   totals.passed += r.numPassedTests;
   totals.failed += r.numFailedTests;
   totals.skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+  // Name each failed test here too: a CI log is often read from its tail only.
+  for (const f of r.testResults ?? [])
+    for (const a of f.assertionResults ?? [])
+      if (a.status === 'failed') failures.push(`${suite}: ${relative(process.cwd(), f.name)} > ${a.fullName}: ${String(a.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 300)}`);
   // A file that failed to load counts as a failure even with no test inside.
   for (const f of r.testResults ?? []) if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) {
     totals.failed += 1;
@@ -56,6 +60,6 @@ for (const project of ['unit', 'e2e']) {
   countVitest(report, project);
 }
 
-if (failures.length) console.log(`\nfailed: ${failures.join('; ')}`);
+if (failures.length) console.log(`\nfailed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
 process.exit(totals.failed ? 1 : 0);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createServer, connect, type AddressInfo } from 'node:net';
 import { createPageGate } from '../../../main/core/page-gate';
 
 const settled = (p: Promise<void>) => {
@@ -53,15 +54,29 @@ describe('createPageGate', () => {
 
   it('a request read only after the timer fired (the thread was busy) still counts as a page', async () => {
     vi.useRealTimers(); // the order of timers, I/O and immediates in Node's event loop is what is tested
+    // A real socket: the page's request arrives while the thread is busy, past the gate's timer.
+    const server = createServer();
+    const requested = new Promise<void>((r) => server.on('connection', (s) => s.on('data', () => (gate.served('/'), r()))));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise<void>((r) => client.once('connect', r));
     const gate = createPageGate({ waitForPageMs: 20, maxWaitMs: 5_000 });
-    const open = settled(gate.start());
-    // Expires in the same timers phase as the gate's own timer, after it: as a request read in the
-    // poll phase that follows would be, before the gate's decision (two immediates later).
-    setTimeout(() => gate.served('/'), 20);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(open()).toBe(false);
-    gate.consoleConnected();
-    await new Promise((r) => setImmediate(r));
-    expect(open()).toBe(true);
+    try {
+      const open = settled(gate.start());
+      client.write('GET / HTTP/1.1\r\n\r\n');
+      // Busy past the timer: when the loop turns, the timer has expired and the request is waiting
+      // to be read. The timers phase runs first, the poll phase reads the request after it.
+      const until = performance.now() + 60;
+      while (performance.now() < until);
+      await requested;
+      await new Promise((r) => setTimeout(r, 60));
+      expect(open()).toBe(false);
+      gate.consoleConnected();
+      await new Promise((r) => setImmediate(r));
+      expect(open()).toBe(true);
+    } finally {
+      client.destroy();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
