@@ -33,6 +33,7 @@ import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { firstValueFrom, filter, take, toArray } from 'rxjs';
 import { getRxStorageSQLite } from '../../../main/store/sqlite-storage';
+import { until } from '../../helpers/until';
 
 disableWarnings();
 addRxPlugin(RxDBDevModePlugin);
@@ -331,7 +332,8 @@ export function storageConformance(sut: StorageUnderTest): void {
       await expect(items.insert({ key: 'x', value: 'dup', age: 1, group: 'a' })).rejects.toMatchObject({ code: 'CONFLICT' });
       await expect(items.insert({ key: 'bad', value: 'v', age: 'old' as unknown as number, group: 'a' })).rejects.toThrow();
       await (await items.findOne('x').exec())!.remove();
-      await new Promise((r) => setTimeout(r, 30));
+      // The query re-runs asynchronously: wait for its latest result rather than a fixed time.
+      await until('the query to drop x', async () => results.at(-1)?.join() === 'y:9', 10_000);
       sub.unsubscribe();
       expect(results[results.length - 1]).toEqual(['y:9']);
       expect(results).toContainEqual(['y:1', 'x:3']);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { openTaktDatabase } from '../../../main/store/database';
 import { TAKT_COLLECTIONS, type ActionDoc } from '../../../shared/store/collections';
+import { until } from '../../helpers/until';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'takt-store-db-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -47,7 +48,8 @@ it('creates every business collection, validates, reacts, and persists across a 
     id: 'aud-0', seq: 0, at: 1_700_000_000_000, actor: 'p-7', kind: 'decision.committed', subjectId: 'dec-1',
     prevHash: '', hash: 'h0', payload: {},
   });
-  await new Promise((r) => setTimeout(r, 30));
+  // The query re-runs asynchronously: wait for its latest result rather than a fixed time.
+  await until('the inbox query to drop act-1', async () => inbox.at(-1)?.join() === 'act-2:assigned', 10_000);
   sub.unsubscribe();
   expect(inbox[inbox.length - 1]).toEqual(['act-2:assigned']);
   expect(inbox).toContainEqual(['act-2:assigned', 'act-1:assigned']);
