@@ -17,7 +17,12 @@
  * (`--rate`, messages/s) so that latency is not the queue of an overrun broker; msgs/s is messages
  * over the time from the first publish to the last apply.
  *
- *   npx tsx bench/mqtt.ts [--json] [--messages N] [--rate R] [--window W] [--no-solo] [--ack received] [--canonical] [--journal memory]
+ *   npx tsx bench/mqtt.ts [--json] [--messages N] [--rate R] [--window W] [--no-solo] [--ack received] [--canonical] [--journal memory] [--qos 0]
+ *
+ * `--qos 0` (diagnostic): the publisher sends QoS 0, as high-rate telemetry publishers often do; the
+ * connector's subscription stays QoS 1, so deliveries are QoS 0 (MQTT delivers at the lower of the
+ * two): no PUBACKs either side and no delivery guarantee. It shows what the broker's
+ * acknowledgements cost; the budget is for the QoS 1 path.
  *
  * One JSON object per line; the last line is the summary:
  * {"bench":"mqtt","messages":...,"msgs_per_s":...,"latency_p99_ms":...}
@@ -48,6 +53,7 @@ const CANONICAL = args.includes('--canonical');
 /** Unacknowledged messages the publisher keeps in flight. */
 const WINDOW = Number(arg('--window') ?? 20_000);
 const SOLO = !args.includes('--no-solo');
+const QOS = arg('--qos') === '0' ? 0 : 1;
 /** Diagnostic: `--ack received` acknowledges on receipt (what the connector did before the PUBACK waited for the journal). */
 const ACK_WHEN = arg('--ack') === 'received' ? 'received' : 'journaled';
 /** Diagnostic: `--journal memory` replaces the SQLite journal (to see what the journal costs). */
@@ -134,7 +140,7 @@ await connector.start(sink);
 // the connector under test is mqtt.js.
 const publisherCode = `
 const net = require('node:net');
-const { port, n, rate, window, machines, canonical, root, clientId } = JSON.parse(process.env.TAKT_BENCH_PUBLISHER);
+const { port, n, rate, window, machines, canonical, root, clientId, qos } = JSON.parse(process.env.TAKT_BENCH_PUBLISHER);
 const varint = (len) => { const b = []; do { let d = len % 128; len = Math.floor(len / 128); if (len > 0) d |= 128; b.push(d); } while (len > 0); return Buffer.from(b); };
 const str = (s) => { const b = Buffer.from(s, 'utf8'); const h = Buffer.alloc(2); h.writeUInt16BE(b.length); return Buffer.concat([h, b]); };
 const packet = (first, body) => Buffer.concat([Buffer.from([first]), varint(body.length), body]);
@@ -153,12 +159,13 @@ sock.on('data', (d) => {
     i += 2 + len;
   }
   rest = buf.subarray(i);
-  if (acked === n) { const c = process.cpuUsage(); process.send({ done: true, ms: Date.now() - t0, cpuUs: c.user + c.system }, () => process.exit(0)); sock.end(); }
+  if (acked === n) finish();
 });
+const finish = () => { const c = process.cpuUsage(); process.send({ done: true, ms: Date.now() - t0, cpuUs: c.user + c.system }, () => process.exit(0)); sock.end(); };
 const tick = () => {
   const due = Math.min(n, Math.floor(((Date.now() - t0) * rate) / 1000) + 1);
   const parts = [];
-  while (sent < due && sent - acked < window) {
+  while (sent < due && (qos === 0 || sent - acked < window)) {
     const m = machines[sent % machines.length];
     const ts = Date.now();
     let topic, body;
@@ -172,12 +179,17 @@ const tick = () => {
       topic = root + '/' + m.area + '/' + m.line + '/' + m.machine + '/count';
       body = '{"id":"b-' + sent + '","n":' + sent + ',"ts":' + ts + ',"good":1,"scrap":0}';
     }
-    const id = Buffer.alloc(2); id.writeUInt16BE((sent % 65535) + 1);
-    parts.push(packet(0x32, Buffer.concat([str(topic), id, Buffer.from(body, 'utf8')])));
+    if (qos === 0) parts.push(packet(0x30, Buffer.concat([str(topic), Buffer.from(body, 'utf8')])));
+    else {
+      const id = Buffer.alloc(2); id.writeUInt16BE((sent % 65535) + 1);
+      parts.push(packet(0x32, Buffer.concat([str(topic), id, Buffer.from(body, 'utf8')])));
+    }
     sent++;
   }
-  if (parts.length) sock.write(Buffer.concat(parts));
-  if (sent < n) setTimeout(tick, 2);
+  // QoS 0: done once the last packet is written (nothing comes back to count).
+  if (parts.length) sock.write(Buffer.concat(parts), qos === 0 && sent === n ? finish : undefined);
+  if (sent < n && (qos === 0 ? !sock.writableNeedDrain : true)) setTimeout(tick, 2);
+  else if (sent < n) sock.once('drain', tick);
 };
 `;
 
@@ -189,7 +201,7 @@ interface PublisherRun {
 function startPublisher(cfg: { n: number; rate: number; root: string; clientId: string }): PublisherRun {
   const child = spawn(process.execPath, ['-e', publisherCode], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, TAKT_BENCH_PUBLISHER: JSON.stringify({ port: broker.port, window: WINDOW, machines, canonical: CANONICAL, ...cfg }) },
+    env: { ...process.env, TAKT_BENCH_PUBLISHER: JSON.stringify({ port: broker.port, window: WINDOW, machines, canonical: CANONICAL, qos: QOS, ...cfg }) },
   });
   let onStart: (t: number) => void = () => undefined;
   let onDone: (r: { ms: number; cpuUs: number }) => void = () => undefined;
@@ -230,7 +242,7 @@ if (SOLO) {
 // 2. End to end, right after: paced to RATE, through the connector into the twin.
 const b0 = procCpuUs(broker.pid());
 const publisher = startPublisher({ n: N, rate: RATE, root: 'acme', clientId: 'bench-publisher' });
-out({ note: `publishing ${N} messages at ${RATE}/s (QoS 1, ${CANONICAL ? 'canonical payloads' : 'mapped UNS payloads'}, at most ${WINDOW} unacknowledged) to ${broker.url}; PUBACK to the broker ${ACK_WHEN === 'journaled' ? 'after the journal commit' : 'on receipt'}` });
+out({ note: `publishing ${N} messages at ${RATE}/s (QoS ${QOS}, ${CANONICAL ? 'canonical payloads' : 'mapped UNS payloads'}, ${QOS === 1 ? `at most ${WINDOW} unacknowledged` : 'no acknowledgements'}) to ${broker.url}; PUBACK to the broker ${ACK_WHEN === 'journaled' ? 'after the journal commit' : 'on receipt'}` });
 const firstPublish = await publisher.started;
 const cpu0 = process.cpuUsage();
 let publishMs = 0;
@@ -240,7 +252,11 @@ void publisher.done.then((r) => ((publishMs = r.ms), (publisherCpuUs = r.cpuUs))
 // Generous: on a shared machine the run can take minutes; an unfinished run says so in its summary.
 const deadline = Date.now() + Math.max(300_000, (N / RATE) * 4000);
 let lastReport = Date.now();
-while (applied + deadLetters < N && Date.now() < deadline) {
+// QoS 0 has no redelivery: a message the broker dropped never comes, so stop 5 s after the last one
+// applied once the publisher is done.
+let published = false;
+void publisher.done.then(() => (published = true));
+while (applied + deadLetters < N && Date.now() < deadline && !(QOS === 0 && published && Date.now() - lastAppliedAt > 5000)) {
   await new Promise((r) => setTimeout(r, 50));
   if (Date.now() - lastReport > 2000) {
     lastReport = Date.now();
@@ -271,6 +287,7 @@ const complete = applied === N;
 out({
   bench: 'mqtt',
   messages: applied,
+  ...(QOS === 0 ? { qos: 0 } : {}),
   msgs_per_s: Math.round(applied / seconds),
   latency_p99_ms: pct(99),
   ...(solo ? { publisher_alone_msgs_per_s: solo.msgs_per_s } : {}),
