@@ -28,14 +28,16 @@ function countVitest(file, suite) {
   totals.passed += r.numPassedTests;
   totals.failed += r.numFailedTests;
   totals.skipped += r.numPendingTests + (r.numTodoTests ?? 0);
-  // Name each failed test here too: a CI log is often read from its tail only.
-  for (const f of r.testResults ?? [])
-    for (const a of f.assertionResults ?? [])
-      if (a.status === 'failed') failures.push(`${suite}: ${relative(process.cwd(), f.name)} > ${a.fullName}: ${String(a.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 300)}`);
-  // A file that failed to load counts as a failure even with no test inside.
-  for (const f of r.testResults ?? []) if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) {
-    totals.failed += 1;
-    failures.push(`${suite}: ${f.name}: ${String(f.message).split('\n')[0]}`);
+  for (const f of r.testResults ?? []) {
+    const name = relative(process.cwd(), f.name);
+    const tests = f.assertionResults ?? [];
+    // Each failed test is named again at the end: a CI log is often read from its tail only.
+    for (const a of tests) if (a.status === 'failed') failures.push(`${suite}: ${name} > ${a.fullName}: ${String(a.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 300)}`);
+    // A file that failed to load counts as a failure even with no test inside.
+    if (f.status === 'failed' && tests.length === 0) {
+      totals.failed += 1;
+      failures.push(`${suite}: ${name}: ${String(f.message).split('\n')[0]}`);
+    }
   }
 }
 
