@@ -4,6 +4,7 @@
  * the protocol. It has no window and no Electron dependency: browser mode, the Electron utility
  * process and the CLI all start it the same way.
  */
+import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { TextTransport } from '../../shared/protocol/transport';
 import { serveConnection, ProtocolFailure, type MethodHandlers, type StreamHandlers } from '../../shared/protocol/server';
@@ -158,6 +159,8 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     // After a restart, re-arm dedupe with the journal's recent keys so a re-sent signal is not journaled twice.
     resume: journal.lastPosition > 0 ? { keys: journal.recentKeys(journal.maxEventTime - INGEST_HORIZON_MS), watermark: journal.maxEventTime } : undefined,
     horizonMs: INGEST_HORIZON_MS,
+    // A per-process seed: ids crafted to collide in dedupe's hash table cannot be computed offline.
+    dedupeHashSeed: randomInt(2 ** 31),
     // The journal without `addDeadLetters`: dead letters are stored once, by onDeadLetter below (which
     // needs the stored number for the stream). `waitDurable`/`durablePosition` stay, so delivery still
     // waits for the commit.

@@ -21,6 +21,15 @@
  * (`stats.forcedEvictions` counts it). `horizonMs` must be at least the reorder lateness window so
  * that in-window signals are never 'too-old'; the pipeline enforces that.
  *
+ * Storage (speed). The keys live in one open-addressing table of typed arrays (linear probing,
+ * deletion by backward shift, so no tombstones): per slot a 32-bit hash of (source, id) and an
+ * entry number; per entry the id, a source number and the hash. A new key costs one string hash
+ * computed here and, almost always, one probe into a flat Int32Array. A JS `Set` of strings did
+ * the same job at ~2× the cost once bucket bookkeeping and deletes were added (its backing store
+ * re-hashes as deletes accumulate, and each probe chases pointers to key strings). The hash is
+ * seeded (`hashSeed`; the core passes a random one) so that crafted ids cannot force long probe
+ * runs on a table whose hash an attacker could otherwise compute offline.
+ *
  * Limit, by design: a source that re-uses an id for a *different* message with a *newer* event
  * time after the old key left the horizon gets it accepted. Ids are meant to be unique per source.
  */
@@ -34,6 +43,10 @@ export interface DedupeOptions {
   maxKeys?: number;
   /** Bucket width; default horizonMs / 32 (at least 1 ms). */
   bucketMs?: number;
+  /** Seed of the key hash (any 32-bit integer). Verdicts never depend on it, only probe lengths do. */
+  hashSeed?: number;
+  /** Replaces the key hash; tests pass a weak one to force long collision runs. */
+  hash?: (text: string, seed: number) => number;
 }
 
 export interface DedupeStats {
@@ -53,50 +66,233 @@ export interface Dedupe {
   stats(): DedupeStats;
 }
 
-interface SourceKeys {
-  ids: Set<string>;
-  /** bucket index → ids with event time in [b·bucketMs, (b+1)·bucketMs). */
-  buckets: Map<number, string[]>;
-  lastB: number;
-  lastArr: string[] | undefined;
+/** Murmur3's 32-bit finaliser: spreads every input bit over the whole word. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+/** FNV-1a over the UTF-16 code units of `s`, from `seed`, finalised. */
+function hashString(s: string, seed: number): number {
+  let h = seed ^ 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return fmix32(h);
+}
+
+const MIN_CAPACITY = 1024;
+
+/** The keys whose event time falls in one bucket, and their ids' characters. */
+interface Bucket {
+  /** Index in `bucketAt` (entries refer to their bucket by it). */
+  slot: number;
+  ents: Int32Array;
+  count: number;
+  /** The ids' UTF-16 code units, one after another. */
+  chars: Uint16Array;
+  used: number;
 }
 
 export function createDedupe(opts: DedupeOptions = {}): Dedupe {
   const horizonMs = opts.horizonMs ?? 3_600_000;
   const maxKeys = opts.maxKeys ?? 1_000_000;
   const bucketMs = Math.max(1, Math.floor(opts.bucketMs ?? horizonMs / 32));
+  const seed = (opts.hashSeed ?? 0) | 0;
+  const hashOf = opts.hash ?? hashString;
   if (!(horizonMs >= 0)) throw new RangeError('dedupe horizonMs must be >= 0');
   if (!(maxKeys >= 1)) throw new RangeError('dedupe maxKeys must be >= 1');
 
-  // Keyed per source, then by id: no concatenated key string to build and hash per signal.
-  const sources = new Map<string, SourceKeys>();
+  // Sources get small numbers and a hash seed of their own: a key is (source number, id).
+  const sourceNo = new Map<string, number>();
+  const sourceSeed: number[] = [];
+  let lastSource: string | undefined;
+  let lastNo = 0;
+  let lastSeed = 0;
+
+  // Entries (freed numbers are reused): hash, source number, and where the id's characters are
+  // (bucket slot, offset, length). No JS string is kept: a million remembered ids would be a
+  // million old-generation objects for the garbage collector to promote, mark and sweep.
+  let entHash = new Int32Array(MIN_CAPACITY);
+  let entSrc = new Int32Array(MIN_CAPACITY);
+  let entBkt = new Int32Array(MIN_CAPACITY); // -1: free
+  let entOff = new Int32Array(MIN_CAPACITY);
+  let entLen = new Int32Array(MIN_CAPACITY);
+  let entries = 0; // high-water mark
+  const free: number[] = [];
+
+  // The table: slot i is (slots[2i] = hash, slots[2i+1] = entry + 1), 0 = empty. At most half full.
+  let capacity = MIN_CAPACITY;
+  let mask = capacity - 1;
+  let slots = new Int32Array(2 * capacity);
+
+  // Eviction: bucket index → its keys; a dropped bucket takes its characters with it.
+  const buckets = new Map<number, Bucket>();
+  const bucketAt: (Bucket | undefined)[] = [];
+  const freeBucketSlots: number[] = [];
+  let lastB = NaN;
+  let lastBucket: Bucket | undefined;
+
   let size = 0;
   let floor = -Infinity;
   let maxSeen = -Infinity;
-  let lowest = Infinity; // lowest bucket index that may be present (any source)
-  let lastSource = '';
-  let lastKeys: SourceKeys | undefined;
+  let lowest = Infinity; // lowest bucket index that may be present
   const st: DedupeStats = { keys: 0, duplicates: 0, tooOld: 0, evictedKeys: 0, forcedEvictions: 0 };
 
-  function dropBucket(b: number): void {
-    for (const sk of sources.values()) {
-      const arr = sk.buckets.get(b);
-      if (arr === undefined) continue;
-      for (let i = 0; i < arr.length; i++) sk.ids.delete(arr[i]!);
-      size -= arr.length;
-      st.evictedKeys += arr.length;
-      sk.buckets.delete(b);
-      if (b === sk.lastB) {
-        sk.lastB = NaN;
-        sk.lastArr = undefined;
+  function placeSlot(h: number, e: number): void {
+    let i = h & mask;
+    while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
+    slots[2 * i] = h;
+    slots[2 * i + 1] = e + 1;
+  }
+
+  function grow(): void {
+    capacity *= 2;
+    mask = capacity - 1;
+    slots = new Int32Array(2 * capacity);
+    for (let e = 0; e < entries; e++) if (entBkt[e] !== -1) placeSlot(entHash[e]!, e);
+  }
+
+  function sameId(e: number, id: string): boolean {
+    const len = entLen[e]!;
+    if (len !== id.length) return false;
+    const chars = bucketAt[entBkt[e]!]!.chars;
+    const off = entOff[e]!;
+    for (let k = 0; k < len; k++) if (chars[off + k] !== id.charCodeAt(k)) return false;
+    return true;
+  }
+
+  function resized(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+    const b = new Int32Array(n);
+    b.set(n >= a.length ? a : a.subarray(0, n));
+    return b;
+  }
+
+  function bucketFor(b: number): Bucket {
+    if (b === lastB) return lastBucket!;
+    let bk = buckets.get(b);
+    if (bk === undefined) {
+      const slot = freeBucketSlots.length > 0 ? freeBucketSlots.pop()! : bucketAt.length;
+      bk = { slot, ents: new Int32Array(64), count: 0, chars: new Uint16Array(1024), used: 0 };
+      bucketAt[slot] = bk;
+      buckets.set(b, bk);
+      if (b < lowest) lowest = b;
+    }
+    lastB = b;
+    lastBucket = bk;
+    return bk;
+  }
+
+  /** A new entry for `id`, its characters stored in bucket `bk`. */
+  function newEntry(id: string, src: number, h: number, bk: Bucket): number {
+    let e: number;
+    if (free.length > 0) e = free.pop()!;
+    else {
+      e = entries++;
+      if (e === entHash.length) {
+        const n = entHash.length * 2;
+        entHash = resized(entHash, n);
+        entSrc = resized(entSrc, n);
+        entBkt = resized(entBkt, n);
+        entOff = resized(entOff, n);
+        entLen = resized(entLen, n);
       }
     }
+    const len = id.length;
+    if (bk.used + len > bk.chars.length) {
+      const c = new Uint16Array(Math.max(bk.chars.length * 2, bk.used + len));
+      c.set(bk.chars.subarray(0, bk.used));
+      bk.chars = c;
+    }
+    const chars = bk.chars;
+    const off = bk.used;
+    for (let k = 0; k < len; k++) chars[off + k] = id.charCodeAt(k);
+    bk.used = off + len;
+    if (bk.count === bk.ents.length) {
+      const a = new Int32Array(bk.ents.length * 2);
+      a.set(bk.ents);
+      bk.ents = a;
+    }
+    bk.ents[bk.count++] = e;
+    entHash[e] = h;
+    entSrc[e] = src;
+    entBkt[e] = bk.slot;
+    entOff[e] = off;
+    entLen[e] = len;
+    return e;
+  }
+
+  /** Removes entry `e` from the table (backward-shift deletion) and frees it. */
+  function removeEntry(e: number): void {
+    let i = entHash[e]! & mask;
+    while (slots[2 * i + 1] !== e + 1) i = (i + 1) & mask;
+    // Shift back every later entry of the run that may live at i (its home is not in (i, j]).
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const ej = slots[2 * j + 1]!;
+      if (ej === 0) break;
+      const home = slots[2 * j]! & mask;
+      if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
+      slots[2 * i] = slots[2 * j]!;
+      slots[2 * i + 1] = ej;
+      i = j;
+    }
+    slots[2 * i] = 0;
+    slots[2 * i + 1] = 0;
+    entBkt[e] = -1;
+    free.push(e);
+  }
+
+  function dropBucket(b: number): void {
+    const bk = buckets.get(b);
+    if (bk === undefined) return;
+    for (let k = 0; k < bk.count; k++) removeEntry(bk.ents[k]!);
+    size -= bk.count;
+    st.evictedKeys += bk.count;
+    buckets.delete(b);
+    bucketAt[bk.slot] = undefined;
+    freeBucketSlots.push(bk.slot);
+    if (b === lastB) {
+      lastB = NaN;
+      lastBucket = undefined;
+    }
+    // Give memory back once the table is mostly empty (after a burst, or a forced eviction).
+    if (entries > MIN_CAPACITY && size * 8 < entries) compact();
+  }
+
+  /** Renumbers the live entries densely and rebuilds a table sized for them. */
+  function compact(): void {
+    const map = new Int32Array(entries);
+    let n = 0;
+    for (let e = 0; e < entries; e++) {
+      if (entBkt[e] === -1) continue;
+      map[e] = n;
+      entHash[n] = entHash[e]!;
+      entSrc[n] = entSrc[e]!;
+      entBkt[n] = entBkt[e]!;
+      entOff[n] = entOff[e]!;
+      entLen[n] = entLen[e]!;
+      n++;
+    }
+    for (const bk of buckets.values()) for (let k = 0; k < bk.count; k++) bk.ents[k] = map[bk.ents[k]!]!;
+    entries = n;
+    free.length = 0;
+    const keep = Math.max(MIN_CAPACITY, 2 ** Math.ceil(Math.log2(n * 2 + 1)));
+    entHash = resized(entHash, keep);
+    entSrc = resized(entSrc, keep);
+    entBkt = resized(entBkt, keep);
+    entOff = resized(entOff, keep);
+    entLen = resized(entLen, keep);
+    capacity = keep;
+    mask = capacity - 1;
+    slots = new Int32Array(2 * capacity);
+    for (let e = 0; e < n; e++) placeSlot(entHash[e]!, e);
   }
 
   function presentBuckets(): number[] {
-    const all = new Set<number>();
-    for (const sk of sources.values()) for (const b of sk.buckets.keys()) all.add(b);
-    return [...all].sort((a, b) => a - b);
+    return [...buckets.keys()].sort((a, b) => a - b);
   }
 
   /** Drops every bucket lying entirely below the floor. */
@@ -117,32 +313,33 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
         st.tooOld++;
         return 'too-old';
       }
-      let sk = source === lastSource ? lastKeys : sources.get(source);
-      if (sk === undefined) {
-        sk = { ids: new Set(), buckets: new Map(), lastB: NaN, lastArr: undefined };
-        sources.set(source, sk);
+      if (source !== lastSource) {
+        let no = sourceNo.get(source);
+        if (no === undefined) {
+          no = sourceSeed.length;
+          sourceNo.set(source, no);
+          sourceSeed.push(hashOf(source, seed) | 0);
+        }
+        lastSource = source;
+        lastNo = no;
+        lastSeed = sourceSeed[no]!;
       }
-      lastSource = source;
-      lastKeys = sk;
-      const ids = sk.ids;
-      // One hash operation: add, and a size that did not grow means the id was there already.
-      const had = ids.size;
-      ids.add(id);
-      if (ids.size === had) {
-        st.duplicates++;
-        return 'duplicate';
+      const h = hashOf(id, lastSeed) | 0;
+      let i = h & mask;
+      for (;;) {
+        const e1 = slots[2 * i + 1]!;
+        if (e1 === 0) break;
+        if (slots[2 * i] === h && entSrc[e1 - 1] === lastNo && sameId(e1 - 1, id)) {
+          st.duplicates++;
+          return 'duplicate';
+        }
+        i = (i + 1) & mask;
       }
+      const e = newEntry(id, lastNo, h, bucketFor(Math.floor(eventTime / bucketMs)));
+      slots[2 * i] = h;
+      slots[2 * i + 1] = e + 1;
       size++;
-      const b = Math.floor(eventTime / bucketMs);
-      let arr = b === sk.lastB ? sk.lastArr : sk.buckets.get(b);
-      if (arr === undefined) {
-        arr = [];
-        sk.buckets.set(b, arr);
-        if (b < lowest) lowest = b;
-      }
-      arr.push(id);
-      sk.lastB = b;
-      sk.lastArr = arr;
+      if (size * 2 > capacity) grow();
       if (eventTime > maxSeen) {
         maxSeen = eventTime;
         const f = maxSeen - horizonMs;

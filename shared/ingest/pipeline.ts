@@ -61,6 +61,8 @@ export interface IngestPipelineOptions {
   horizonMs?: number;
   /** Dedupe memory cap. Default 1,000,000 keys. */
   maxDedupeKeys?: number;
+  /** Seed of dedupe's key hash; the core passes a random one (see dedupe.ts). Default 0. */
+  dedupeHashSeed?: number;
   clockSkewMs?: number;
   maxAgeMs?: number;
   maxQty?: number;
@@ -167,7 +169,7 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
   const asyncJournal = typeof journal.waitDurable === 'function';
 
   const validate = createValidator({ index: opts.index, clockSkewMs: opts.clockSkewMs, maxAgeMs: opts.maxAgeMs, maxQty: opts.maxQty, maxBytes });
-  const dedupe = createDedupe({ horizonMs, maxKeys: opts.maxDedupeKeys });
+  const dedupe = createDedupe({ horizonMs, maxKeys: opts.maxDedupeKeys, hashSeed: opts.dedupeHashSeed });
   for (const k of opts.resume?.keys ?? []) dedupe.check(k.source, k.id, k.eventTime);
 
   let batch: Signal[] = [];

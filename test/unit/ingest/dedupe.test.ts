@@ -64,3 +64,120 @@ describe('dedupe', () => {
     );
   });
 });
+
+/**
+ * The specification as the simplest code: a Map of every remembered key to its bucket. The real
+ * stage must give the same verdicts, size and floor after every check.
+ */
+function referenceDedupe(horizonMs: number, maxKeys: number, bucketMs: number) {
+  const keys = new Map<string, number>();
+  let floor = -Infinity;
+  let maxSeen = -Infinity;
+  let dropped = -Infinity; // every bucket below this is gone already
+  const dropBelow = (limit: number) => {
+    if (limit <= dropped) return;
+    for (const [k, b] of keys) if (b < limit) keys.delete(k);
+    dropped = limit;
+  };
+  return {
+    check(source: string, id: string, t: number): string {
+      if (t < floor) return 'too-old';
+      const key = `${source}\u0000${id}`;
+      if (keys.has(key)) return 'duplicate';
+      keys.set(key, Math.floor(t / bucketMs));
+      if (t > maxSeen) {
+        maxSeen = t;
+        if (maxSeen - horizonMs > floor) {
+          floor = maxSeen - horizonMs;
+          dropBelow(Math.floor(floor / bucketMs));
+        }
+      }
+      while (keys.size > maxKeys) {
+        const b0 = Math.min(...keys.values());
+        floor = Math.max(floor, (b0 + 1) * bucketMs);
+        dropBelow(b0 + 1);
+      }
+      return 'new';
+    },
+    get floor() {
+      return floor;
+    },
+    get size() {
+      return keys.size;
+    },
+  };
+}
+
+describe('dedupe against its specification', () => {
+  const hashes: Record<string, ((t: string, seed: number) => number) | undefined> = {
+    default: undefined,
+    // Every key in one collision run: probing and backward-shift deletion do all the work.
+    constant: () => 7,
+    // A few long runs that overlap and wrap around the table's end.
+    weak: (t) => (t.length * 1021 + t.charCodeAt(t.length - 1)) | 0,
+    // Homes in the table's last and first four slots, whatever its size: runs wrap around and meet.
+    wrapping: (t) => {
+      const c = t.charCodeAt(t.length - 1);
+      return c % 2 === 1 ? -1 - (c % 4) : c % 4;
+    },
+  };
+  for (const [name, hash] of Object.entries(hashes)) {
+    it(`gives the reference's verdicts, size and floor (${name} hash)`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.record({ id: fc.integer({ min: 0, max: 4000 }), dt: fc.integer({ min: -3000, max: 3000 }), src: fc.constantFrom('mes', 'erp', 'opc'), step: fc.integer({ min: 0, max: 40 }) }), { minLength: 200, maxLength: 2500 }),
+          fc.integer({ min: 0, max: 20_000 }),
+          fc.integer({ min: 20, max: 3000 }),
+          fc.integer({ min: 1, max: 40 }),
+          fc.integer(),
+          (events, horizonMs, maxKeys, buckets, hashSeed) => {
+            const bucketMs = Math.max(1, Math.floor(horizonMs / buckets));
+            const d = createDedupe({ horizonMs, maxKeys, bucketMs, hashSeed, hash });
+            const ref = referenceDedupe(horizonMs, maxKeys, bucketMs);
+            let clock = T0;
+            for (const e of events) {
+              clock += e.step;
+              const t = clock + e.dt;
+              const id = `${e.src === 'opc' ? 'ns=2;s=' : ''}${e.id}`;
+              expect(d.check(e.src, id, t)).toBe(ref.check(e.src, id, t));
+              expect(d.size).toBe(ref.size);
+              expect(d.floor).toBe(ref.floor);
+            }
+          },
+        ),
+        { numRuns: name === 'default' ? 60 : 25 },
+      );
+    });
+  }
+
+  for (const [name, hash] of Object.entries(hashes)) {
+    it(`finds every key that survives an eviction (${name} hash)`, () => {
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: 0, max: 19 }), { minLength: 300, maxLength: 1500 }), fc.integer({ min: 1, max: 19 }), (slots, cut) => {
+          // Keys spread over 20 buckets in random order; then the floor passes `cut` buckets.
+          const d = createDedupe({ horizonMs: 100_000, bucketMs: 1000, hash });
+          slots.forEach((b, i) => expect(d.check('mes', `k${i}`, T0 + b * 1000)).toBe('new'));
+          d.check('mes', 'late-jump', T0 + 100_000 + cut * 1000);
+          slots.forEach((b, i) => expect(d.check('mes', `k${i}`, T0 + b * 1000)).toBe(T0 + b * 1000 < d.floor ? 'too-old' : 'duplicate'));
+          expect(d.size).toBe(1 + slots.filter((b) => T0 + b * 1000 >= d.floor).length);
+        }),
+        { numRuns: 40 },
+      );
+    });
+  }
+
+  it('keeps its verdicts through growth, mass eviction and compaction (10^5 keys)', () => {
+    const horizonMs = 50_000;
+    const d = createDedupe({ horizonMs, bucketMs: 1000 });
+    const ref = referenceDedupe(horizonMs, 1_000_000, 1000);
+    for (let i = 0; i < 100_000; i++) {
+      // A burst of 60k keys at one instant, then a jump past the horizon that evicts all but a few.
+      const t = i < 60_000 ? T0 : T0 + 200_000 + i;
+      const id = `k-${i % 97 === 0 ? i - 97 : i}`; // some re-deliveries
+      const v = d.check('mes', id, t);
+      if (v !== ref.check('mes', id, t)) throw new Error(`verdict differs at ${i}`);
+    }
+    expect(d.size).toBe(ref.size);
+    expect(d.floor).toBe(ref.floor);
+  });
+});
