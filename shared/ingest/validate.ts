@@ -300,6 +300,30 @@ function zodRejection(raw: unknown, error: z.ZodError): Rejection {
   return reject('shape', `${String(type)}: ${path || 'signal'}: ${issue.message}${more}`, path);
 }
 
+const safePath = /^[A-Za-z]+(\.[A-Za-z]+)*$/;
+
+/**
+ * The semantic checks of one signal type as one generated predicate (true = all pass): straight
+ * property reads that stay monomorphic per type, where the generic closures above read every field
+ * through a shared getter call. Only the verdict; on false the closures produce the rejection, so the
+ * messages have one source. Undefined where code cannot be generated (e.g. a CSP without eval).
+ */
+function compileSemanticCheck(refs: readonly { path: string; ids: ReadonlySet<string> }[], qtys: readonly { path: string }[], maxQty: number): ((s: Signal) => boolean) | undefined {
+  if (![...refs, ...qtys].every((f) => safePath.test(f.path))) return undefined;
+  const body: string[] = ['let v;'];
+  refs.forEach((r, i) => body.push(`v = s.${r.path}; if (v !== undefined && !R[${i}].has(v)) return false;`));
+  qtys.forEach((q) => body.push(`v = s.${q.path}; if (v !== undefined && (v > MQ || v < -MQ)) return false;`));
+  try {
+    // Generated from our own constant field tables only (checked by safePath); no input reaches it.
+    return new Function('R', 'MQ', `return function semanticCheck(s) {\n${body.join('\n')}\nreturn true;\n}`)(
+      refs.map((r) => r.ids),
+      maxQty,
+    ) as (s: Signal) => boolean;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Builds a validator. Hot path for a valid signal: one Map lookup, one compiled predicate, a Set
  * lookup per reference and a few comparisons; no allocation beyond the result.
@@ -335,7 +359,8 @@ export function createValidator(opts: ValidateOptions = {}): SignalValidator {
       }
       return undefined;
     };
-    perType.set(type, { check: fast.get(type), semantic });
+    const quick = compileSemanticCheck(refs, qtys, maxQty);
+    perType.set(type, { check: fast.get(type), semantic: quick ? (s) => (quick(s) ? undefined : semantic(s)) : semantic });
   }
 
   function checkTime(s: Signal, ctx: ValidateContext | undefined): Rejection | undefined {
