@@ -250,10 +250,23 @@ function encodeBatch(batch: readonly Signal[], raws: readonly (string | undefine
   let cap = Math.max(capacityHint, 4096);
   let bytes = fast(Buffer.allocUnsafeSlow(cap));
   let o = 0;
-  for (let i = 0; i < n; i++) {
-    const s = batch[i]!;
-    times[i] = s.eventTime;
-    const text = raws?.[i] ?? JSON.stringify(s);
+  const group = new Array<string>(ENCODE_GROUP);
+  for (let g = 0; g < n; g += ENCODE_GROUP) {
+    // Rows are encoded in groups: one native write per group, not per row. A group's text stays
+    // small (a young-generation string); one string for the whole batch would be a large object.
+    const m = Math.min(ENCODE_GROUP, n - g);
+    let chars = 0;
+    for (let k = 0; k < m; k++) {
+      const i = g + k;
+      const s = batch[i]!;
+      times[i] = s.eventTime;
+      const text = raws?.[i] ?? JSON.stringify(s);
+      group[k] = text;
+      chars += text.length;
+      ends[i] = chars; // UTF-16 offsets within the group; made byte offsets below
+    }
+    group.length = m;
+    const text = m === 1 ? group[0]! : group.join('');
     if (cap - o < text.length * 3) {
       // UTF-8 takes at most 3 bytes per UTF-16 unit: with that much room a write is never cut.
       cap = Math.max(cap * 2, o + text.length * 3);
@@ -261,8 +274,14 @@ function encodeBatch(batch: readonly Signal[], raws: readonly (string | undefine
       bytes.copy(grown, 0, 0, o);
       bytes = grown;
     }
-    o += bytes.utf8Write(text, o);
-    ends[i] = o;
+    const written = bytes.utf8Write(text, o);
+    if (written === text.length) {
+      // All ASCII (the usual case): bytes and UTF-16 units coincide.
+      for (let k = 0; k < m; k++) ends[g + k] += o;
+    } else {
+      for (let k = 0, at = o; k < m; k++) ends[g + k] = at += Buffer.byteLength(group[k]!, 'utf8');
+    }
+    o += written;
   }
   return { bytes: bytes.subarray(0, o), ends, times };
 }
@@ -310,6 +329,9 @@ function insertRows(
  * text the main thread encoded (CAST of a BLOB to TEXT reinterprets its bytes in the database's
  * encoding, UTF-8).
  */
+/** Rows per native UTF-8 write in encodeBatch. */
+const ENCODE_GROUP = 32;
+
 const BYTE_ROW = '(?, ?, ?, CAST(substr(@b, ?, ?) AS TEXT))';
 
 /**
