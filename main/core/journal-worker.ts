@@ -10,8 +10,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openWriter, type WriterOp } from './journal';
 
 const { path, synchronous, shared } = workerData as { path: string; synchronous: 'NORMAL' | 'FULL'; shared: SharedArrayBuffer };
-const state = new Int32Array(shared); // [0] messages committed, [1] error flag, [2] closed flag
+const state = new Int32Array(shared); // [0] messages committed, [1] error flag, [2] closed flag, [3] ready flag
 const writer = openWriter(path, synchronous);
+Atomics.store(state, 3, 1);
+Atomics.notify(state, 3);
 
 parentPort!.on('message', (op: WriterOp | { op: 'close' }) => {
   if (op.op === 'close') {

@@ -131,6 +131,12 @@ export interface Journal {
   checkpoint(): void;
   /** Waits until every write posted so far is committed (no-op for the inline writer). */
   sync(): void;
+  /**
+   * Waits until the writer thread has started and opened its connection (no-op for the inline
+   * writer). Appends never need it (they queue); a benchmark of sustained throughput does, so that
+   * the thread's start is not counted as ingest time.
+   */
+  waitWriterReady(): void;
   close(): void;
 }
 
@@ -500,6 +506,9 @@ export function openJournal(path: string, opts: JournalOptions = {}): Journal {
     sync() {
       sync();
     },
+    waitWriterReady() {
+      thread?.waitReady();
+    },
     *recentKeys(sinceTime) {
       sync();
       // Rows before the first position whose running max reaches sinceTime have event time < sinceTime.
@@ -612,8 +621,8 @@ function createWriterWorker(workerData: unknown): Worker {
  * positions that appends end at are remembered here, so `durablePosition` is a lookup.
  */
 export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL', startPosition = 0) {
-  const shared = new SharedArrayBuffer(12);
-  const state = new Int32Array(shared); // [0] messages committed, [1] error flag, [2] closed flag
+  const shared = new SharedArrayBuffer(16);
+  const state = new Int32Array(shared); // [0] messages committed, [1] error flag, [2] closed flag, [3] ready flag
   const { port1, port2 } = new MessageChannel();
   const worker = createWriterWorker({ path, synchronous, shared });
   worker.on('message', (m) => port2.postMessage(m));
@@ -688,6 +697,13 @@ export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL', 
       settle();
     },
     sync: () => waitFor(posted),
+    waitReady(): void {
+      for (let i = 0; i < 600 && Atomics.load(state, 3) === 0; i++) {
+        Atomics.wait(state, 3, 0, 100);
+        check();
+      }
+      if (Atomics.load(state, 3) === 0) throw new Error(`journal writer thread did not start within 60 s: ${path}`);
+    },
     close(): void {
       waitFor(posted);
       worker.postMessage({ op: 'close' });

@@ -179,6 +179,23 @@ describe('journal writer thread', () => {
   });
 });
 
+describe('journal writer thread start', () => {
+  it('waitWriterReady returns once the thread has opened its connection, and then appends commit', () => {
+    const j = openJournal(join(dir, 'ready.sqlite'), { writer: 'worker' });
+    try {
+      j.waitWriterReady();
+      j.append([count('L1-M1', T0, 'r1')]);
+      j.sync();
+      expect(j.durablePosition).toBe(1);
+    } finally {
+      j.close();
+    }
+    const inline = openJournal(join(dir, 'ready-inline.sqlite'));
+    inline.waitWriterReady(); // no thread: nothing to wait for
+    inline.close();
+  });
+});
+
 describe('journal writer thread payload bytes', () => {
   it('stores every payload as TEXT, byte for byte, across chunk boundaries, with ASCII and multi-byte UTF-8 rows mixed', () => {
     const path = join(dir, 'bytes.sqlite');
