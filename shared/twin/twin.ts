@@ -139,6 +139,12 @@ class TwinImpl implements Twin {
   private touchedLines: LineSlot[] = [];
   private orderWork = new Map<string, OrderWork>();
   private rootWork: RootWork | null = null;
+  /**
+   * Order actor refs (null: no such order) looked up since actors last got events. Order actors are
+   * spawned and stopped only while actors process events (flush, advanceTo), which clear it, so
+   * within a batch the many signals naming the same order look it up once.
+   */
+  private orderRefs_ = new Map<string, AnyActorRef | null>();
   /** Next order per line (id), invalidated per line when an order on it changes. */
   private headCache = new Map<string, string | null>();
   /**
@@ -239,6 +245,7 @@ class TwinImpl implements Twin {
     if (time <= this._time) return;
     this._time = time;
     this.clock.advanceTo(time);
+    this.orderRefs_.clear();
     this.version++;
   }
 
@@ -247,7 +254,12 @@ class TwinImpl implements Twin {
   }
 
   private orderRef(id: string): AnyActorRef | undefined {
-    return this.actor.system.get(`order:${id}`) as AnyActorRef | undefined;
+    let ref = this.orderRefs_.get(id);
+    if (ref === undefined) {
+      ref = (this.actor.system.get(`order:${id}`) as AnyActorRef | undefined) ?? null;
+      this.orderRefs_.set(id, ref);
+    }
+    return ref ?? undefined;
   }
 
   private *orderRefs(): Iterable<AnyActorRef> {
@@ -630,6 +642,7 @@ class TwinImpl implements Twin {
       const created: OrderContext[] = [];
       for (const w of this.orderWork.values()) if (w.isNew) created.push({ ...w.ctx, state: w.ctx.kitted && w.ctx.state === 'released' ? 'kitted' : 'released' });
       if (created.length) this.actor.send({ type: 'CREATE_ORDERS', orders: created });
+      this.orderRefs_.clear();
     }
     for (const l of this.touchedLines) {
       l.ref.send({ type: 'SYNC', ctx: l.work });
@@ -650,6 +663,7 @@ class TwinImpl implements Twin {
       this.orderWork.clear();
     }
     this.clock.advanceTo(at);
+    this.orderRefs_.clear();
   }
 
   /** The next order a line will run (not terminal, not current): the first of its pin, else by sequence. */
