@@ -16,17 +16,21 @@
  * validation, so a malformed copy cannot "burn" an id.
  *
  * Memory: the set holds the keys of signals within `horizonMs` of the newest event time, and never
- * more than `maxKeys` (default 1,000,000, roughly 100 MB): past that the oldest bucket is dropped
+ * more than `maxKeys` (default 1,000,000, roughly 100 MB with ids of ~20 characters): past that the oldest bucket is dropped
  * and the floor raised above it — trading late acceptance for memory, never correctness
  * (`stats.forcedEvictions` counts it). `horizonMs` must be at least the reorder lateness window so
  * that in-window signals are never 'too-old'; the pipeline enforces that.
  *
  * Storage (speed). The keys live in one open-addressing table of typed arrays (linear probing,
  * deletion by backward shift, so no tombstones): per slot a 32-bit hash of (source, id) and an
- * entry number; per entry the id, a source number and the hash. A new key costs one string hash
- * computed here and, almost always, one probe into a flat Int32Array. A JS `Set` of strings did
- * the same job at ~2× the cost once bucket bookkeeping and deletes were added (its backing store
- * re-hashes as deletes accumulate, and each probe chases pointers to key strings). The hash is
+ * entry number; per entry the hash, a source number and where the id's characters are. Those lie
+ * in a byte arena of the entry's time bucket (one byte per character, two when the id has one above
+ * 255), dropped with the bucket. No JS string is kept per key: a million remembered ids would be a
+ * million old-generation objects for the garbage collector to promote, mark and sweep. A new key
+ * costs one string hash computed here and, almost always, one probe into a flat Int32Array. A JS
+ * `Set` of strings with the same bucket bookkeeping cost ~1 µs per signal in the ingest stream,
+ * about twice this (its backing store re-hashes as deletes accumulate, each probe chases pointers
+ * to key strings, and the strings load the GC). The hash is
  * seeded (`hashSeed`; the core passes a random one) so that crafted ids cannot force long probe
  * runs on a table whose hash an attacker could otherwise compute offline.
  *
@@ -90,8 +94,8 @@ interface Bucket {
   slot: number;
   ents: Int32Array;
   count: number;
-  /** The ids' UTF-16 code units, one after another. */
-  chars: Uint16Array;
+  /** The ids, one after another: one byte per character when all are below 256, else two. */
+  bytes: Uint8Array;
   used: number;
 }
 
@@ -112,13 +116,13 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
   let lastSeed = 0;
 
   // Entries (freed numbers are reused): hash, source number, and where the id's characters are
-  // (bucket slot, offset, length). No JS string is kept: a million remembered ids would be a
-  // million old-generation objects for the garbage collector to promote, mark and sweep.
+  // (bucket slot, byte offset, length in characters, width).
   let entHash = new Int32Array(MIN_CAPACITY);
   let entSrc = new Int32Array(MIN_CAPACITY);
   let entBkt = new Int32Array(MIN_CAPACITY); // -1: free
   let entOff = new Int32Array(MIN_CAPACITY);
-  let entLen = new Int32Array(MIN_CAPACITY);
+  let entLen = new Int32Array(MIN_CAPACITY); // in characters
+  let entWide = new Uint8Array(MIN_CAPACITY); // 1: two bytes per character
   let entries = 0; // high-water mark
   const free: number[] = [];
 
@@ -157,14 +161,32 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
   function sameId(e: number, id: string): boolean {
     const len = entLen[e]!;
     if (len !== id.length) return false;
-    const chars = bucketAt[entBkt[e]!]!.chars;
+    const bytes = bucketAt[entBkt[e]!]!.bytes;
     const off = entOff[e]!;
-    for (let k = 0; k < len; k++) if (chars[off + k] !== id.charCodeAt(k)) return false;
+    if (entWide[e] === 0) {
+      for (let k = 0; k < len; k++) if (bytes[off + k] !== id.charCodeAt(k)) return false;
+    } else {
+      for (let k = 0; k < len; k++) if ((bytes[off + 2 * k]! | (bytes[off + 2 * k + 1]! << 8)) !== id.charCodeAt(k)) return false;
+    }
     return true;
+  }
+
+  /** Room for `n` more bytes in `bk`. */
+  function reserve(bk: Bucket, n: number): void {
+    if (bk.used + n <= bk.bytes.length) return;
+    const b = new Uint8Array(Math.max(bk.bytes.length * 2, bk.used + n));
+    b.set(bk.bytes.subarray(0, bk.used));
+    bk.bytes = b;
   }
 
   function resized(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
     const b = new Int32Array(n);
+    b.set(n >= a.length ? a : a.subarray(0, n));
+    return b;
+  }
+
+  function resizedBytes(a: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
+    const b = new Uint8Array(n);
     b.set(n >= a.length ? a : a.subarray(0, n));
     return b;
   }
@@ -174,7 +196,7 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
     let bk = buckets.get(b);
     if (bk === undefined) {
       const slot = freeBucketSlots.length > 0 ? freeBucketSlots.pop()! : bucketAt.length;
-      bk = { slot, ents: new Int32Array(64), count: 0, chars: new Uint16Array(1024), used: 0 };
+      bk = { slot, ents: new Int32Array(64), count: 0, bytes: new Uint8Array(1024), used: 0 };
       bucketAt[slot] = bk;
       buckets.set(b, bk);
       if (b < lowest) lowest = b;
@@ -197,18 +219,32 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
         entBkt = resized(entBkt, n);
         entOff = resized(entOff, n);
         entLen = resized(entLen, n);
+        entWide = resizedBytes(entWide, n);
       }
     }
     const len = id.length;
-    if (bk.used + len > bk.chars.length) {
-      const c = new Uint16Array(Math.max(bk.chars.length * 2, bk.used + len));
-      c.set(bk.chars.subarray(0, bk.used));
-      bk.chars = c;
-    }
-    const chars = bk.chars;
     const off = bk.used;
-    for (let k = 0; k < len; k++) chars[off + k] = id.charCodeAt(k);
-    bk.used = off + len;
+    reserve(bk, len);
+    let bytes = bk.bytes;
+    let wide = 0;
+    for (let k = 0; k < len; k++) {
+      const c = id.charCodeAt(k);
+      if (c > 255) {
+        wide = 1;
+        break;
+      }
+      bytes[off + k] = c;
+    }
+    if (wide === 1) {
+      reserve(bk, 2 * len);
+      bytes = bk.bytes;
+      for (let k = 0; k < len; k++) {
+        const c = id.charCodeAt(k);
+        bytes[off + 2 * k] = c & 255;
+        bytes[off + 2 * k + 1] = c >>> 8;
+      }
+    }
+    bk.used = off + (wide === 1 ? 2 * len : len);
     if (bk.count === bk.ents.length) {
       const a = new Int32Array(bk.ents.length * 2);
       a.set(bk.ents);
@@ -220,6 +256,7 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
     entBkt[e] = bk.slot;
     entOff[e] = off;
     entLen[e] = len;
+    entWide[e] = wide;
     return e;
   }
 
@@ -274,6 +311,7 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
       entBkt[n] = entBkt[e]!;
       entOff[n] = entOff[e]!;
       entLen[n] = entLen[e]!;
+      entWide[n] = entWide[e]!;
       n++;
     }
     for (const bk of buckets.values()) for (let k = 0; k < bk.count; k++) bk.ents[k] = map[bk.ents[k]!]!;
@@ -285,6 +323,7 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
     entBkt = resized(entBkt, keep);
     entOff = resized(entOff, keep);
     entLen = resized(entLen, keep);
+    entWide = resizedBytes(entWide, keep);
     capacity = keep;
     mask = capacity - 1;
     slots = new Int32Array(2 * capacity);

@@ -138,7 +138,8 @@ describe('dedupe against its specification', () => {
             for (const e of events) {
               clock += e.step;
               const t = clock + e.dt;
-              const id = `${e.src === 'opc' ? 'ns=2;s=' : ''}${e.id}`;
+              // Plain ASCII, one-byte non-ASCII (é) and two-byte (✓) ids: both widths of the id store.
+              const id = `${e.src === 'opc' ? 'ns=2;s=✓' : e.src === 'erp' ? 'é' : ''}${e.id}`;
               expect(d.check(e.src, id, t)).toBe(ref.check(e.src, id, t));
               expect(d.size).toBe(ref.size);
               expect(d.floor).toBe(ref.floor);
@@ -156,9 +157,10 @@ describe('dedupe against its specification', () => {
         fc.property(fc.array(fc.integer({ min: 0, max: 19 }), { minLength: 300, maxLength: 1500 }), fc.integer({ min: 1, max: 19 }), (slots, cut) => {
           // Keys spread over 20 buckets in random order; then the floor passes `cut` buckets.
           const d = createDedupe({ horizonMs: 100_000, bucketMs: 1000, hash });
-          slots.forEach((b, i) => expect(d.check('mes', `k${i}`, T0 + b * 1000)).toBe('new'));
+          const key = (i: number) => `${i % 3 === 0 ? '✓' : 'k'}${i}`;
+          slots.forEach((b, i) => expect(d.check('mes', key(i), T0 + b * 1000)).toBe('new'));
           d.check('mes', 'late-jump', T0 + 100_000 + cut * 1000);
-          slots.forEach((b, i) => expect(d.check('mes', `k${i}`, T0 + b * 1000)).toBe(T0 + b * 1000 < d.floor ? 'too-old' : 'duplicate'));
+          slots.forEach((b, i) => expect(d.check('mes', key(i), T0 + b * 1000)).toBe(T0 + b * 1000 < d.floor ? 'too-old' : 'duplicate'));
           expect(d.size).toBe(1 + slots.filter((b) => T0 + b * 1000 >= d.floor).length);
         }),
         { numRuns: 40 },
