@@ -244,6 +244,9 @@ interface FastBuffer extends Buffer {
 }
 const fast = (b: Buffer): FastBuffer => (typeof (b as Partial<FastBuffer>).utf8Write === 'function' ? (b as FastBuffer) : Object.assign(b, { utf8Write: (t: string, o: number) => b.write(t, o, 'utf8') }));
 
+/** Rows per native UTF-8 write in encodeBatch. */
+const ENCODE_GROUP = 32;
+
 /**
  * Encodes a batch's payloads (the raw text when known, else a stringify) as UTF-8 into one
  * transferable buffer, with each line's end offset and event time: the writer thread gets three
@@ -335,9 +338,6 @@ function insertRows(
  * text the main thread encoded (CAST of a BLOB to TEXT reinterprets its bytes in the database's
  * encoding, UTF-8).
  */
-/** Rows per native UTF-8 write in encodeBatch. */
-const ENCODE_GROUP = 32;
-
 const BYTE_ROW = '(?, ?, ?, CAST(substr(@b, ?, ?) AS TEXT))';
 
 /**

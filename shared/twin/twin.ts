@@ -144,7 +144,7 @@ class TwinImpl implements Twin {
    * spawned and stopped only while actors process events (flush, advanceTo), which clear it, so
    * within a batch the many signals naming the same order look it up once.
    */
-  private orderRefs_ = new Map<string, AnyActorRef | null>();
+  private orderRefCache = new Map<string, AnyActorRef | null>();
   /** Next order per line (id), invalidated per line when an order on it changes. */
   private headCache = new Map<string, string | null>();
   /**
@@ -245,7 +245,7 @@ class TwinImpl implements Twin {
     if (time <= this._time) return;
     this._time = time;
     this.clock.advanceTo(time);
-    this.orderRefs_.clear();
+    this.orderRefCache.clear();
     this.version++;
   }
 
@@ -254,10 +254,10 @@ class TwinImpl implements Twin {
   }
 
   private orderRef(id: string): AnyActorRef | undefined {
-    let ref = this.orderRefs_.get(id);
+    let ref = this.orderRefCache.get(id);
     if (ref === undefined) {
       ref = (this.actor.system.get(`order:${id}`) as AnyActorRef | undefined) ?? null;
-      this.orderRefs_.set(id, ref);
+      this.orderRefCache.set(id, ref);
     }
     return ref ?? undefined;
   }
@@ -642,7 +642,7 @@ class TwinImpl implements Twin {
       const created: OrderContext[] = [];
       for (const w of this.orderWork.values()) if (w.isNew) created.push({ ...w.ctx, state: w.ctx.kitted && w.ctx.state === 'released' ? 'kitted' : 'released' });
       if (created.length) this.actor.send({ type: 'CREATE_ORDERS', orders: created });
-      this.orderRefs_.clear();
+      this.orderRefCache.clear();
     }
     for (const l of this.touchedLines) {
       l.ref.send({ type: 'SYNC', ctx: l.work });
@@ -663,7 +663,7 @@ class TwinImpl implements Twin {
       this.orderWork.clear();
     }
     this.clock.advanceTo(at);
-    this.orderRefs_.clear();
+    this.orderRefCache.clear();
   }
 
   /** The next order a line will run (not terminal, not current): the first of its pin, else by sequence. */
