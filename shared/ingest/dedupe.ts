@@ -263,7 +263,11 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
   /** Removes entry `e` from the table (backward-shift deletion) and frees it. */
   function removeEntry(e: number): void {
     let i = entHash[e]! & mask;
-    while (slots[2 * i + 1] !== e + 1) i = (i + 1) & mask;
+    while (slots[2 * i + 1] !== e + 1) {
+      // An empty slot before the entry would mean the table lost it: fail loudly, never spin.
+      if (slots[2 * i + 1] === 0) throw new Error(`dedupe: entry ${e} is missing from its probe run`);
+      i = (i + 1) & mask;
+    }
     // Shift back every later entry of the run that may live at i (its home is not in (i, j]).
     let j = i;
     for (;;) {
