@@ -191,6 +191,16 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
     return b;
   }
 
+  /** Gives every entry array room for `n` entries (keeping the first min(n, current) of each). */
+  function resizeEntries(n: number): void {
+    entHash = resized(entHash, n);
+    entSrc = resized(entSrc, n);
+    entBkt = resized(entBkt, n);
+    entOff = resized(entOff, n);
+    entLen = resized(entLen, n);
+    entWide = resizedBytes(entWide, n);
+  }
+
   function bucketFor(b: number): Bucket {
     if (b === lastB) return lastBucket!;
     let bk = buckets.get(b);
@@ -212,15 +222,7 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
     if (free.length > 0) e = free.pop()!;
     else {
       e = entries++;
-      if (e === entHash.length) {
-        const n = entHash.length * 2;
-        entHash = resized(entHash, n);
-        entSrc = resized(entSrc, n);
-        entBkt = resized(entBkt, n);
-        entOff = resized(entOff, n);
-        entLen = resized(entLen, n);
-        entWide = resizedBytes(entWide, n);
-      }
+      if (e === entHash.length) resizeEntries(entHash.length * 2);
     }
     const len = id.length;
     const off = bk.used;
@@ -322,12 +324,7 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
     entries = n;
     free.length = 0;
     const keep = Math.max(MIN_CAPACITY, 2 ** Math.ceil(Math.log2(n * 2 + 1)));
-    entHash = resized(entHash, keep);
-    entSrc = resized(entSrc, keep);
-    entBkt = resized(entBkt, keep);
-    entOff = resized(entOff, keep);
-    entLen = resized(entLen, keep);
-    entWide = resizedBytes(entWide, keep);
+    resizeEntries(keep);
     capacity = keep;
     mask = capacity - 1;
     slots = new Int32Array(2 * capacity);
