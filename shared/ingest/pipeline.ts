@@ -172,6 +172,10 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
   const dedupe = createDedupe({ horizonMs, maxKeys: opts.maxDedupeKeys, hashSeed: opts.dedupeHashSeed });
   for (const k of opts.resume?.keys ?? []) dedupe.check(k.source, k.id, k.eventTime);
 
+  // The batch being filled: `fill` signals in arrays made at the size the last batch reached, so a
+  // steady stream fills preallocated arrays instead of growing them by copying (a trickle keeps
+  // them small); trimmed to `fill` when handed on.
+  let fill = 0;
   let batch: Signal[] = [];
   let raws: (string | undefined)[] = [];
   let dead: DeadLetterEntry[] = [];
@@ -205,9 +209,9 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
     latenessMs,
     startWatermark: opts.resume?.watermark,
     emit(s, raw) {
-      batch.push(s);
-      raws.push(raw);
-      if (batch.length >= batchSize) flushBatch();
+      batch[fill] = s;
+      raws[fill] = raw;
+      if (++fill >= batchSize) flushBatch();
     },
     onLate(s, raw, info) {
       deadLetter('late', `${s.type}: ${info.reason}; state-setting signals are not applied out of order`, 'eventTime', raw ?? s, s, currentMeta, currentAt);
@@ -218,7 +222,7 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
   let currentAt = 0;
 
   /** The batch count that holds every accepted signal pushed so far (the reorder window being empty). */
-  const coveringBatch = () => batches + (batch.length > 0 ? 1 : 0);
+  const coveringBatch = () => batches + (fill > 0 ? 1 : 0);
 
   function settleWaiters(): void {
     while (durableWaiters.length > 0 && durableWaiters[0]!.batch <= deliveredBatches) {
@@ -241,11 +245,17 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
       dead = [];
       journal.addDeadLetters?.(d);
     }
-    if (batch.length === 0) return;
+    if (fill === 0) return;
     const b = batch;
     const r = raws;
-    batch = [];
-    raws = [];
+    if (b.length !== fill) {
+      b.length = fill;
+      r.length = fill;
+    }
+    const next = Math.min(batchSize, Math.max(16, fill));
+    batch = new Array<Signal>(next);
+    raws = new Array<string | undefined>(next);
+    fill = 0;
     lastPosition = journal.append(b, r);
     batches++;
     if (!asyncJournal) {
@@ -357,7 +367,7 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
       return { ok: false, code: 'late', reason: dead.length > 0 ? dead[dead.length - 1]!.reason : 'late', path: 'eventTime' };
     }
     st.accepted++;
-    if (batch.length > 0 || reorder.size > 0 || awaitingCommit > 0) arm();
+    if (fill > 0 || reorder.size > 0 || awaitingCommit > 0) arm();
     return 'accepted';
   }
 
@@ -385,7 +395,7 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
         late: r.late,
         rejectedBy: { ...rejectedBy },
         buffered: reorder.size,
-        pendingBatch: batch.length,
+        pendingBatch: fill,
         awaitingCommit,
         batches,
         lastPosition,

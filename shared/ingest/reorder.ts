@@ -14,8 +14,7 @@
  * go back in time.
  * `flush()` releases everything buffered (end of stream, or an idle timer at the edge).
  *
- * Speed: the queue is a sorted array read from a moving head (parallel arrays of signals and tags,
- * no entry objects). Streams are nearly in order, so almost every signal is appended at the back
+ * Speed: the queue is a sorted ring (parallel arrays of signals and tags, no entry objects). Streams are nearly in order, so almost every signal is appended at the back
  * (one comparison) and released from the front; one that arrives out of order is placed by binary
  * search, after every equal key, so arrival order breaks ties.
  */
@@ -84,6 +83,9 @@ export interface Reorder<T> {
   stats(): ReorderStats;
 }
 
+const WATERMARK = 0;
+const MAX_SEEN = 1;
+
 const iso = (t: number) => new Date(t).toISOString();
 
 export function lateReason(eventTime: number, watermark: number): string {
@@ -94,12 +96,20 @@ export function createReorder<T>(opts: ReorderOptions<T>): Reorder<T> {
   const lateness = opts.latenessMs;
   if (!(lateness >= 0)) throw new RangeError('latenessMs must be >= 0');
   const { emit, onLate } = opts;
-  // The sorted queue: live entries are [head, sigs.length).
-  let sigs: Signal[] = [];
-  let tags: T[] = [];
+  // The sorted queue: a ring of `count` entries from `head` (capacity a power of two, doubled when
+  // full), in parallel arrays of signals and tags. A ring, not a sliding array, so a steady stream
+  // allocates nothing per signal. Numbers that change per signal live in a Float64Array: a closure
+  // variable holding a non-integer-sized number (event times are ~1.8e12) would box a fresh heap
+  // number on every store.
+  let cap = 256;
+  let mask = cap - 1;
+  let sigs: (Signal | undefined)[] = new Array(cap);
+  let tags: (T | undefined)[] = new Array(cap);
   let head = 0;
-  let watermark = opts.startWatermark ?? -Infinity;
-  let maxSeen = watermark;
+  let count = 0;
+  const times = new Float64Array(2); // [WATERMARK], [MAX_SEEN]
+  times[WATERMARK] = opts.startWatermark ?? -Infinity;
+  times[MAX_SEEN] = times[WATERMARK]!;
   let released = 0;
   let late = 0;
   let lateRejected = 0;
@@ -111,52 +121,72 @@ export function createReorder<T>(opts: ReorderOptions<T>): Reorder<T> {
     return x.seq < y.seq;
   };
 
+  /** The entry `k` places from the front. */
+  const at = (k: number): Signal => sigs[(head + k) & mask]!;
+
+  function growRing(): void {
+    const s2: (Signal | undefined)[] = new Array(cap * 2);
+    const t2: (T | undefined)[] = new Array(cap * 2);
+    for (let k = 0; k < count; k++) {
+      s2[k] = sigs[(head + k) & mask];
+      t2[k] = tags[(head + k) & mask];
+    }
+    sigs = s2;
+    tags = t2;
+    head = 0;
+    cap *= 2;
+    mask = cap - 1;
+  }
+
   function insert(s: Signal, tag: T): void {
-    const n = sigs.length;
-    if (n === head || !less(s, sigs[n - 1]!)) {
-      sigs.push(s);
-      tags.push(tag);
+    if (count === cap) growRing();
+    if (count === 0 || !less(s, at(count - 1))) {
+      const i = (head + count) & mask;
+      sigs[i] = s;
+      tags[i] = tag;
+      count++;
       return;
     }
-    // First live index whose key is strictly greater than s (s goes after equal keys).
-    let lo = head;
-    let hi = n - 1;
+    // First place whose key is strictly greater than s (s goes after equal keys).
+    let lo = 0;
+    let hi = count - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (less(s, sigs[mid]!)) hi = mid;
+      if (less(s, at(mid))) hi = mid;
       else lo = mid + 1;
     }
-    sigs.splice(lo, 0, s);
-    tags.splice(lo, 0, tag);
+    // Shift [lo, count) one place back, then put s at lo.
+    for (let k = count; k > lo; k--) {
+      const to = (head + k) & mask;
+      const from = (head + k - 1) & mask;
+      sigs[to] = sigs[from];
+      tags[to] = tags[from];
+    }
+    sigs[(head + lo) & mask] = s;
+    tags[(head + lo) & mask] = tag;
+    count++;
   }
 
   function releaseFront(): void {
     const s = sigs[head]!;
-    const tag = tags[head]!;
-    sigs[head] = undefined as unknown as Signal; // let it go
-    tags[head] = undefined as T;
-    head++;
-    if (head === sigs.length) {
-      sigs.length = 0;
-      tags.length = 0;
-      head = 0;
-    } else if (head >= 1024 && head * 2 >= sigs.length) {
-      sigs = sigs.slice(head);
-      tags = tags.slice(head);
-      head = 0;
-    }
-    watermark = s.eventTime;
+    const tag = tags[head] as T;
+    sigs[head] = undefined; // let it go
+    tags[head] = undefined;
+    head = (head + 1) & mask;
+    count--;
+    times[WATERMARK] = s.eventTime;
     released++;
     emit(s, tag);
   }
 
   function drain(upTo: number): void {
-    while (head < sigs.length && sigs[head]!.eventTime <= upTo) releaseFront();
+    while (count > 0 && sigs[head]!.eventTime <= upTo) releaseFront();
   }
 
   return {
     push(s, tag) {
       const t = s.eventTime;
+      const watermark = times[WATERMARK]!;
       if (t < watermark) {
         if (lateRule[s.type] === 'apply') {
           late++;
@@ -167,11 +197,11 @@ export function createReorder<T>(opts: ReorderOptions<T>): Reorder<T> {
         onLate(s, tag, { watermark, byMs: watermark - t, reason: lateReason(t, watermark) });
         return 'late-rejected';
       }
-      if (t > maxSeen) maxSeen = t;
-      const limit = maxSeen - lateness;
-      if (head === sigs.length && t <= limit) {
+      if (t > times[MAX_SEEN]!) times[MAX_SEEN] = t;
+      const limit = times[MAX_SEEN]! - lateness;
+      if (count === 0 && t <= limit) {
         // Fast path (always taken when latenessMs = 0 and time does not go back).
-        watermark = t;
+        times[WATERMARK] = t;
         released++;
         emit(s, tag);
         return 'released';
@@ -182,22 +212,22 @@ export function createReorder<T>(opts: ReorderOptions<T>): Reorder<T> {
       return released > before ? 'released' : 'buffered';
     },
     flush() {
-      while (head < sigs.length) releaseFront();
+      while (count > 0) releaseFront();
     },
     releaseUpTo(time) {
       drain(time);
     },
     get watermark() {
-      return watermark;
+      return times[WATERMARK]!;
     },
     get maxSeen() {
-      return maxSeen;
+      return times[MAX_SEEN]!;
     },
     get size() {
-      return sigs.length - head;
+      return count;
     },
     stats() {
-      return { buffered: sigs.length - head, released, late, lateRejected };
+      return { buffered: count, released, late, lateRejected };
     },
   };
 }

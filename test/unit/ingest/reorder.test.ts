@@ -80,42 +80,59 @@ describe('reorder', () => {
     expect(late).toHaveLength(1);
   });
 
-  it('emits exactly what a reference model (stable sort by eventTime, source, seq) emits, for random disorder, ties and late signals', () => {
-    let seed = 7;
+  /**
+   * Pushes `n` signals (event time from `timeOf(i)`, 20% sent back by up to 600 ms, random sources
+   * and seqs for ties) into a reorder and into a reference model (buffer everything, sort stably,
+   * release the prefix the window allows) and compares what each emits and dead-letters.
+   */
+  function compareWithReference(lateness: number, n: number, timeOf: (i: number) => number, seed0: number) {
+    let seed = seed0;
     const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const key = (x: { s: Signal; n: number }, y: { s: Signal; n: number }) =>
       x.s.eventTime - y.s.eventTime || (x.s.source < y.s.source ? -1 : x.s.source > y.s.source ? 1 : 0) || x.s.seq - y.s.seq || x.n - y.n;
-    for (const lateness of [0, 50, 400, 5000]) {
-      const got: string[] = [];
-      const r = createReorder<number>({ latenessMs: lateness, emit: (s, tag) => got.push(`emit ${s.id} ${tag}`), onLate: (s, tag) => got.push(`late ${s.id} ${tag}`) });
-      // Reference: buffer everything, sort stably, release the prefix the window allows.
-      const want: string[] = [];
-      const buf: { s: Signal; n: number }[] = [];
-      let wm = -Infinity;
-      let max = -Infinity;
-      for (let i = 0; i < 3000; i++) {
-        const back = rnd() < 0.2 ? Math.floor(rnd() * 600) : 0;
-        const t = T0 + i * 3 - back;
-        const base = rnd() < 0.3 ? state('L1-M1', t, `r${i}`) : count('L1-M1', t, `r${i}`);
-        const s = { ...base, source: rnd() < 0.5 ? 'a' : 'b', seq: Math.floor(rnd() * 4) } as Signal;
-        r.push(s, i);
-        if (t < wm) {
-          want.push(`${lateRule[s.type] === 'apply' ? 'emit' : 'late'} ${s.id} ${i}`);
-          continue;
-        }
-        if (t > max) max = t;
-        buf.push({ s, n: i });
-        buf.sort(key);
-        while (buf.length > 0 && buf[0]!.s.eventTime <= max - lateness) {
-          const e = buf.shift()!;
-          wm = e.s.eventTime;
-          want.push(`emit ${e.s.id} ${e.n}`);
-        }
+    const got: string[] = [];
+    const r = createReorder<number>({ latenessMs: lateness, emit: (s, tag) => got.push(`emit ${s.id} ${tag}`), onLate: (s, tag) => got.push(`late ${s.id} ${tag}`) });
+    const want: string[] = [];
+    const buf: { s: Signal; n: number }[] = [];
+    let wm = -Infinity;
+    let max = -Infinity;
+    let most = 0;
+    for (let i = 0; i < n; i++) {
+      const back = rnd() < 0.2 ? Math.floor(rnd() * 600) : 0;
+      const t = timeOf(i) - back;
+      const base = rnd() < 0.3 ? state('L1-M1', t, `r${i}`) : count('L1-M1', t, `r${i}`);
+      const s = { ...base, source: rnd() < 0.5 ? 'a' : 'b', seq: Math.floor(rnd() * 4) } as Signal;
+      r.push(s, i);
+      most = Math.max(most, r.size);
+      if (t < wm) {
+        want.push(`${lateRule[s.type] === 'apply' ? 'emit' : 'late'} ${s.id} ${i}`);
+        continue;
       }
-      r.flush();
-      for (const e of buf) want.push(`emit ${e.s.id} ${e.n}`);
-      expect(got).toEqual(want);
-      expect(r.size).toBe(0);
+      if (t > max) max = t;
+      buf.push({ s, n: i });
+      buf.sort(key);
+      while (buf.length > 0 && buf[0]!.s.eventTime <= max - lateness) {
+        const e = buf.shift()!;
+        wm = e.s.eventTime;
+        want.push(`emit ${e.s.id} ${e.n}`);
+      }
+      expect(r.size).toBe(buf.length);
     }
+    r.flush();
+    for (const e of buf) want.push(`emit ${e.s.id} ${e.n}`);
+    expect(got).toEqual(want);
+    expect(r.size).toBe(0);
+    return most;
+  }
+
+  it('emits exactly what a reference model (stable sort by eventTime, source, seq) emits, for random disorder, ties and late signals', () => {
+    for (const lateness of [0, 50, 400, 5000]) compareWithReference(lateness, 3000, (i) => T0 + i * 3, 7);
+  });
+
+  it('keeps order while its queue wraps around and grows mid-stream (a burst after a steady stream)', () => {
+    // Steady: 10 ms apart (about 100 waiting, the front moving round the ring), then a burst 0.25 ms
+    // apart (thousands waiting: the ring doubles several times while its front is not at 0), then steady.
+    const timeOf = (i: number) => T0 + (i < 1500 ? i * 10 : i < 4500 ? 15_000 + (i - 1500) / 4 : 15_750 + (i - 4500) * 10);
+    for (const seed of [3, 11]) expect(compareWithReference(1000, 6000, timeOf, seed)).toBeGreaterThan(1024);
   });
 });
