@@ -188,6 +188,33 @@ describe('twin: projections', () => {
 });
 
 describe('twin: persistence and determinism', () => {
+  it('leaves a snapshot it handed out as it was while later batches change every part of the plant context', () => {
+    const twin = createTwin(smallPlant(), { startTime: T0 });
+    const s = feed();
+    let pos = 0;
+    const batch = (b: Signal[]) => twin.applyBatch(b, (pos += b.length));
+    batch([s(1, { type: 'labour.clockIn', person: 'ann', line: 'L1' }), s(1, { type: 'po.eta', po: 'PO1', component: 'nuts', qty: 100, eta: T0 + HOUR })]);
+    const before = twin.persist();
+    const frozen = JSON.stringify(before);
+    // Each part of the plant context in turn, then all of them in one batch.
+    batch([s(2, { type: 'inventory.receipt', component: 'flour', location: 'WH', qty: 40 })]);
+    batch([s(3, { type: 'labour.clockOut', person: 'ann' })]);
+    batch([s(4, { type: 'quality.hold', holdId: 'H7', line: 'L2', reason: 'x' })]);
+    batch([s(5, { type: 'po.eta', po: 'PO1', component: 'nuts', qty: 100, eta: T0 + 2 * HOUR })]);
+    batch([s(6, { type: 'demand.changed', sku: 'P1', qtyDelta: 50 })]);
+    batch([
+      s(7, { type: 'inventory.issue', component: 'nuts', location: 'WH', qty: 5 }),
+      s(7, { type: 'labour.clockIn', person: 'bob', line: 'L2' }),
+      s(7, { type: 'quality.release', holdId: 'H7' }),
+      s(7, { type: 'demand.changed', sku: 'P2', qtyDelta: -20 }),
+    ]);
+    expect(JSON.stringify(before)).toBe(frozen);
+    // And the live twin did take every change.
+    const after = JSON.stringify(twin.persist());
+    for (const text of ['"flour@WH":5040', '"nuts@WH":295', '"bob":"L2"', '"P1":50', '"P2":-20']) expect(after).toContain(text);
+    expect(after).not.toContain('"ann"');
+  });
+
   it('restores spawned line, machine and order actors, and a pending changeover still overruns at the right plant time', () => {
     const plant = smallPlant();
     const twin = createTwin(plant, { startTime: T0 });
