@@ -6,10 +6,10 @@
  * for this thread; `Journal.waitDurable()` / `sync()` wait (Atomics) until what was posted is
  * committed. Bundled by the build to dist/core/journal-worker.mjs.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { openWriter, type WriterOp } from './journal';
 
-const { path, synchronous, shared } = workerData as { path: string; synchronous: 'NORMAL' | 'FULL'; shared: SharedArrayBuffer };
+const { path, synchronous, shared, recycle } = workerData as { path: string; synchronous: 'NORMAL' | 'FULL'; shared: SharedArrayBuffer; recycle?: MessagePort };
 const state = new Int32Array(shared); // [0] messages committed, [1] error flag, [2] closed flag, [3] ready flag
 const writer = openWriter(path, synchronous);
 Atomics.store(state, 3, 1);
@@ -25,6 +25,8 @@ parentPort!.on('message', (op: WriterOp | { op: 'close' }) => {
   }
   try {
     writer.apply(op);
+    // The batch's byte buffer goes back to the main thread for a later batch (see startWriterThread).
+    if (op.op === 'append' && recycle) recycle.postMessage(op.bytes.buffer, [op.bytes.buffer as ArrayBuffer]);
   } catch (e) {
     Atomics.store(state, 1, 1);
     parentPort!.postMessage({ error: String((e as Error)?.stack ?? e) });
