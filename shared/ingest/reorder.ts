@@ -14,9 +14,10 @@
  * go back in time.
  * `flush()` releases everything buffered (end of stream, or an idle timer at the edge).
  *
- * Speed: the queue is a sorted ring (parallel arrays of signals and tags, no entry objects). Streams are nearly in order, so almost every signal is appended at the back
- * (one comparison) and released from the front; one that arrives out of order is placed by binary
- * search, after every equal key, so arrival order breaks ties.
+ * Speed: the queue is a sorted ring (parallel arrays of signals and tags, no entry objects).
+ * Streams are nearly in order, so almost every signal is appended at the back (one comparison) and
+ * released from the front; one that arrives out of order is placed by binary search, after every
+ * equal key, so arrival order breaks ties. The ring keeps the size a burst gave it.
  */
 import type { Signal, SignalType } from '../signals/schema';
 
