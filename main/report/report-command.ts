@@ -60,7 +60,7 @@ export async function reportCommand(o: ReportCommandOptions): Promise<number> {
         written.push(join(o.csv, name));
       }
     }
-    if (o.json) console.log(JSON.stringify({ period: report.period, files: written, oee: report.plantKpis.iso.oee.value }));
+    if (o.json) console.log(JSON.stringify({ period: report.period, asOf: report.now, files: written, oee: report.plantKpis.iso.oee.value }));
     else console.log(`shift report ${report.period.label} → ${written.join(', ')}`);
     return 0;
   } catch (e) {
