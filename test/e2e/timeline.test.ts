@@ -128,13 +128,35 @@ describe('execution timeline', () => {
 
   it('KPIs of one line match a hand check from the journaled signals', async () => {
     const plant = await client.call('plant.get');
-    const line = plant.areas[0]!.lines[0]!;
+    const lines = plant.areas.flatMap((a) => a.lines);
+    // A shift that began a plant minute ago may have no counts yet: let it run 30 minutes first.
+    await client.call('clock.setSpeed', { speed: 600 });
+    const shiftFrom = (await client.call('kpi.get', { scope: 'plant', period: 'shift' })).period.from;
+    const into = (await plantTime()) - shiftFrom;
+    if (into < 30 * M) await waitPlant(30 * M - into);
+    await client.call('clock.setSpeed', { speed: 1 }); // hold still-ish while we compare
+    // The first line that counted something this shift (the simulator may have one down all along).
+    let line = lines[0]!;
+    let k = await client.call('kpi.get', { scope: 'line', id: line.id, period: 'shift' });
+    for (const l of lines.slice(1)) {
+      if (k.quantities.gq + k.quantities.sq > 0) break;
+      line = l;
+      k = await client.call('kpi.get', { scope: 'line', id: l.id, period: 'shift' });
+    }
     const machines = line.machines.map((m) => m.id);
     const last = machines[machines.length - 1]!;
-    await client.call('clock.setSpeed', { speed: 1 }); // hold still-ish while we compare
-    const k = await client.call('kpi.get', { scope: 'line', id: line.id, period: 'shift' });
     const { startTime } = await client.call('timeline.get', { from: k.now - M, to: k.now });
-    await new Promise((r) => setTimeout(r, 500)); // let the writer thread commit
+    // The twin may run ahead of the writer thread's commits: wait until the journal file holds
+    // everything the twin had applied when the KPIs were read.
+    const applied = (await client.call('core.info')).journal.position;
+    for (const deadline = Date.now() + 10_000; ; ) {
+      const j = openJournal(join(core.dataDir, 'journal.sqlite'), { readonly: true });
+      const committed = j.lastPosition;
+      j.close();
+      if (committed >= applied) break;
+      if (Date.now() > deadline) throw new Error(`the journal file reached position ${committed}, not ${applied}, within 10 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
 
     // Hand check: replay the journal for this line only.
     const from = Math.max(k.period.from, startTime);
