@@ -58,8 +58,17 @@ describe('kill -9 and restart', () => {
     ];
     const r1 = await c1.call('signals.ingest', { signals: burst1 });
     expect(r1.rejected).toEqual([]);
-    await sleep(1600);
+    // Wait for a snapshot that holds burst 1 (the core takes one every plant second here).
+    const applied = (await c1.call('core.info')).journal.position;
+    for (const deadline = Date.now() + 30_000; ; await sleep(100)) {
+      const j = openJournal(join(dataDir, 'journal.sqlite'), { readonly: true });
+      const snap = j.latestSnapshot({});
+      j.close();
+      if (snap && snap.position >= applied) break;
+      if (Date.now() > deadline) throw new Error(`no snapshot at position ${applied} or later within 30 s (latest: ${snap?.position ?? 'none'})`);
+    }
     const burst1End = base + 300;
+    while ((await c1.call('core.info')).clock.now <= burst1End + 1) await sleep(50);
     base = Math.round((await c1.call('core.info')).clock.now);
     expect(base).toBeGreaterThan(burst1End);
     // Burst 2 after the snapshot: a changeover starts (its overrun timer is pending) and more counts.
