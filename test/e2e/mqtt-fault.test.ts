@@ -68,7 +68,7 @@ describe('MQTT connector under a broker restart', () => {
     core.connect(a);
     const client = new ProtocolClient(b);
     expect((await client.call('core.info')).source).toBe('external connectors');
-    expect((await client.call('connectors.status')).items).toEqual([expect.objectContaining({ id: 'uns', kind: 'mqtt', state: 'connected', deadLetters: 0 })]);
+    await expect.poll(async () => (await client.call('connectors.status')).items, { timeout: 30_000 }).toEqual([expect.objectContaining({ id: 'uns', kind: 'mqtt', state: 'connected', deadLetters: 0 })]);
 
     const pub = await mqtt.connectAsync(broker.url, { clientId: 'fault-publisher', clean: false, reconnectPeriod: 100, protocolVersion: 5, properties: { sessionExpiryInterval: 3600 } });
     const expected = new Map<string, number>(MACHINES.map((m) => [m, 0]));

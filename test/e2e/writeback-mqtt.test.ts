@@ -92,11 +92,12 @@ beforeAll(async () => {
         prefix: 'acme/test',
         subscribe: ['acme/test/in/#'],
         reconnect: { minMs: 100, maxMs: 500 },
-        ackTimeoutMs: 2000,
+        // Generous: a stall of the shared event loop past the timeout would send a message twice.
+        ackTimeoutMs: 10_000,
       },
     },
     // Listed after MQTT: its write-back wins for the ERP; the MES stays on MQTT.
-    { id: 'erp', kind: 'rest', options: { url: `http://127.0.0.1:${httpPort}/orders`, intervalMs: 60_000, writeBack: { url: `http://127.0.0.1:${httpPort}/writeback`, serves: ['erp'], timeoutMs: 2000 } } },
+    { id: 'erp', kind: 'rest', options: { url: `http://127.0.0.1:${httpPort}/orders`, intervalMs: 60_000, writeBack: { url: `http://127.0.0.1:${httpPort}/writeback`, serves: ['erp'], timeoutMs: 10_000 } } },
   ];
   const plantFile = join(dir, 'plant.yaml');
   writeFileSync(plantFile, stringify(plant));
@@ -158,10 +159,12 @@ async function outboxUntil(decisionId: string, what: string, ok: (items: OutboxR
 describe('decisions write back through MQTT and REST', () => {
   let first = '';
   it('publishes the dispatch list to the MQTT command topic and POSTs the ERP change; the outbox acks both', { timeout: 90_000 }, async () => {
-    expect((await client.call('connectors.status')).items.map((s) => [s.id, s.state])).toEqual([
-      ['mes-uns', 'connected'],
-      ['erp', 'connected'],
-    ]);
+    await expect
+      .poll(async () => (await client.call('connectors.status')).items.map((s) => [s.id, s.state]), { timeout: 30_000 })
+      .toEqual([
+        ['mes-uns', 'connected'],
+        ['erp', 'connected'],
+      ]);
     first = await commitOnLineDown('L1', 'L1-FIL');
     const outbox = await outboxUntil(first, 'the first decision\u2019s outbox acked', (items) => items.every((m) => m.status === 'acked'));
     const mes = outbox.filter((m) => m.target === 'mes');
