@@ -21,6 +21,9 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // A page on a loaded 2-core machine can take seconds to show what a poll waits for;
+          // vitest's 1 s default made such polls flaky.
+          expect: { poll: { timeout: 10_000 } },
           fileParallelism: false,
         },
       },

@@ -29,8 +29,8 @@ afterAll(async () => {
 async function open(size: { width: number; height: number }, query = ''): Promise<Page> {
   const page = await browser.newPage({ viewport: size });
   await page.goto(core.url + query);
-  await page.waitForFunction(() => (window.__takt?.deltasApplied ?? 0) > 2, null, { timeout: SETUP_TIMEOUT_MS });
-  await page.waitForTimeout(700);
+  await page.waitForFunction(() => (window.__takt?.deltasApplied ?? 0) > 2 && (window.__takt?.frames ?? 0) > 2, null, { timeout: SETUP_TIMEOUT_MS });
+  await page.waitForTimeout(700); // let the tokens' tweens settle for the picture
   return page;
 }
 

@@ -73,7 +73,7 @@ describe('core: decide service wiring', () => {
     // the machine comes back: the condition clears; acknowledged → closed
     const t2 = core.twin.time + 60_000;
     await client.call('signals.ingest', { signals: [{ id: 'up-1', source: 'test', seq: 2, eventTime: t2, receiveTime: t2, type: 'machine.state', machine: 'L1-FIL', state: 'running' }] });
-    const deadline = performance.now() + 1000;
+    const deadline = performance.now() + 10_000;
     while ((await client.call('exceptions.get', { id })).state === 'active-unacknowledged' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect((await client.call('exceptions.get', { id })).state).toBe('rtn-unacknowledged');
 

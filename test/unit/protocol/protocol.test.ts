@@ -65,8 +65,8 @@ describe('protocol runtime', () => {
     const { client } = setup();
     const seen: number[] = [];
     const ac = new AbortController();
-    const p = client.call('debug.echo', { value: 1, ms: 200 }, { signal: ac.signal, onProgress: (d) => seen.push(d) });
-    await new Promise((r) => setTimeout(r, 60));
+    const p = client.call('debug.echo', { value: 1, ms: 5_000 }, { signal: ac.signal, onProgress: (d) => seen.push(d) });
+    while (seen.length === 0) await new Promise((r) => setTimeout(r, 10));
     ac.abort();
     await expect(p).rejects.toMatchObject({ code: 'cancelled' });
     expect(seen.length).toBeGreaterThan(0);
