@@ -8,6 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrowserMode, type BrowserMode } from '../../main/core/browser-mode';
@@ -30,6 +31,13 @@ afterAll(async () => {
 describe('browser mode start-up order', () => {
   it('announces the URL before the core is up; the page, an early console and early API calls are answered', async () => {
     ensureRendererBuilt();
+    // Load fetch's HTTP client now: its first use can take longer than the page gate's 250 ms on
+    // a loaded machine, and the core would then boot before the page was even asked for.
+    const warm = createHttpServer((_, res) => res.end('ok')).listen(0, '127.0.0.1');
+    await new Promise((r) => warm.once('listening', r));
+    await (await fetch(`http://127.0.0.1:${(warm.address() as { port: number }).port}/`)).text();
+    warm.closeAllConnections();
+    await new Promise((r) => warm.close(r));
     let coreUp = false;
     const seen: { pageBeforeCoreUp?: boolean; socketOpenBeforeCoreUp?: boolean; plantBeforeCoreUp?: boolean; plantId?: string } = {};
     let early: Promise<[number, { ok: boolean; plant: string }, { plant: { id: string } }]> | undefined;
