@@ -13,6 +13,7 @@ import type { TextTransport } from '../../shared/protocol/transport';
 import type { Plant } from '../../shared/plant/schema';
 import { loadPlantFile } from '../../main/core/plant-file';
 import { openJournal } from '../../main/core/journal';
+import { until } from '../helpers/until';
 import { reconstructTwin } from '../../main/core/time-travel';
 import { openDataDir, plantFingerprint } from '../../main/core/data-dir';
 import { killChildCores, startChildCore } from './child-core';
@@ -60,13 +61,12 @@ describe('kill -9 and restart', () => {
     expect(r1.rejected).toEqual([]);
     // Wait for a snapshot that holds burst 1 (the core takes one every plant second here).
     const applied = (await c1.call('core.info')).journal.position;
-    for (const deadline = Date.now() + 30_000; ; await sleep(100)) {
+    await until(`a snapshot at position ${applied} or later`, async () => {
       const j = openJournal(join(dataDir, 'journal.sqlite'), { readonly: true });
       const snap = j.latestSnapshot({});
       j.close();
-      if (snap && snap.position >= applied) break;
-      if (Date.now() > deadline) throw new Error(`no snapshot at position ${applied} or later within 30 s (latest: ${snap?.position ?? 'none'})`);
-    }
+      return snap !== undefined && snap.position >= applied;
+    });
     const burst1End = base + 300;
     while ((await c1.call('core.info')).clock.now <= burst1End + 1) await sleep(50);
     base = Math.round((await c1.call('core.info')).clock.now);

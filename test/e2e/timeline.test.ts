@@ -15,6 +15,7 @@ import { launchChromium, SETUP_TIMEOUT_MS, watchPage } from './browser';
 import { startTestCore, type RunningCore } from './core';
 import { connectClient, signalMaker } from './signals';
 import { openJournal } from '../../main/core/journal';
+import { until } from '../helpers/until';
 import type { Signal } from '../../shared/signals/schema';
 
 let core: RunningCore;
@@ -149,14 +150,12 @@ describe('execution timeline', () => {
     // The twin may run ahead of the writer thread's commits: wait until the journal file holds
     // everything the twin had applied when the KPIs were read.
     const applied = (await client.call('core.info')).journal.position;
-    for (const deadline = Date.now() + 10_000; ; ) {
+    await until(`the journal file at position ${applied}`, async () => {
       const j = openJournal(join(core.dataDir, 'journal.sqlite'), { readonly: true });
       const committed = j.lastPosition;
       j.close();
-      if (committed >= applied) break;
-      if (Date.now() > deadline) throw new Error(`the journal file reached position ${committed}, not ${applied}, within 10 s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return committed >= applied;
+    });
 
     // Hand check: replay the journal for this line only.
     const from = Math.max(k.period.from, startTime);
