@@ -35,7 +35,17 @@ export const layering = {
     paths: [{ name: 'electron', message: msg('the core is plain Node: electron only in main/electron and preload/') }],
     patterns: [
       { group: ['**/renderer/**', '**/preload/**', '**/electron/**'], message: msg('the core imports shared/ and Node only') },
+      { group: ['**/cli/**'], message: msg('the core never imports the command line (main/cli/ sits on top of it)') },
     ],
+  },
+  cli: {
+    paths: [{ name: 'electron', message: msg('the command line is plain Node: electron only in main/electron and preload/') }],
+    patterns: [{ group: ['**/renderer/**', '**/preload/**', '**/electron/**'], message: msg('the command line imports main/core, main/report, shared/ and Node only') }],
+  },
+  // The core's timeline service prints through main/report, so the report never reaches back up.
+  report: {
+    paths: [{ name: 'electron', message: msg('report printing is plain Node: electron only in main/electron and preload/') }],
+    patterns: [{ group: ['**/renderer/**', '**/preload/**', '**/electron/**', '**/cli/**', '**/core/**'], message: msg('main/report imports shared/ and Node only') }],
   },
   preload: {
     paths: nodeBuiltins.map((name) => ({ name, message: msg('the sandboxed preload may import only electron') })),
@@ -60,7 +70,9 @@ export default tseslint.config(
   },
   { files: ['shared/**/*.ts'], rules: { 'no-restricted-imports': ['error', layering.shared], 'no-restricted-globals': ['error', { name: 'process', message: msg('shared/ is pure: no process') }, { name: 'window', message: msg('shared/ has no DOM') }, { name: 'document', message: msg('shared/ has no DOM') }] } },
   { files: ['renderer/**/*.ts', 'renderer/**/*.tsx'], rules: { 'no-restricted-imports': ['error', layering.renderer] } },
-  { files: ['main/core/**/*.ts', 'main/cli/**/*.ts'], rules: { 'no-restricted-imports': ['error', layering.core] } },
+  { files: ['main/core/**/*.ts'], rules: { 'no-restricted-imports': ['error', layering.core] } },
+  { files: ['main/cli/**/*.ts'], rules: { 'no-restricted-imports': ['error', layering.cli] } },
+  { files: ['main/report/**/*.ts'], rules: { 'no-restricted-imports': ['error', layering.report] } },
   { files: ['preload/**/*.ts'], rules: { 'no-restricted-imports': ['error', layering.preload] } },
   { files: ['main/electron/**/*.ts'], rules: { 'no-restricted-imports': ['error', layering.electronMain] } },
   // Tests mock electron; they never evaluate the real module.

@@ -29,7 +29,7 @@ import type { Signal } from '../shared/signals/schema';
 import { createPlantIndex } from '../shared/ingest/plant-index';
 import { createIngestPipeline } from '../shared/ingest/pipeline';
 import { createRng } from '../shared/sim/random';
-import { openJournal } from '../main/core/journal';
+import { openJournal } from '../main/core/persistence/journal';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {

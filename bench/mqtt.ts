@@ -32,7 +32,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { openJournal } from '../main/core/journal';
+import { openJournal } from '../main/core/persistence/journal';
 import { createMqttConnector, mqttOptionsSchema } from '../main/connectors/mqtt';
 import { createIngestPipeline } from '../shared/ingest/pipeline';
 import type { ConnectorSink } from '../shared/connectors/status';

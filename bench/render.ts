@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../test/e2e/browser';
-import { startBrowserMode } from '../main/core/browser-mode';
+import { startBrowserMode } from '../main/core/hosts/browser/browser-mode';
 import { ProtocolClient } from '../shared/protocol/client';
 import { memoryTransportPair } from '../shared/protocol/transport';
 

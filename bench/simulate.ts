@@ -17,7 +17,7 @@ import { forecast, forkTwin } from '../shared/sim/forecast';
 import { generateOptions } from '../shared/decide/options';
 import { parseRulesText, genericRules } from '../shared/decide/rules-parse';
 import { prepareRisk, runRisk, scenarioSchema } from '../shared/sim/scenario';
-import { runPreparedReplications } from '../main/core/replications';
+import { runPreparedReplications } from '../main/core/services/replications';
 import { kernelVsSimpy } from './_kernel-vs-simpy';
 
 const argv = process.argv.slice(2);
@@ -87,7 +87,7 @@ log(`# options for BS-L1 down (rules ${rules.version}): ${nOptions} candidates (
 // Under node_modules so the bundle's external packages (zod, yaml) resolve, as dist/ does.
 const dir = join(root, 'node_modules', '.cache', 'takt-bench-simulate');
 mkdirSync(dir, { recursive: true });
-await build({ entryPoints: { 'replications-worker': join(root, 'main/core/replications-worker.ts') }, bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', outdir: dir, outExtension: { '.js': '.mjs' }, logLevel: 'warning', absWorkingDir: root });
+await build({ entryPoints: { 'replications-worker': join(root, 'main/core/services/replications-worker.ts') }, bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', outdir: dir, outExtension: { '.js': '.mjs' }, logLevel: 'warning', absWorkingDir: root });
 const workerUrl = pathToFileURL(join(dir, 'replications-worker.mjs'));
 const scenario = scenarioSchema.parse({ takt: 'scenario', name: 'risk', disruptions: [{ type: 'line-down', line: 'BS-L1', atHours: 0, hours: 4 }] });
 const base = forkTwin(plant, view);

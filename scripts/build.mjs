@@ -50,7 +50,7 @@ if (want('node')) {
     esbuild({
       ...common,
       format: 'esm',
-      entryPoints: { cli: 'main/cli/cli.ts', 'core/utility-entry': 'main/core/utility-entry.ts', 'core/journal-worker': 'main/core/journal-worker.ts', 'core/replications-worker': 'main/core/replications-worker.ts', 'core/write-demo-plant-cache': 'main/core/write-demo-plant-cache.ts' },
+      entryPoints: { cli: 'main/cli/cli.ts', 'core/utility-entry': 'main/core/hosts/utility-entry.ts', 'core/journal-worker': 'main/core/persistence/journal-worker.ts', 'core/replications-worker': 'main/core/services/replications-worker.ts', 'core/write-demo-plant-cache': 'scripts/write-demo-plant-cache.ts' },
       outdir: 'dist',
       outExtension: { '.js': '.mjs' },
       // Code splitting: what the CLI and the core load with `await import()` (the core behind browser
@@ -79,6 +79,6 @@ await Promise.all(jobs).catch((e) => {
   console.error(`build failed: ${e.message}`);
   process.exit(1);
 });
-// The embedded demo plant's parse cache, fingerprinted against the bundles just written (main/core/plant-cache.ts).
+// The embedded demo plant's parse cache, fingerprinted against the bundles just written (main/core/persistence/plant-cache.ts).
 if (want('node')) execFileSync(process.execPath, [join(dist, 'core', 'write-demo-plant-cache.mjs')], { stdio: 'inherit', env: { ...process.env, TAKT_QUIET: '1' } });
 if (!process.env.TAKT_QUIET) console.log(`built ${only.join(', ') || 'all'} in ${Date.now() - started} ms -> dist/`);

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openCommitStore } from '../core/commit-store';
+import { openCommitStore } from '../core/persistence/commit-store';
 
 export async function auditVerifyCommand(o: { data: string; json?: boolean }): Promise<number> {
   if (!existsSync(join(o.data, 'store'))) {

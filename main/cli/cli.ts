@@ -5,7 +5,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { startBrowserMode, DEFAULT_PORT } from '../core/browser-mode';
+import { startBrowserMode, DEFAULT_PORT } from '../core/hosts/browser/browser-mode';
 import { packageRoot } from '../core/package-root';
 import { probeElectron, launchElectron } from './electron-launch';
 // The other commands load on use (`await import`): their modules (XML/CSV parsers, the store, the
@@ -139,7 +139,7 @@ program
   .option('--data <dir>', 'data folder (stop the core first: it holds the store)', defaultData)
   .option('--plant <file>', 'plant file; the embedded demo plant when absent')
   .option('--json', 'print what was written as JSON')
-  .action(async (o: { shift: string; out: string; csv?: string; png?: boolean; data: string; plant?: string; json?: boolean }) => process.exit(await (await import('../report/report-command')).reportCommand(o)));
+  .action(async (o: { shift: string; out: string; csv?: string; png?: boolean; data: string; plant?: string; json?: boolean }) => process.exit(await (await import('./report')).reportCommand(o)));
 
 program.parseAsync(process.argv).catch((e: Error) => {
   console.error(`takt: ${e.message}`);

@@ -14,14 +14,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ProtocolClient } from '../../shared/protocol/client';
-import { connectProtocolClient } from '../core/ws-transport';
+import { connectProtocolClient } from '../core/hosts/browser/ws-transport';
 import type { Plant } from '../../shared/plant/schema';
 import type { Signal } from '../../shared/signals/schema';
 import { formatPlantIssues } from '../../shared/plant/parse';
 import { buildPreview, formatPreview, parseCsvMapping, parseImport, type CsvMapping, type ImportPreview } from '../../shared/import';
 import { parseOffset } from '../../shared/import/values';
-import { loadPlantFile, PlantFileError } from '../core/plant-file';
-import { DEFAULT_PORT } from '../core/browser-mode';
+import { loadPlantFile, PlantFileError } from '../core/persistence/plant-file';
+import { DEFAULT_PORT } from '../core/hosts/browser/browser-mode';
 
 export const DEFAULT_CORE_URL = `ws://127.0.0.1:${DEFAULT_PORT}/ws`;
 /** Signals per `signals.ingest` call (the protocol allows 10,000). */

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPlantFile } from '../core/plant-file';
-import { openJournal } from '../core/journal';
-import { openDataDir, plantFingerprint } from '../core/data-dir';
-import { reconstructTwin } from '../core/time-travel';
+import { loadPlantFile } from '../core/persistence/plant-file';
+import { openJournal } from '../core/persistence/journal';
+import { openDataDir, plantFingerprint } from '../core/persistence/data-dir';
+import { reconstructTwin } from '../core/persistence/time-travel';
 
 export function parseInstant(text: string): number {
   const n = /^\d+$/.test(text) ? Number(text) : Date.parse(text);

@@ -7,11 +7,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PlantFileError, loadPlantFile } from '../core/plant-file';
+import { PlantFileError, loadPlantFile } from '../core/persistence/plant-file';
 import { formatPlantIssues, type PlantIssue } from '../../shared/plant/parse';
 import { openingState } from '../../shared/sim/forecast';
 import { compareScenarios, parseScenarioText, runScenario, scenarioSchema, type RiskResult, type Scenario, type ScenarioComparison, type ScenarioResult } from '../../shared/sim/scenario';
-import { runReplications } from '../core/replications';
+import { runReplications } from '../core/services/replications';
 
 export interface SimulateOptions {
   plant?: string;

@@ -5,8 +5,8 @@
  * (`opts.plant`, else the demo plant).
  */
 import { readFileSync } from 'node:fs';
-import { PlantFileError, loadPlantFile } from '../core/plant-file';
-import { RulesFileError, loadRulesFile } from '../core/decide-service';
+import { PlantFileError, loadPlantFile } from '../core/persistence/plant-file';
+import { RulesFileError, loadRulesFile } from '../core/services/decide-service';
 import { formatRulesIssues } from '../../shared/decide/rules-parse';
 import { formatPlantIssues } from '../../shared/plant/parse';
 import type { Plant } from '../../shared/plant/schema';

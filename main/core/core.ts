@@ -17,17 +17,17 @@ import type { Twin } from '../../shared/twin/twin';
 import { createPlantSimulator, type PlantSimulator } from '../../shared/sim/plant-simulator';
 import { createIngestPipeline, type IngestPipeline } from '../../shared/ingest/pipeline';
 import { buildPlantIndex } from '../../shared/ingest/validate';
-import { loadPlantCached, type LoadedPlant } from './plant-cache';
-import { openJournal, type Journal } from './journal';
-import { openDataDir, plantFingerprint } from './data-dir';
-import { reconstructTwin } from './time-travel';
-import { createDecideService } from './decide-service';
-import { createWhatIfService } from './whatif-service';
+import { loadPlantCached, type LoadedPlant } from './persistence/plant-cache';
+import { openJournal, type Journal } from './persistence/journal';
+import { openDataDir, plantFingerprint } from './persistence/data-dir';
+import { reconstructTwin } from './persistence/time-travel';
+import { createDecideService } from './services/decide-service';
+import { createWhatIfService } from './services/whatif-service';
 import { createConnectorManager } from '../connectors/manager';
-import { createTimelineService } from './timeline-service';
-import type { CommitService } from './commit-service';
-import { COMMIT_METHODS, createGate, waitingMethods, waitingStream } from './deferred-store';
-import { createStoreMirror } from './store-mirror';
+import { createTimelineService } from './services/timeline-service';
+import type { CommitService } from './services/commit/commit-service';
+import { COMMIT_METHODS, createGate, waitingMethods, waitingStream } from './persistence/deferred-store';
+import { createStoreMirror } from './persistence/store-mirror';
 import type { RetryPolicy } from '../../shared/commit/outbox-policy';
 
 export const CORE_VERSION = '0.1.0';
@@ -197,7 +197,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
   if (!opts.deferStore) storeGate.open();
   const storeTimer = opts.deferStore ? setTimeout(storeGate.open, opts.deferStore === true ? STORE_DEFER_MS : opts.deferStore) : null;
   const commitReady: Promise<CommitService> = storeGate.opened.then(async () =>
-    (await import('./commit-service')).createCommitService({
+    (await import('./services/commit/commit-service')).createCommitService({
       plant,
       twin,
       journal,

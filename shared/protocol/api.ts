@@ -134,7 +134,7 @@ export const methodParams = {
   'audit.verify': empty,
   /** External connectors (MQTT/UNS, Sparkplug B, …) and their status: connected, lag, messages/s, errors, dead letters. */
   'connectors.status': empty,
-  // execution timeline and KPIs (main/core/timeline-service.ts)
+  // execution timeline and KPIs (main/core/services/timeline-service.ts)
   'timeline.get': z
     .object({ from: instant, to: instant, lineIds: z.array(z.string().min(1).max(64)).max(1000).optional() })
     .strict()

@@ -363,7 +363,7 @@ export function prepareRisk(plant: Plant, base: ForecastState, scenario: Scenari
   return { state, horizonHours: horizonHours ?? scenario.horizonHours ?? 24, seed: seed ?? scenario.seed ?? 1, orderIds: [...new Set(ids)].sort(), options: { ...rest, ...(mtbfHours !== undefined ? { mtbfHours } : {}) } };
 }
 
-/** Risk mode in process (the worker pool in main/core/replications.ts gives the same result). */
+/** Risk mode in process (the worker pool in main/core/services/replications.ts gives the same result). */
 export function runRisk(plant: Plant, base: ForecastState, scenario: Scenario, opts: { replications: number; seed?: number; horizonHours?: number; mtbfHours?: number; onProgress?: (done: number, total: number) => void }): RiskResult {
   const p = prepareRisk(plant, base, scenario, { ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.horizonHours !== undefined ? { horizonHours: opts.horizonHours } : {}), ...(opts.mtbfHours !== undefined ? { mtbfHours: opts.mtbfHours } : {}) });
   const index = indexPlant(plant);

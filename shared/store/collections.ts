@@ -99,7 +99,7 @@ export interface ScenarioDoc {
  * The commit records (shared/commit/records.ts) are stored as they cross the protocol; the Doc
  * types below name the fields the schemas list (queries and indexes use them), loosely typed, and
  * the stored documents carry the rest of the record (title, detail, verification, chosen option…).
- * main/core/commit-store.ts converts at the boundary. An unassigned action's `ownerId` is ''.
+ * main/core/persistence/commit-store.ts converts at the boundary. An unassigned action's `ownerId` is ''.
  */
 export interface DecisionDoc {
   id: string;

@@ -1,5 +1,5 @@
 /**
- * The HTTP API (main/core/http-api.ts) with real HTTP requests against a started core in browser
+ * The HTTP API (main/core/hosts/browser/http-api.ts) with real HTTP requests against a started core in browser
  * mode (127.0.0.1), every response validated with ajv against the schemas of the served OpenAPI
  * 3.1 document: health, the webhook entry POST /api/signals (shared token and HMAC-SHA256
  * signature, the protocol's validation and IngestResult, 400/401/413), exceptions, decisions,
@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { startBrowserMode, type BrowserMode } from '../../main/core/browser-mode';
+import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
 import { ensureRendererBuilt, repoRoot } from './core';
 import { connectClient } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';

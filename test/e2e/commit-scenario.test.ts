@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBrowserMode, type BrowserMode } from '../../main/core/browser-mode';
+import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
 import { ensureRendererBuilt, repoRoot } from './core';
 import { connectClient } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';

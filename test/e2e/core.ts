@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startBrowserMode } from '../../main/core/browser-mode';
+import { startBrowserMode } from '../../main/core/hosts/browser/browser-mode';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import mqtt from 'mqtt';
 import Database from 'better-sqlite3';
-import { openJournal } from '../../main/core/journal';
+import { openJournal } from '../../main/core/persistence/journal';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { repoRoot } from './core';
 import { connectClient } from './signals';

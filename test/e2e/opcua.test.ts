@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataType } from 'node-opcua';
-import { startBrowserMode, type BrowserMode } from '../../main/core/browser-mode';
+import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
 import { ensureRendererBuilt, repoRoot } from './core';
 import { connectClient } from './signals';
 import { freePort, startOpcServer, type TestOpcServer, type VariableSpec } from '../unit/connectors/opcua-server';

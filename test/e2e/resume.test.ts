@@ -11,11 +11,11 @@ import WebSocket from 'ws';
 import { ProtocolClient } from '../../shared/protocol/client';
 import type { TextTransport } from '../../shared/protocol/transport';
 import type { Plant } from '../../shared/plant/schema';
-import { loadPlantFile } from '../../main/core/plant-file';
-import { openJournal } from '../../main/core/journal';
+import { loadPlantFile } from '../../main/core/persistence/plant-file';
+import { openJournal } from '../../main/core/persistence/journal';
 import { until } from '../helpers/until';
-import { reconstructTwin } from '../../main/core/time-travel';
-import { openDataDir, plantFingerprint } from '../../main/core/data-dir';
+import { reconstructTwin } from '../../main/core/persistence/time-travel';
+import { openDataDir, plantFingerprint } from '../../main/core/persistence/data-dir';
 import { killChildCores, startChildCore } from './child-core';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'takt-resume-'));

@@ -3,7 +3,7 @@
  * canonical signals with the core's plant time so they are applied at once.
  */
 import type { ProtocolClient } from '../../shared/protocol/client';
-import { connectProtocolClient } from '../../main/core/ws-transport';
+import { connectProtocolClient } from '../../main/core/hosts/browser/ws-transport';
 
 export const connectClient = (wsUrl: string): Promise<ProtocolClient & { close(): void }> => connectProtocolClient(wsUrl, 30_000);
 

@@ -1,5 +1,5 @@
 /**
- * Browser mode's start-up order (main/core/browser-mode.ts): the URL is announced once the plant
+ * Browser mode's start-up order (main/core/hosts/browser/browser-mode.ts): the URL is announced once the plant
  * file is valid and the page is served, before the rest of the core is up; a console that connects
  * then gets its plant at once, and its other calls and API calls made then are answered once the
  * core is up. A refused plant file announces
@@ -11,9 +11,9 @@ import { createServer } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBrowserMode, type BrowserMode } from '../../main/core/browser-mode';
-import { connectProtocolClient } from '../../main/core/ws-transport';
-import { PlantFileError } from '../../main/core/plant-file';
+import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
+import { connectProtocolClient } from '../../main/core/hosts/browser/ws-transport';
+import { PlantFileError } from '../../main/core/persistence/plant-file';
 import { ensureRendererBuilt, repoRoot } from './core';
 
 const dirs: string[] = [];

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCore, type TaktCore } from '../../main/core/core';
-import { ruleSetDocId, savedScenarioDocId } from '../../main/core/store-mirror';
+import { ruleSetDocId, savedScenarioDocId } from '../../main/core/persistence/store-mirror';
 import type { CallContext } from '../../shared/protocol/server';
 import type { ExceptionRecord } from '../../shared/decide/exceptions';
 import { repoRoot } from './core';

@@ -14,7 +14,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { launchChromium, SETUP_TIMEOUT_MS, watchPage } from './browser';
 import { startTestCore, type RunningCore } from './core';
 import { connectClient, signalMaker } from './signals';
-import { openJournal } from '../../main/core/journal';
+import { openJournal } from '../../main/core/persistence/journal';
 import type { Signal } from '../../shared/signals/schema';
 
 let core: RunningCore;

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import mqtt, { type MqttClient } from 'mqtt';
-import { startBrowserMode, type BrowserMode } from '../../main/core/browser-mode';
+import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
 import { ensureRendererBuilt, repoRoot } from './core';
 import { connectClient, signalMaker } from './signals';
 import { until } from '../helpers/until';

@@ -1,5 +1,5 @@
 /**
- * main/core/commit-service.ts inside a started core (in process, memory transport): the paths the
+ * main/core/services/commit/commit-service.ts inside a started core (in process, memory transport): the paths the
  * end-to-end flow does not take — a rejected approval (nothing dispatched), list filters, the
  * `records` stream's collection filter, reassigning an action (role checked), an outbox message
  * that fails until it is 'failed' and is retried by a person, and the file write-back target's
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCore, type TaktCore } from '../../../main/core/core';
-import { createFileWriteBackTarget } from '../../../main/core/outbox-file-target';
+import { createFileWriteBackTarget } from '../../../main/core/services/commit/outbox-file-target';
 import { ProtocolClient, RemoteError } from '../../../shared/protocol/client';
 import { memoryTransportPair } from '../../../shared/protocol/transport';
 import type { RecordChange } from '../../../shared/commit/records';

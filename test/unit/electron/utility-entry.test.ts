@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { EventEmitter } from 'node:events';
 import type { TextTransport } from '../../../shared/protocol/transport';
-import { messagePortTransport, parseEntryArgs, serveParentPort, type MessagePortMainLike } from '../../../main/core/utility-entry';
+import { messagePortTransport, parseEntryArgs, serveParentPort, type MessagePortMainLike } from '../../../main/core/hosts/utility-entry';
 
 /** A MessagePortMain look-alike: records what is posted, lets the test deliver and close. */
 class FakePort extends EventEmitter implements MessagePortMainLike {

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { createIngestPipeline } from '../../../shared/ingest/pipeline';
 import { createPlantIndex } from '../../../shared/ingest/plant-index';
 import { createTwin } from '../../../shared/twin/twin';
-import { openJournal } from '../../../main/core/journal';
+import { openJournal } from '../../../main/core/persistence/journal';
 import { examples, plant, T0 } from '../ingest/helpers';
 
 const ex = examples(T0);

@@ -14,7 +14,7 @@ import { createIngestPipeline, type PushOutcome } from '../../../shared/ingest/p
 import { createPlantIndex } from '../../../shared/ingest/plant-index';
 import { createValidator } from '../../../shared/ingest/validate';
 import type { Signal } from '../../../shared/signals/schema';
-import { openJournal } from '../../../main/core/journal';
+import { openJournal } from '../../../main/core/persistence/journal';
 import { examples, plant, T0 } from './helpers';
 
 const index = createPlantIndex(plant);

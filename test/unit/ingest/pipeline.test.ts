@@ -7,7 +7,7 @@ import { SimulatedClock } from '../../../shared/clock/clock';
 import { createIngestPipeline, type DeadLetterEntry } from '../../../shared/ingest/pipeline';
 import { createPlantIndex } from '../../../shared/ingest/plant-index';
 import type { Signal } from '../../../shared/signals/schema';
-import { openJournal, type Journal } from '../../../main/core/journal';
+import { openJournal, type Journal } from '../../../main/core/persistence/journal';
 import { count, examples, plant, state, T0 } from './helpers';
 
 const index = createPlantIndex(plant);

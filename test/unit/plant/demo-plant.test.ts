@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { demoPlantPath, loadPlantFile, packageRoot } from '../../../main/core/plant-file';
+import { demoPlantPath, loadPlantFile, packageRoot } from '../../../main/core/persistence/plant-file';
 import type { Plant } from '../../../shared/plant/schema';
 
 let plant: Plant;
@@ -97,7 +97,7 @@ describe('the embedded demo plant', () => {
       mkdirSync(join(dir, 'resources', 'plants'), { recursive: true });
       copyFileSync(demoPlantPath(), join(dir, 'resources', 'plants', 'demo-plant.yaml'));
       await build({
-        stdin: { contents: "import { loadPlantFile } from './main/core/plant-file';\nconst { plant, file } = await loadPlantFile();\nconsole.log(JSON.stringify({ file, orders: plant.orders.length }));", resolveDir: packageRoot(), loader: 'ts' },
+        stdin: { contents: "import { loadPlantFile } from './main/core/persistence/plant-file';\nconst { plant, file } = await loadPlantFile();\nconsole.log(JSON.stringify({ file, orders: plant.orders.length }));", resolveDir: packageRoot(), loader: 'ts' },
         bundle: true, platform: 'node', format: 'esm', banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" }, target: 'node20', outfile: join(dir, 'dist', 'cli.mjs'), logLevel: 'silent',
       });
       const out = JSON.parse(execFileSync(process.execPath, [join(dir, 'dist', 'cli.mjs')], { encoding: 'utf8' }));

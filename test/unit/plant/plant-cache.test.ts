@@ -1,5 +1,5 @@
 /**
- * The plant cache in the data folder (main/core/plant-cache.ts): a restart with the same plant file
+ * The plant cache in the data folder (main/core/persistence/plant-cache.ts): a restart with the same plant file
  * and the same parser skips parse and validation; anything else re-validates.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PLANT_CACHE_FILE, loadPlantCached, plantCodeVersion } from '../../../main/core/plant-cache';
-import { PlantFileError } from '../../../main/core/plant-file';
+import { PLANT_CACHE_FILE, loadPlantCached, plantCodeVersion } from '../../../main/core/persistence/plant-cache';
+import { PlantFileError } from '../../../main/core/persistence/plant-file';
 import { parsePlantText } from '../../../shared/plant/parse';
 import { fixture, readFixture } from './helpers';
 
@@ -148,8 +148,8 @@ describe('plantCodeVersion', () => {
 
 describe('the build cache of the embedded demo plant', () => {
   it('answers a first start with an empty data folder; a tampered or stale one is ignored and the plant validated', async () => {
-    const { writeDemoPlantCache } = await import('../../../main/core/plant-cache');
-    const { demoPlantPath } = await import('../../../main/core/plant-file');
+    const { writeDemoPlantCache } = await import('../../../main/core/persistence/plant-cache');
+    const { demoPlantPath } = await import('../../../main/core/persistence/plant-file');
     const demoCache = join(dir, 'demo-plant-cache.json');
     await writeDemoPlantCache({ out: demoCache, codeVersion: 'code-v1' });
     const want = expected(demoPlantPath());

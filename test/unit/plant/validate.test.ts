@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateCommand } from '../../../main/cli/validate';
-import { PlantFileError, loadPlantFile } from '../../../main/core/plant-file';
+import { PlantFileError, loadPlantFile } from '../../../main/core/persistence/plant-file';
 import { fixture } from './helpers';
 
 async function run(file: string, json = false) {

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { attachWhenReady, type EarlyAnswers } from '../../../main/core/boot-socket';
+import { attachWhenReady, type EarlyAnswers } from '../../../main/core/hosts/browser/boot-socket';
 import type { TaktCore } from '../../../main/core/core';
 import type { Plant } from '../../../shared/plant/schema';
 import { serveConnection, type MethodHandlers, type StreamHandlers } from '../../../shared/protocol/server';

@@ -34,4 +34,12 @@ describe('layering lint rule', () => {
   it('allows the core its Node built-ins and shared/', async () => {
     expect(await layeringErrors("import { join } from 'node:path';\nimport { createRng } from '../../shared/sim/random';\nexport const x = [join, createRng];\n", 'main/core/ok.ts')).toEqual([]);
   });
+
+  it('keeps main/cli on top of main/core and main/report, so no import runs in a circle', async () => {
+    expect(await layeringErrors("import { parseInstant } from '../../cli/replay';\nexport const x = parseInstant;\n", 'main/core/services/bad.ts')).toEqual([expect.stringContaining('never imports the command line')]);
+    expect(await layeringErrors("import { startCore } from '../core/core';\nexport const x = startCore;\n", 'main/report/bad.ts')).toEqual([expect.stringContaining('main/report imports shared/ and Node only')]);
+    expect(await layeringErrors("import { parseInstant } from '../cli/replay';\nexport const x = parseInstant;\n", 'main/report/bad.ts')).toHaveLength(1);
+    expect(await layeringErrors("import { startCore } from '../core/core';\nimport { htmlToPdf } from '../report/pdf';\nexport const x = [startCore, htmlToPdf];\n", 'main/cli/ok.ts')).toEqual([]);
+    expect(await layeringErrors("import { htmlToPdf } from '../../report/pdf';\nexport const x = htmlToPdf;\n", 'main/core/services/ok.ts')).toEqual([]);
+  });
 });

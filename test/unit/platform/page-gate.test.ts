@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createServer, connect, type AddressInfo } from 'node:net';
-import { createPageGate } from '../../../main/core/page-gate';
+import { createPageGate } from '../../../main/core/hosts/browser/page-gate';
 
 const settled = (p: Promise<void>) => {
   let done = false;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openingState } from '../../../shared/sim/forecast';
 import { compareScenarios, parseScenarioText, prepareRisk, runRisk, runScenario, scenarioSchema, type Scenario, type ScenarioInput } from '../../../shared/sim/scenario';
 import { parsePlantText } from '../../../shared/plant/parse';
-import { runPreparedReplications, runReplications, ReplicationsCancelled } from '../../../main/core/replications';
+import { runPreparedReplications, runReplications, ReplicationsCancelled } from '../../../main/core/services/replications';
 import { simulateCommand } from '../../../main/cli/simulate';
 import { H, T0, twoLinePlant } from './sim-plants';
 

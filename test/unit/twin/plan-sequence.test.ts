@@ -16,8 +16,8 @@ import { compileFastChecks, createValidator } from '../../../shared/ingest/valid
 import { signalSchema } from '../../../shared/signals/schema';
 import { createPlantIndex } from '../../../shared/ingest/plant-index';
 import { forecast, forkTwin, lineQueue } from '../../../shared/sim/forecast';
-import { openJournal, type Journal } from '../../../main/core/journal';
-import { reconstructTwin } from '../../../main/core/time-travel';
+import { openJournal, type Journal } from '../../../main/core/persistence/journal';
+import { reconstructTwin } from '../../../main/core/persistence/time-travel';
 import { smallPlant, T0, MIN } from './plant-fixture';
 
 const HOUR = 60 * MIN;

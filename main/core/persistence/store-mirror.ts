@@ -8,10 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { RxCollection } from 'rxdb';
-import type { ExceptionChange, ExceptionRecord } from '../../shared/decide/exceptions';
-import type { LoadedRules } from '../../shared/decide/rules-parse';
-import type { SavedScenario } from '../../shared/protocol/api';
-import type { ExceptionDoc, ScenarioDoc } from '../../shared/store/collections';
+import type { ExceptionChange, ExceptionRecord } from '../../../shared/decide/exceptions';
+import type { LoadedRules } from '../../../shared/decide/rules-parse';
+import type { SavedScenario } from '../../../shared/protocol/api';
+import type { ExceptionDoc, ScenarioDoc } from '../../../shared/store/collections';
 import type { CommitStore } from './commit-store';
 
 /** Saved what-ifs have names up to 120 characters; the store's ids are at most 48. */

@@ -9,9 +9,9 @@ import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Plant } from '../../shared/plant/schema';
-import type { ForecastState } from '../../shared/sim/forecast';
-import { aggregateRisk, prepareRisk, type PreparedRisk, type ReplicationResult, type RiskResult, type Scenario } from '../../shared/sim/scenario';
+import type { Plant } from '../../../shared/plant/schema';
+import type { ForecastState } from '../../../shared/sim/forecast';
+import { aggregateRisk, prepareRisk, type PreparedRisk, type ReplicationResult, type RiskResult, type Scenario } from '../../../shared/sim/scenario';
 import type { WorkerReply, WorkerRequest } from './replications-worker';
 
 export interface ReplicationOptions {

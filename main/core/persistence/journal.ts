@@ -33,8 +33,8 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { DeadLetter } from '../../shared/protocol/api';
-import type { Signal } from '../../shared/signals/schema';
+import type { DeadLetter } from '../../../shared/protocol/api';
+import type { Signal } from '../../../shared/signals/schema';
 
 export interface JournalOptions {
   /** 'NORMAL' (default): survives process kill; 'FULL': survives power loss too. */

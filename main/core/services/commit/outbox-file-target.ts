@@ -7,7 +7,7 @@
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WriteBackAck, WriteBackMessage, WriteBackTarget } from '../../shared/commit/writeback';
+import type { WriteBackAck, WriteBackMessage, WriteBackTarget } from '../../../../shared/commit/writeback';
 
 export interface FileWriteBackTarget extends WriteBackTarget {
   /** Path of the file a target's messages go to. */

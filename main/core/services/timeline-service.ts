@@ -8,24 +8,24 @@
  * services through their protocol handlers; when a service is not there (or fails) the timeline
  * shows no markers and the KPIs that need it say why, instead of failing.
  */
-import type { MethodHandlers } from '../../shared/protocol/server';
-import { ProtocolFailure } from '../../shared/protocol/server';
-import { methodParams, type MethodName, type MethodResults, type ParamsOf } from '../../shared/protocol/api';
-import type { Plant } from '../../shared/plant/schema';
-import type { Twin } from '../../shared/twin/twin';
-import type { TwinView } from '../../shared/twin/view';
-import { TimelineBuilder } from '../../shared/timeline/builder';
-import { planBars, planFromView } from '../../shared/timeline/plan';
-import type { Bar, Marker, TimelineData } from '../../shared/timeline/bars';
-import { iso22400, sumQuantities } from '../../shared/kpi/iso22400';
-import { actionDoneAt, actionSla, decisionCycleTime, DEFAULT_ADHERENCE_TOLERANCE_MS, exceptionTimes, floodRate, onTimeDelivery, onTimeProjected, replans, scheduleAdherence, type PlannedOrder } from '../../shared/kpi/execution';
-import { periodAt, periodsBack, type Period, type PeriodKind } from '../../shared/kpi/periods';
-import type { KpiReport, KpiScope, KpiTargets, ShiftReport } from '../../shared/kpi/report';
-import { exceptionPriorities } from '../../shared/decide/rules-schema';
-import type { ExceptionRecord } from '../../shared/decide/exceptions';
-import type { ActionRecord, DecisionReceipt } from '../../shared/commit/records';
-import { reconstructTwin } from './time-travel';
-import type { Journal } from './journal';
+import type { MethodHandlers } from '../../../shared/protocol/server';
+import { ProtocolFailure } from '../../../shared/protocol/server';
+import { methodParams, type MethodName, type MethodResults, type ParamsOf } from '../../../shared/protocol/api';
+import type { Plant } from '../../../shared/plant/schema';
+import type { Twin } from '../../../shared/twin/twin';
+import type { TwinView } from '../../../shared/twin/view';
+import { TimelineBuilder } from '../../../shared/timeline/builder';
+import { planBars, planFromView } from '../../../shared/timeline/plan';
+import type { Bar, Marker, TimelineData } from '../../../shared/timeline/bars';
+import { iso22400, sumQuantities } from '../../../shared/kpi/iso22400';
+import { actionDoneAt, actionSla, decisionCycleTime, DEFAULT_ADHERENCE_TOLERANCE_MS, exceptionTimes, floodRate, onTimeDelivery, onTimeProjected, replans, scheduleAdherence, type PlannedOrder } from '../../../shared/kpi/execution';
+import { periodAt, periodsBack, type Period, type PeriodKind } from '../../../shared/kpi/periods';
+import type { KpiReport, KpiScope, KpiTargets, ShiftReport } from '../../../shared/kpi/report';
+import { exceptionPriorities } from '../../../shared/decide/rules-schema';
+import type { ExceptionRecord } from '../../../shared/decide/exceptions';
+import type { ActionRecord, DecisionReceipt } from '../../../shared/commit/records';
+import { reconstructTwin } from '../persistence/time-travel';
+import type { Journal } from '../persistence/journal';
 
 type TimelineMethod = 'timeline.get' | 'kpi.get' | 'report.shift' | 'report.shiftPdf';
 
@@ -232,7 +232,7 @@ export function createTimelineService(opts: TimelineServiceOptions): TimelineSer
     'report.shiftPdf': async (p) => {
       const r = await shiftReport(p.shiftStart);
       // Loaded on first use: the core starts without Chromium's client.
-      const [{ htmlToPdf }, { shiftReportHtml }] = await Promise.all([import('../report/pdf'), import('../../shared/kpi/report-html')]);
+      const [{ htmlToPdf }, { shiftReportHtml }] = await Promise.all([import('../../report/pdf'), import('../../../shared/kpi/report-html')]);
       const { pdf } = await htmlToPdf(shiftReportHtml(r, { timeZone: p.timeZone ?? plant.site.timezone }));
       return { filename: `shift-report-${plant.site.id}-${new Date(r.period.from).toISOString().slice(0, 16).replace(/[:T]/g, '')}.pdf`, bytes: pdf.length, pdfBase64: pdf.toString('base64') };
     },

@@ -6,10 +6,10 @@
  * record sets are small); the audit log is read from the store (it only grows).
  */
 import type { RxCollection } from 'rxdb';
-import { openTaktDatabase, type TaktDatabase } from '../store/database';
-import { GENESIS_HASH, auditHash, checkChains, receiptHash } from '../../shared/commit/hash';
-import type { ActionRecord, ApprovalRecord, AuditEntry, ChainCheck, DecisionReceipt, OutboxRecord, RecordChange } from '../../shared/commit/records';
-import type { RuleSetVersionDoc } from '../../shared/store/collections';
+import { openTaktDatabase, type TaktDatabase } from '../../store/database';
+import { GENESIS_HASH, auditHash, checkChains, receiptHash } from '../../../shared/commit/hash';
+import type { ActionRecord, ApprovalRecord, AuditEntry, ChainCheck, DecisionReceipt, OutboxRecord, RecordChange } from '../../../shared/commit/records';
+import type { RuleSetVersionDoc } from '../../../shared/store/collections';
 
 type Plain<T> = T;
 /** A stored document as plain JSON, without RxDB's `_meta`, `_rev`, `_deleted`, `_attachments`. */

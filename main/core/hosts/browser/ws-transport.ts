@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws';
-import type { TextTransport } from '../../shared/protocol/transport';
-import { ProtocolClient } from '../../shared/protocol/client';
-import { MAX_FRAME_BYTES } from '../../shared/protocol/messages';
+import type { TextTransport } from '../../../../shared/protocol/transport';
+import { ProtocolClient } from '../../../../shared/protocol/client';
+import { MAX_FRAME_BYTES } from '../../../../shared/protocol/messages';
 
 /** Wraps a WebSocket (server or client side) as a TextTransport. Binary frames are passed on as text so the protocol layer rejects them with a reason. */
 export function wsTransport(ws: WebSocket): TextTransport {

@@ -9,14 +9,14 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ProtocolFailure, type MethodHandlers } from '../../shared/protocol/server';
-import type { SavedScenario } from '../../shared/protocol/api';
-import type { Plant } from '../../shared/plant/schema';
-import type { Twin } from '../../shared/twin/twin';
-import { indexPlant } from '../../shared/twin/schedule';
-import { generateOptions } from '../../shared/decide/options';
-import { forkTwin, openingState, type ForecastState } from '../../shared/sim/forecast';
-import { aggregateRisk, checkScenario, compareScenarios, parseScenarioText, prepareRisk, runReplication, runScenario, type ReplicationResult, type RiskResult, type Scenario } from '../../shared/sim/scenario';
+import { ProtocolFailure, type MethodHandlers } from '../../../shared/protocol/server';
+import type { SavedScenario } from '../../../shared/protocol/api';
+import type { Plant } from '../../../shared/plant/schema';
+import type { Twin } from '../../../shared/twin/twin';
+import { indexPlant } from '../../../shared/twin/schedule';
+import { generateOptions } from '../../../shared/decide/options';
+import { forkTwin, openingState, type ForecastState } from '../../../shared/sim/forecast';
+import { aggregateRisk, checkScenario, compareScenarios, parseScenarioText, prepareRisk, runReplication, runScenario, type ReplicationResult, type RiskResult, type Scenario } from '../../../shared/sim/scenario';
 import type { DecideService } from './decide-service';
 import { ReplicationsCancelled, runReplications } from './replications';
 

@@ -1,7 +1,7 @@
 /**
  * The core's commit service (issue 6): decision receipts, approvals, dispatched actions,
  * readiness gates, the write-back outbox and the audit chain, kept in the Takt RxDB
- * (main/core/commit-store.ts) and served as the `decisions.* / approvals.* / actions.* /
+ * (main/core/persistence/commit-store.ts) and served as the `decisions.* / approvals.* / actions.* /
  * dispatch.gates / outbox.* / audit.*` methods and the `records` stream.
  *
  *  commit   re-scores the exception's options at the current journal position (same generator as
@@ -18,34 +18,34 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { ProtocolFailure, type MethodHandlers, type StreamHandlers } from '../../shared/protocol/server';
-import type { IngestResult, MethodResults, StreamItems } from '../../shared/protocol/api';
-import type { Plant } from '../../shared/plant/schema';
-import type { Signal } from '../../shared/signals/schema';
-import type { Twin } from '../../shared/twin/twin';
-import type { TwinState } from '../../shared/twin/view';
-import { generateOptions, type RankedOption } from '../../shared/decide/options';
-import { ruleSetSchema } from '../../shared/decide/rules-schema';
-import type { LoadedRules } from '../../shared/decide/rules-parse';
-import type { ExceptionRecord } from '../../shared/decide/exceptions';
-import type { ActionRecord, ApprovalRecord, ConsideredOption, DecisionReceipt, OutboxRecord, RecordChange, Role } from '../../shared/commit/records';
-import type { WriteBackTarget } from '../../shared/commit/writeback';
-import { IllegalTransition, applyActionEvent, personEvent, type ActionEvent } from '../../shared/commit/action-machine';
-import { expandActions, findPerson, gatingKinds, movedOrders, ownerOnShift, type OrderFacts, type Person } from '../../shared/commit/workflows';
-import { readinessGates } from '../../shared/commit/gates';
-import { verifies, type VerificationContext } from '../../shared/commit/verification';
-import { checkActionOverdue, escalateApproval } from '../../shared/commit/overdue';
-import { DEFAULT_RETRY, afterFailure, type RetryPolicy } from '../../shared/commit/outbox-policy';
-import { COMMIT_SOURCE, linePlansOf, planChange, type OrderSpec } from '../../shared/commit/plan-change';
-import { openCommitStore, type CommitStore, type NewAudit } from './commit-store';
+import { ProtocolFailure, type MethodHandlers, type StreamHandlers } from '../../../../shared/protocol/server';
+import type { IngestResult, MethodResults, StreamItems } from '../../../../shared/protocol/api';
+import type { Plant } from '../../../../shared/plant/schema';
+import type { Signal } from '../../../../shared/signals/schema';
+import type { Twin } from '../../../../shared/twin/twin';
+import type { TwinState } from '../../../../shared/twin/view';
+import { generateOptions, type RankedOption } from '../../../../shared/decide/options';
+import { ruleSetSchema } from '../../../../shared/decide/rules-schema';
+import type { LoadedRules } from '../../../../shared/decide/rules-parse';
+import type { ExceptionRecord } from '../../../../shared/decide/exceptions';
+import type { ActionRecord, ApprovalRecord, ConsideredOption, DecisionReceipt, OutboxRecord, RecordChange, Role } from '../../../../shared/commit/records';
+import type { WriteBackTarget } from '../../../../shared/commit/writeback';
+import { IllegalTransition, applyActionEvent, personEvent, type ActionEvent } from '../../../../shared/commit/action-machine';
+import { expandActions, findPerson, gatingKinds, movedOrders, ownerOnShift, type OrderFacts, type Person } from '../../../../shared/commit/workflows';
+import { readinessGates } from '../../../../shared/commit/gates';
+import { verifies, type VerificationContext } from '../../../../shared/commit/verification';
+import { checkActionOverdue, escalateApproval } from '../../../../shared/commit/overdue';
+import { DEFAULT_RETRY, afterFailure, type RetryPolicy } from '../../../../shared/commit/outbox-policy';
+import { COMMIT_SOURCE, linePlansOf, planChange, type OrderSpec } from '../../../../shared/commit/plan-change';
+import { openCommitStore, type CommitStore, type NewAudit } from '../../persistence/commit-store';
 import { createFileWriteBackTarget } from './outbox-file-target';
-import { twinAtPosition } from './commit-replay';
-import { plantFingerprint } from './data-dir';
-import type { DecideService } from './decide-service';
-import type { Journal } from './journal';
-import type { SavedScenario } from '../../shared/protocol/api';
-import { evaluateScenarioCommit, scenarioCommitProblems } from '../../shared/commit/scenario-commit';
-import { savedScenarioDocId } from './store-mirror';
+import { twinAtPosition } from '../../persistence/commit-replay';
+import { plantFingerprint } from '../../persistence/data-dir';
+import type { DecideService } from '../decide-service';
+import type { Journal } from '../../persistence/journal';
+import type { SavedScenario } from '../../../../shared/protocol/api';
+import { evaluateScenarioCommit, scenarioCommitProblems } from '../../../../shared/commit/scenario-commit';
+import { savedScenarioDocId } from '../../persistence/store-mirror';
 
 type CommitMethod =
   | 'decisions.commit'
@@ -401,7 +401,7 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
     return next;
   };
 
-  const transition = (p: { id: string; by: string; to: (typeof import('../../shared/commit/records').personTransitions)[number]; comment?: string; ownerId?: string }) => {
+  const transition = (p: { id: string; by: string; to: (typeof import('../../../../shared/commit/records').personTransitions)[number]; comment?: string; ownerId?: string }) => {
     const who = person(p.by);
     return store.serial(async () => {
       const a = mustGet(store.actions, p.id, 'action');

@@ -9,11 +9,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { methodParams, type MethodName, type MethodResults, type ParamsOf } from '../../shared/protocol/api';
-import { describeIssues, type ErrorCode } from '../../shared/protocol/messages';
-import { ProtocolFailure, type MethodHandlers } from '../../shared/protocol/server';
+import { methodParams, type MethodName, type MethodResults, type ParamsOf } from '../../../../shared/protocol/api';
+import { describeIssues, type ErrorCode } from '../../../../shared/protocol/messages';
+import { ProtocolFailure, type MethodHandlers } from '../../../../shared/protocol/server';
 import { openApiDocument } from './openapi';
-import type { CoreHealth } from './core';
+import type { CoreHealth } from '../../core';
 
 /** Largest request body (a batch of 10,000 signals fits). */
 export const HTTP_MAX_BODY = 8 * 1024 * 1024;

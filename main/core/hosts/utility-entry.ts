@@ -5,7 +5,7 @@
  * `{type: 'takt:connect'}` messages carrying one MessagePortMain per window load; each port
  * becomes a TextTransport joined to the core. `{type: 'takt:shutdown'}` closes the core cleanly.
  */
-import type { TextTransport } from '../../shared/protocol/transport';
+import type { TextTransport } from '../../../shared/protocol/transport';
 
 /** The part of Electron's MessagePortMain this entry uses (typed here: no electron import). */
 export interface MessagePortMainLike {
@@ -122,7 +122,7 @@ export function serveParentPort(parentPort: ParentPortLike, core: Promise<Connec
 
 async function main(parentPort: ParentPortLike): Promise<void> {
   const args = parseEntryArgs(process.argv, process.env);
-  const { startCore } = await import('./core');
+  const { startCore } = await import('../core');
   // The business store opens once the window has its first twin view (as in browser mode): records calls wait for it.
   const core = startCore({ dataDir: args.dataDir, ...(args.plantFile ? { plantFile: args.plantFile } : {}), deferStore: true, log: (line) => console.log(line) });
   serveParentPort(parentPort, core, (code) => process.exit(code));

@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { packageRoot } from './package-root';
-import { formatPlantIssues, parsePlantText, type PlantIssue } from '../../shared/plant/parse';
-import type { Plant } from '../../shared/plant/schema';
+import { packageRoot } from '../package-root';
+import { formatPlantIssues, parsePlantText, type PlantIssue } from '../../../shared/plant/parse';
+import type { Plant } from '../../../shared/plant/schema';
 
 export class PlantFileError extends Error {
   override readonly name = 'PlantFileError';

@@ -2,7 +2,7 @@
  * Build step (scripts/build.mjs runs the bundled file once every bundle is written): validates the
  * embedded demo plant and writes its cache to dist/, so a first start skips the YAML parse.
  */
-import { writeDemoPlantCache } from './plant-cache';
+import { writeDemoPlantCache } from '../main/core/persistence/plant-cache';
 
 try {
   const out = await writeDemoPlantCache();

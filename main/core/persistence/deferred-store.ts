@@ -5,8 +5,8 @@
  * the store right after; these helpers let the commit methods and the `records` stream exist from
  * the start and wait for the store instead of failing.
  */
-import type { MethodHandlers, StreamHandlers } from '../../shared/protocol/server';
-import type { CommitService } from './commit-service';
+import type { MethodHandlers, StreamHandlers } from '../../../shared/protocol/server';
+import type { CommitService } from '../services/commit/commit-service';
 
 /** The commit service's methods, known before the service exists. */
 export const COMMIT_METHODS = [

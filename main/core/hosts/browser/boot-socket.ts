@@ -11,10 +11,10 @@
  * a client sees one hello per connection as before.
  */
 import type { WebSocket } from 'ws';
-import type { Plant } from '../../shared/plant/schema';
-import { serveConnection, type MethodHandlers, type StreamHandlers } from '../../shared/protocol/server';
-import type { TextTransport } from '../../shared/protocol/transport';
-import type { TaktCore } from './core';
+import type { Plant } from '../../../../shared/plant/schema';
+import { serveConnection, type MethodHandlers, type StreamHandlers } from '../../../../shared/protocol/server';
+import type { TextTransport } from '../../../../shared/protocol/transport';
+import type { TaktCore } from '../../core';
 import { wsTransport } from './ws-transport';
 
 /** What a console can be answered from before the core is up. */

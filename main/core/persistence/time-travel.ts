@@ -3,9 +3,9 @@
  * after a restart (no limit) and for time travel (`untilTime`). The twin is a pure function of the
  * journal, so both give the same state hash as the live twin had.
  */
-import type { Plant } from '../../shared/plant/schema';
-import type { Signal } from '../../shared/signals/schema';
-import { createTwin, type Twin, type TwinSnapshot } from '../../shared/twin/twin';
+import type { Plant } from '../../../shared/plant/schema';
+import type { Signal } from '../../../shared/signals/schema';
+import { createTwin, type Twin, type TwinSnapshot } from '../../../shared/twin/twin';
 import type { Journal } from './journal';
 
 export interface ReconstructOptions {

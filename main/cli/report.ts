@@ -13,8 +13,8 @@ import { ProtocolClient } from '../../shared/protocol/client';
 import { memoryTransportPair } from '../../shared/protocol/transport';
 import { shiftReportCsv, shiftReportHtml } from '../../shared/kpi/report-html';
 import type { ShiftReport } from '../../shared/kpi/report';
-import { parseInstant } from '../cli/replay';
-import { htmlToPdf } from './pdf';
+import { parseInstant } from './replay';
+import { htmlToPdf } from '../report/pdf';
 
 export interface ReportCommandOptions {
   shift: string;

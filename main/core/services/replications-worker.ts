@@ -5,9 +5,9 @@
  * it is started with tsx registered (see ./replications.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Plant } from '../../shared/plant/schema';
-import { runReplication, type PreparedRisk, type ReplicationResult } from '../../shared/sim/risk';
-import { indexPlant } from '../../shared/twin/schedule';
+import type { Plant } from '../../../shared/plant/schema';
+import { runReplication, type PreparedRisk, type ReplicationResult } from '../../../shared/sim/risk';
+import { indexPlant } from '../../../shared/twin/schedule';
 
 export type WorkerRequest = { op: 'run'; from: number; to: number } | { op: 'close' };
 export type WorkerReply = { op: 'results'; results: ReplicationResult[] } | { op: 'error'; message: string };

@@ -5,10 +5,10 @@
  * the request body of POST /api/signals comes from the protocol's own zod schema.
  */
 import { z } from 'zod';
-import { actionKinds, actionStatuses, approvalStatuses, decisionStatuses, outboxStatuses, roles } from '../../shared/commit/records';
-import { exceptionPriorities, exceptionTypes } from '../../shared/decide/rules-schema';
-import { exceptionStates } from '../../shared/decide/exceptions';
-import { signalSchema } from '../../shared/signals/schema';
+import { actionKinds, actionStatuses, approvalStatuses, decisionStatuses, outboxStatuses, roles } from '../../../../shared/commit/records';
+import { exceptionPriorities, exceptionTypes } from '../../../../shared/decide/rules-schema';
+import { exceptionStates } from '../../../../shared/decide/exceptions';
+import { signalSchema } from '../../../../shared/signals/schema';
 
 type Schema = Record<string, unknown>;
 const str: Schema = { type: 'string' };

@@ -17,10 +17,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import type { CoreOptions, TaktCore } from './core';
+import type { CoreOptions, TaktCore } from '../../core';
 import { createPageGate } from './page-gate';
 import { serveStatic } from './static-files';
-import { packageRoot } from './package-root';
+import { packageRoot } from '../../package-root';
 import { WS_MAX_PAYLOAD } from './ws-transport';
 import { attachWhenReady, type EarlyAnswers } from './boot-socket';
 
@@ -120,9 +120,9 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   try {
     // The core's modules load while the plant is read (before the URL: a browser is not yet loading
     // the page, so nothing competes for the CPU); a refused plant file stops us before the URL is announced.
-    const modules = Promise.all([import('./core'), import('./http-api')]);
+    const modules = Promise.all([import('../../core'), import('./http-api')]);
     modules.catch(() => undefined); // awaited below
-    const { loadPlantCached } = await import('./plant-cache');
+    const { loadPlantCached } = await import('../../persistence/plant-cache');
     const loadedPlant = await loadPlantCached(opts.plantFile, { dataDir: opts.dataDir, log: opts.log });
     const [{ startCore, CORE_VERSION }, { createHttpApi }] = await modules;
     early = { name: `takt-core ${CORE_VERSION}`, plant: loadedPlant.plant, answered: gate.consoleConnected };

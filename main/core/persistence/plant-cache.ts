@@ -21,8 +21,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { parsePlantText, type PlantIssue } from '../../shared/plant/parse';
-import type { Plant } from '../../shared/plant/schema';
+import { parsePlantText, type PlantIssue } from '../../../shared/plant/parse';
+import type { Plant } from '../../../shared/plant/schema';
 import { PlantFileError, demoPlantPath, loadPlantFile, packageRoot } from './plant-file';
 
 export const PLANT_CACHE_FILE = 'plant-cache.json';
@@ -74,7 +74,7 @@ export function plantCodeVersion(): string {
   const files: string[] = [];
   const listDir = (dir: string, ext: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(ext)).sort().map((f) => join(dir, f)) : []);
   if (here.endsWith('.ts')) {
-    files.push(...listDir(join(root, 'shared', 'plant'), '.ts'), ...listDir(join(root, 'shared', 'files'), '.ts'), join(root, 'main', 'core', 'plant-file.ts'), here);
+    files.push(...listDir(join(root, 'shared', 'plant'), '.ts'), ...listDir(join(root, 'shared', 'files'), '.ts'), join(root, 'main', 'core', 'persistence', 'plant-file.ts'), here);
   } else {
     const dist = basename(dirname(here)) === 'core' ? dirname(dirname(here)) : dirname(here);
     files.push(...listDir(dist, '.mjs'), ...listDir(join(dist, 'core'), '.mjs'));

@@ -1,10 +1,10 @@
 /**
  * The twin as it was at a journal position: the nearest snapshot at or before it plus the journal
- * up to it (main/core/time-travel.ts stops by time; a decision receipt names a position).
+ * up to it (main/core/persistence/time-travel.ts stops by time; a decision receipt names a position).
  */
-import type { Plant } from '../../shared/plant/schema';
-import type { Signal } from '../../shared/signals/schema';
-import { createTwin, type Twin, type TwinSnapshot } from '../../shared/twin/twin';
+import type { Plant } from '../../../shared/plant/schema';
+import type { Signal } from '../../../shared/signals/schema';
+import { createTwin, type Twin, type TwinSnapshot } from '../../../shared/twin/twin';
 import type { Journal } from './journal';
 
 export function twinAtPosition(plant: Plant, journal: Journal, startTime: number, position: number): Twin {
