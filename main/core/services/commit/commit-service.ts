@@ -39,7 +39,7 @@ import { DEFAULT_RETRY, afterFailure, type RetryPolicy } from '../../../../share
 import { COMMIT_SOURCE, linePlansOf, planChange, type OrderSpec } from '../../../../shared/commit/plan-change';
 import { openCommitStore, type CommitStore, type NewAudit } from '../../persistence/commit-store';
 import { createFileWriteBackTarget } from './outbox-file-target';
-import { twinAtPosition } from '../../persistence/commit-replay';
+import { reconstructTwin } from '../../persistence/time-travel';
 import { plantFingerprint } from '../../persistence/data-dir';
 import type { DecideService } from '../decide-service';
 import type { Journal } from '../../persistence/journal';
@@ -599,7 +599,7 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
     if (!doc) throw new ProtocolFailure('conflict', `rule set ${d.ruleSetVersion} (hash ${d.ruleSetHash}) of decision ${id} is not in the store`, 'params.id');
     const rules: LoadedRules = { rules: ruleSetSchema.parse(doc.rules), version: doc.version, hash: doc.hash, file: `(stored rule set ${doc.id})` };
     if (d.journalPosition > journal.lastPosition) throw new ProtocolFailure('conflict', `decision ${id} was made at journal position ${d.journalPosition}, past the journal's end ${journal.lastPosition}`, 'params.id');
-    const past = twinAtPosition(plant, journal, opts.startTime, d.journalPosition);
+    const past = reconstructTwin(plant, journal, opts.startTime, { untilPosition: d.journalPosition }).twin;
     if (d.forkAt > past.time) past.advanceTo(d.forkAt);
     const input = d.replayInput ?? { exception: {}, inbound: [] };
     // A scenario decision is re-simulated from its scenario as committed; an option decision re-generates the options.
