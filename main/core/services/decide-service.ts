@@ -2,7 +2,9 @@
  * The core's decide service: owns the active rule set and the exception registry, runs exception
  * detection after twin batches (at most every 250 ms real time, and only when the twin moved),
  * persists the registry to `<dataDir>/exceptions.json` (written atomically), and serves the
- * `rules.*` and `exceptions.*` protocol methods and the `exceptions` stream.
+ * `rules.*` and `exceptions.*` protocol methods, `decide.options` (an exception's ranked options,
+ * scored on a fork of the live twin with the active rules and the inbound POs) and the
+ * `exceptions` stream.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -17,6 +19,7 @@ import { MINUTE } from '../../../shared/twin/schedule';
 import { formatRulesIssues, genericRules, parseRulesText, type LoadedRules, type RulesIssue } from '../../../shared/decide/rules-parse';
 import { ExceptionError, ExceptionRegistry, detectExceptions, type ExceptionChange, type ExceptionRecord, type RegistrySnapshot } from '../../../shared/decide/exceptions';
 import type { InboundPo } from '../../../shared/decide/context';
+import { generateOptions } from '../../../shared/decide/options';
 import { packageRoot } from '../package-root';
 import { stringify as stringifyYaml } from 'yaml';
 
@@ -68,6 +71,7 @@ export interface DecideServiceOptions {
 }
 
 type DecideMethod =
+  | 'decide.options'
   | 'rules.get'
   | 'rules.validate'
   | 'rules.text'
@@ -224,6 +228,16 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
   };
 
   const methods: Pick<MethodHandlers, DecideMethod> = {
+    'decide.options': (p) => {
+      if (!registry.has(p.exceptionId)) throw new ProtocolFailure('not_found', `no exception with id '${p.exceptionId}' (it may have closed and been pruned; list them with exceptions.list)`, 'params.exceptionId');
+      const exception = registry.get(p.exceptionId);
+      const view = twin.peek();
+      const t0 = performance.now();
+      const horizonHours = p.horizonHours ?? 24;
+      const seed = p.seed ?? 1;
+      const options = generateOptions({ plant, rules, twinState: view, exception, horizonHours, seed, inbound: [...inbound.values()] });
+      return { exceptionId: p.exceptionId, at: view.time, horizonHours, seed, rulesVersion: rules.version, ms: Math.round(performance.now() - t0), options };
+    },
     'rules.get': () => ({ version: rules.version, hash: rules.hash, file: rules.file, name: rules.rules.name, rules: rules.rules }),
     'rules.validate': (p) => {
       const r = parseRulesText(p.text, p.file ?? 'rules.yaml', plant);

@@ -1,9 +1,7 @@
 /**
- * The core's what-if service: options for an exception (`decide.options`, scored on a fork of the
- * live twin with the decide service's rules and inbound POs) and the planners' sandbox
- * (`whatIf.*`): parse a scenario file with positioned errors, run one or compare up to 4 on a fork
- * of the live twin (or the plant's opening book), risk replications on worker threads with
- * progress and cancellation, and named scenarios kept in memory and in `<dataDir>/scenarios.json`
+ * The core's what-if service, the planners' sandbox (`whatIf.*`): parse a scenario file with
+ * positioned errors, run one or compare up to 4 on a fork of the live twin (or the plant's opening
+ * book), risk replications on worker threads with progress and cancellation, and named scenarios kept in memory and in `<dataDir>/scenarios.json`
  * (written atomically) so planners do not lose them.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -14,7 +12,6 @@ import type { SavedScenario } from '../../../shared/protocol/api';
 import type { Plant } from '../../../shared/plant/schema';
 import type { Twin } from '../../../shared/twin/twin';
 import { indexPlant } from '../../../shared/twin/schedule';
-import { generateOptions } from '../../../shared/decide/options';
 import { forkTwin, openingState, type ForecastState } from '../../../shared/sim/forecast';
 import { aggregateRisk, checkScenario, compareScenarios, parseScenarioText, prepareRisk, runReplication, runScenario, type ReplicationResult, type RiskResult, type Scenario } from '../../../shared/sim/scenario';
 import type { DecideService } from './decide-service';
@@ -42,7 +39,7 @@ export interface WhatIfServiceOptions {
   log?: (line: string) => void;
 }
 
-type WhatIfMethod = 'decide.options' | 'whatIf.parse' | 'whatIf.run' | 'whatIf.compare' | 'whatIf.risk' | 'whatIf.list' | 'whatIf.save' | 'whatIf.delete';
+type WhatIfMethod = 'whatIf.parse' | 'whatIf.run' | 'whatIf.compare' | 'whatIf.risk' | 'whatIf.list' | 'whatIf.save' | 'whatIf.delete';
 
 export interface WhatIfService {
   readonly methods: Pick<MethodHandlers, WhatIfMethod>;
@@ -120,16 +117,6 @@ export function createWhatIfService(opts: WhatIfServiceOptions): WhatIfService {
   };
 
   const methods: Pick<MethodHandlers, WhatIfMethod> = {
-    'decide.options': (p) => {
-      if (!decide.registry.has(p.exceptionId)) throw new ProtocolFailure('not_found', `no exception with id '${p.exceptionId}' (it may have closed and been pruned; list them with exceptions.list)`, 'params.exceptionId');
-      const exception = decide.registry.get(p.exceptionId);
-      const view = twin.peek();
-      const t0 = performance.now();
-      const horizonHours = p.horizonHours ?? 24;
-      const seed = p.seed ?? 1;
-      const options = generateOptions({ plant, rules: decide.rules, twinState: view, exception, horizonHours, seed, inbound: decide.inbound() });
-      return { exceptionId: p.exceptionId, at: view.time, horizonHours, seed, rulesVersion: decide.rules.version, ms: Math.round(performance.now() - t0), options };
-    },
     'whatIf.parse': (p) => parseScenarioText(p.text, p.file, plant, knownOrders()),
     'whatIf.run': (p) => {
       mustFit(p.scenario, 'params.scenario');
