@@ -7,7 +7,7 @@
  * committed. Bundled by the build to dist/core/journal-worker.mjs.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { openWriter, type WriterOp } from './journal';
+import { openWriter, type WriterOp } from './journal-writer';
 
 const { path, synchronous, shared, recycle } = workerData as { path: string; synchronous: 'NORMAL' | 'FULL'; shared: SharedArrayBuffer; recycle?: MessagePort };
 const state = new Int32Array(shared); // [0] messages committed, [1] error flag, [2] closed flag, [3] ready flag

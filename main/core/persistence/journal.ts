@@ -19,7 +19,8 @@
  * worker thread, overlapping with validation and the twin on the other core. Per batch the worker
  * receives three transferred buffers (the payloads as UTF-8, their end offsets, their event times),
  * so nothing big is copied between threads; the worker never parses JSON and never makes a string of
- * a payload (its INSERTs cut each row's text out of the bytes in SQL, see BYTE_ROW). `append` then returns
+ * a payload (its INSERTs cut each row's text out of the bytes in SQL, see BYTE_ROW in journal-format.ts;
+ * the thread itself is journal-writer.ts). `append` then returns
  * the batch's position at once, *before* the commit; `durablePosition` tells how far the commits
  * have got and `waitDurable(p)` blocks until position p is committed. The ingest pipeline uses both
  * to deliver a batch to the twin only after its commit, so hand it the Journal itself (a wrapper
@@ -30,11 +31,12 @@
  * `positionAtOrBefore(time)` is a binary search over rowid point lookups.
  */
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { DeadLetter } from '../../../shared/protocol/api';
 import type { Signal } from '../../../shared/signals/schema';
+import { CHUNK, configureWriter, encodeBatch, ensureSchema, insertRows, toDeadLetter, type DeadLetterInput, type DeadLetterRowRaw, type SignalRowRaw, type SnapshotRecord } from './journal-format';
+import { startWriterThread } from './journal-writer';
+
+export type { DeadLetterInput, SnapshotRecord } from './journal-format';
 
 export interface JournalOptions {
   /** 'NORMAL' (default): survives process kill; 'FULL': survives power loss too. */
@@ -67,13 +69,6 @@ export interface ReadOptions {
   limit?: number;
 }
 
-export interface SnapshotRecord {
-  position: number;
-  time: number;
-  version: number | string;
-  hash: string;
-  data: string;
-}
 
 export interface StoredSnapshot extends SnapshotRecord {
   version: string;
@@ -90,7 +85,6 @@ export interface LatestSnapshotQuery {
   beforeTime?: number;
 }
 
-export type DeadLetterInput = Omit<DeadLetter, 'n'> & { code?: string };
 
 export interface RecentKey {
   source: string;
@@ -138,254 +132,6 @@ export interface Journal {
    */
   waitWriterReady(): void;
   close(): void;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS signals (
-  position   INTEGER PRIMARY KEY,
-  event_time INTEGER NOT NULL,
-  max_time   INTEGER NOT NULL,
-  payload    TEXT    NOT NULL
-);
-CREATE TABLE IF NOT EXISTS dead_letters (
-  n      INTEGER PRIMARY KEY,
-  at     INTEGER NOT NULL,
-  source TEXT    NOT NULL,
-  origin TEXT,
-  reason TEXT    NOT NULL,
-  path   TEXT,
-  code   TEXT,
-  raw    TEXT    NOT NULL
-);
-CREATE TABLE IF NOT EXISTS snapshots (
-  position INTEGER NOT NULL,
-  time     INTEGER NOT NULL,
-  version  TEXT    NOT NULL,
-  hash     TEXT    NOT NULL,
-  data     TEXT    NOT NULL,
-  saved_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS snapshots_position ON snapshots(position);
-CREATE INDEX IF NOT EXISTS snapshots_time ON snapshots(time);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE VIEW IF NOT EXISTS signals_view AS
-  SELECT position, json_extract(payload, '$.source') AS source, json_extract(payload, '$.id') AS id,
-         event_time, max_time, json_extract(payload, '$.type') AS type, payload
-  FROM signals;
-`;
-
-/** Journal format: 2 = four columns per signal row (format 1 had source, id and type columns too). */
-const FORMAT = '2';
-
-/**
- * Pragmas of a write connection. 16 KiB pages for new journals (rows are ~200 bytes appended at the
- * right edge of one B-tree: four times fewer page splits and WAL frames than 4 KiB pages; measured
- * about a quarter less CPU on the writer thread; a no-op on an existing file, which keeps its page
- * size). WAL; `synchronous` as asked; a 64 MiB WAL between automatic
- * checkpoints (fewer, larger checkpoints: each fsyncs) and the WAL file truncated back to that
- * size afterwards; page cache 8 MiB (appends touch few pages); temp data in memory.
- */
-function configureWriter(db: Database.Database, synchronous: 'NORMAL' | 'FULL'): void {
-  db.pragma('page_size = 16384');
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${synchronous}`);
-  db.pragma('wal_autocheckpoint = 16384');
-  db.pragma('journal_size_limit = 67108864');
-  db.pragma('cache_size = -8192');
-  db.pragma('temp_store = MEMORY');
-}
-
-/** Creates the schema and migrates a format 1 journal (one transaction). */
-function ensureSchema(db: Database.Database): void {
-  const cols = (db.prepare(`SELECT name FROM pragma_table_info('signals')`).pluck().all() as string[]) ?? [];
-  if (cols.includes('source')) {
-    db.transaction(() => {
-      db.exec('DROP VIEW IF EXISTS signals_view');
-      db.exec('ALTER TABLE signals RENAME TO signals_v1');
-      db.exec(SCHEMA);
-      db.exec('INSERT INTO signals (position, event_time, max_time, payload) SELECT position, event_time, max_time, payload FROM signals_v1 ORDER BY position');
-      db.exec('DROP TABLE signals_v1');
-    })();
-  } else {
-    db.exec(SCHEMA);
-  }
-  db.prepare(`INSERT INTO meta(key, value) VALUES ('format', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(FORMAT);
-}
-
-/** Rows per multi-row INSERT (4 parameters each; SQLite allows 32766 parameters). */
-const CHUNK = 256;
-
-interface SignalRowRaw {
-  position: number;
-  event_time: number;
-  payload: string;
-}
-
-interface DeadLetterRowRaw {
-  n: number;
-  at: number;
-  source: string;
-  origin: string | null;
-  reason: string;
-  path: string | null;
-  raw: string;
-}
-
-function toDeadLetter(r: DeadLetterRowRaw): DeadLetter {
-  const d: DeadLetter = { n: r.n, at: r.at, source: r.source, reason: r.reason, raw: r.raw };
-  if (r.origin !== null) d.origin = r.origin;
-  if (r.path !== null) d.path = r.path;
-  return d;
-}
-
-/** Node's Buffer method without the argument checks of `write` (one call per row). */
-interface FastBuffer extends Buffer {
-  utf8Write(text: string, offset: number): number;
-}
-const fast = (b: Buffer): FastBuffer => (typeof (b as Partial<FastBuffer>).utf8Write === 'function' ? (b as FastBuffer) : Object.assign(b, { utf8Write: (t: string, o: number) => b.write(t, o, 'utf8') }));
-
-/** Rows per native UTF-8 write in encodeBatch. */
-const ENCODE_GROUP = 32;
-
-/**
- * Encodes a batch's payloads (the raw text when known, else a stringify) as UTF-8 into one
- * transferable buffer, with each line's end offset and event time: the writer thread gets three
- * transferred buffers and cuts its rows out of them, no copy of a big string, no JSON parse.
- */
-function encodeBatch(
-  batch: readonly Signal[],
-  raws: readonly (string | undefined)[] | undefined,
-  capacityHint: number,
-  bufferOf: (minBytes: number) => ArrayBuffer = (n) => new ArrayBuffer(n),
-): { bytes: Buffer; ends: Uint32Array; times: Float64Array } {
-  const n = batch.length;
-  const times = new Float64Array(n);
-  const ends = new Uint32Array(n);
-  let cap = Math.max(capacityHint, 4096);
-  let bytes = fast(Buffer.from(bufferOf(cap)));
-  cap = bytes.length;
-  let o = 0;
-  const group = new Array<string>(ENCODE_GROUP);
-  for (let g = 0; g < n; g += ENCODE_GROUP) {
-    // Rows are encoded in groups: one native write per group, not per row. A group's text stays
-    // small (a young-generation string); one string for the whole batch would be a large object.
-    const m = Math.min(ENCODE_GROUP, n - g);
-    let chars = 0;
-    for (let k = 0; k < m; k++) {
-      const i = g + k;
-      const s = batch[i]!;
-      times[i] = s.eventTime;
-      const text = raws?.[i] ?? JSON.stringify(s);
-      group[k] = text;
-      chars += text.length;
-      ends[i] = chars; // UTF-16 offsets within the group; made byte offsets below
-    }
-    group.length = m;
-    const text = m === 1 ? group[0]! : group.join('');
-    if (cap - o < text.length * 3) {
-      // UTF-8 takes at most 3 bytes per UTF-16 unit: with that much room a write is never cut.
-      const grown = fast(Buffer.from(bufferOf(Math.max(cap * 2, o + text.length * 3))));
-      cap = grown.length;
-      bytes.copy(grown, 0, 0, o);
-      bytes = grown;
-    }
-    const written = bytes.utf8Write(text, o);
-    if (written === text.length) {
-      // All ASCII (the usual case): bytes and UTF-16 units coincide.
-      for (let k = 0; k < m; k++) ends[g + k] += o;
-    } else {
-      for (let k = 0, at = o; k < m; k++) ends[g + k] = at += Buffer.byteLength(group[k]!, 'utf8');
-    }
-    o += written;
-  }
-  return { bytes: bytes.subarray(0, o), ends, times };
-}
-
-/**
- * Inserts rows (first, first+1, …) with payload `line(i)` and event time `times[i]`; returns the new running max event time. Runs inside the caller's transaction.
- */
-function insertRows(
-  insertChunk: Database.Statement,
-  insertOne: Database.Statement,
-  params: unknown[],
-  first: number,
-  times: ArrayLike<number>,
-  maxTime: number,
-  line: (i: number) => string,
-): number {
-  const n = times.length;
-  let m = maxTime;
-  let p = first;
-  let i = 0;
-  for (; i + CHUNK <= n; i += CHUNK) {
-    for (let j = 0, k = 0; j < CHUNK; j++) {
-      const t = times[i + j]!;
-      if (t > m) m = t;
-      params[k++] = p++;
-      params[k++] = t;
-      params[k++] = m;
-      params[k++] = line(i + j);
-    }
-    insertChunk.run(params);
-  }
-  for (; i < n; i++) {
-    const t = times[i]!;
-    if (t > m) m = t;
-    insertOne.run(p++, t, m, line(i));
-  }
-  return m;
-}
-
-/**
- * The writer thread's INSERTs take each payload as a byte range of the batch's UTF-8 buffer:
- * `CAST(substr(@b, start, length) AS TEXT)`, with `@b` the bytes of CHUNK rows bound once as a
- * BLOB. So no JS string is made per row (and no UTF-8 re-encoding of it by the binding): the
- * thread binds numbers only, SQLite copies the bytes; the stored value is TEXT, byte for byte the
- * text the main thread encoded (CAST of a BLOB to TEXT reinterprets its bytes in the database's
- * encoding, UTF-8).
- */
-const BYTE_ROW = '(?, ?, ?, CAST(substr(@b, ?, ?) AS TEXT))';
-
-/**
- * Inserts the rows of an encoded batch (see encodeBatch) at positions first, first+1, …; returns
- * the new running max event time. Runs inside the caller's transaction.
- */
-function insertEncodedRows(
-  insertChunk: Database.Statement,
-  insertOne: Database.Statement,
-  params: number[],
-  first: number,
-  bytes: Buffer,
-  ends: Uint32Array,
-  times: ArrayLike<number>,
-  maxTime: number,
-): number {
-  const n = times.length;
-  let m = maxTime;
-  let p = first;
-  let i = 0;
-  for (; i + CHUNK <= n; i += CHUNK) {
-    const base = i === 0 ? 0 : ends[i - 1]!;
-    for (let j = 0, k = 0, at = base; j < CHUNK; j++) {
-      const t = times[i + j]!;
-      if (t > m) m = t;
-      const end = ends[i + j]!;
-      params[k++] = p++;
-      params[k++] = t;
-      params[k++] = m;
-      params[k++] = at - base + 1; // substr is 1-based
-      params[k++] = end - at;
-      at = end;
-    }
-    insertChunk.run(params, { b: bytes.subarray(base, ends[i + CHUNK - 1]!) });
-  }
-  for (; i < n; i++) {
-    const t = times[i]!;
-    if (t > m) m = t;
-    const start = i === 0 ? 0 : ends[i - 1]!;
-    insertOne.run(p++, t, m, 1, ends[i]! - start, { b: bytes.subarray(start, ends[i]!) });
-  }
-  return m;
 }
 
 export function openJournal(path: string, opts: JournalOptions = {}): Journal {
@@ -568,182 +314,6 @@ export function openJournal(path: string, opts: JournalOptions = {}): Journal {
     close() {
       thread?.close();
       if (db.open) db.close();
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The writer thread's side.
-// ---------------------------------------------------------------------------------------------
-
-export type WriterOp =
-  | { op: 'append'; first: number; bytes: Uint8Array; ends: Uint32Array; times: Float64Array }
-  | { op: 'deadLetters'; first: number; list: DeadLetterInput[] }
-  | { op: 'snapshot'; s: SnapshotRecord };
-
-/**
- * Write connection for the worker: a batch's UTF-8 payloads, their end offsets and event times in,
- * rows out. It never parses JSON (the columns it needs come with the batch). The schema exists already: the
- * main thread's openJournal created or migrated it before starting this thread.
- */
-export function openWriter(path: string, synchronous: 'NORMAL' | 'FULL') {
-  const db = new Database(path);
-  configureWriter(db, synchronous);
-  ensureSchema(db);
-  let maxTime = (db.prepare('SELECT max_time FROM signals ORDER BY position DESC LIMIT 1').pluck().get() as number | undefined) ?? -Infinity;
-  const insertOne = db.prepare(`INSERT INTO signals (position, event_time, max_time, payload) VALUES ${BYTE_ROW}`);
-  const insertChunk = db.prepare(`INSERT INTO signals (position, event_time, max_time, payload) VALUES ${Array.from({ length: CHUNK }, () => BYTE_ROW).join(', ')}`);
-  const params: number[] = new Array<number>(CHUNK * 5).fill(0);
-  const insertDl = db.prepare('INSERT INTO dead_letters (n, at, source, origin, reason, path, code, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const insertSnap = db.prepare('INSERT INTO snapshots (position, time, version, hash, data, saved_at) VALUES (?, ?, ?, ?, ?, ?)');
-  const apply = db.transaction((op: WriterOp) => {
-    if (op.op === 'append') {
-      const bytes = Buffer.from(op.bytes.buffer, op.bytes.byteOffset, op.bytes.byteLength);
-      maxTime = insertEncodedRows(insertChunk, insertOne, params, op.first, bytes, op.ends, op.times, maxTime);
-    } else if (op.op === 'deadLetters') {
-      let n = op.first;
-      for (const d of op.list) insertDl.run(n++, d.at, d.source, d.origin ?? null, d.reason, d.path ?? null, d.code ?? null, d.raw);
-    } else {
-      insertSnap.run(op.s.position, op.s.time, String(op.s.version), op.s.hash, op.s.data, null);
-    }
-  });
-  return { apply: (op: WriterOp) => apply(op), close: () => db.close() };
-}
-
-function createWriterWorker(workerData: unknown, transferList: MessagePort[]): Worker {
-  for (const rel of ['./journal-worker.mjs', './core/journal-worker.mjs']) {
-    const url = new URL(rel, import.meta.url);
-    if (existsSync(fileURLToPath(url))) return new Worker(url, { workerData, transferList, stdout: false });
-  }
-  // Running from source (tsx, vitest): register tsx inside the worker, then load the TypeScript entry.
-  const entry = new URL('./journal-worker.ts', import.meta.url).href;
-  const boot = `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData, transferList, stdout: false });
-}
-
-/**
- * Posts writes to the writer thread; positions/numbers are assigned by the caller. Every message
- * is one transaction; the worker counts committed messages in a shared Int32Array, and the
- * positions that appends end at are remembered here, so `durablePosition` is a lookup.
- */
-export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL', startPosition = 0) {
-  const shared = new SharedArrayBuffer(16);
-  const state = new Int32Array(shared); // [0] messages committed, [1] error flag, [2] closed flag, [3] ready flag
-  const { port1, port2 } = new MessageChannel();
-  // The writer hands each batch's byte buffer back on `recycle` once committed, for the next batch:
-  // a fresh ~1 MB buffer per batch is a fresh mmap, and its page faults cost about as much as the
-  // encoding into it (encode time in the ingest bench went from ~0.3 to ~0.15-0.25 s per 1M signals).
-  const recycle = new MessageChannel();
-  recycle.port1.unref();
-  const pool: ArrayBuffer[] = [];
-  const worker = createWriterWorker({ path, synchronous, shared, recycle: recycle.port2 }, [recycle.port2]);
-  worker.on('message', (m) => port2.postMessage(m));
-  worker.on('error', (e) => {
-    Atomics.store(state, 1, 1);
-    port2.postMessage({ error: String(e?.stack ?? e) });
-  });
-  worker.unref();
-  let posted = 0;
-  // Appends in flight: message number → last position, oldest first.
-  const inFlightMsg: number[] = [];
-  const inFlightPos: number[] = [];
-  let durable = startPosition;
-  const MAX_IN_FLIGHT = 8;
-  function check(): void {
-    if (Atomics.load(state, 1) !== 0) {
-      let msg = 'journal writer thread failed';
-      for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) if (m.message?.error) msg = `journal writer thread failed: ${m.message.error}`;
-      throw new Error(msg);
-    }
-  }
-  function waitFor(target: number): void {
-    let last = Atomics.load(state, 0);
-    let since = performance.now();
-    for (;;) {
-      const done = Atomics.load(state, 0);
-      if (done >= target) break;
-      if (done !== last) {
-        last = done;
-        since = performance.now();
-      } else if (performance.now() - since > 60_000) {
-        throw new Error(`journal writer thread made no progress for 60 s (${target - done} writes pending): ${path}`);
-      }
-      Atomics.wait(state, 0, done, 200);
-      check();
-    }
-    check();
-  }
-  function post(op: WriterOp, transfer?: ArrayBuffer[]): void {
-    check();
-    worker.postMessage(op, transfer);
-    posted++;
-    // Backpressure: never more than a few batches queued (bounded memory).
-    if (posted - Atomics.load(state, 0) > MAX_IN_FLIGHT) waitFor(posted - MAX_IN_FLIGHT);
-  }
-  function settle(): number {
-    const done = Atomics.load(state, 0);
-    while (inFlightMsg.length > 0 && inFlightMsg[0]! <= done) {
-      inFlightMsg.shift();
-      durable = inFlightPos.shift()!;
-    }
-    check();
-    return done;
-  }
-  /** A buffer of at least `minBytes`: a recycled one when one is back, else a new one. */
-  function takeBuffer(minBytes: number): ArrayBuffer {
-    for (let m = receiveMessageOnPort(recycle.port1); m; m = receiveMessageOnPort(recycle.port1)) {
-      if (pool.length < MAX_IN_FLIGHT + 2) pool.push(m.message as ArrayBuffer);
-    }
-    for (let i = pool.length - 1; i >= 0; i--) {
-      const b = pool[i]!;
-      if (b.byteLength >= minBytes) {
-        pool[i] = pool[pool.length - 1]!;
-        pool.pop();
-        return b;
-      }
-    }
-    // None big enough: the batches grew; let the small ones go.
-    pool.length = 0;
-    return new ArrayBuffer(minBytes);
-  }
-  return {
-    takeBuffer,
-    post: (op: WriterOp) => post(op),
-    postAppend(first: number, lastPos: number, bytes: Buffer, ends: Uint32Array, times: Float64Array): void {
-      post({ op: 'append', first, bytes, ends, times }, [bytes.buffer as ArrayBuffer, ends.buffer as ArrayBuffer, times.buffer as ArrayBuffer]);
-      inFlightMsg.push(posted);
-      inFlightPos.push(lastPos);
-    },
-    durablePosition(): number {
-      settle();
-      return durable;
-    },
-    waitDurable(position: number): void {
-      settle();
-      let i = 0;
-      while (i < inFlightPos.length && inFlightPos[i]! < position) i++;
-      if (i < inFlightPos.length) waitFor(inFlightMsg[i]!);
-      else if (inFlightMsg.length > 0) waitFor(inFlightMsg[inFlightMsg.length - 1]!);
-      settle();
-    },
-    sync: () => waitFor(posted),
-    waitReady(): void {
-      for (let i = 0; i < 600 && Atomics.load(state, 3) === 0; i++) {
-        Atomics.wait(state, 3, 0, 100);
-        check();
-      }
-      if (Atomics.load(state, 3) === 0) throw new Error(`journal writer thread did not start within 60 s: ${path}`);
-    },
-    close(): void {
-      waitFor(posted);
-      worker.postMessage({ op: 'close' });
-      // The worker closes its connection and raises the closed flag; wait for it synchronously.
-      for (let i = 0; i < 500 && Atomics.load(state, 2) === 0; i++) Atomics.wait(state, 2, 0, 10);
-      void worker.terminate();
-      port1.close();
-      port2.close();
-      recycle.port1.close();
-      pool.length = 0;
     },
   };
 }
