@@ -16,7 +16,7 @@ import type { CommitStore } from './commit-store';
 
 /** Saved what-ifs have names up to 120 characters; the store's ids are at most 48. */
 export const savedScenarioDocId = (name: string) => `whatif-${createHash('sha256').update(name).digest('hex').slice(0, 40)}`;
-/** The same id commit-service gives a rule set when a decision records it (first 40 hex of its hash). */
+/** The same id the receipt writer (services/commit/receipts.ts) gives a rule set when a decision records it (first 40 hex of its hash). */
 export const ruleSetDocId = (r: { hash: string }) => r.hash.slice(0, 40);
 
 const json = <T>(v: unknown) => JSON.parse(JSON.stringify(v)) as T;

@@ -1,5 +1,5 @@
 /**
- * A committed queue move reaches the live twin through the journal (main/core/services/commit/commit-service.ts,
+ * A committed queue move reaches the live twin through the journal (main/core/services/commit/dispatch.ts,
  * shared/commit/plan-change.ts): a line-down's "resequence by family" option becomes a
  * `plan.sequence` pin, the twin's `lines[].queue` (read over the protocol) runs in the committed
  * order, the receipt no longer lists it unapplied and the dispatch audit entry lists it applied, and a restart (snapshot +

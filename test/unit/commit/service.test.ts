@@ -1,5 +1,5 @@
 /**
- * main/core/services/commit/commit-service.ts inside a started core (in process, memory transport): the paths the
+ * The commit service (main/core/services/commit/) inside a started core (in process, memory transport): the paths the
  * end-to-end flow does not take — a rejected approval (nothing dispatched), list filters, the
  * `records` stream's collection filter, reassigning an action (role checked), an outbox message
  * that fails until it is 'failed' and is retried by a person, and the file write-back target's
