@@ -228,7 +228,14 @@ export function parseChecked<T>(text: string, file: string, opts: ParseCheckedOp
   }
   const syntax = doc.errors.map((e) => ({ file, path: '', ...at(e.pos[0]), message: `${format === 'json' ? 'JSON' : 'YAML'} syntax error: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, offset: e.pos[0] }));
   if (syntax.length > 0) return { ok: false, errors: finish(syntax) };
-  if (format === 'yaml') data = doc.toJS({ maxAliasCount: 10_000 });
+  if (format === 'yaml') {
+    try {
+      data = doc.toJS({ maxAliasCount: 10_000 });
+    } catch (e) {
+      // The yaml library refuses alias expansion past maxAliasCount (a "billion laughs" file): a file error, not a crash.
+      return { ok: false, errors: [{ file, path: '', line: 1, column: 1, message: `YAML refused: ${(e as Error).message} (too many aliases are expanded; write the values out or use fewer anchors)` }] };
+    }
+  }
 
   const parsed = opts.schema.safeParse(data, { reportInput: true });
   if (!parsed.success) return { ok: false, errors: finish(parsed.error.issues.flatMap((i) => fromZod(opts.schema, i, data, opts.emptyHint)).map(issueAt)) };

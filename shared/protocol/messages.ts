@@ -53,6 +53,30 @@ export type ServerMessage =
 /** Largest frame the core accepts; bigger frames are rejected, never parsed. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Deepest nesting of arrays and objects a frame may have. Real frames are a few levels deep; a
+ * value nested thousands deep would overflow the stack of whatever walks it later (echoing it back,
+ * validating it), so it is refused before it is parsed.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when the JSON text nests arrays/objects deeper than `max` (brackets inside strings do not count). One pass, no recursion. */
+export function jsonTooDeep(text: string, max = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return false;
+}
+
 /** Turns zod issues into one readable line naming the path. */
 export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix = ''): { message: string; path?: string } {
   const first = issues[0];
@@ -68,6 +92,7 @@ export function describeIssues(issues: readonly { path: readonly PropertyKey[]; 
 export function parseClientFrame(text: unknown): { ok: true; msg: ClientMessage } | { ok: false; id: number | null; error: ProtocolError } {
   if (typeof text !== 'string') return { ok: false, id: null, error: { code: 'bad_message', message: 'frames must be JSON text' } };
   if (text.length > MAX_FRAME_BYTES) return { ok: false, id: null, error: { code: 'too_large', message: `frame of ${text.length} bytes exceeds ${MAX_FRAME_BYTES}` } };
+  if (jsonTooDeep(text)) return { ok: false, id: null, error: { code: 'bad_message', message: `frame nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels` } };
   let raw: unknown;
   try {
     raw = JSON.parse(text);

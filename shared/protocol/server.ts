@@ -32,16 +32,34 @@ export interface ProtocolServerOptions {
   methods: MethodHandlers;
   streams: StreamHandlers;
   onError?: (e: unknown) => void;
+  /** Most open subscriptions one connection may hold (default MAX_SUBSCRIPTIONS). */
+  maxSubscriptions?: number;
 }
+
+/**
+ * Open subscriptions per connection. A console holds fewer than ten; each one is a copy of its
+ * stream's traffic, so a client that subscribes hundreds of times multiplies what the core sends it.
+ */
+export const MAX_SUBSCRIPTIONS = 64;
 
 export function serveConnection(transport: TextTransport, opts: ProtocolServerOptions): () => void {
   const running = new Map<number, AbortController>();
   const subscriptions = new Map<number, () => void>();
+  const maxSubscriptions = opts.maxSubscriptions ?? MAX_SUBSCRIPTIONS;
   let open = true;
   const send = (m: ServerMessage) => {
     if (!open) return;
+    let frame: string;
     try {
-      transport.send(JSON.stringify(m));
+      frame = JSON.stringify(m);
+    } catch (e) {
+      // A result that cannot be serialised (a cycle, a BigInt, too deep): the caller still gets an answer.
+      opts.onError?.(e);
+      if (m.t !== 'res' && m.t !== 'evt') return;
+      frame = JSON.stringify({ t: 'err', id: m.id, error: { code: 'internal', message: `the ${m.t === 'res' ? 'result' : 'stream item'} could not be serialised: ${(e as Error)?.message ?? String(e)}` } } satisfies ServerMessage);
+    }
+    try {
+      transport.send(frame);
     } catch (e) {
       opts.onError?.(e);
     }
@@ -96,6 +114,8 @@ export function serveConnection(transport: TextTransport, opts: ProtocolServerOp
       case 'sub': {
         if (!Object.hasOwn(streamParams, msg.stream)) return fail(msg.id, { code: 'unknown_stream', message: `unknown stream '${msg.stream}'`, path: 'stream' });
         if (subscriptions.has(msg.id)) return fail(msg.id, { code: 'bad_message', message: `subscription id ${msg.id} is already in use`, path: 'id' });
+        if (subscriptions.size >= maxSubscriptions)
+          return fail(msg.id, { code: 'too_large', message: `this connection already holds ${subscriptions.size} subscriptions, the most one connection may hold: unsubscribe from one first` });
         const stream = msg.stream as StreamName;
         const p = streamParams[stream].safeParse(msg.params);
         if (!p.success) {

@@ -28,6 +28,11 @@ export interface EarlyAnswers {
 
 type Frame = [Buffer | ArrayBuffer | Buffer[], boolean];
 
+/** Most bytes of frames held for one socket while the core boots (a console sends a few small requests). */
+export const MAX_HELD_BYTES = 16 * 1024 * 1024;
+
+const sizeOf = (data: Frame[0]) => (Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
+
 const text = (data: Frame[0]) => (Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8'));
 
 /** A request frame for `plant.get` (anything else, malformed frames included, is the core's to answer). */
@@ -93,11 +98,19 @@ function withoutHello(t: TextTransport): TextTransport {
  */
 export function attachWhenReady(ws: WebSocket, ready: Promise<{ core: TaktCore }>, early: EarlyAnswers | null): void {
   const held: Frame[] = [];
+  let heldBytes = 0;
   const answers = early ? earlyServer(ws, early) : null;
   const onMessage = (data: Frame[0], isBinary: boolean) => {
     if (answers && !isBinary) {
       const frame = text(data);
       if (isPlantRequest(frame)) return answers.frame(frame);
+    }
+    heldBytes += sizeOf(data);
+    if (heldBytes > MAX_HELD_BYTES) {
+      held.length = 0;
+      ws.off('message', onMessage);
+      ws.close(1008, `more than ${MAX_HELD_BYTES} bytes sent before the core was up; reconnect`);
+      return;
     }
     held.push([data, isBinary]);
   };

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { CoreOptions, TaktCore } from '../../core';
 import { createPageGate } from './page-gate';
-import { serveStatic } from './static-files';
+import { serveStatic, SECURITY_HEADERS } from './static-files';
 import { packageRoot } from '../../package-root';
 import { WS_MAX_PAYLOAD } from './ws-transport';
 import { attachWhenReady, type EarlyAnswers } from './boot-socket';
@@ -52,6 +52,15 @@ export const DEFAULT_PORT = 4870;
 
 type ApiHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
+/** The path of a request target, or null when the target is not a URL path (`http://[`, garbage). */
+export function requestPath(target: string | undefined): string | null {
+  try {
+    return new URL(target ?? '/', 'http://x').pathname;
+  } catch {
+    return null;
+  }
+}
+
 export async function startBrowserMode(opts: BrowserModeOptions): Promise<BrowserMode> {
   const host = opts.host ?? '127.0.0.1';
   const rendererDir = join(packageRoot(), 'dist', 'renderer');
@@ -68,8 +77,14 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   const gate = createPageGate();
 
   const server = createServer((req, res) => {
+    // Every answer, the API's and the errors' included, carries the same security headers.
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     try {
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const path = requestPath(req.url);
+      if (path === null) {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request target');
+        return;
+      }
       if (path === '/api' || path.startsWith('/api/')) {
         // The HTTP API (/api/*, documented at /api/openapi.json), health included: answered once the core is up.
         if (api) api(req, res);
@@ -91,9 +106,15 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
   server.on('upgrade', (req, socket, head) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    // A socket that errors after the upgrade was refused must not surface as an uncaught error.
+    socket.on('error', () => socket.destroy());
+    const path = requestPath(req.url);
+    if (path === null) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
     if (path !== '/ws') {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -10,13 +10,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { methodParams, type MethodName, type MethodResults, type ParamsOf } from '../../../../shared/protocol/api';
-import { describeIssues, type ErrorCode } from '../../../../shared/protocol/messages';
+import { describeIssues, jsonTooDeep, MAX_JSON_DEPTH, type ErrorCode } from '../../../../shared/protocol/messages';
 import { ProtocolFailure, type MethodHandlers } from '../../../../shared/protocol/server';
 import { openApiDocument } from './openapi';
 import type { CoreHealth } from '../../core';
 
 /** Largest request body (a batch of 10,000 signals fits). */
 export const HTTP_MAX_BODY = 8 * 1024 * 1024;
+/** How long a client that sent too much may go on sending (discarded) before its connection is cut. */
+const LIMIT_GRACE_MS = 5000;
 
 export interface HttpApiOptions {
   methods: MethodHandlers;
@@ -65,21 +67,31 @@ export async function callMethod<M extends MethodName>(methods: MethodHandlers, 
   return handler(p.data, { signal: ac.signal, progress: () => undefined });
 }
 
+/**
+ * The body, at most HTTP_MAX_BODY bytes. Over the limit (declared, or counted on a chunked body) the
+ * request is answered 413 and the rest of the body is read and thrown away rather than the socket
+ * reset, so the client reads the answer instead of a connection error; a sender that keeps going
+ * past LIMIT_GRACE_MS is cut off.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > HTTP_MAX_BODY) {
-      reject(new HttpFailure(413, 'too_large', `the body is ${declared} bytes; the limit is ${HTTP_MAX_BODY}`));
+    const tooLarge = (e: HttpFailure) => {
+      reject(e);
+      req.removeAllListeners('data');
       req.resume();
-      return;
-    }
+      const cut = setTimeout(() => req.destroy(), LIMIT_GRACE_MS);
+      cut.unref();
+      req.once('end', () => clearTimeout(cut));
+    };
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > HTTP_MAX_BODY) return tooLarge(new HttpFailure(413, 'too_large', `the body is ${declared} bytes; the limit is ${HTTP_MAX_BODY}`));
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > HTTP_MAX_BODY) {
-        reject(new HttpFailure(413, 'too_large', `the body is over the limit of ${HTTP_MAX_BODY} bytes`));
-        req.destroy();
+        chunks.length = 0;
+        tooLarge(new HttpFailure(413, 'too_large', `the body is over the limit of ${HTTP_MAX_BODY} bytes`));
         return;
       }
       chunks.push(c);
@@ -91,8 +103,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw new HttpFailure(400, 'bad_json', 'the request needs a JSON body');
+  const text = body.toString('utf8');
+  if (jsonTooDeep(text)) throw new HttpFailure(400, 'bad_json', `the body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(text);
   } catch (e) {
     throw new HttpFailure(400, 'bad_json', `the body is not JSON: ${(e as Error).message}`);
   }
@@ -122,7 +136,9 @@ function checkWebhook(req: IncomingMessage, body: Buffer, o: HttpApiOptions) {
 export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const send = (res: ServerResponse, status: number, body: unknown) => {
     if (res.headersSent) return;
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+    // A refused body that is still arriving: the answer closes the connection (the rest is discarded).
+    const closing = status === 413 ? { connection: 'close' } : {};
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...closing }).end(JSON.stringify(body));
   };
   const fail = (res: ServerResponse, e: unknown) => {
     if (e instanceof HttpFailure) return send(res, e.status, { error: { code: e.code, message: e.message, ...(e.path ? { path: e.path } : {}) } });
@@ -141,7 +157,12 @@ export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: Se
     const path = url.pathname.replace(/\/+$/, '');
     const q = url.searchParams;
     const method = req.method ?? 'GET';
-    const seg = path.split('/').slice(2).map(decodeURIComponent); // after '', 'api'
+    let seg: string[];
+    try {
+      seg = path.split('/').slice(2).map(decodeURIComponent); // after '', 'api'
+    } catch {
+      throw new HttpFailure(400, 'bad_path', `the path ${path} has a malformed percent-encoding (%XX with XX hexadecimal, UTF-8 as a whole)`);
+    }
     const get = method === 'GET' || method === 'HEAD';
     const wrongMethod = (allowed: string) => {
       res.setHeader('allow', allowed);
@@ -213,7 +234,12 @@ export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: Se
   }
 
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return false; // not a path: the server answers it
+    }
     if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false;
     route(req, res, url).catch((e: unknown) => fail(res, e));
     return true;

@@ -20,13 +20,23 @@ const types: Record<string, string> = {
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
+/**
+ * Sent on every HTTP answer (pages, API, errors): the CSP above, no MIME sniffing, never framed,
+ * and no Referer leaking a console's URL (with its query) to other sites.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
 /** Serves the built renderer from `root`; refuses paths outside it. Returns false when nothing matched. */
 export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const url = new URL(req.url ?? '/', 'http://x');
   let rel: string;
   try {
-    rel = decodeURIComponent(url.pathname);
+    rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
   } catch {
     res.writeHead(400).end('bad path');
     return true;
@@ -54,8 +64,7 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
     'content-type': types[extname(file)] ?? 'application/octet-stream',
     'content-length': data.length,
     'cache-control': rel.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
-    'content-security-policy': CONTENT_SECURITY_POLICY,
-    'x-content-type-options': 'nosniff',
+    ...SECURITY_HEADERS,
   });
   if (req.method === 'HEAD') res.end();
   else res.end(data);
