@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { startBrowserMode, DEFAULT_PORT } from '../core/hosts/browser/browser-mode';
 import { packageRoot } from '../core/package-root';
 import { probeElectron, launchElectron } from './electron-launch';
+import { readSecretOption } from './secret-option';
 // The other commands load on use (`await import`): their modules (XML/CSV parsers, the store, the
 // report renderer) would otherwise be loaded, compiled and run on every `takt serve` start.
 
@@ -20,7 +21,27 @@ const int = (name: string, min: number, max: number) => (v: string) => {
   return n;
 };
 
-async function serve(o: { host: string; port: number; data: string; plant?: string; speed: number; seed: number; simulator: boolean; snapshotEvery: number; rules?: string; webhookToken?: string; webhookSecret?: string }) {
+interface ServeOptions {
+  host: string;
+  port: number;
+  data: string;
+  plant?: string;
+  speed: number;
+  seed: number;
+  simulator: boolean;
+  snapshotEvery: number;
+  rules?: string;
+  webhookToken?: string;
+  webhookTokenFile?: string;
+  webhookSecret?: string;
+  webhookSecretFile?: string;
+  reset?: boolean;
+}
+
+async function serve(o: ServeOptions) {
+  const warn = (l: string) => console.error(l);
+  const webhookToken = readSecretOption({ name: 'webhook-token', flag: o.webhookToken, file: o.webhookTokenFile, env: 'TAKT_WEBHOOK_TOKEN' }, warn);
+  const webhookSecret = readSecretOption({ name: 'webhook-secret', flag: o.webhookSecret, file: o.webhookSecretFile, env: 'TAKT_WEBHOOK_SECRET' }, warn);
   const bm = await startBrowserMode({
     host: o.host,
     port: o.port,
@@ -31,8 +52,8 @@ async function serve(o: { host: string; port: number; data: string; plant?: stri
     simulator: o.simulator,
     snapshotEveryMs: o.snapshotEvery * 1000,
     rulesFile: o.rules,
-    webhookToken: o.webhookToken,
-    webhookSecret: o.webhookSecret,
+    webhookToken,
+    webhookSecret,
     log: (l) => console.error(l),
     // Announced as soon as the plant is valid and the page is served; the console connects when the rest of the core is up.
     onServing: (url) => console.log(`Takt is running in browser mode at ${url}`),
@@ -65,8 +86,10 @@ const serveOptions = (c: Command) =>
     .option('--no-simulator', 'do not run the embedded ERP/MES simulator (external connectors only)')
     .option('--snapshot-every <seconds>', 'seconds between persisted twin snapshots', int('snapshot-every', 1, 3600), 10)
     .option('--rules <file>', 'rules file (YAML or JSON); the shipped default rules when absent')
-    .option('--webhook-token <token>', 'POST /api/signals needs Authorization: Bearer <token> (or env TAKT_WEBHOOK_TOKEN)')
-    .option('--webhook-secret <secret>', 'POST /api/signals needs X-Takt-Signature: sha256=<HMAC-SHA256 of the body> (or env TAKT_WEBHOOK_SECRET)');
+    .option('--webhook-token-file <file>', 'POST /api/signals needs Authorization: Bearer <the token in this file> (or env TAKT_WEBHOOK_TOKEN)')
+    .option('--webhook-secret-file <file>', 'POST /api/signals needs X-Takt-Signature: sha256=<HMAC-SHA256 of the body, keyed by the secret in this file> (or env TAKT_WEBHOOK_SECRET)')
+    .option('--webhook-token <token>', 'as --webhook-token-file, the token itself (visible in the process list: prefer the file or the environment)')
+    .option('--webhook-secret <secret>', 'as --webhook-secret-file, the secret itself (visible in the process list: prefer the file or the environment)');
 
 serveOptions(program.command('start').description('open the desktop app; browser mode when Electron is not available')).action(async (o) => {
   const main = join(root, 'dist', 'electron', 'main.cjs');

@@ -23,6 +23,7 @@ import { openDataDir, plantFingerprint } from './persistence/data-dir';
 import { reconstructTwin } from './persistence/time-travel';
 import { createDecideService } from './services/decide-service';
 import { createWhatIfService } from './services/whatif-service';
+import { redactSecrets } from '../../shared/plant/redact';
 import { createConnectorManager } from '../connectors/manager';
 import { createTimelineService } from './services/timeline-service';
 import type { CommitService } from './services/commit/commit-service';
@@ -123,6 +124,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     seed,
   });
   const { startTime } = dd.identity;
+  const clientPlant = redactSecrets(plant).plant;
   // SQLite work runs on a writer thread; the pipeline delivers a batch to the twin only after its commit.
   const journal = openJournal(dd.journalPath, { writer: 'worker' });
   await breathe();
@@ -363,7 +365,8 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       journal: { position: twin.position },
       source: simulator ? 'embedded simulator' : 'external connectors',
     }),
-    'plant.get': () => plant,
+    // Connector secrets (tokens, passwords) stay in the core: consoles and API clients get them redacted.
+    'plant.get': () => clientPlant,
     'twin.view': (p) => {
       if (p?.at === undefined) return twin.view();
       if (p.at > twin.time) throw new ProtocolFailure('bad_params', `'at' ${new Date(p.at).toISOString()} is after the twin's present ${new Date(twin.time).toISOString()}`, 'params.at');

@@ -11,11 +11,17 @@
  * The entry also carries a checksum of its own content: a truncated or edited cache file is
  * ignored (re-validated and rewritten), never trusted. Invalid plants are never cached.
  *
+ * Connector secrets (tokens, passwords: shared/plant/redact.ts) are not in the cache in plain text:
+ * the cached plant has them redacted, and they are stored apart, encrypted (AES-256-GCM) with a key
+ * derived from the plant file's text, which a hit has in hand anyway (the entry only counts when
+ * that text is unchanged) and which the cache does not hold. Whoever can read the cache but not the
+ * plant file learns no secret. The file is written mode 600.
+ *
  * The embedded demo plant also has a cache made by the build (`dist/demo-plant-cache.json`, written
  * by `writeDemoPlantCache` once the bundles exist, under the same checks, keyed by the plant's path
  * inside the package), so that even a first start with an empty data folder skips the parse.
  */
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -23,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { parsePlantText, type PlantIssue } from '../../../shared/plant/parse';
 import type { Plant } from '../../../shared/plant/schema';
+import { redactSecrets, restoreSecrets, type SecretValue } from '../../../shared/plant/redact';
 import { PlantFileError, demoPlantPath, loadPlantFile, packageRoot } from './plant-file';
 
 export const PLANT_CACHE_FILE = 'plant-cache.json';
@@ -112,16 +119,16 @@ export async function loadPlantCached(path: string | undefined, opts: PlantCache
   const cachePath = join(opts.dataDir, PLANT_CACHE_FILE);
   const key = { format: CACHE_FORMAT, code: opts.codeVersion ?? plantCodeVersion(), file, textSha256: sha256(text) };
 
-  const hit = await readEntry(cachePath, key, log);
+  const hit = await readEntry(cachePath, key, text, log);
   if (hit) return { ...hit, file, cached: true };
   if (file === demoPlantPath()) {
-    const shipped = await readEntry(opts.demoCache ?? join(packageRoot(), DEMO_CACHE), { ...key, file: DEMO_KEY }, log);
+    const shipped = await readEntry(opts.demoCache ?? join(packageRoot(), DEMO_CACHE), { ...key, file: DEMO_KEY }, text, log);
     if (shipped) return { ...shipped, file, cached: true };
   }
 
   const result = parsePlantText(text, file);
   if (!result.ok) throw new PlantFileError(file, result.errors, 'invalid');
-  await writeEntry(cachePath, key, result.plant, result.warnings, log);
+  await writeEntry(cachePath, key, text, result.plant, result.warnings, log);
   return { plant: result.plant, file, warnings: result.warnings, cached: false };
 }
 
@@ -140,12 +147,29 @@ export async function writeDemoPlantCache(opts: { out?: string; codeVersion?: st
   if (!result.ok) throw new PlantFileError(file, result.errors, 'invalid');
   const out = opts.out ?? join(packageRoot(), DEMO_CACHE);
   let failure: string | undefined;
-  await writeEntry(out, { format: CACHE_FORMAT, code: opts.codeVersion ?? plantCodeVersion(), file: DEMO_KEY, textSha256: sha256(text) }, result.plant, result.warnings, (line) => (failure = line));
+  await writeEntry(out, { format: CACHE_FORMAT, code: opts.codeVersion ?? plantCodeVersion(), file: DEMO_KEY, textSha256: sha256(text) }, text, result.plant, result.warnings, (line) => (failure = line));
   if (failure) throw new Error(failure);
   return out;
 }
 
-async function readEntry(cachePath: string, key: Omit<CacheEntry, 'body' | 'bodySha256'>, log: (line: string) => void): Promise<{ plant: Plant; warnings: PlantIssue[] } | null> {
+/** The key that seals an entry's secrets: derived from the plant file's text, which the cache does not hold. */
+const secretsKey = (text: string) => createHash('sha256').update('takt plant-cache secrets\0').update(text).digest();
+
+function seal(secrets: readonly SecretValue[], text: string): string {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', secretsKey(text), iv);
+  const data = Buffer.concat([c.update(JSON.stringify(secrets), 'utf8'), c.final()]);
+  return Buffer.concat([iv, c.getAuthTag(), data]).toString('base64');
+}
+
+function unseal(sealed: string, text: string): SecretValue[] {
+  const b = Buffer.from(sealed, 'base64');
+  const d = createDecipheriv('aes-256-gcm', secretsKey(text), b.subarray(0, 12));
+  d.setAuthTag(b.subarray(12, 28));
+  return JSON.parse(Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8')) as SecretValue[];
+}
+
+async function readEntry(cachePath: string, key: Omit<CacheEntry, 'body' | 'bodySha256'>, text: string, log: (line: string) => void): Promise<{ plant: Plant; warnings: PlantIssue[] } | null> {
   let raw: string;
   try {
     raw = await readFile(cachePath, 'utf8');
@@ -156,27 +180,30 @@ async function readEntry(cachePath: string, key: Omit<CacheEntry, 'body' | 'body
     const e = JSON.parse(raw) as Partial<CacheEntry>;
     if (e.format !== key.format || e.code !== key.code || e.file !== key.file || e.textSha256 !== key.textSha256) return null;
     if (typeof e.body !== 'string' || e.bodySha256 !== sha256(e.body)) throw new Error('its checksum does not match its content');
-    const body = JSON.parse(e.body) as { plant: Plant; warnings: PlantIssue[] };
+    const body = JSON.parse(e.body) as { plant: Plant; warnings: PlantIssue[]; sealed?: string };
     if (typeof body.plant !== 'object' || body.plant === null || !Array.isArray(body.warnings)) throw new Error('it holds no plant');
-    return body;
+    if (body.sealed !== undefined) restoreSecrets(body.plant, unseal(body.sealed, text));
+    return { plant: body.plant, warnings: body.warnings };
   } catch (err) {
     log(`plant cache ${cachePath} ignored (${(err as Error).message}); validating the plant file again`);
     return null;
   }
 }
 
-async function writeEntry(cachePath: string, key: Omit<CacheEntry, 'body' | 'bodySha256'>, plant: Plant, warnings: PlantIssue[], log: (line: string) => void): Promise<void> {
-  const body = JSON.stringify({ plant, warnings });
+async function writeEntry(cachePath: string, key: Omit<CacheEntry, 'body' | 'bodySha256'>, text: string, plant: Plant, warnings: PlantIssue[], log: (line: string) => void): Promise<void> {
+  const { plant: redacted, secrets } = redactSecrets(plant);
+  const body = JSON.stringify({ plant: redacted, warnings, ...(secrets.length > 0 ? { sealed: seal(secrets, text) } : {}) });
   // Only what survives JSON unchanged may be cached (an undefined-valued key or a Date would come back different).
-  if (!isDeepStrictEqual(JSON.parse(body), { plant, warnings })) {
+  const back = JSON.parse(body) as { plant: Plant; warnings: PlantIssue[]; sealed?: string };
+  if (!isDeepStrictEqual({ plant: restoreSecrets(back.plant, secrets), warnings: back.warnings }, { plant, warnings })) {
     log(`plant cache: ${key.file} does not survive a JSON round trip; not cached`);
     return;
   }
   const entry: CacheEntry = { ...key, body, bodySha256: sha256(body) };
   const tmp = `${cachePath}.${process.pid}.tmp`;
   try {
-    await mkdir(dirname(cachePath), { recursive: true });
-    await writeFile(tmp, JSON.stringify(entry));
+    await mkdir(dirname(cachePath), { recursive: true, mode: 0o700 }); // the data folder is private (data-dir.ts)
+    await writeFile(tmp, JSON.stringify(entry), { mode: 0o600 });
     await rename(tmp, cachePath);
   } catch (e) {
     log(`plant cache ${cachePath} not written (${(e as Error).message})`);

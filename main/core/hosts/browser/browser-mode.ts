@@ -23,6 +23,7 @@ import { serveStatic, SECURITY_HEADERS } from './static-files';
 import { packageRoot } from '../../package-root';
 import { WS_MAX_PAYLOAD } from './ws-transport';
 import { attachWhenReady, type EarlyAnswers } from './boot-socket';
+import { redactSecrets } from '../../../../shared/plant/redact';
 
 export interface BrowserModeOptions extends CoreOptions {
   host?: string;
@@ -146,7 +147,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     const { loadPlantCached } = await import('../../persistence/plant-cache');
     const loadedPlant = await loadPlantCached(opts.plantFile, { dataDir: opts.dataDir, log: opts.log });
     const [{ startCore, CORE_VERSION }, { createHttpApi }] = await modules;
-    early = { name: `takt-core ${CORE_VERSION}`, plant: loadedPlant.plant, answered: gate.consoleConnected };
+    early = { name: `takt-core ${CORE_VERSION}`, plant: redactSecrets(loadedPlant.plant).plant, answered: gate.consoleConnected };
     opts.onServing?.(url);
     // A page that is already waiting loads and connects before the boot takes the thread (page-gate.ts).
     await gate.start();

@@ -1,0 +1,94 @@
+/**
+ * Connector secrets never leave the core in plain text: `plant.get` (and the boot-time answer) get
+ * a redacted copy, the plant cache in the data folder keeps them encrypted with a key it does not
+ * hold and is mode 600, and the webhook's secrets can come from a file instead of the process list.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PLANT_CACHE_FILE, loadPlantCached } from '../../../main/core/persistence/plant-cache';
+import { REDACTED, redactSecrets } from '../../../shared/plant/redact';
+import { readSecretOption } from '../../../main/cli/secret-option';
+import { readFixture } from '../plant/helpers';
+
+const TOKEN = 'tok-3f9a1c-very-secret';
+const WB_TOKEN = 'wb-77e0-also-secret';
+const MQTT_PASSWORD = 'pw-mqtt-1234';
+const plantText = `${readFixture('small-plant.yaml')}
+connectors:
+  - id: erp
+    kind: rest
+    options:
+      url: http://127.0.0.1:9/orders
+      token: ${TOKEN}
+      headers: { X-Api-Key: key-abc-secret, Accept-Language: en }
+      writeBack: { url: "http://127.0.0.1:9/back", token: ${WB_TOKEN} }
+  - id: mes
+    kind: mqtt
+    enabled: false
+    options:
+      url: mqtt://takt:${MQTT_PASSWORD}@127.0.0.1:1883
+      password: ${MQTT_PASSWORD}
+`;
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'takt-secrets-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('redactSecrets', () => {
+  it('replaces tokens, passwords, API-key headers and URL passwords under connectors, and leaves the rest', () => {
+    const plant = {
+      site: { id: 's', token: 'not-a-connector' },
+      connectors: [{ id: 'a', options: { url: 'mqtt://u:p4ss@h:1883', token: 't1', writeBack: { token: 't2' }, headers: { Authorization: 'Bearer x', Accept: 'json' }, password: 'p' } }],
+    };
+    const { plant: out, secrets } = redactSecrets(plant);
+    const text = JSON.stringify(out);
+    for (const s of ['p4ss', 't1', 't2', 'Bearer x', '"p"']) expect(text).not.toContain(s);
+    expect(out.connectors[0]!.options.url).toBe(`mqtt://u:${REDACTED}@h:1883`);
+    expect(out.connectors[0]!.options.headers.Accept).toBe('json');
+    expect(out.site.token).toBe('not-a-connector');
+    expect(secrets).toHaveLength(5);
+    // The input is not touched (the connectors keep their real values).
+    expect(plant.connectors[0]!.options.token).toBe('t1');
+  });
+});
+
+describe('the plant cache', () => {
+  it('holds no secret in plain text, is mode 600, and a cached load gives the connectors their real secrets', async () => {
+    const plantFile = join(dir, 'plant.yaml');
+    writeFileSync(plantFile, plantText);
+    const dataDir = join(dir, 'data');
+    const first = await loadPlantCached(plantFile, { dataDir, codeVersion: 'v1' });
+    expect(first.cached).toBe(false);
+    const cacheFile = join(dataDir, PLANT_CACHE_FILE);
+    const raw = readFileSync(cacheFile, 'utf8');
+    for (const s of [TOKEN, WB_TOKEN, MQTT_PASSWORD, 'key-abc-secret']) expect(raw).not.toContain(s);
+    expect(statSync(cacheFile).mode & 0o777).toBe(0o600);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+
+    const second = await loadPlantCached(plantFile, { dataDir, codeVersion: 'v1' });
+    expect(second.cached).toBe(true);
+    expect(second.plant).toEqual(first.plant);
+    expect(JSON.stringify(second.plant)).toContain(TOKEN);
+  });
+});
+
+describe('readSecretOption', () => {
+  const src = { name: 'webhook-token', env: 'TAKT_WEBHOOK_TOKEN' };
+  it('reads the secret from a file (without its trailing newline) and names an unreadable or empty file', () => {
+    const f = join(dir, 'token');
+    writeFileSync(f, 's3cret\n');
+    expect(readSecretOption({ ...src, file: f }, () => undefined, {})).toBe('s3cret');
+    expect(() => readSecretOption({ ...src, file: join(dir, 'nope') }, () => undefined, {})).toThrow(/--webhook-token-file .*nope cannot be read/);
+    writeFileSync(f, '');
+    expect(() => readSecretOption({ ...src, file: f }, () => undefined, {})).toThrow(/is empty/);
+  });
+  it('takes the environment, and warns when the secret is on the command line', () => {
+    expect(readSecretOption(src, () => undefined, { TAKT_WEBHOOK_TOKEN: 'from-env' })).toBe('from-env');
+    const warnings: string[] = [];
+    expect(readSecretOption({ ...src, flag: 'x' }, (l) => warnings.push(l), {})).toBe('x');
+    expect(warnings[0]).toMatch(/process list.*--webhook-token-file/);
+    expect(() => readSecretOption({ ...src, flag: 'x', file: 'y' }, () => undefined, {})).toThrow(/both given/);
+  });
+});
