@@ -9,6 +9,7 @@ import { startBrowserMode, DEFAULT_PORT } from '../core/hosts/browser/browser-mo
 import { packageRoot } from '../core/package-root';
 import { probeElectron, launchElectron } from './electron-launch';
 import { readSecretOption } from './secret-option';
+import { exitWhenFlushed } from './exit';
 // The other commands load on use (`await import`): their modules (XML/CSV parsers, the store, the
 // report renderer) would otherwise be loaded, compiled and run on every `takt serve` start.
 
@@ -60,13 +61,13 @@ async function serve(o: ServeOptions) {
   });
   const stop = async () => {
     await bm.close();
-    process.exit(0);
+    exitWhenFlushed(0);
   };
   // The business store opens after start-up (browser mode defers it); a store that cannot open stops the server as it did before.
   bm.core.storeReady.catch(async (e: Error) => {
     console.error(`takt: the business store could not be opened: ${e.message}`);
     await bm.close().catch(() => undefined);
-    process.exit(1);
+    exitWhenFlushed(1);
   });
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -95,7 +96,7 @@ serveOptions(program.command('start').description('open the desktop app; browser
   const main = join(root, 'dist', 'electron', 'main.cjs');
   const probe = existsSync(main) ? probeElectron(root) : ({ ok: false, reason: 'the Electron shell is not built' } as const);
   if (probe.ok) {
-    process.exit(await launchElectron(probe.binary, main, ['--data', o.data, ...(o.plant ? ['--plant', o.plant] : [])]));
+    exitWhenFlushed(await launchElectron(probe.binary, main, ['--data', o.data, ...(o.plant ? ['--plant', o.plant] : [])]));
   }
   console.log(`Electron is not available here (${probe.reason}); starting browser mode instead.`);
   await serve(o);
@@ -108,7 +109,7 @@ program
   .description('check a plant file and report every problem with file, path, line and column')
   .argument('<file>', 'plant file (YAML or JSON)')
   .option('--json', 'print the issues as JSON')
-  .action(async (file: string, o: { json?: boolean }) => process.exit(await (await import('./validate')).validateCommand(file, o)));
+  .action(async (file: string, o: { json?: boolean }) => exitWhenFlushed(await (await import('./validate')).validateCommand(file, o)));
 
 program
   .command('replay')
@@ -117,7 +118,7 @@ program
   .option('--data <dir>', 'data folder', defaultData)
   .option('--plant <file>', 'plant file the data folder was recorded with')
   .option('--json', 'print the whole twin view as JSON')
-  .action(async (o: { until: string; data: string; plant?: string; json?: boolean }) => process.exit(await (await import('./replay')).replayCommand(o)));
+  .action(async (o: { until: string; data: string; plant?: string; json?: boolean }) => exitWhenFlushed(await (await import('./replay')).replayCommand(o)));
 
 program
   .command('simulate')
@@ -127,7 +128,7 @@ program
   .option('--json', 'print the KPIs, orders and Gantt rows as JSON')
   .option('--replications <n>', 'risk mode: replications with seeded stochastic breakdowns', int('replications', 1, 100_000))
   .option('--seed <n>', 'seed (overrides the scenario’s)', int('seed', 0, 2 ** 31))
-  .action(async (o: { scenario: string; plant?: string; json?: boolean; replications?: number; seed?: number }) => process.exit(await (await import('./simulate')).simulateCommand(o)));
+  .action(async (o: { scenario: string; plant?: string; json?: boolean; replications?: number; seed?: number }) => exitWhenFlushed(await (await import('./simulate')).simulateCommand(o)));
 
 program
   .command('import')
@@ -142,7 +143,7 @@ program
   .option('--location <id>', 'B2MML: storage location for lots that name none')
   .option('--utc-offset <offset>', 'B2MML: offset for date-times written without a zone (Z, +01:00)')
   .option('--json', 'print the preview as JSON')
-  .action(async (file: string, o: { mapping?: string; dryRun?: boolean; skipBadRows?: boolean; core?: string; plant?: string; customer?: string; location?: string; utcOffset?: string; json?: boolean }) => process.exit(await (await import('./import')).importCommand(file, o)));
+  .action(async (file: string, o: { mapping?: string; dryRun?: boolean; skipBadRows?: boolean; core?: string; plant?: string; customer?: string; location?: string; utcOffset?: string; json?: boolean }) => exitWhenFlushed(await (await import('./import')).importCommand(file, o)));
 
 const audit = program.command('audit').description('the commit records\u2019 audit trail');
 audit
@@ -150,7 +151,7 @@ audit
   .description('check the hash chains of decision receipts and audit entries; exits 1 on a broken chain')
   .option('--data <dir>', 'data folder (stop the core first: it holds the store)', defaultData)
   .option('--json', 'print the check as JSON')
-  .action(async (o: { data: string; json?: boolean }) => process.exit(await (await import('./audit')).auditVerifyCommand(o)));
+  .action(async (o: { data: string; json?: boolean }) => exitWhenFlushed(await (await import('./audit')).auditVerifyCommand(o)));
 
 program
   .command('report')
@@ -162,9 +163,9 @@ program
   .option('--data <dir>', 'data folder (stop the core first: it holds the store)', defaultData)
   .option('--plant <file>', 'plant file; the embedded demo plant when absent')
   .option('--json', 'print what was written as JSON')
-  .action(async (o: { shift: string; out: string; csv?: string; png?: boolean; data: string; plant?: string; json?: boolean }) => process.exit(await (await import('./report')).reportCommand(o)));
+  .action(async (o: { shift: string; out: string; csv?: string; png?: boolean; data: string; plant?: string; json?: boolean }) => exitWhenFlushed(await (await import('./report')).reportCommand(o)));
 
 program.parseAsync(process.argv).catch((e: Error) => {
   console.error(`takt: ${e.message}`);
-  process.exit(1);
+  exitWhenFlushed(1);
 });
