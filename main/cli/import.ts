@@ -12,7 +12,7 @@
  * Exit codes: 0 imported (or a clean dry run), 1 problems in the file or rejected by the core,
  * 2 unreadable file or no core to talk to.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import { connectProtocolClient } from '../core/hosts/browser/ws-transport';
 import type { Plant } from '../../shared/plant/schema';
@@ -24,6 +24,11 @@ import { loadPlantFile, PlantFileError } from '../core/persistence/plant-file';
 import { DEFAULT_PORT } from '../core/hosts/browser/browser-mode';
 
 export const DEFAULT_CORE_URL = `ws://127.0.0.1:${DEFAULT_PORT}/ws`;
+/**
+ * Largest file imported. Parsing and previewing hold the text, its records and their signals at once
+ * (about fourteen times the file's size in memory), so a bigger export is to be split.
+ */
+export const MAX_IMPORT_BYTES = 16 * 1024 * 1024;
 /** Signals per `signals.ingest` call (the protocol allows 10,000). */
 const CHUNK = 5000;
 
@@ -49,6 +54,11 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
   const err = opts.err ?? ((t: string) => console.error(t));
   let text: string;
   try {
+    const size = (await stat(file)).size;
+    if (size > MAX_IMPORT_BYTES) {
+      err(`takt import: ${file} is ${(size / 2 ** 20).toFixed(1)} MiB; the import takes files of at most ${MAX_IMPORT_BYTES / 2 ** 20} MiB: split it into smaller files (each is previewed and imported on its own)`);
+      return 2;
+    }
     text = await readFile(file, 'utf8');
   } catch (e) {
     err(`takt import: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);

@@ -12,6 +12,7 @@ import { createValidator } from '../ingest/validate';
 import { createPlantIndex } from '../ingest/plant-index';
 import { formatPlantIssues } from '../plant/parse';
 import { issueAt, type Draft, type ImportIssue, type ParsedImport } from './types';
+import { startsFormula } from '../files/csv-write';
 
 /** The source every imported signal carries: dedupe is on (source, id). */
 export const IMPORT_SOURCE = 'takt-import';
@@ -71,6 +72,12 @@ export function buildPreview(parsed: ParsedImport, opts: { now: number; plant?: 
     }
     // Two records for the same order in one file: the second would be ignored by the twin.
     if (s.type === 'order.created') {
+      // An id is a key, not free text: one a spreadsheet would run as a formula is refused here
+      // (free text in Takt's own CSV is neutralised when written instead: shared/files/csv-write.ts).
+      if (startsFormula(s.order.id)) {
+        errors.push(issueAt(parsed.file, draft.fields['order.id'] ?? draft.where, `order id '${s.order.id.slice(0, 40)}' starts with '${JSON.stringify(s.order.id[0]).slice(1, -1)}', which spreadsheets run as a formula; use an id that starts with a letter or digit`, { expected: 'an order id not starting with = + - @, tab or CR', field: 'order.id' }));
+        return;
+      }
       const prev = seen.get(s.order.id);
       if (prev !== undefined) {
         errors.push(issueAt(parsed.file, draft.fields['order.id'] ?? draft.where, `order ${s.order.id} appears twice (first at ${parsed.drafts[prev]!.where.path})`, { expected: 'each order once per file', field: 'order.id' }));

@@ -7,6 +7,7 @@
 import { kpiDefinitions } from './definitions';
 import { fmtHours, fmtKpi, fmtMean, fmtShare } from './format';
 import type { ShiftReport } from './report';
+import { toCsv } from '../files/csv-write';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -15,15 +16,9 @@ export function fmtTime(t: number | null, timeZone = 'UTC'): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone, month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(t);
 }
 
-// ------------------------------------------------------------------ CSV
+// ------------------------------------------------------------------ CSV (cells neutralised: shared/files/csv-write.ts)
 
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
-}
+export { toCsv };
 const iso = (t: number | null) => (t === null ? '' : new Date(t).toISOString());
 const num = (v: number | null, digits = 4) => (v === null ? '' : Number(v.toFixed(digits)));
 

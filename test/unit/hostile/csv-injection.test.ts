@@ -1,0 +1,44 @@
+/**
+ * CSV formula injection: every cell Takt writes that a spreadsheet would run as a formula is
+ * neutralised with a leading quote (OWASP), numbers included as they are; `takt import` refuses
+ * order ids that start a formula.
+ */
+import { describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { csvCell, toCsv } from '../../../shared/files/csv-write';
+import { previewImport, parseCsvMapping } from '../../../shared/import';
+import { demoPlant, fixture, NOW } from '../import/helpers';
+
+const hostile = ['=1+2', "@SUM(1+1)*cmd|' /C calc'!A0", '+HYPERLINK("http://x","click")', '-2+3', '\tTAB', '\rCR=1'];
+
+describe('CSV cells', () => {
+  it('prefix text that starts a formula with a single quote, and keep numbers and plain text', () => {
+    for (const h of hostile) {
+      const cell = csvCell(h);
+      const [[back]] = parse(`${cell}\r\n`, { relax_quotes: true }) as string[][];
+      expect(back).toBe(`'${h}`);
+    }
+    expect(csvCell(-3.5)).toBe('-3.5');
+    expect(csvCell('Line jam')).toBe('Line jam');
+    expect(csvCell("it's fine")).toBe("it's fine");
+  });
+
+  it('are neutralised in a whole table (the shift report writes its CSV with toCsv)', () => {
+    const rows = parse(toCsv(['reason', 'minutes'], hostile.map((h) => [h, 5])), { columns: true }) as { reason: string; minutes: string }[];
+    expect(rows.map((r) => r.reason)).toEqual(hostile.map((h) => `'${h}`));
+    expect(rows.every((r) => r.minutes === '5')).toBe(true);
+  });
+});
+
+describe('takt import', () => {
+  it('refuses an order id that starts a formula, naming the row', () => {
+    const mapping = parseCsvMapping(fixture('csv/orders-erp.mapping.yaml'), 'm.yaml');
+    if (!mapping.ok) throw new Error('mapping fixture is invalid');
+    const text = fixture('csv/orders-erp.csv').replace('PO-CSV-4001', '"=HYPERLINK(""http://evil"",""x"")"');
+    const p = previewImport(text, 'orders.csv', { plant: demoPlant(), mapping: mapping.mapping, now: NOW });
+    const e = p.errors.find((x) => /formula/.test(x.message));
+    expect(e?.message).toMatch(/order id '=HYPERLINK.*starts with '='/);
+    expect(e?.row).toBe(2);
+    expect(p.ready.some((r) => JSON.stringify(r.signal).includes('HYPERLINK'))).toBe(false);
+  });
+});
