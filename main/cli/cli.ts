@@ -10,6 +10,7 @@ import { packageRoot } from '../core/package-root';
 import { probeElectron, launchElectron } from './electron-launch';
 import { readSecretOption } from './secret-option';
 import { exitWhenFlushed } from './exit';
+import { resetDataDir } from '../core/persistence/data-dir';
 // The other commands load on use (`await import`): their modules (XML/CSV parsers, the store, the
 // report renderer) would otherwise be loaded, compiled and run on every `takt serve` start.
 
@@ -39,7 +40,19 @@ interface ServeOptions {
   reset?: boolean;
 }
 
+/**
+ * What a core process writes is private: the data folder's files (journal, store, caches, outbox
+ * files, snapshots) are created 0600 and its folders 0700, whoever creates them (SQLite included).
+ */
+function privateCoreProcess(o: Pick<ServeOptions, 'data' | 'reset'>): void {
+  process.umask(0o077);
+  if (!o.reset) return;
+  const where = resetDataDir(o.data);
+  console.error(where ? `takt: --reset moved the data folder ${o.data} aside to ${where} (nothing deleted); starting afresh` : `takt: --reset: ${o.data} is empty or absent; starting afresh`);
+}
+
 async function serve(o: ServeOptions) {
+  privateCoreProcess(o);
   const warn = (l: string) => console.error(l);
   const webhookToken = readSecretOption({ name: 'webhook-token', flag: o.webhookToken, file: o.webhookTokenFile, env: 'TAKT_WEBHOOK_TOKEN' }, warn);
   const webhookSecret = readSecretOption({ name: 'webhook-secret', flag: o.webhookSecret, file: o.webhookSecretFile, env: 'TAKT_WEBHOOK_SECRET' }, warn);
@@ -87,6 +100,7 @@ const serveOptions = (c: Command) =>
     .option('--no-simulator', 'do not run the embedded ERP/MES simulator (external connectors only)')
     .option('--snapshot-every <seconds>', 'seconds between persisted twin snapshots', int('snapshot-every', 1, 3600), 10)
     .option('--rules <file>', 'rules file (YAML or JSON); the shipped default rules when absent')
+    .option('--reset', 'start over: move the data folder aside (to <data>.reset-<time>, nothing is deleted) and start afresh')
     .option('--webhook-token-file <file>', 'POST /api/signals needs Authorization: Bearer <the token in this file> (or env TAKT_WEBHOOK_TOKEN)')
     .option('--webhook-secret-file <file>', 'POST /api/signals needs X-Takt-Signature: sha256=<HMAC-SHA256 of the body, keyed by the secret in this file> (or env TAKT_WEBHOOK_SECRET)')
     .option('--webhook-token <token>', 'as --webhook-token-file, the token itself (visible in the process list: prefer the file or the environment)')
@@ -96,7 +110,8 @@ serveOptions(program.command('start').description('open the desktop app; browser
   const main = join(root, 'dist', 'electron', 'main.cjs');
   const probe = existsSync(main) ? probeElectron(root) : ({ ok: false, reason: 'the Electron shell is not built' } as const);
   if (probe.ok) {
-    exitWhenFlushed(await launchElectron(probe.binary, main, ['--data', o.data, ...(o.plant ? ['--plant', o.plant] : [])]));
+    privateCoreProcess(o);
+    return exitWhenFlushed(await launchElectron(probe.binary, main, ['--data', o.data, ...(o.plant ? ['--plant', o.plant] : [])]));
   }
   console.log(`Electron is not available here (${probe.reason}); starting browser mode instead.`);
   await serve(o);

@@ -19,7 +19,7 @@ import { createIngestPipeline, type IngestPipeline } from '../../shared/ingest/p
 import { buildPlantIndex } from '../../shared/ingest/validate';
 import { loadPlantCached, type LoadedPlant } from './persistence/plant-cache';
 import { openJournal, type Journal } from './persistence/journal';
-import { openDataDir, plantFingerprint } from './persistence/data-dir';
+import { makeDataDirPrivate, openDataDir, plantFingerprint } from './persistence/data-dir';
 import { reconstructTwin } from './persistence/time-travel';
 import { createDecideService } from './services/decide-service';
 import { createWhatIfService } from './services/whatif-service';
@@ -126,7 +126,14 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
   const { startTime } = dd.identity;
   const clientPlant = redactSecrets(plant).plant;
   // SQLite work runs on a writer thread; the pipeline delivers a batch to the twin only after its commit.
-  const journal = openJournal(dd.journalPath, { writer: 'worker' });
+  let journal: Journal;
+  try {
+    journal = openJournal(dd.journalPath, { writer: 'worker' });
+  } catch (e) {
+    throw new Error(`the journal ${dd.journalPath} cannot be opened (${(e as Error).message}): restore it from a backup, or start over with --reset (moves the data folder's contents aside, deletes nothing)`);
+  }
+  // SQLite made the file (and its -wal, -shm) from the umask; they take the database file's mode from now on.
+  makeDataDirPrivate(opts.dataDir);
   await breathe();
 
   // Resume: nearest snapshot plus the journal after it. Deterministic, so the hash is the one we left.

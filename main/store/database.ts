@@ -70,7 +70,7 @@ export async function openTaktDatabase(opts: OpenTaktDatabaseOptions): Promise<T
   }
   const base = opts.name ?? 'takt';
   const filename = join(opts.dataDir, 'store', `${base}.sqlite`);
-  mkdirSync(dirname(filename), { recursive: true });
+  mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
   const storage = wrappedValidateAjvStorage({
     storage: getRxStorageSQLite({ filename, synchronous: opts.synchronous ?? 'NORMAL' }),
   });

@@ -426,7 +426,7 @@ export function getRxStorageSQLite(settings: SQLiteStorageSettings = {}): RxStor
         });
       }
       const file = storage.fileFor(params.databaseName);
-      if (settings.directory) mkdirSync(settings.directory, { recursive: true });
+      if (settings.directory) mkdirSync(settings.directory, { recursive: true, mode: 0o700 });
       const conn = openConnection(file, settings.synchronous ?? 'NORMAL');
       try {
         return await createInstance(storage, conn, file, params);

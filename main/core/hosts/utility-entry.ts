@@ -122,6 +122,8 @@ export function serveParentPort(parentPort: ParentPortLike, core: Promise<Connec
 
 async function main(parentPort: ParentPortLike): Promise<void> {
   const args = parseEntryArgs(process.argv, process.env);
+  // The data folder is private: what this process creates there (SQLite's files included) is 0600.
+  process.umask(0o077);
   const { startCore } = await import('../core');
   // The business store opens once the window has its first twin view (as in browser mode): records calls wait for it.
   const core = startCore({ dataDir: args.dataDir, ...(args.plantFile ? { plantFile: args.plantFile } : {}), deferStore: true, log: (line) => console.log(line) });

@@ -199,7 +199,7 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
       inbound: [...inbound.values()],
       firstSeen: firstSeen ?? {},
     };
-    writeFileSync(`${file}.tmp`, JSON.stringify(data));
+    writeFileSync(`${file}.tmp`, JSON.stringify(data), { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
     dirty = false;
   };
@@ -256,7 +256,7 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
       const by = person(p.by);
       const r = parseRulesText(p.text, p.file ?? 'rules.yaml', plant);
       if (!r.ok) throw new ProtocolFailure('bad_params', `the rule set was not activated: ${formatRulesIssues(r.errors)}`, 'params.text');
-      writeFileSync(`${activeFile}.tmp`, p.text);
+      writeFileSync(`${activeFile}.tmp`, p.text, { mode: 0o600 });
       renameSync(`${activeFile}.tmp`, activeFile);
       rules = { ...r.loaded, file: activeFile };
       registry.setRules(rules.rules);

@@ -71,7 +71,7 @@ export function createWhatIfService(opts: WhatIfServiceOptions): WhatIfService {
   }
   const writeSaved = () => {
     const data: ScenariosFile = { format: SCENARIOS_FILE_FORMAT, items: [...saved.values()] };
-    writeFileSync(`${file}.tmp`, JSON.stringify(data, null, 1));
+    writeFileSync(`${file}.tmp`, JSON.stringify(data, null, 1), { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
   };
 

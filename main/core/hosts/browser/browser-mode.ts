@@ -147,6 +147,9 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     const { loadPlantCached } = await import('../../persistence/plant-cache');
     const loadedPlant = await loadPlantCached(opts.plantFile, { dataDir: opts.dataDir, log: opts.log });
     const [{ startCore, CORE_VERSION }, { createHttpApi }] = await modules;
+    // A data folder that would be refused (another plant's, a history without its journal) stops us before the URL is announced.
+    const { checkDataDir, plantFingerprint } = await import('../../persistence/data-dir');
+    checkDataDir(opts.dataDir, { plantId: loadedPlant.plant.site.id, plantHash: plantFingerprint(loadedPlant.plant), plantFile: loadedPlant.file });
     early = { name: `takt-core ${CORE_VERSION}`, plant: redactSecrets(loadedPlant.plant).plant, answered: gate.consoleConnected };
     opts.onServing?.(url);
     // A page that is already waiting loads and connects before the boot takes the thread (page-gate.ts).

@@ -18,7 +18,7 @@ export interface FileWriteBackTarget extends WriteBackTarget {
 
 export function createFileWriteBackTarget(dataDir: string, now: () => number): FileWriteBackTarget {
   const dir = join(dataDir, 'writeback');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const fileOf = (t: 'erp' | 'mes') => join(dir, `${t}.ndjson`);
   const seen = new Map<string, number>();
   for (const t of ['erp', 'mes'] as const) {
@@ -48,7 +48,7 @@ export function createFileWriteBackTarget(dataDir: string, now: () => number): F
         return { ackedAt: prior, reference: `${msg.target}.ndjson:${msg.idempotencyKey} (already written)` };
       }
       const ackedAt = now();
-      const fd = openSync(fileOf(msg.target), 'a');
+      const fd = openSync(fileOf(msg.target), 'a', 0o600);
       try {
         appendFileSync(fd, `${JSON.stringify({ ...msg, ackedAt })}\n`);
         fsyncSync(fd);

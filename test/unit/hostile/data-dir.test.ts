@@ -1,0 +1,78 @@
+/**
+ * The data folder: private (0700, files 0600, older folders tightened), and a history whose journal
+ * is missing, empty or damaged is refused with a message naming the file and the way out, never
+ * taken for a fresh start; `resetDataDir` (--reset) moves the old contents aside.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkDataDir, JOURNAL_FILE, openDataDir, resetDataDir } from '../../../main/core/persistence/data-dir';
+import { openJournal } from '../../../main/core/persistence/journal';
+
+const fresh = { plantId: 'p1', plantHash: 'h1', plantFile: '/plants/p1.yaml', startTime: 0, seed: 1 };
+let root: string;
+let dir: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'takt-data-dir-'));
+  dir = join(root, 'data');
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+/** A folder with a history: identity, a journal with one write, and the other files a core leaves. */
+function withHistory(): string {
+  const dd = openDataDir(dir, fresh);
+  const j = openJournal(dd.journalPath);
+  j.close();
+  mkdirSync(join(dir, 'store'));
+  writeFileSync(join(dir, 'exceptions.json'), '[]');
+  return dd.journalPath;
+}
+
+describe('permissions', () => {
+  it('creates the folder 0700 and its identity 0600, and tightens an older folder', () => {
+    openDataDir(dir, fresh);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'takt-data.json')).mode & 0o777).toBe(0o600);
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'exceptions.json'), '[]', { mode: 0o644 });
+    mkdirSync(join(dir, 'store'), { mode: 0o755 });
+    writeFileSync(join(dir, 'store', 'takt.sqlite'), '', { mode: 0o644 });
+    openJournal(join(dir, JOURNAL_FILE)).close();
+    openDataDir(dir, fresh);
+    for (const p of [dir, join(dir, 'store')]) expect(statSync(p).mode & 0o777).toBe(0o700);
+    for (const p of ['exceptions.json', 'store/takt.sqlite', JOURNAL_FILE]) expect(statSync(join(dir, p)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('a history without its journal', () => {
+  it('is refused when the journal was deleted, naming the file and how to restore it', () => {
+    const journal = withHistory();
+    unlinkSync(journal);
+    expect(() => openDataDir(dir, fresh)).toThrow(new RegExp(`the journal ${journal} is missing.*restore journal\\.sqlite.*--reset`));
+    expect(() => openDataDir(dir, fresh)).toThrow(/store, exceptions\.json/);
+  });
+
+  it('is refused when the journal was emptied to 0 bytes', () => {
+    const journal = withHistory();
+    for (const f of readdirSync(dir)) if (f.startsWith(`${JOURNAL_FILE}-`)) unlinkSync(join(dir, f));
+    truncateSync(journal, 0);
+    expect(() => checkDataDir(dir, fresh)).toThrow(new RegExp(`the journal ${journal} is empty \\(0 bytes\\)`));
+  });
+
+  it('names a damaged journal file', () => {
+    const journal = withHistory();
+    writeFileSync(journal, 'this is not a database, just garbage that replaced it');
+    expect(() => checkDataDir(dir, fresh)).toThrow(new RegExp(`the journal ${journal} is damaged`));
+  });
+
+  it('starts afresh after resetDataDir, with the old contents moved aside, not deleted', () => {
+    const journal = withHistory();
+    unlinkSync(journal);
+    const aside = resetDataDir(dir, new Date('2026-12-07T10:00:00Z'))!;
+    expect(aside).toBe(join(root, 'data.reset-2026-12-07T10-00-00-000Z'));
+    expect(existsSync(join(aside, 'exceptions.json'))).toBe(true);
+    expect(openDataDir(dir, fresh).created).toBe(true);
+    expect(resetDataDir(join(root, 'none'))).toBeNull();
+  });
+});
