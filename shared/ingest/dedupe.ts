@@ -17,8 +17,13 @@
  *
  * Memory: the set holds the keys of signals within `horizonMs` of the newest event time, and never
  * more than `maxKeys` (default 1,000,000, roughly 100 MB with ids of ~20 characters): past that the oldest bucket is dropped
- * and the floor raised above it — trading late acceptance for memory, never correctness
- * (`stats.forcedEvictions` counts it). `horizonMs` must be at least the reorder lateness window so
+ * and the floor raised just above the newest event time it held — trading late acceptance for
+ * memory, never correctness (`stats.forcedEvictions` counts it). Just above that event time, not to
+ * the bucket's end: a flood of signals with nearly one event time fills one bucket, and a floor at
+ * its end would lie up to a bucket's width (horizon / 32) ahead of every event time ever accepted,
+ * refusing on-time signals as 'too-old' (and again after every restart, which re-arms the same keys).
+ * So the floor never passes the newest accepted event time by more than a millisecond; `floorCause`
+ * says which rule set it, for the rejection's message. `horizonMs` must be at least the reorder lateness window so
  * that in-window signals are never 'too-old'; the pipeline enforces that.
  *
  * Storage (speed). The keys live in one open-addressing table of typed arrays (linear probing,
@@ -66,6 +71,10 @@ export interface Dedupe {
   check(source: string, id: string, eventTime: number): DedupeVerdict;
   /** Event time below which signals are answered 'too-old'. */
   readonly floor: number;
+  /** What set the floor: the horizon behind the newest event time, or the `maxKeys` memory cap. */
+  readonly floorCause: 'horizon' | 'capacity';
+  /** Newest event time accepted. */
+  readonly newest: number;
   readonly size: number;
   stats(): DedupeStats;
 }
@@ -97,6 +106,8 @@ interface Bucket {
   /** The ids, one after another: one byte per character when all are below 256, else two. */
   bytes: Uint8Array;
   used: number;
+  /** Newest event time of a key in it. */
+  maxTime: number;
 }
 
 export function createDedupe(opts: DedupeOptions = {}): Dedupe {
@@ -140,6 +151,7 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
 
   let size = 0;
   let floor = -Infinity;
+  let floorCause: 'horizon' | 'capacity' = 'horizon';
   let maxSeen = -Infinity;
   let lowest = Infinity; // lowest bucket index that may be present
   const st: DedupeStats = { keys: 0, duplicates: 0, tooOld: 0, evictedKeys: 0, forcedEvictions: 0 };
@@ -221,7 +233,7 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
     let bk = buckets.get(b);
     if (bk === undefined) {
       const slot = freeBucketSlots.length > 0 ? freeBucketSlots.pop()! : bucketAt.length;
-      bk = { slot, ents: new Int32Array(64), count: 0, bytes: new Uint8Array(1024), used: 0 };
+      bk = { slot, ents: new Int32Array(64), count: 0, bytes: new Uint8Array(1024), used: 0, maxTime: -Infinity };
       bucketAt[slot] = bk;
       buckets.set(b, bk);
       if (b < lowest) lowest = b;
@@ -390,7 +402,9 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
         }
         i = (i + 1) & mask;
       }
-      const e = newEntry(id, lastNo, h, bucketFor(Math.floor(eventTime / bucketMs)));
+      const bk = bucketFor(Math.floor(eventTime / bucketMs));
+      if (eventTime > bk.maxTime) bk.maxTime = eventTime;
+      const e = newEntry(id, lastNo, h, bk);
       slots[2 * i] = h;
       slots[2 * i + 1] = e + 1;
       size++;
@@ -400,6 +414,7 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
         const f = maxSeen - horizonMs;
         if (f > floor) {
           floor = f;
+          floorCause = 'horizon';
           evictBelowFloor();
         }
       }
@@ -407,7 +422,11 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
         for (const b0 of presentBuckets()) {
           if (size <= maxKeys) break;
           st.forcedEvictions++;
-          floor = Math.max(floor, (b0 + 1) * bucketMs);
+          const above = buckets.get(b0)!.maxTime + 1;
+          if (above > floor) {
+            floor = above;
+            floorCause = 'capacity';
+          }
           dropBucket(b0);
           lowest = b0 + 1;
         }
@@ -416,6 +435,12 @@ export function createDedupe(opts: DedupeOptions = {}): Dedupe {
     },
     get floor() {
       return floor;
+    },
+    get floorCause() {
+      return floorCause;
+    },
+    get newest() {
+      return maxSeen;
     },
     get size() {
       return size;

@@ -169,7 +169,8 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
   const asyncJournal = typeof journal.waitDurable === 'function';
 
   const validate = createValidator({ index: opts.index, clockSkewMs: opts.clockSkewMs, maxAgeMs: opts.maxAgeMs, maxQty: opts.maxQty, maxBytes });
-  const dedupe = createDedupe({ horizonMs, maxKeys: opts.maxDedupeKeys, hashSeed: opts.dedupeHashSeed });
+  const maxDedupeKeys = opts.maxDedupeKeys ?? 1_000_000;
+  const dedupe = createDedupe({ horizonMs, maxKeys: maxDedupeKeys, hashSeed: opts.dedupeHashSeed });
   for (const k of opts.resume?.keys ?? []) dedupe.check(k.source, k.id, k.eventTime);
 
   // The batch being filled: `fill` signals in arrays made at the size the last batch reached, so a
@@ -349,10 +350,15 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
     }
     if (d === 'too-old') {
       const floor = dedupe.floor;
+      const iso = (t: number) => new Date(t).toISOString();
+      const horizon =
+        dedupe.floorCause === 'capacity'
+          ? `the oldest event time duplicate detection still remembers (${iso(floor)}: more than ${maxDedupeKeys} signals arrived within the ${horizonMs} ms horizon, so the oldest were forgotten)`
+          : `the ingest horizon (${iso(floor)}, ${horizonMs} ms behind the newest accepted event time ${iso(dedupe.newest)})`;
       const r: Rejection = {
         ok: false,
         code: 'too-old',
-        reason: `${s.type}: event time ${new Date(s.eventTime).toISOString()} is ${floor - s.eventTime} ms older than the ingest horizon (${new Date(floor).toISOString()}, ${horizonMs} ms behind the newest signal); it can no longer be checked for duplicates, so it is not applied`,
+        reason: `${s.type}: event time ${iso(s.eventTime)} is ${floor - s.eventTime} ms older than ${horizon}; it can no longer be checked for duplicates, so it is not applied`,
         path: 'eventTime',
       };
       deadLetter(r.code, r.reason, r.path, raw, s, meta, at || s.receiveTime);

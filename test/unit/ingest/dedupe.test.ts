@@ -70,13 +70,13 @@ describe('dedupe', () => {
  * stage must give the same verdicts, size and floor after every check.
  */
 function referenceDedupe(horizonMs: number, maxKeys: number, bucketMs: number) {
-  const keys = new Map<string, number>();
+  const keys = new Map<string, { b: number; t: number }>();
   let floor = -Infinity;
   let maxSeen = -Infinity;
   let dropped = -Infinity; // every bucket below this is gone already
   const dropBelow = (limit: number) => {
     if (limit <= dropped) return;
-    for (const [k, b] of keys) if (b < limit) keys.delete(k);
+    for (const [k, v] of keys) if (v.b < limit) keys.delete(k);
     dropped = limit;
   };
   return {
@@ -84,7 +84,9 @@ function referenceDedupe(horizonMs: number, maxKeys: number, bucketMs: number) {
       if (t < floor) return 'too-old';
       const key = `${source}\u0000${id}`;
       if (keys.has(key)) return 'duplicate';
-      keys.set(key, Math.floor(t / bucketMs));
+      const b = Math.floor(t / bucketMs);
+      keys.set(key, { b, t });
+      if (b < dropped) dropped = b; // a bucket emptied by the memory cap fills again above the floor
       if (t > maxSeen) {
         maxSeen = t;
         if (maxSeen - horizonMs > floor) {
@@ -93,9 +95,11 @@ function referenceDedupe(horizonMs: number, maxKeys: number, bucketMs: number) {
         }
       }
       while (keys.size > maxKeys) {
-        const b0 = Math.min(...keys.values());
-        floor = Math.max(floor, (b0 + 1) * bucketMs);
-        dropBelow(b0 + 1);
+        // The memory cap forgets the oldest bucket, and refuses from just past the newest event time it held.
+        const b0 = Math.min(...[...keys.values()].map((v) => v.b));
+        const newest = Math.max(...[...keys.values()].filter((v) => v.b === b0).map((v) => v.t));
+        floor = Math.max(floor, newest + 1);
+        for (const [k, v] of keys) if (v.b === b0) keys.delete(k);
       }
       return 'new';
     },
