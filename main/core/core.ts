@@ -381,9 +381,11 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       return reconstructTwin(plant, journal, startTime, { untilTime: p.at }).twin.view();
     },
     'deadLetters.list': (p) => ({ total: journal.countDeadLetters(), items: journal.listDeadLetters(p?.limit ?? 100, p?.offset ?? 0) }),
-    'signals.ingest': (p) => {
+    // Answered once what it accepted is committed (fsynced) in the journal: a sender may forget what was acknowledged.
+    'signals.ingest': async (p) => {
       const r = pipeline.pushMany(p.signals, { origin: 'protocol signals.ingest' });
       pipeline.flush();
+      await new Promise<void>((resolve) => pipeline.whenDurable(resolve));
       return r;
     },
     'clock.setSpeed': (p) => {

@@ -1,12 +1,14 @@
 /**
  * The durable journal: every accepted signal, in the order the twin applied it, on better-sqlite3.
  *
- * Durability. The database runs in WAL mode. With `synchronous = NORMAL` (default) a commit
- * appends to the WAL without an fsync; the WAL is fsynced at checkpoints. A killed process (kill -9,
- * crash, OOM) loses nothing that was committed: the WAL lives in the OS page cache and is replayed
- * on the next open. Only an OS crash or power loss can lose the last commits since the previous
- * checkpoint, and never corrupts the database. `synchronous: 'FULL'` fsyncs the WAL on every
- * commit (one per batch) and survives power loss too, at the cost of an fsync per batch.
+ * Durability. The database runs in WAL mode with `synchronous = FULL` (default): every commit
+ * fsyncs the WAL before it returns, one fsync per batch (a group commit: a batch holds up to 4,096
+ * signals, as many as arrived while the previous one was being written). What is committed
+ * survives a killed process and an OS crash or power cut, and the pipeline acknowledges a signal
+ * (delivery, MQTT PUBACK via whenDurable, the answer to signals.ingest and POST /api/signals) only
+ * once its batch is committed, so only what is on disk is acknowledged. `synchronous: 'NORMAL'`
+ * skips that fsync (the WAL is synced at checkpoints only): faster, survives a killed process but
+ * not an OS crash or power cut, which could lose acknowledged signals; for tests and benchmarks.
  *
  * Speed: prepared multi-row INSERTs, one transaction per batch, the signal's original JSON text
  * stored as-is when the pipeline has it (no re-stringify), no secondary index on the hot table, and
@@ -39,7 +41,7 @@ import { startWriterThread } from './journal-writer';
 export type { DeadLetterInput, SnapshotRecord } from './journal-format';
 
 export interface JournalOptions {
-  /** 'NORMAL' (default): survives process kill; 'FULL': survives power loss too. */
+  /** 'FULL' (default): an fsync per commit, survives power loss; 'NORMAL': survives a process kill only. */
   synchronous?: 'NORMAL' | 'FULL';
   /** Open an existing journal read-only (time travel from another process). */
   readonly?: boolean;
@@ -136,7 +138,7 @@ export interface Journal {
 
 export function openJournal(path: string, opts: JournalOptions = {}): Journal {
   const db = new Database(path, { readonly: opts.readonly ?? false });
-  const synchronous = opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL';
+  const synchronous = opts.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL';
   if (!opts.readonly) {
     configureWriter(db, synchronous);
     ensureSchema(db);
