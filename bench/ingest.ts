@@ -13,7 +13,7 @@
  * faster counts). The pipeline's clock covers cutting, pushing, the final flush and the wait until
  * the journal's writer thread has committed everything; it starts once that thread is up.
  *
- *   npx tsx bench/ingest.ts [--json] [--signals N] [--short-ids] [--lateness MS] [--sync FULL] [--writer worker|inline] [--batch N] [--fold] [--profile FILE]
+ *   npx tsx bench/ingest.ts [--json] [--signals N] [--short-ids] [--lateness MS] [--sync NORMAL] [--writer worker|inline] [--batch N] [--fold] [--profile FILE]
  *
  * One JSON object per line; the last line is the summary.
  */
