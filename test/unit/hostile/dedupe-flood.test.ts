@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createIngestPipeline, type DeadLetterEntry } from '../../../shared/ingest/pipeline';
 import { createPlantIndex } from '../../../shared/ingest/plant-index';
 import { createDedupe } from '../../../shared/ingest/dedupe';
-import { openJournal, type Journal } from '../../../main/core/journal';
+import { openJournal, type Journal } from '../../../main/core/persistence/journal';
 import { count, plant } from '../ingest/helpers';
 
 const HORIZON = 3_600_000;
