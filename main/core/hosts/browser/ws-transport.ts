@@ -8,7 +8,7 @@ import { MAX_FRAME_BYTES } from '../../../../shared/protocol/messages';
  * A console that keeps up has almost nothing queued; one that stops reading would otherwise make
  * the core hold every frame it is sent, without bound.
  */
-export const WS_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+export const WS_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 /** Close code for a dropped slow consumer (RFC 6455 1008: policy violation). */
 export const WS_CLOSE_SLOW_CONSUMER = 1008;
 /** How long a dropped client has to take its close frame before the socket is cut. */
