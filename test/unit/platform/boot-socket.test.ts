@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { attachWhenReady, type EarlyAnswers } from '../../../main/core/hosts/browser/boot-socket';
+import { attachWhenReady, MAX_HELD_BYTES, type EarlyAnswers } from '../../../main/core/hosts/browser/boot-socket';
 import type { TaktCore } from '../../../main/core/core';
 import type { Plant } from '../../../shared/plant/schema';
 import { serveConnection, type MethodHandlers, type StreamHandlers } from '../../../shared/protocol/server';
@@ -85,5 +85,15 @@ describe('a console socket while the core boots', () => {
     await until(() => frames.some((f) => f.id === 1));
     expect(frames.map((f) => f.t)).toEqual(['hello', 'res']);
     ws.close();
+  });
+
+  it(`closes a socket that sends more than ${MAX_HELD_BYTES} bytes before the core is up (1008), holding nothing`, async () => {
+    const { ws } = await setUp(null);
+    const closed = new Promise<{ code: number; reason: string }>((r) => ws.once('close', (code, reason) => r({ code, reason: String(reason) })));
+    const frame = JSON.stringify({ t: 'req', id: 1, method: 'debug.echo', params: { value: 'x'.repeat(1024 * 1024) } });
+    for (let i = 0; i < 20; i++) ws.send(frame);
+    const { code, reason } = await closed;
+    expect(code).toBe(1008);
+    expect(reason).toMatch(/before the core was up/);
   });
 });
