@@ -1,7 +1,7 @@
 /**
  * Options for an exception: candidate responses, each checked against the constraint rules
  * (./constraints.ts) and, when feasible, scored by forecasting it on a fork of the twin
- * (../sim/forecast.ts) against "do nothing". Nothing is silently dropped: infeasible candidates
+ * (../sim/forecast/) against "do nothing". Nothing is silently dropped: infeasible candidates
  * stay in the result with the checks that failed.
  *
  * Candidates by exception:
@@ -16,7 +16,7 @@
  *  - rush-order: as planned; to the front of each capable line; split across two lines.
  *
  * Objective from the rule set's priority rules: lateness cost per hour per customer tier and tier
- * weights (../sim/forecast.ts adds late orders, changeover minutes, overtime and premium freight).
+ * weights (../sim/forecast/kpis.ts adds late orders, changeover minutes, overtime and premium freight).
  * Pure and deterministic for a seed.
  */
 import type { Plant } from '../plant/schema';
