@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import type { Plant } from '../plant/schema';
-import { didYouMean, oneOf } from '../plant/check';
+import { didYouMean, oneOf } from '../files/issues';
 import { parseChecked, type FileIssue, type IssuePath, type RawIssue } from '../files/positioned';
 import { HOUR, assignLine, indexPlant, type PlantIndex } from '../twin/schedule';
 import { aggregateRisk, runReplication, type PreparedRisk, type ReplicationResult, type RiskResult } from './risk';
