@@ -46,7 +46,7 @@ import type { RuleSet } from './rules-schema';
 
 // ---------------------------------------------------------------- input
 
-/** The exception an option answers (the fields options need; exceptions from ./exceptions.ts fit). */
+/** The exception an option answers (the fields options need; exceptions from ./exceptions/ fit). */
 export interface OptionException {
   type: 'line-down' | 'material-shortage' | 'late-risk' | 'qa-hold' | 'rush-order' | (string & {});
   id?: string;
@@ -67,7 +67,7 @@ export interface GenerateOptionsInput {
   rules?: RuleSet | LoadedRules;
   /** The twin's view at the moment of the exception. */
   twinState: TwinState;
-  /** The exception: a detected condition or a registry record (./exceptions.ts), or the plain fields. */
+  /** The exception: a detected condition or a registry record (./exceptions/registry.ts), or the plain fields. */
   exception: OptionException | DetectedCondition | ExceptionRecord;
   horizonHours?: number;
   seed?: number;
