@@ -1,4 +1,4 @@
-// `npm test`: typecheck, lint (layering + Electron security scan), build, unit and e2e tests.
+// `npm test`: typecheck, lint (layering + Electron security scan), dependency check (cycles, layers), build, unit and e2e tests.
 // Ends with one plain line totalling every suite: `N passed, N failed[, N skipped]`.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
@@ -42,9 +42,12 @@ function countVitest(file, suite) {
 }
 
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const checks = [
   ['typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']],
   ['lint', npx, ['eslint', '.', '--max-warnings', '0']],
+  // Import cycles and the layer table (.dependency-cruiser.cjs).
+  ['dependency check', npm, ['run', '--silent', 'lint:deps']],
   ['electron security scan', 'node', ['scripts/electronegativity.mjs']],
   ['build', 'node', ['scripts/build.mjs']],
 ];

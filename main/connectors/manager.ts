@@ -7,11 +7,11 @@
  */
 import type { WriteBackTarget } from '../../shared/commit/writeback';
 import type { ConnectorSink, ConnectorStatusView } from '../../shared/connectors/status';
-import type { Connector } from '../../shared/ingest/connector';
 import type { ConnectorConfig } from '../../shared/plant/schema';
-import type { DeadLetter } from '../../shared/protocol/api';
+import type { DeadLetter } from '../../shared/ingest/results';
 import type { MethodHandlers, StreamHandlers } from '../../shared/protocol/server';
-import { connectorKinds, type ConnectorContext } from './registry';
+import type { Connector, ConnectorContext } from '../../shared/connectors/connector';
+import { connectorKinds } from './registry';
 
 export class ConnectorConfigError extends Error {
   constructor(readonly issues: string[]) {

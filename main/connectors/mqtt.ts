@@ -19,11 +19,10 @@
  */
 import { z } from 'zod';
 import type { MqttClient } from 'mqtt';
-import type { ConnectorStatus } from '../../shared/ingest/connector';
 import type { WriteBackAck, WriteBackMessage, WriteBackTarget } from '../../shared/commit/writeback';
 import { createMapper, mappingRuleSchema, type Mapper } from '../../shared/connectors/mapping';
 import { createRateMeter, pushCounted, rejectVia, type ConnectorSink, type StatusConnector } from '../../shared/connectors/status';
-import type { ConnectorKind, ConnectorContext } from './registry';
+import type { ConnectorContext, ConnectorKind, ConnectorStatus } from '../../shared/connectors/connector';
 import { DEFERRED_ACK, mqttConnectionOptions, openMqttClient, readTlsFiles, sendPubacks, type ClientHandle } from './mqtt-client';
 
 export const mqttOptionsSchema = z

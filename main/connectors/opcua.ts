@@ -23,9 +23,8 @@ import { z } from 'zod';
 // connector starts, never by a core or CLI that has none.
 import type { ClientSession, ClientSubscription, DataType, DataValue, OPCUAClient, UserIdentityInfo } from 'node-opcua';
 type NodeOpcua = typeof import('node-opcua');
-import type { Connector, ConnectorStatus } from '../../shared/ingest/connector';
 import { machineStates, type MachineState } from '../../shared/signals/schema';
-import type { ConnectorContext, ConnectorKind } from './registry';
+import type { Connector, ConnectorContext, ConnectorKind, ConnectorStatus } from '../../shared/connectors/connector';
 import { createRateMeter, pushCounted, rejectVia, type ConnectorSink } from '../../shared/connectors/status';
 
 /** The default value map: Int32 0..6 in the order of Takt's machine states. */

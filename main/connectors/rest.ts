@@ -16,12 +16,11 @@
  * timeouts, network) rejects, and the outbox retries.
  */
 import { z } from 'zod';
-import type { ConnectorStatus } from '../../shared/ingest/connector';
 import type { WriteBackAck, WriteBackMessage, WriteBackTarget } from '../../shared/commit/writeback';
 import { createRateMeter, pushCounted, rejectVia, type ConnectorSink, type StatusConnector } from '../../shared/connectors/status';
 import { signalId } from '../../shared/import/preview';
 import { parseInstant, parseNumber } from '../../shared/import/values';
-import type { ConnectorContext, ConnectorKind } from './registry';
+import type { ConnectorContext, ConnectorKind, ConnectorStatus } from '../../shared/connectors/connector';
 
 const httpUrl = z.string().regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL');
 const headers = z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name'), z.string()).default({});

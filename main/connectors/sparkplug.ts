@@ -12,11 +12,10 @@
 import { z } from 'zod';
 import { createRequire } from 'node:module';
 import type sparkplugPayloadModule from 'sparkplug-payload';
-import type { ConnectorStatus } from '../../shared/ingest/connector';
 import { createSparkplugHost, parseSparkplugTopic, SPARKPLUG_NAMESPACE, toPlainNumber, type SparkplugHost, type SpPayload } from '../../shared/connectors/sparkplug';
 import { machineStates } from '../../shared/signals/schema';
 import { createRateMeter, pushCounted, rejectVia, type ConnectorSink, type StatusConnector } from '../../shared/connectors/status';
-import type { ConnectorContext, ConnectorKind } from './registry';
+import type { ConnectorContext, ConnectorKind, ConnectorStatus } from '../../shared/connectors/connector';
 import { mqttConnectionOptions, openMqttClient, readTlsFiles, type ClientHandle } from './mqtt-client';
 import { waitFor } from './mqtt';
 

@@ -69,7 +69,7 @@ export function linePlansOf(view: Pick<TwinView, 'lines'>): (lineId: string) => 
 /**
  * The queue of each line the moves touch, as the twin will order it once the signals apply: the
  * pin first, then the rest by due/priority (`compareBySequence`, as the twin does). Queue moves
- * change the pin the way the forecast's moves do (../sim/forecast.ts `pinAt`): an order put at
+ * change the pin the way the forecast's moves do (../sim/forecast/moves.ts `pinAt`): an order put at
  * slot p pins the queue's first p+1 orders.
  */
 class QueuePlans {

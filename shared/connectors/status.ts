@@ -3,7 +3,8 @@
  * never became a signal (undecodable protobuf, no mapping rule), a message-rate meter, and the
  * status view the protocol serves (`connectors.status`, `connectors` stream).
  */
-import type { Connector, ConnectorStatus, SignalMeta, SignalSink } from '../ingest/connector';
+import type { SignalMeta, SignalSink } from '../ingest/sink';
+import type { Connector, ConnectorStatus } from './connector';
 import type { DeviceStatus } from './sparkplug';
 
 export interface ConnectorSink extends SignalSink {

@@ -1,7 +1,7 @@
 /**
  * Options for an exception: candidate responses, each checked against the constraint rules
  * (./constraints.ts) and, when feasible, scored by forecasting it on a fork of the twin
- * (../sim/forecast.ts) against "do nothing". Nothing is silently dropped: infeasible candidates
+ * (../sim/forecast/) against "do nothing". Nothing is silently dropped: infeasible candidates
  * stay in the result with the checks that failed.
  *
  * Candidates by exception:
@@ -16,7 +16,7 @@
  *  - rush-order: as planned; to the front of each capable line; split across two lines.
  *
  * Objective from the rule set's priority rules: lateness cost per hour per customer tier and tier
- * weights (../sim/forecast.ts adds late orders, changeover minutes, overtime and premium freight).
+ * weights (../sim/forecast/kpis.ts adds late orders, changeover minutes, overtime and premium freight).
  * Pure and deterministic for a seed.
  */
 import type { Plant } from '../plant/schema';
@@ -46,7 +46,7 @@ import type { RuleSet } from './rules-schema';
 
 // ---------------------------------------------------------------- input
 
-/** The exception an option answers (the fields options need; exceptions from ./exceptions.ts fit). */
+/** The exception an option answers (the fields options need; exceptions from ./exceptions/ fit). */
 export interface OptionException {
   type: 'line-down' | 'material-shortage' | 'late-risk' | 'qa-hold' | 'rush-order' | (string & {});
   id?: string;
@@ -67,7 +67,7 @@ export interface GenerateOptionsInput {
   rules?: RuleSet | LoadedRules;
   /** The twin's view at the moment of the exception. */
   twinState: TwinState;
-  /** The exception: a detected condition or a registry record (./exceptions.ts), or the plain fields. */
+  /** The exception: a detected condition or a registry record (./exceptions/registry.ts), or the plain fields. */
   exception: OptionException | DetectedCondition | ExceptionRecord;
   horizonHours?: number;
   seed?: number;

@@ -5,7 +5,7 @@
  * once the shape is valid, when a plant is given. Pure: the caller reads the file.
  */
 import type { Plant } from '../plant/schema';
-import { didYouMean, oneOf } from '../plant/check';
+import { didYouMean, oneOf } from '../files/issues';
 import { formatPlantIssues } from '../plant/parse';
 import { canonicalJson, fnv1a64 } from '../twin/hash';
 import { parseChecked, type FileIssue, type IssuePath, type RawIssue } from '../files/positioned';

@@ -5,12 +5,9 @@
  */
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import { didYouMean, formatPath, oneOf } from '../plant/check';
-import type { PlantIssue } from '../plant/parse';
+import { didYouMean, formatPath, oneOf, type FileIssue, type IssuePath } from './issues';
 
-/** Same shape as a plant issue: file, path, 1-based line/column, expected, found, message. */
-export type FileIssue = PlantIssue;
-export type IssuePath = (string | number)[];
+export type { FileIssue, IssuePath };
 
 export interface RawIssue {
   path: IssuePath;

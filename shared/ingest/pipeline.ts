@@ -14,9 +14,9 @@
  *
  * Pure: time comes from an injected clock/scheduler (no setTimeout here, no Date.now()).
  */
-import type { DeadLetter, IngestResult } from '../protocol/api';
+import type { DeadLetter, IngestResult } from './results';
 import type { Signal } from '../signals/schema';
-import type { SignalMeta, SignalSink } from './connector';
+import type { SignalMeta, SignalSink } from './sink';
 import { createDedupe } from './dedupe';
 import type { PlantIndex } from './plant-index';
 import { createReorder } from './reorder';

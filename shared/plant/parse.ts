@@ -4,22 +4,13 @@
  * (zod) and cross-reference problems (./check.ts) are reported together; cross-references are
  * checked once the shape is valid. Pure: the caller reads the file.
  */
+import type { FileIssue } from '../files/issues';
 import { detectFormat, parseChecked } from '../files/positioned';
 import { checkPlant, type PlantPath } from './check';
 import { plantSchema, type Plant } from './schema';
 
-export interface PlantIssue {
-  file: string;
-  /** e.g. `areas[0].lines[2].machines`; empty for the whole file. */
-  path: string;
-  /** 1-based. */
-  line?: number;
-  /** 1-based. */
-  column?: number;
-  expected?: string;
-  found?: string;
-  message: string;
-}
+/** A plant file's problem: where (file, path, line, column), what was expected and found. */
+export type PlantIssue = FileIssue;
 
 export type PlantParseResult = { ok: true; plant: Plant; warnings: PlantIssue[] } | { ok: false; errors: PlantIssue[] };
 

@@ -12,6 +12,7 @@ import { exceptionPriorities, exceptionTypes } from '../decide/rules-schema';
 import { exceptionStates } from '../decide/exceptions';
 import type { RankedOption } from '../decide/options';
 import type { FileIssue } from '../files/positioned';
+import type { DeadLetter, IngestResult } from '../ingest/results';
 import {
   actionStatuses,
   approvalStatuses,
@@ -32,6 +33,9 @@ import { scenarioSchema, type RiskResult, type Scenario, type ScenarioComparison
 import type { TimelineData } from '../timeline/bars';
 import type { KpiReport, ShiftReport } from '../kpi/report';
 import type { ConnectorStatusView } from '../connectors/status';
+
+// Ingest's records travel over the protocol as they are.
+export type { DeadLetter, IngestResult };
 
 const empty = z.object({}).strict().optional();
 const instant = z.number().int().min(946684800000).max(4102444800000);
@@ -172,24 +176,6 @@ export interface CoreInfo {
   clock: { now: number; speed: number; mode: 'live' | 'accelerated' | 'simulated' };
   journal: { position: number };
   source: string;
-}
-
-export interface DeadLetter {
-  /** Sequence in the dead-letter list. */
-  n: number;
-  at: number;
-  source: string;
-  /** Connector-level origin, e.g. MQTT topic or HTTP path. */
-  origin?: string;
-  reason: string;
-  path?: string;
-  raw: string;
-}
-
-export interface IngestResult {
-  accepted: number;
-  duplicates: number;
-  rejected: { index: number; reason: string; path?: string }[];
 }
 
 export interface CoreStatus {

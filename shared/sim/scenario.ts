@@ -2,7 +2,7 @@
  * What-if scenarios: a named list of disruptions (line down N h from T, component short by a
  * quantity or until a time, rush order, absence, demand change) and manual moves (an order to
  * another line or queue slot, a split), run on a fork of the twin with the forecast
- * (./forecast.ts); up to 4 results compared side by side with deltas against the first (the
+ * (./forecast/); up to 4 results compared side by side with deltas against the first (the
  * baseline). Risk mode: N replications with seeded stochastic breakdowns give each order's
  * on-time probability (`runReplication` is what the worker threads run, one index at a time, so
  * the pool and an in-process loop give the same numbers for the same seed).
@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import type { Plant } from '../plant/schema';
-import { didYouMean, oneOf } from '../plant/check';
+import { didYouMean, oneOf } from '../files/issues';
 import { parseChecked, type FileIssue, type IssuePath, type RawIssue } from '../files/positioned';
 import { HOUR, assignLine, indexPlant, type PlantIndex } from '../twin/schedule';
 import { aggregateRisk, runReplication, type PreparedRisk, type ReplicationResult, type RiskResult } from './risk';

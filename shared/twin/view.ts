@@ -9,6 +9,9 @@ export type LineStatus = 'running' | 'idle' | 'down' | 'changeover' | 'cleaning'
 
 export type OrderState = 'released' | 'kitted' | 'ready' | 'running' | 'paused' | 'held' | 'complete' | 'closed' | 'cancelled';
 
+/** States no order leaves: it no longer waits on or runs on a line. */
+export const TERMINAL_ORDER_STATES: ReadonlySet<OrderState> = new Set(['complete', 'closed', 'cancelled']);
+
 export interface MachineView {
   id: string;
   lineId: string;

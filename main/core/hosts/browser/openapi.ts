@@ -1,6 +1,6 @@
 /**
  * The OpenAPI 3.1 document of Takt's HTTP API (served at /api/openapi.json). Hand-written as a
- * typed object: the record schemas mirror shared/commit/records.ts and shared/decide/exceptions.ts
+ * typed object: the record schemas mirror shared/commit/records.ts and shared/decide/exceptions/
  * (the e2e test validates real responses against them with ajv, so they cannot drift unnoticed);
  * the request body of POST /api/signals comes from the protocol's own zod schema.
  */
