@@ -5,11 +5,13 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { startBrowserMode, DEFAULT_PORT } from '../core/hosts/browser/browser-mode';
+import { startBrowserMode, DEFAULT_PORT, networkWithoutTlsMessage } from '../core/hosts/browser/browser-mode';
 import { packageRoot } from '../core/package-root';
 import { probeElectron, launchElectron } from './electron-launch';
 import { readSecretOption } from './secret-option';
 import { exitWhenFlushed } from './exit';
+import { readTlsFiles } from './tls-files';
+import { allowedOriginsFrom, isLoopbackHost } from '../core/hosts/browser/request-policy';
 import { resetDataDir } from '../core/persistence/data-dir';
 // The other commands load on use (`await import`): their modules (XML/CSV parsers, the store, the
 // report renderer) would otherwise be loaded, compiled and run on every `takt serve` start.
@@ -38,6 +40,9 @@ interface ServeOptions {
   webhookSecret?: string;
   webhookSecretFile?: string;
   reset?: boolean;
+  allowOrigin: string[];
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /**
@@ -52,6 +57,10 @@ function privateCoreProcess(o: Pick<ServeOptions, 'data' | 'reset'>): void {
 }
 
 async function serve(o: ServeOptions) {
+  // Refusals about how the server would be reached come first, before --reset moves anything aside.
+  const tls = readTlsFiles(o.tlsCert, o.tlsKey);
+  if (!tls && !isLoopbackHost(o.host)) throw new Error(networkWithoutTlsMessage(o.host));
+  const allowedOrigins = allowedOriginsFrom(o.allowOrigin, process.env.TAKT_ALLOWED_ORIGINS);
   privateCoreProcess(o);
   const warn = (l: string) => console.error(l);
   const webhookToken = readSecretOption({ name: 'webhook-token', flag: o.webhookToken, file: o.webhookTokenFile, env: 'TAKT_WEBHOOK_TOKEN' }, warn);
@@ -59,6 +68,8 @@ async function serve(o: ServeOptions) {
   const bm = await startBrowserMode({
     host: o.host,
     port: o.port,
+    ...(tls ? { tls } : {}),
+    allowedOrigins,
     dataDir: o.data,
     plantFile: o.plant,
     speed: o.speed,
@@ -91,7 +102,10 @@ program.name('takt').description('Takt: the execution control room above a plant
 
 const serveOptions = (c: Command) =>
   c
-    .option('--host <host>', 'address to bind (keep 127.0.0.1 unless consoles on other machines need it)', '127.0.0.1')
+    .option('--host <host>', 'address to bind (keep 127.0.0.1 unless consoles on other machines need it; any other address needs --tls-cert and --tls-key)', '127.0.0.1')
+    .option('--tls-cert <file>', 'serve https and wss with this certificate (PEM; with --tls-key)')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+    .option('--allow-origin <url>', "let pages from this origin (scheme://host:port) open the console's WebSocket and call the API, besides the console's own; repeatable (or env TAKT_ALLOWED_ORIGINS, comma-separated)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--port <port>', `port (0 picks a free one)`, int('port', 0, 65535), DEFAULT_PORT)
     .option('--data <dir>', 'data folder (journal, snapshots)', defaultData)
     .option('--plant <file>', 'plant file (YAML or JSON); the embedded demo plant when absent')

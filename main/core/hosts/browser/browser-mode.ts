@@ -12,8 +12,13 @@
  * connections are accepted and their frames held (except `plant.get`, answered from the checked
  * plant: boot-socket.ts), and `/api/*` requests wait; both are answered once it is (or get an error
  * naming the failure if it fails).
+ *
+ * Other web pages may not drive it (request-policy.ts): a WebSocket from a foreign Origin is refused
+ * with 403, and a mutating API call needs a JSON content type and, from a browser, this console's own
+ * origin. A non-loopback host needs TLS (https and wss on node:https); loopback may use it too.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
@@ -24,6 +29,7 @@ import { packageRoot } from '../../package-root';
 import { WS_MAX_PAYLOAD } from './ws-transport';
 import { attachWhenReady, type EarlyAnswers } from './boot-socket';
 import { redactSecrets } from '../../../../shared/plant/redact';
+import { createRequestPolicy, isLoopbackHost, type RequestHeaders, type RequestPolicy } from './request-policy';
 
 export interface BrowserModeOptions extends CoreOptions {
   host?: string;
@@ -34,6 +40,10 @@ export interface BrowserModeOptions extends CoreOptions {
   webhookToken?: string;
   /** POST /api/signals needs `X-Takt-Signature: sha256=<HMAC-SHA256 of the body>` (default env TAKT_WEBHOOK_SECRET). */
   webhookSecret?: string;
+  /** Serve https and wss with this certificate and key (PEM). Required for a non-loopback host. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Origins other than the console's own whose pages may open the WebSocket and call the API (canonical, see parseAllowedOrigin). */
+  allowedOrigins?: readonly string[];
   /**
    * Called once the server listens and the plant file is valid, before the rest of the core has
    * booted: the page can be opened now (it connects when the core is up). Not called when the plant
@@ -45,7 +55,7 @@ export interface BrowserModeOptions extends CoreOptions {
 export interface BrowserMode {
   url: string;
   core: TaktCore;
-  server: Server;
+  server: Server | HttpsServer;
   close(): Promise<void>;
 }
 
@@ -62,8 +72,35 @@ export function requestPath(target: string | undefined): string | null {
   }
 }
 
+/** What `takt serve` says when asked to serve the network without TLS. */
+export function networkWithoutTlsMessage(host: string): string {
+  return (
+    `--host ${host} would serve the console and its API to the network unencrypted, so anyone on it could read the plant and ` +
+    `watch what is sent: give a certificate and key with --tls-cert <file.pem> --tls-key <file.pem> (https and wss), ` +
+    `or keep --host 127.0.0.1 (this machine only)`
+  );
+}
+
+/** An https server, or an error that names the certificate and key when TLS cannot use them. */
+function httpsServer(tls: NonNullable<BrowserModeOptions['tls']>, handler: (req: IncomingMessage, res: ServerResponse) => void): HttpsServer {
+  try {
+    return createHttpsServer({ cert: tls.cert, key: tls.key }, handler);
+  } catch (e) {
+    throw new Error(`the TLS certificate and key cannot be used (${(e as Error).message}): check that --tls-cert is a PEM certificate and --tls-key its private key`);
+  }
+}
+
+const headersOf = (req: IncomingMessage): RequestHeaders => ({
+  origin: req.headers.origin,
+  host: req.headers.host,
+  secFetchSite: typeof req.headers['sec-fetch-site'] === 'string' ? req.headers['sec-fetch-site'] : undefined,
+  contentType: req.headers['content-type'],
+});
+
 export async function startBrowserMode(opts: BrowserModeOptions): Promise<BrowserMode> {
   const host = opts.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && !opts.tls) throw new Error(networkWithoutTlsMessage(host));
+  const log = opts.log ?? (() => undefined);
   const rendererDir = join(packageRoot(), 'dist', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) throw new Error(`the renderer is not built (${rendererDir} is missing): run \`npm run build\` first`);
 
@@ -77,7 +114,15 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   // The boot waits (briefly) for a waiting page to connect: see page-gate.ts.
   const gate = createPageGate();
 
-  const server = createServer((req, res) => {
+  // Made once the server listens (it needs the bound address and port); no request arrives before.
+  let policyMade: RequestPolicy | null = null;
+  const policy = () => {
+    if (policyMade) return policyMade;
+    const a = server.address();
+    if (typeof a !== 'object' || a === null) throw new Error('the server is not listening');
+    return (policyMade = createRequestPolicy({ secure: opts.tls !== undefined, boundAddress: a.address, port: a.port, allowedOrigins: opts.allowedOrigins }));
+  };
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     // Every answer, the API's and the errors' included, carries the same security headers.
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     try {
@@ -87,6 +132,14 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
         return;
       }
       if (path === '/api' || path.startsWith('/api/')) {
+        // Refused before the body is read and before waiting for the core: a foreign page's post never reaches a method.
+        const verdict = policy().apiCall(req.method ?? 'GET', headersOf(req));
+        if (!verdict.ok) {
+          log(`http api: ${req.method} ${path} refused (${verdict.status}): ${verdict.reason}`);
+          res.writeHead(verdict.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+          res.end(JSON.stringify({ error: { code: verdict.code, message: verdict.reason, path: verdict.status === 415 ? 'headers.content-type' : 'headers.origin' } }));
+          return;
+        }
         // The HTTP API (/api/*, documented at /api/openapi.json), health included: answered once the core is up.
         if (api) api(req, res);
         else
@@ -104,7 +157,8 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     } catch (e) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(`internal error: ${(e as Error).message}`);
     }
-  });
+  };
+  const server = opts.tls ? httpsServer(opts.tls, handler) : createServer(handler);
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
   server.on('upgrade', (req, socket, head) => {
     // A socket that errors after the upgrade was refused must not surface as an uncaught error.
@@ -116,6 +170,13 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     }
     if (path !== '/ws') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const verdict = policy().webSocket(headersOf(req));
+    if (!verdict.ok) {
+      log(`websocket: refused (403): ${verdict.reason}`);
+      const body = Buffer.from(`${verdict.reason}\n`);
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString()}`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -131,7 +192,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  const url = `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}/`;
   const stopServer = async () => {
     wss.clients.forEach((c) => c.terminate());
     wss.close();

@@ -118,7 +118,7 @@ delete (schemas['Signal'] as Record<string, unknown>)['$schema'];
 
 const json = (schema: Schema) => ({ 'application/json': { schema } });
 const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [String(c), { description: ({ 400: 'bad request (names what and where)', 401: 'missing or wrong webhook credentials', 404: 'unknown id', 409: 'conflict (illegal transition, naming the current state)', 413: 'body too large' } as Record<number, string>)[c] ?? 'error', content: json(ref('Error')) }]));
+  Object.fromEntries(codes.map((c) => [String(c), { description: ({ 400: 'bad request (names what and where)', 401: 'missing or wrong webhook credentials', 403: "sent by a web page of another origin (only the console's own pages, or those allowed with --allow-origin)", 404: 'unknown id', 409: 'conflict (illegal transition, naming the current state)', 413: 'body too large', 415: 'the body is not declared Content-Type: application/json' } as Record<number, string>)[c] ?? 'error', content: json(ref('Error')) }]));
 const idParam = (what: string) => ({ name: 'id', in: 'path', required: true, schema: str, description: `${what} id` });
 const query = (name: string, schema: Schema, description: string) => ({ name, in: 'query', required: false, schema, description });
 
@@ -129,7 +129,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       title: 'Takt HTTP API',
       version,
       description:
-        'Integrations with the Takt plant core: exceptions, decisions and actions; acknowledging and completing actions; posting ERP/MES signals in batches (the webhook entry). Same validation and errors as the console protocol. Bound to 127.0.0.1 by default; POST /api/signals checks a shared token (Authorization: Bearer) or an HMAC-SHA256 signature of the raw body (X-Takt-Signature: sha256=<hex>) when the core is started with one.',
+        'Integrations with the Takt plant core: exceptions, decisions and actions; acknowledging and completing actions; posting ERP/MES signals in batches (the webhook entry). Same validation and errors as the console protocol. Bound to 127.0.0.1 by default; POST /api/signals checks a shared token (Authorization: Bearer) or an HMAC-SHA256 signature of the raw body (X-Takt-Signature: sha256=<hex>) when the core is started with one. Every POST needs Content-Type: application/json; one sent by a web page (with Origin or Sec-Fetch-Site) must come from the console\'s own origin or one allowed with --allow-origin.',
     },
     servers: [{ url: '/' }],
     components: {
@@ -170,10 +170,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       '/api/actions/{id}': { get: { operationId: 'getAction', parameters: [idParam('action')], responses: { '200': { description: 'the action', content: json(ref('Action')) }, ...errors(404) } } },
       '/api/actions/{id}/acknowledge': {
-        post: { operationId: 'acknowledgeAction', parameters: [idParam('action')], requestBody: { required: true, content: json(ref('TransitionBody')) }, responses: { '200': { description: 'the action, acknowledged', content: json(ref('Action')) }, ...errors(400, 404, 409, 413) } },
+        post: { operationId: 'acknowledgeAction', parameters: [idParam('action')], requestBody: { required: true, content: json(ref('TransitionBody')) }, responses: { '200': { description: 'the action, acknowledged', content: json(ref('Action')) }, ...errors(400, 403, 404, 409, 413, 415) } },
       },
       '/api/actions/{id}/complete': {
-        post: { operationId: 'completeAction', parameters: [idParam('action')], requestBody: { required: true, content: json(ref('TransitionBody')) }, responses: { '200': { description: 'the action, done', content: json(ref('Action')) }, ...errors(400, 404, 409, 413) } },
+        post: { operationId: 'completeAction', parameters: [idParam('action')], requestBody: { required: true, content: json(ref('TransitionBody')) }, responses: { '200': { description: 'the action, done', content: json(ref('Action')) }, ...errors(400, 403, 404, 409, 413, 415) } },
       },
       '/api/signals': {
         post: {
@@ -181,7 +181,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: 'ERP/MES webhook: a batch of canonical signals (idempotent on source + id)',
           security: [{}, { webhookToken: [] }, { webhookSignature: [] }],
           requestBody: { required: true, content: json({ anyOf: [obj({ signals: { type: 'array', items: ref('Signal'), minItems: 1, maxItems: 10000 } }), { type: 'array', items: ref('Signal'), minItems: 1, maxItems: 10000 }] }) },
-          responses: { '200': { description: 'what was accepted, duplicated or rejected (with index and reason)', content: json(ref('IngestResult')) }, ...errors(400, 401, 413) },
+          responses: { '200': { description: 'what was accepted, duplicated or rejected (with index and reason)', content: json(ref('IngestResult')) }, ...errors(400, 401, 403, 413, 415) },
         },
       },
     },
