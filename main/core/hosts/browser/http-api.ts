@@ -5,7 +5,9 @@
  * goes through the protocol's method table with the protocol's zod params, so the HTTP API cannot
  * accept what the protocol would refuse. Errors are JSON `{error:{code,message,path}}` with the
  * HTTP status of the protocol code (400 bad params, 404 unknown id, 409 illegal transition,
- * 413 too large, 401 webhook credentials). Documented at GET /api/openapi.json.
+ * 413 too large, 401 webhook credentials). Documented at GET /api/openapi.json. Browser mode
+ * answers a mutating call from another web page (403) or without a JSON content type (415) before
+ * it gets here (request-policy.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
