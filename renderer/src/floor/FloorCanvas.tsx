@@ -10,6 +10,7 @@ import { FloorScene } from './FloorScene';
 import { commands } from '../app/commands';
 import { countRender, debugHooks } from '../debug';
 import { drillUp } from './focus';
+import { taktProbe } from './scene/probe';
 
 function tokenBudget(): number | undefined {
   const t = Number(new URLSearchParams(location.search).get('tokens'));
@@ -26,7 +27,7 @@ export const FloorCanvas = memo(function FloorCanvas({ plant, wall }: { plant: P
   useEffect(() => {
     const el = host.current;
     if (!el) return;
-    const s = new FloorScene(el, store, { debug: debugHooks(), tokenBudget: tokenBudget() });
+    const s = new FloorScene(el, store, { probe: taktProbe(debugHooks()), tokenBudget: tokenBudget() });
     let live = true;
     s.init().then(
       () => live && setScene(s),

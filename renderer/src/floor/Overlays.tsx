@@ -12,7 +12,7 @@ import { useLine, useLineHistory, useMachine, useMachineHistory, useOrder } from
 import { StatusBadge } from '../app/StateIcon';
 import { countRender } from '../debug';
 import type { HistoryEntry } from '../twin/store';
-import { badgeOf } from './FloorScene';
+import { badgeOf } from './scene/board-style';
 
 export function useFocus(): Focus {
   return useSyncExternalStore(focusStore.subscribe, focusStore.get);
