@@ -7,7 +7,7 @@
 import 'pixi.js/unsafe-eval';
 // pixi's browser extensions (events, accessibility, DOM) load with the page instead of by a dynamic
 // import when the first renderer starts: in browser mode that import's files were requested while
-// the core was booting in the same thread, and the Floor's start waited for them (~0.25 s).
+// the core was booting in the same thread, and the Floor's start waited for them.
 import 'pixi.js/browser';
 import { Application, autoDetectRenderer, type Renderer } from 'pixi.js';
 import { startRenderer } from '../pixi/start-renderer';
