@@ -128,7 +128,7 @@ export class FloorScene {
     this.cleanups.push(() => document.removeEventListener('visibilitychange', onVisibility));
     this.watchSize();
     if (document.hidden) ticker.stop();
-    this.opts.probe?.started(board.rendererName, (id) => board.machineState(id));
+    this.opts.probe?.started(board.rendererName, board.machineState);
     performance.mark('takt:scene-ready');
   }
 
@@ -287,7 +287,7 @@ export class FloorScene {
     p.board.drawDueCounts(now);
     const total = this.tokens.takeTotal();
     if (total !== null) this.opts.probe?.tokens(total);
-    p.overlay.updateMinimap(index, now, (id) => p.board.machineState(id), this.camera, p.app.screen);
+    p.overlay.updateMinimap(index, now, p.board.machineState, this.camera, p.app.screen);
   };
 
   private afterRender = (): void => {

@@ -113,10 +113,8 @@ export class BoardLayer {
     host.appendChild(canvas);
   }
 
-  /** The state drawn for a machine ('' when none). */
-  machineState(id: string): string {
-    return this.machines.get(id)?.state ?? '';
-  }
+  /** The state drawn for a machine ('' when none); bound, so it can be handed on as it is. */
+  readonly machineState = (id: string): string => this.machines.get(id)?.state ?? '';
 
   /** Builds the board for a layout (the token lanes first: each line draws its token count); the twin state is drawn now. */
   build(layout: FloorLayout): void {
