@@ -18,6 +18,8 @@
  *   line (unless the person moved the view) and outlines the selection.
  * - What it does is reported to an injected probe (probe.ts), for tests and benchmarks.
  */
+// First: it loads pixi's unsafe-eval and browser extensions before the rest of pixi, as they always were.
+import { startFloorRenderers } from './scene/floor-renderers';
 import { UPDATE_PRIORITY, type Application } from 'pixi.js';
 import type { Plant } from '../../../shared/plant/schema';
 import type { TwinDelta, TwinView } from '../../../shared/twin/view';
@@ -31,7 +33,6 @@ import { BoardLayer } from './scene/board-layer';
 import { TokenLayer } from './scene/token-layer';
 import { OverlayLayer } from './scene/overlay-layer';
 import { FloorInput } from './scene/floor-input';
-import { startFloorRenderers } from './scene/floor-renderers';
 import type { FloorProbe } from './scene/probe';
 
 export { prewarmFloor } from './scene/floor-renderers';
