@@ -142,10 +142,12 @@ export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, 
       });
     }
 
-    // crew gap on a line that is working
+    // crew gap on a line that is working. Nobody clocked in at all means no labour data yet (a
+    // fresh start before the shift's clock-ins, or a plant without a time-and-attendance feed),
+    // not every line short: that would open one gap per line that nobody can act on.
     const working = line.currentOrderId !== null || line.status === 'running';
     const gap = line.crewNeeded - line.crewOnShift;
-    if (working && gap >= ex.crewGapMinPeople) {
+    if (working && gap >= ex.crewGapMinPeople && view.onShift.people.length > 0) {
       out.push({
         key: `crew-gap:${line.id}`,
         type: 'crew-gap',
