@@ -27,7 +27,7 @@ describe('options: hand-made plants whose best answer is known', () => {
     expect(stay.rank).toBeGreaterThan(1);
     // explained: priority rule, constraint checks with numbers, KPI deltas
     expect(best.explanation.some((l) => l.startsWith('priority: OP') && l.includes('tier A'))).toBe(true);
-    expect(best.explanation.some((l) => l.startsWith('pass line-capability') && l.includes('1000/h'))).toBe(true);
+    expect(best.explanation.some((l) => l.startsWith('pass line-capability') && l.includes('1,000/h'))).toBe(true);
     expect(best.explanation.some((l) => l.startsWith('forecast 24 h vs do nothing') && l.includes('changeover -90 min'))).toBe(true);
   });
 
