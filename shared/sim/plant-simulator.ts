@@ -638,7 +638,7 @@ class Simulator implements PlantSimulator {
     // Line staff go where the most people are still missing (a line's crew size, in plant order),
     // so a crew big enough for the plant staffs every line; the rest float without a line.
     const lines = this.index.lines;
-    const staffed = new Map(lines.map((l) => [l.id, 0] as const));
+    const staffed = new Map<string, number>(lines.map((l) => [l.id, 0]));
     for (const person of crew.members) {
       if (this.rng.chance(0.05)) continue; // absent: no clock-in
       let lineId: string | null = null;
