@@ -10,7 +10,14 @@
  */
 import type { Plant } from '../plant/schema';
 import type { ActionRecord, ApprovalRecord, DecisionReceipt } from './records';
-import { findPerson, type Person } from './workflows';
+import { findPerson } from './workflows';
+
+/** The acting person (the console's and the core's person types both fit). */
+export interface Who {
+  id: string;
+  name: string;
+  role: string;
+}
 
 /** The name people know a person id by ("Lina Demir"); the id itself when not in the plant. */
 export function personName(plant: Plant | null | undefined, id: string): string {
@@ -27,12 +34,12 @@ export function othersWithRole(plant: Plant, role: string, not: readonly string[
   return names.length > max ? `${list} (or another ${role})` : list;
 }
 
-export function commitRefusal(who: Person, commitRoles: readonly string[]): string | null {
+export function commitRefusal(who: Who, commitRoles: readonly string[]): string | null {
   if (commitRoles.includes(who.role)) return null;
   return `${who.name} is a ${who.role}: committing a decision needs a ${commitRoles.join(', ').replace(/, ([^,]*)$/, ' or $1')}`;
 }
 
-export function approvalRefusal(plant: Plant, who: Person, a: Pick<ApprovalRecord, 'role' | 'level'>, d: Pick<DecisionReceipt, 'committedBy'> & { chosen: { title: string } }): string | null {
+export function approvalRefusal(plant: Plant, who: Who, a: Pick<ApprovalRecord, 'role' | 'level'>, d: Pick<DecisionReceipt, 'committedBy'> & { chosen: { title: string } }): string | null {
   if (who.role !== a.role) {
     const others = othersWithRole(plant, a.role, [d.committedBy]);
     return `${who.name} is a ${who.role}: this approval needs a ${a.role}${a.level > 0 ? ' (it was escalated)' : ''}${others ? ` such as ${others}` : ''}`;
@@ -50,7 +57,7 @@ export function doerOf(a: Pick<ActionRecord, 'history'>): string | null {
   return null;
 }
 
-export function verifyRefusal(plant: Plant, who: Person, a: Pick<ActionRecord, 'history' | 'title'>, doerMayVerify: boolean): string | null {
+export function verifyRefusal(plant: Plant, who: Who, a: Pick<ActionRecord, 'history' | 'title'>, doerMayVerify: boolean): string | null {
   if (doerMayVerify) return null;
   const doer = doerOf(a);
   if (doer === null || doer !== who.id) return null;
