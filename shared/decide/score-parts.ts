@@ -17,11 +17,11 @@ export interface ScoreParts {
 }
 
 export const SCORE_PART_LABELS: Record<Exclude<keyof ScoreParts, 'total'>, string> = {
-  lateness: 'Lateness (tier-weighted hours and late orders)',
-  changeovers: 'Changeovers and cleans',
+  lateness: 'Lateness',
+  changeovers: 'Changeovers',
   overtime: 'Overtime',
   freight: 'Premium freight',
-  idle: 'Unused line capacity',
+  idle: 'Unused capacity',
 };
 
 /** `lines` and `horizonHours`: what the forecast covered (for the unused-capacity part). */

@@ -124,8 +124,8 @@ export function decisionProgress(state: RecordsState, exceptionId: string): Deci
 }
 
 /** "D-3 · Dispatched · 2 of 6 actions done" in words. */
-export function progressText(p: DecisionProgress, statusLabel: string): string {
-  const parts = [p.decision.id, statusLabel];
+export function progressText(p: DecisionProgress, statusLabel: string, withId = true): string {
+  const parts = [withId ? p.decision.id : '', statusLabel];
   if (p.decision.status === 'pending-approval') parts.push(`${p.approvalsPending} approval${p.approvalsPending === 1 ? '' : 's'} to go`);
   else if (p.actions.total > 0) parts.push(`${p.actions.finished} of ${p.actions.total} actions done${p.actions.overdue ? `, ${p.actions.overdue} overdue` : ''}${p.actions.blocked ? `, ${p.actions.blocked} blocked` : ''}`);
   return parts.filter(Boolean).join(' · ');

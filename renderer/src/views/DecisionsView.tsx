@@ -199,12 +199,12 @@ function Workbench({ record: r }: { record: ExceptionRecord }) {
   );
 }
 
-const DELTA_COLS: { key: 'weightedTardinessHours' | 'lateOrders' | 'changeoverMinutes' | 'utilisation' | 'cost'; label: string; unit: string; better: 'lower' | 'higher'; scale?: number; digits?: number }[] = [
+// No Δ cost column: the score is the cost, so its Δ is the Δ score column.
+const DELTA_COLS: { key: 'weightedTardinessHours' | 'lateOrders' | 'changeoverMinutes' | 'utilisation'; label: string; unit: string; better: 'lower' | 'higher'; scale?: number; digits?: number }[] = [
   { key: 'weightedTardinessHours', label: 'Tardiness, tier-weighted', unit: 'h', better: 'lower' },
   { key: 'lateOrders', label: 'Late orders', unit: '', better: 'lower', digits: 0 },
   { key: 'changeoverMinutes', label: 'Changeover', unit: 'min', better: 'lower', digits: 0 },
   { key: 'utilisation', label: 'Utilisation', unit: '%-pt', better: 'higher', scale: 100 },
-  { key: 'cost', label: 'Cost', unit: '', better: 'lower', digits: 0 },
 ];
 
 function Delta({ v, better }: { v: number; better: 'lower' | 'higher' }) {

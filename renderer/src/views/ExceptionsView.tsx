@@ -221,10 +221,10 @@ function DecisionLink({ progress: p, exceptionId, compact = false }: { progress:
     <a className="ex-decision" href={`#/decisions/${encodeURIComponent(exceptionId)}`} data-testid="exception-decision" data-decision={p.decision.id} data-status={p.decision.status} onClick={(e) => e.stopPropagation()}>
       {compact ? (
         <>
-          <StatusBadge look={look} /> {progressText(p, '')}
+          <StatusBadge look={look} /> {progressText(p, '', false)}
         </>
       ) : (
-        progressText(p, look.label)
+        progressText(p, look.label, false)
       )}
     </a>
   );
@@ -305,7 +305,7 @@ function ActionPanel({ record, now, fmt, progress }: { record: ExceptionRecord |
         {progress && (
           <>
             <p className="muted small">
-              {progress.decision.chosen.title} — committed {fmt(progress.decision.committedAt)} by {personName(plant, progress.decision.committedBy)}
+              {progress.decision.chosen.title} — committed {fmt(progress.decision.committedAt)} by {personName(plant, progress.decision.committedBy)} · receipt <span className="ex-id">{progress.decision.id.slice(0, 12)}…</span>
               {progress.others > 0 ? ` · ${progress.others} earlier decision${progress.others === 1 ? '' : 's'}` : ''}
             </p>
             {progress.actions.total > 0 && (
