@@ -253,7 +253,9 @@ class Simulator implements PlantSimulator {
     }
     const first = t0 + 1000;
     // who is on shift now (a fresh start): the current shift's crew clocks in
-    if (!resume) this.schedule(first, { k: 'shift' });
+    // Resumed from a twin nobody has clocked in to yet (the core resumes even a fresh start from
+    // its twin): the current shift's crew clocks in now too, not only at the next shift change.
+    if (!resume || resume.onShift.people.length === 0) this.schedule(first, { k: 'shift' });
     else this.scheduleNextShift(t0);
     for (const l of this.index.lines) {
       const line = S.lines[l.id] as SimLine;
