@@ -6,7 +6,6 @@
  */
 import { commitRefusal } from '../../../../shared/commit/permissions';
 import { randomUUID } from 'node:crypto';
-import { ProtocolFailure } from '../../../../shared/protocol/server';
 import type { MethodResults } from '../../../../shared/protocol/api';
 import type { TwinState } from '../../../../shared/twin/view';
 import type { RankedOption } from '../../../../shared/decide/options';
