@@ -369,8 +369,12 @@ for (const line of allLines) {
     const customer = rng.pick(byTier(tierRoll < 0.5 ? 'A' : tierRoll < 0.8 ? 'B' : 'C'));
     const priority = customer.tier === 'A' ? (tight ? 1 : 2) : customer.tier === 'B' ? 3 : rng.chance(0.5) ? 4 : 5;
     const multiLine = Object.keys(product.rates).length > 1;
-    const order = { sku: product.sku, qty, customer: customer.id, releaseInHours: release, dueInHours: due, priority };
-    if (!multiLine || rng.chance(0.35)) order.line = line.id;
+    // The order is pinned to the line whose sequence made it feasible: unpinned, the twin would
+    // put it on the first capable line and pile the shared families onto one line, so a fresh
+    // start would open with late risks that no disturbance caused. (The draw stays, so the rest of
+    // the generated plant is unchanged.)
+    if (multiLine) rng.chance(0.35);
+    const order = { sku: product.sku, qty, customer: customer.id, releaseInHours: release, dueInHours: due, priority, line: line.id };
     rawOrders.push(order);
     cursor = end;
     prevFamily = product.family;
@@ -400,6 +404,16 @@ const components = componentDefs.map(([id, name, uom, store, leadTimeHours]) => 
   const stock = [{ location: store, qty: round(total - lineSide, step) }, { location: lineSideFor(id), qty: lineSide }];
   if (id === 'cocoa' || id === 'fruit-prep') stock.push({ location: 'QUAR', qty: round(total * 0.05, step) }); // lots on hold
   return { id, name, uom, stock: stock.filter((s) => s.qty > 0), leadTimeHours };
+});
+
+// ---- enough line staff: every crew covers the lines' crew sizes plus spares for absences ---------
+// Drawn after everything else so the names and ids above stay as they were.
+const lineStaffNeeded = allLines.reduce((a, l) => a + l.crew.size, 0);
+crews.forEach((crew, ci) => {
+  const c = crew.id.slice(-1).toUpperCase();
+  personSeq = crew.members.length;
+  const lineStaff = crew.members.filter((m) => m.role === 'operator' || m.role === 'lead').length;
+  for (let i = 0; lineStaff + i < lineStaffNeeded + 2; i++) crew.members.push(person(c, 'operator', operatorSkillSets[(i + ci * 3) % operatorSkillSets.length]));
 });
 
 // ---- assemble -------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import { plantTime } from '../../shared/clock/plant-time';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPlantFile } from '../core/persistence/plant-file';
@@ -20,12 +21,13 @@ export async function replayCommand(o: { until: string; data: string; plant?: st
     const dd = openDataDir(o.data, { plantId: plant.site.id, plantHash: plantFingerprint(plant), plantFile: file, startTime: 0, seed: 0 });
     const journal = openJournal(dd.journalPath, { readonly: true });
     try {
-      if (until < dd.identity.startTime) throw new Error(`${new Date(until).toISOString()} is before the twin started (${new Date(dd.identity.startTime).toISOString()})`);
+      const pt = plantTime(plant.site.timezone);
+      if (until < dd.identity.startTime) throw new Error(`${pt.full(until)} is before the twin started (${pt.full(dd.identity.startTime)}, plant time ${pt.zone})`);
       const { twin, replayed, snapshotPosition } = reconstructTwin(plant, journal, dd.identity.startTime, { untilTime: until });
       const view = twin.view();
       if (o.json) console.log(JSON.stringify(view));
       else {
-        console.log(`twin at ${new Date(view.time).toISOString()} — journal position ${view.position} (snapshot ${snapshotPosition} + ${replayed} signals), hash ${view.hash}`);
+        console.log(`twin at ${pt.full(view.time)} plant time (${pt.zone}) — journal position ${view.position} (snapshot ${snapshotPosition} + ${replayed} signals), hash ${view.hash}`);
         for (const l of view.lines) console.log(`  ${l.id.padEnd(8)} ${l.status.padEnd(11)} ${(l.currentOrderId ?? '-').padEnd(12)} ${(l.currentSku ?? '-').padEnd(12)} good ${l.good} scrap ${l.scrap} queue ${l.queue.length}`);
       }
       return 0;

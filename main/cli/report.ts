@@ -44,7 +44,8 @@ export async function reportCommand(o: ReportCommandOptions): Promise<number> {
   try {
     const shiftStart = parseInstant(o.shift);
     const report = await buildShiftReport({ shiftStart, data: o.data, plant: o.plant });
-    const html = shiftReportHtml(report, { timeZone: 'UTC' });
+    // The plant's zone (in the report), so the PDF shows the times people on the floor read.
+    const html = shiftReportHtml(report);
     const { pdf, png } = await htmlToPdf(html, { png: o.png });
     writeFileSync(o.out, pdf);
     const written = [o.out];

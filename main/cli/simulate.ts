@@ -5,6 +5,7 @@
  * With `--replications N` it adds risk mode (seeded stochastic breakdowns on worker threads): each
  * order's on-time probability. Exit codes: 0 ran, 1 invalid scenario or plant, 2 unreadable file.
  */
+import { plantTime } from '../../shared/clock/plant-time';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PlantFileError, loadPlantFile } from '../core/persistence/plant-file';
@@ -80,7 +81,8 @@ export async function simulateCommand(o: SimulateOptions): Promise<number> {
   if (o.json) {
     out(JSON.stringify({ ok: true, plant: plantFile, scenario: file, start, comparison, result: summarize(result), baseline: summarize(baseline), ...(risk ? { risk } : {}) }, null, 2));
   } else {
-    out(`${scenario.name} — ${plant.site.name}, ${result.horizonHours} h from ${new Date(start).toISOString()}`);
+    const pt = plantTime(plant.site.timezone);
+    out(`${scenario.name} — ${plant.site.name}, ${result.horizonHours} h from ${pt.full(start)} plant time (${pt.zone})`);
     if (scenario.description) out(scenario.description);
     out(kpiTable(comparison));
     const late = result.orders.filter((x) => x.late);

@@ -22,6 +22,7 @@ import { openJournal, type Journal } from './persistence/journal';
 import { makeDataDirPrivate, openDataDir, plantFingerprint } from './persistence/data-dir';
 import { reconstructTwin } from './persistence/time-travel';
 import { createDecideService } from './services/decide-service';
+import { auditedExceptionMethods, type ExceptionPersonMethod } from './services/exception-audit';
 import { createWhatIfService } from './services/whatif-service';
 import { redactSecrets } from '../../shared/plant/redact';
 import { createConnectorManager } from '../connectors/manager';
@@ -250,7 +251,8 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
   storeReadyPublic.catch((e: Error) => (opts.deferStore ? log(`the business store could not be opened: ${e.stack ?? e.message}`) : undefined));
   if (!opts.deferStore) await storeReady;
   // Each call answers after its copy is stored (a failed copy is only logged).
-  const mirrored: Pick<MethodHandlers, 'rules.activate' | 'whatIf.save' | 'whatIf.delete'> = {
+  const mirrored: Pick<MethodHandlers, 'rules.activate' | 'whatIf.save' | 'whatIf.delete' | ExceptionPersonMethod> = {
+    ...auditedExceptionMethods(plant, decide.methods, async () => (await storeReady).commit.store, () => twin.time),
     'rules.activate': async (p, ctx) => {
       const r = await decide.methods['rules.activate'](p, ctx);
       await (await storeReady).mirror.ruleSet(decide.rules, r.activatedBy, r.activatedAt);

@@ -7,7 +7,7 @@
 import type { Plant, Product } from '../plant/schema';
 import { HOUR, MINUTE, runMs, shiftAt, type ChangeoverSpec } from '../twin/schedule';
 import type { LineView } from '../twin/view';
-import { UNISSUED, fmtTime, inboundBefore, num, plannedRuns, plantIndex, usableStock, type DecideContext } from './context';
+import { UNISSUED, inboundBefore, timesOf, num, plannedRuns, plantIndex, usableStock, type DecideContext } from './context';
 import type { AllergenRule, RuleSet } from './rules-schema';
 
 export type ConstraintRuleName = 'line-capability' | 'allergen-sequencing' | 'tooling' | 'material' | 'crew-skill' | 'shift-coverage';
@@ -122,6 +122,7 @@ interface Run {
 type LineDef = Plant['areas'][number]['lines'][number];
 
 function lineCapability(plant: Plant, rules: RuleSet, line: LineDef, r: Run): ConstraintCheck {
+  const fmtTime = timesOf(plant);
   const rate = r.product.rates[line.id];
   if (!line.families.includes(r.product.family))
     return { rule: 'line-capability', passed: false, detail: `line: ${line.id} cannot run family '${r.product.family}' of ${r.order.sku} (it runs ${line.families.join(', ')})` };
@@ -145,6 +146,7 @@ function ruleMatches(rule: AllergenRule, lineId: string, from: { id: string; all
 }
 
 function allergenChecks(ctx: DecideContext, a: ProposedAssignment, p: Placement, family: string | null, r: Run): ConstraintCheck[] {
+  const fmtTime = timesOf(ctx.plant);
   const { plant, rules } = ctx;
   const index = plantIndex(plant);
   const cr = rules.constraints.allergens;
@@ -206,6 +208,7 @@ function overlaps(a0: number, a1: number, b0: number, b1: number): boolean {
 }
 
 function toolingChecks(ctx: DecideContext, a: ProposedAssignment, r: Run): ConstraintCheck[] {
+  const fmtTime = timesOf(ctx.plant);
   const { plant, view } = ctx;
   const index = plantIndex(plant);
   if (r.product.tools.length === 0) return [{ rule: 'tooling', passed: true, detail: `tooling: ${r.order.sku} needs no tools` }];
@@ -235,6 +238,7 @@ function toolingChecks(ctx: DecideContext, a: ProposedAssignment, r: Run): Const
 }
 
 function materialChecks(ctx: DecideContext, a: ProposedAssignment, r: Run): ConstraintCheck[] {
+  const fmtTime = timesOf(ctx.plant);
   const { plant, rules, view } = ctx;
   const m = rules.constraints.material;
   if (r.product.bom.length === 0) return [{ rule: 'material', passed: true, detail: `material: ${r.order.sku} has no bill of materials` }];
@@ -269,6 +273,7 @@ function materialChecks(ctx: DecideContext, a: ProposedAssignment, r: Run): Cons
 }
 
 function crewChecks(plant: Plant, rules: RuleSet, line: LineDef, r: Run): ConstraintCheck[] {
+  const fmtTime = timesOf(plant);
   const cr = rules.constraints.crew;
   const checks: ConstraintCheck[] = [];
   if (plant.shifts.length === 0) return [{ rule: 'shift-coverage', passed: true, detail: 'crew: the plant declares no shifts: crew and coverage not checked' }];

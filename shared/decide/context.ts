@@ -3,6 +3,7 @@
  * carry yet (inbound purchase orders). Plus small pure helpers shared by constraints, priority
  * and exception detection. No clock: every function takes the time it needs.
  */
+import { plantTime, quantity } from '../clock/plant-time';
 import type { Plant } from '../plant/schema';
 import { indexPlant, type PlantIndex } from '../twin/schedule';
 import type { OrderState, TwinState } from '../twin/view';
@@ -40,19 +41,17 @@ export function plantIndex(plant: Plant): PlantIndex {
 export const UNISSUED: ReadonlySet<OrderState> = new Set(['released', 'ready']);
 export const TERMINAL: ReadonlySet<OrderState> = new Set(['complete', 'closed', 'cancelled']);
 
-/** `14:20` (UTC, like shiftAt), with the date when it is not the same day as `ref`. */
-export function fmtTime(t: number, ref?: number): string {
-  const iso = new Date(t).toISOString();
-  const hm = iso.slice(11, 16);
-  if (ref !== undefined && Math.floor(ref / 86_400_000) !== Math.floor(t / 86_400_000)) return `${iso.slice(5, 10)} ${hm}`;
-  return hm;
+/**
+ * Times in the plant's zone for rule and detection texts: `21:55`, with the weekday when not on
+ * the same plant day as `ref` (`Tue 01:16`). One formatter for every text a person reads.
+ */
+export function timesOf(plant: Plant): (t: number, ref?: number) => string {
+  const f = plantTime(plant.site.timezone);
+  return (t, ref) => f.relative(t, ref);
 }
 
-/** A quantity for people: at most 3 decimals, no trailing zeros. */
-export function num(n: number): string {
-  const r = Math.round(n * 1000) / 1000;
-  return Object.is(r, -0) ? '0' : String(r);
-}
+/** A quantity for people: thousands separated, sensible decimals (`62,014 kg`, `12.35`). */
+export const num: (n: number) => string = quantity;
 
 /** Component stock usable for production (location kinds not excluded), summed over locations. */
 export function usableStock(plant: Plant, view: TwinState, component: string, excludeKinds: readonly string[]): number {

@@ -36,7 +36,7 @@ import {
   type ForecastState,
   type Move,
 } from '../sim/forecast';
-import { plantIndex, type DecideContext, type InboundPo } from './context';
+import { plantIndex, timesOf, type DecideContext, type InboundPo } from './context';
 import { evaluateConstraints, evaluateInPlace, type ConstraintCheck } from './constraints';
 import { requiredApprovals, type ChangeFacts, type RequiredApproval } from './escalation';
 import type { DetectedCondition, ExceptionRecord } from './exceptions';
@@ -428,7 +428,7 @@ export function generateOptions(input: GenerateOptionsInput): RankedOption[] {
     for (const a of c.assignments) {
       const lineState = a.moved ? base.lines.find((l) => l.id === a.lineId) : undefined;
       if (lineState && lineState.downUntil !== null && lineState.downUntil > now) {
-        checks.push({ rule: 'line-available', passed: false, detail: `line: ${a.lineId} is down until ${fmt(lineState.downUntil)}`, orderId: a.orderId, lineId: a.lineId });
+        checks.push({ rule: 'line-available', passed: false, detail: `line: ${a.lineId} is down until ${timesOf(plant)(lineState.downUntil, now)}`, orderId: a.orderId, lineId: a.lineId });
       } else if (lineState && lineState.heldUntil !== null && lineState.heldUntil > now) {
         checks.push({ rule: 'line-available', passed: false, detail: `line: ${a.lineId} is on QA hold`, orderId: a.orderId, lineId: a.lineId });
       }
@@ -557,6 +557,3 @@ function signed(x: number): string {
   return r > 0 ? `+${r}` : String(r);
 }
 
-function fmt(t: number): string {
-  return new Date(t).toISOString().slice(5, 16).replace('T', ' ');
-}

@@ -6,7 +6,7 @@
  */
 import type { Plant } from '../plant/schema';
 import { HOUR } from '../twin/schedule';
-import { fmtTime, num } from './context';
+import { num, timesOf } from './context';
 import type { RuleSet, Tier } from './rules-schema';
 
 export interface OrderLike {
@@ -70,7 +70,7 @@ export function scoreOrder(plant: Plant, rules: RuleSet, order: OrderLike, now: 
     {
       name: 'due-date',
       value: dueFactor,
-      detail: `due ${fmtTime(order.due, now)} (${hoursToDue >= 0 ? `in ${num(hoursToDue)} h` : `${num(-hoursToDue)} h ago`}), urgency ${num(urgency)} over ${num(pr.dueDate.horizonHours)} h → ×${num(dueFactor)}`,
+      detail: `due ${timesOf(plant)(order.due, now)} (${hoursToDue >= 0 ? `in ${num(hoursToDue)} h` : `${num(-hoursToDue)} h ago`}), urgency ${num(urgency)} over ${num(pr.dueDate.horizonHours)} h → ×${num(dueFactor)}`,
     },
   ];
   const late = lateMs > 0 ? `; projected ${num(lateMs / HOUR)} h late → penalty ${num(latePenalty)} (${num(t.latePenaltyPerHour)}/h for tier ${tier})` : '';

@@ -248,6 +248,8 @@ export const workflowRulesSchema = z
     templates: z.array(workflowTemplateSchema).default(() => DEFAULT_WORKFLOW_TEMPLATES.map((t) => workflowTemplateSchema.parse(t))),
     /** Roles that may commit a decision. */
     commitRoles: z.array(z.enum(roles)).min(1).default(['controller', 'planner', 'lead', 'manager']),
+    /** May the person who did an action (moved it to done) also verify it? Off: someone else checks the work. */
+    doerMayVerify: z.boolean().default(false),
   })
   .strict()
   .superRefine((w, ctx) => {

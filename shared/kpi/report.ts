@@ -59,7 +59,8 @@ export interface ShiftLineRow {
 }
 
 export interface ShiftReport {
-  plant: { id: string; name: string };
+  /** `timeZone`: the plant's (site.timezone), the zone every time in the report is shown in. */
+  plant: { id: string; name: string; timeZone?: string };
   period: Period;
   generatedAt: number;
   now: number;

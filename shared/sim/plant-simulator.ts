@@ -253,7 +253,9 @@ class Simulator implements PlantSimulator {
     }
     const first = t0 + 1000;
     // who is on shift now (a fresh start): the current shift's crew clocks in
-    if (!resume) this.schedule(first, { k: 'shift' });
+    // Resumed from a twin nobody has clocked in to yet (the core resumes even a fresh start from
+    // its twin): the current shift's crew clocks in now too, not only at the next shift change.
+    if (!resume || resume.onShift.people.length === 0) this.schedule(first, { k: 'shift' });
     else this.scheduleNextShift(t0);
     for (const l of this.index.lines) {
       const line = S.lines[l.id] as SimLine;
@@ -635,11 +637,21 @@ class Simulator implements PlantSimulator {
     }
     const crew = shift ? this.plant.crews.find((c) => c.id === shift.crew) : undefined;
     if (!crew) return;
+    // Line staff go where the most people are still missing (a line's crew size, in plant order),
+    // so a crew big enough for the plant staffs every line; the rest float without a line.
     const lines = this.index.lines;
-    let i = 0;
+    const staffed = new Map<string, number>(lines.map((l) => [l.id, 0]));
     for (const person of crew.members) {
       if (this.rng.chance(0.05)) continue; // absent: no clock-in
-      const lineId = person.role === 'operator' || person.role === 'lead' ? (lines[i++ % Math.max(1, lines.length)]?.id ?? null) : null;
+      let lineId: string | null = null;
+      if (person.role === 'operator' || person.role === 'lead') {
+        let gap = 0;
+        for (const l of lines) {
+          const g = l.crewSize - (staffed.get(l.id) ?? 0);
+          if (g > gap) [gap, lineId] = [g, l.id];
+        }
+        if (lineId) staffed.set(lineId, (staffed.get(lineId) ?? 0) + 1);
+      }
       S.onShift[person.id] = lineId;
       this.emit(lineId ? { type: 'labour.clockIn', person: person.id, line: lineId } : { type: 'labour.clockIn', person: person.id });
     }

@@ -140,10 +140,14 @@ describe('commit flow: line down to closed decision', () => {
     await client.call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'blocked', comment: 'labels of the last run still on the line' });
     await client.call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'in-progress' });
     await client.call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'done' });
-    const cleared = await client.call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'verified', comment: 'checked by QA' });
+    // Verification is by someone other than the doer (the rule set's default): the doer is refused.
+    const colleague = (doer: string, role: string) => plant.crews.flatMap((c) => c.members).find((m) => m.role === role && m.id !== doer)!.id;
+    expect((await failure(client.call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'verified' }))).message).toMatch(/may not also verify it/);
+    const cleared = await client.call('actions.transition', { id: clearance.id, by: colleague(clearance.ownerId, 'qa'), to: 'verified', comment: 'checked by QA' });
     expect(cleared.history.map((h) => h.to)).toEqual(['created', 'assigned', 'blocked', 'in-progress', 'done', 'verified']);
     const comms = byKind['schedule-communication']!;
-    for (const to of ['acknowledged', 'done', 'verified'] as const) await client.call('actions.transition', { id: comms.id, by: comms.ownerId, to });
+    for (const to of ['acknowledged', 'done'] as const) await client.call('actions.transition', { id: comms.id, by: comms.ownerId, to });
+    await client.call('actions.transition', { id: comms.id, by: colleague(comms.ownerId, comms.role), to: 'verified' });
 
     // MES signals verify the rest.
     await sm.sync();

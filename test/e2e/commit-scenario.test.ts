@@ -56,7 +56,7 @@ describe('committing a what-if scenario', () => {
     expect(noScenario.message).toMatch(/no saved scenario named 'nope'.*'O4 to L1'/);
     const byOperator = await failure(client.call('decisions.commit', { kind: 'scenario', scenarioId: 'O4 to L1', by: 'a-operator' }));
     expect(byOperator.code).toBe('bad_params');
-    expect(byOperator.message).toMatch(/committing a decision needs one of the roles/);
+    expect(byOperator.message).toMatch(/is a operator: committing a decision needs a /);
     await save(scenario('only assumptions', { disruptions: [{ type: 'line-down', line: 'L1', atHours: 1, hours: 2 }] }));
     const noMoves = await failure(client.call('decisions.commit', { kind: 'scenario', scenarioId: 'only assumptions', by: 'a-controller' }));
     expect(noMoves.code).toBe('bad_params');

@@ -98,8 +98,9 @@ describe('decide: exceptions, workbench and what-if in the console', () => {
     expect(await page.locator('[data-testid="option-row"][data-feasible="true"]').count()).toBeGreaterThan(0);
     await expect(rows.first().getAttribute('data-rank')).resolves.toBe('1');
     // KPI deltas in the first (best) row, one per column, as signed numbers or 0.
+    // score, Δ score vs do nothing, then four KPI deltas (Δ cost is Δ score: the score is the cost)
     const deltas = await rows.first().locator('td[data-col]').allInnerTexts();
-    expect(deltas).toHaveLength(5);
+    expect(deltas).toHaveLength(6);
     deltas.forEach((d) => expect(d).toMatch(/^(✓ |✗ )?[+−]?[\d,.]+$|^0$/));
     // The best option is expanded: explanation and constraint checks.
     const explain = await page.locator('[data-testid="option-explanation"] li').allInnerTexts();

@@ -134,7 +134,7 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
   }
   log(`decide: rules '${rules.rules.name}' version ${rules.version} (hash ${rules.hash}) from ${rules.file}`);
 
-  const registry = new ExceptionRegistry(rules.rules, { now: () => twin.time });
+  const registry = new ExceptionRegistry(rules.rules, { now: () => twin.time }, plant.site.timezone);
   const inbound = new Map<string, InboundPo>();
   let firstSeen: Record<string, number> | null = null;
   const file = join(opts.dataDir, 'exceptions.json');

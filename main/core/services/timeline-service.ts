@@ -247,7 +247,7 @@ export function createTimelineService(opts: TimelineServiceOptions): TimelineSer
     const plantKpis = kpiFor('plant', undefined, 'shift', period.from, 0, rec, t);
     const inShift = (x: number) => x >= period.from && x < period.to;
     return {
-      plant: { id: plant.site.id, name: plant.site.name },
+      plant: { id: plant.site.id, name: plant.site.name, timeZone: plant.site.timezone },
       period,
       generatedAt: now,
       now,

@@ -9,7 +9,7 @@ import type { ActionRecord } from '../../../shared/commit/records';
 import { useClient } from '../app/ClientContext';
 import { usePlantTime } from '../decide/format';
 import { actionStatusLook, kindLabel, StatusBadge } from './badges';
-import { useRun, type RecordsFeed } from './hooks';
+import { useRules, useRun, type RecordsFeed } from './hooks';
 import { movesFor, notYours, pendingDependencies, relativeDue, type Move, type Person } from './records-store';
 import { ErrorText } from './ErrorText';
 
@@ -37,8 +37,9 @@ export const ActionCard = memo(function ActionCard({ a, actions, person, now, fe
   const waiting = pendingDependencies(a, actions);
   // Someone else's action: no row of greyed buttons, just whose it is.
   const who = notYours(a, person);
-  const moves = who ? [] : movesFor(a, person, actions);
-  const reasons = who && movesFor(a, person, actions).length ? [who] : [...new Set(moves.map((m) => m.disabled).filter((x): x is string => !!x))];
+  const doerMayVerify = useRules()?.workflows.doerMayVerify ?? false;
+  const moves = who ? [] : movesFor(a, person, actions, doerMayVerify);
+  const reasons = who && movesFor(a, person, actions, doerMayVerify).length ? [who] : [...new Set(moves.map((m) => m.disabled).filter((x): x is string => !!x))];
 
   const go = async (m: Move, comment?: string) => {
     if (!client || !person) return;

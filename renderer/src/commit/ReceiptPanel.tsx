@@ -8,8 +8,9 @@ import { useId, useMemo, useState } from 'react';
 import type { ApprovalRecord, DecisionReceipt, OutboxRecord, ScenarioCommitInfo } from '../../../shared/commit/records';
 import { describeDisruption, describeMove } from '../../../shared/commit/scenario-commit';
 import type { MethodResults } from '../../../shared/protocol/api';
-import { useClient } from '../app/ClientContext';
-import { kpiDiff, kpiValue, usePlantTime } from '../decide/format';
+import { useClient, useCoreData } from '../app/ClientContext';
+import { approvalRefusal } from '../../../shared/commit/permissions';
+import { kpiDiff, kpiValue, num, signed, usePlantTime } from '../decide/format';
 import { usePeople } from '../decide/hooks';
 import { ActionCard } from './ActionCard';
 import { approvalStatusLook, decisionStatusLook, outboxStatusLook, StatusBadge } from './badges';
@@ -34,6 +35,8 @@ export function ReceiptPanel({ d, records, feed, person, now }: Props) {
     return (id: string) => (m.has(id) ? `${m.get(id)} (${id})` : id);
   }, [people]);
   const approvals = approvalsOf(records, d);
+  // "Do nothing" (an exception's wait, a scenario's plan as is): the score every option is compared with.
+  const baseScore = d.options.find((o) => o.kind === 'wait' || o.kind === 'as-planned')?.score ?? null;
   const actions = sortActions(byDecision(records.actions, d.id));
   const outbox = byDecision(records.outbox, d.id).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
 
@@ -46,6 +49,16 @@ export function ReceiptPanel({ d, records, feed, person, now }: Props) {
         <StatusBadge look={decisionStatusLook[d.status]} testId="decision-status" value={d.status} />
       </header>
       <dl className="facts cm-facts">
+        {d.exceptionId && (
+          <>
+            <dt>For exception</dt>
+            <dd>
+              <a href={`#/exceptions/${encodeURIComponent(d.exceptionId)}`} data-testid="receipt-exception">
+                {d.exceptionId}: {d.exceptionTitle}
+              </a>
+            </dd>
+          </>
+        )}
         <dt>Committed</dt>
         <dd>
           {fmt(d.committedAt)} by {name(d.committedBy)}, {d.committedRole}
@@ -76,7 +89,10 @@ export function ReceiptPanel({ d, records, feed, person, now }: Props) {
               <th scope="col">Rank</th>
               <th scope="col">Option</th>
               <th scope="col" className="num">
-                Score
+                Score <span className="muted">(cost, lower is better)</span>
+              </th>
+              <th scope="col" className="num">
+                vs do nothing
               </th>
               <th scope="col">Feasible</th>
             </tr>
@@ -89,7 +105,8 @@ export function ReceiptPanel({ d, records, feed, person, now }: Props) {
                   {o.title}
                   {o.id === d.chosenOptionId && <strong> — chosen</strong>}
                 </td>
-                <td className="num">{o.score === null ? '—' : o.score.toFixed(2)}</td>
+                <td className="num">{o.score === null ? '—' : num(o.score, 0)}</td>
+                <td className="num">{o.score === null || baseScore === null ? '—' : signed(o.score - baseScore, 0)}</td>
                 <td>{o.feasible ? 'yes' : 'no'}</td>
               </tr>
             ))}
@@ -103,7 +120,7 @@ export function ReceiptPanel({ d, records, feed, person, now }: Props) {
       ) : (
         <ul className="cm-approvals">
           {approvals.map((a) => (
-            <ApprovalItem key={a.id} a={a} person={person} now={now} feed={feed} name={name} />
+            <ApprovalItem key={a.id} a={a} d={d} person={person} now={now} feed={feed} name={name} />
           ))}
         </ul>
       )}
@@ -187,7 +204,7 @@ function ScenarioFacts({ s }: { s: ScenarioCommitInfo }) {
   );
 }
 
-function ApprovalItem({ a, person, now, feed, name }: { a: ApprovalRecord; person: Person | null; now: number; feed: RecordsFeed | null; name(id: string): string }) {
+function ApprovalItem({ a, d, person, now, feed, name }: { a: ApprovalRecord; d: DecisionReceipt; person: Person | null; now: number; feed: RecordsFeed | null; name(id: string): string }) {
   const client = useClient();
   const fmt = usePlantTime();
   const hid = useId();
@@ -195,7 +212,14 @@ function ApprovalItem({ a, person, now, feed, name }: { a: ApprovalRecord; perso
   const [comment, setComment] = useState('');
   const open = a.status === 'pending' || a.status === 'escalated';
   const due = relativeDue(now, a.dueAt);
-  const why = !person ? 'Choose who you are (Acting as) to approve or reject.' : person.role !== a.role ? `Needs a ${a.role}; you are ${person.name} (${person.role}).` : null;
+  const plant = useCoreData().plant;
+  const why = !person
+    ? 'Choose who you are (Acting as) to approve or reject.'
+    : person.role !== a.role
+      ? `Needs a ${a.role}; you are ${person.name} (${person.role}).`
+      : plant
+        ? approvalRefusal(plant, person, a, d)
+        : null;
 
   const decide = async (verdict: 'approve' | 'reject') => {
     if (!client || !person || !comment.trim()) return;

@@ -7,7 +7,8 @@
  *
  * Readiness gates have their own small feed (gates.ts).
  */
-import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import type { RuleSet } from '../../../shared/decide/rules-schema';
 import type { ProtocolClient } from '../../../shared/protocol/client';
 import type { RecordChange } from '../../../shared/commit/records';
 import { useClient } from '../app/ClientContext';
@@ -161,4 +162,33 @@ export function useRun(): { busy: boolean; error: string | null; run<T>(label: s
   }, []);
   const clear = useCallback(() => setError(null), []);
   return { busy, error, run, clear };
+}
+
+const rulesCache = new WeakMap<ProtocolClient, Promise<RuleSet | null>>();
+
+/**
+ * The active rule set (who may commit, whether a doer may verify, the escalation rules), fetched
+ * once per connection: the console offers only what it allows. Null until loaded or when the core
+ * cannot say; the core still has the last word on every call.
+ */
+export function useRules(): RuleSet | null {
+  const client = useClient();
+  const [rules, setRules] = useState<RuleSet | null>(null);
+  useEffect(() => {
+    if (!client) return;
+    let live = true;
+    let p = rulesCache.get(client);
+    if (!p) {
+      p = client.call('rules.get').then(
+        (r) => r.rules,
+        () => null,
+      );
+      rulesCache.set(client, p);
+    }
+    void p.then((r) => live && setRules(r));
+    return () => {
+      live = false;
+    };
+  }, [client]);
+  return rules;
 }

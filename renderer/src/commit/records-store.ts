@@ -8,6 +8,7 @@
  * means a list answer may arrive after a stream item for the same record, or before. The guard
  * keeps whichever copy is newer, so the order of arrival does not matter.
  */
+import { doerOf } from '../../../shared/commit/permissions';
 import type { ActionRecord, ActionStatus, ApprovalRecord, ApprovalStatus, AuditEntry, DecisionReceipt, DecisionStatus, OutboxRecord, PersonTransition, RecordChange } from '../../../shared/commit/records';
 
 export type CollectionName = RecordChange['collection'];
@@ -93,6 +94,41 @@ export function byDecision<T extends { decisionId: string }>(map: ReadonlyMap<st
 /** Decisions of one exception, newest first. */
 export function decisionsOf(state: RecordsState, exceptionId: string): DecisionReceipt[] {
   return [...state.decisions.values()].filter((d) => d.exceptionId === exceptionId).sort((a, b) => b.seq - a.seq);
+}
+
+/** Where an exception's decision stands: the newest decision, its approvals and its actions' progress. */
+export interface DecisionProgress {
+  decision: DecisionReceipt;
+  /** Other decisions on the same exception (earlier or rejected ones). */
+  others: number;
+  approvalsPending: number;
+  actions: { total: number; finished: number; open: number; overdue: number; blocked: number };
+}
+
+/** Null when nobody has decided on the exception yet. */
+export function decisionProgress(state: RecordsState, exceptionId: string): DecisionProgress | null {
+  const list = decisionsOf(state, exceptionId);
+  const d = list.find((x) => x.status !== 'rejected') ?? list[0];
+  if (!d) return null;
+  const acts = byDecision(state.actions, d.id);
+  const finished = acts.filter((a) => a.status === 'done' || a.status === 'verified' || a.status === 'rejected').length;
+  return {
+    decision: d,
+    others: list.length - 1,
+    approvalsPending: d.approvalIds.filter((id) => {
+      const a = state.approvals.get(id);
+      return !a || a.status === 'pending' || a.status === 'escalated';
+    }).length,
+    actions: { total: acts.length, finished, open: acts.length - finished, overdue: acts.filter((a) => a.overdue).length, blocked: acts.filter((a) => a.status === 'blocked').length },
+  };
+}
+
+/** "D-3 · Dispatched · 2 of 6 actions done" in words. */
+export function progressText(p: DecisionProgress, statusLabel: string, withId = true): string {
+  const parts = [withId ? p.decision.id : '', statusLabel];
+  if (p.decision.status === 'pending-approval') parts.push(`${p.approvalsPending} approval${p.approvalsPending === 1 ? '' : 's'} to go`);
+  else if (p.actions.total > 0) parts.push(`${p.actions.finished} of ${p.actions.total} actions done${p.actions.overdue ? `, ${p.actions.overdue} overdue` : ''}${p.actions.blocked ? `, ${p.actions.blocked} blocked` : ''}`);
+  return parts.filter(Boolean).join(' · ');
 }
 
 /** Approvals of a decision in the order the receipt required them (unknown ones last). */
@@ -192,7 +228,7 @@ export interface Move {
  * acknowledged → in-progress → done → verified; blocked/rejected with a reason; start and done
  * wait for dependencies); the core has the last word and its refusal is shown as it is.
  */
-export function movesFor(a: ActionRecord, person: Person | null, actions: ReadonlyMap<string, ActionRecord>): Move[] {
+export function movesFor(a: ActionRecord, person: Person | null, actions: ReadonlyMap<string, ActionRecord>, doerMayVerify = false): Move[] {
   const who = notYours(a, person);
   const deps = pendingDependencies(a, actions);
   const waits = deps.length ? `Waits for ${deps.map((d) => `${d.title} (${d.status})`).join(', ')}.` : null;
@@ -211,7 +247,10 @@ export function movesFor(a: ActionRecord, person: Person | null, actions: Readon
     case 'blocked':
       return [m('resume', 'Resume', 'in-progress', waits), reject];
     case 'done':
-      return a.verification.by === 'person' ? [m('verify', 'Verify', 'verified')] : [];
+      if (a.verification.by !== 'person') return [];
+      // Someone other than the doer checks the work (the core refuses it too), unless the rule set allows it.
+      if (!doerMayVerify && person && doerOf(a) === person.id) return [{ ...m('verify', 'Verify', 'verified'), disabled: `You did this action; someone else verifies it (${a.role}, lead or manager).` }];
+      return [m('verify', 'Verify', 'verified')];
     default:
       return [];
   }

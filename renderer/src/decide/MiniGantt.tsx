@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import * as d3 from 'd3';
 import type { ScenarioResult } from '../../../shared/sim/scenario';
+import { usePlantClock } from './format';
 
 export interface GanttMove {
   order: string;
@@ -25,6 +26,7 @@ export function MiniGantt({ result, width, onMove, label }: { result: ScenarioRe
   const height = M.top + M.bottom + lines.length * ROW;
   const onMoveRef = useRef(onMove);
   onMoveRef.current = onMove;
+  const pt = usePlantClock();
 
   useEffect(() => {
     const svg = d3.select(svgRef.current);
@@ -42,7 +44,7 @@ export function MiniGantt({ result, width, onMove, label }: { result: ScenarioRe
         d3
           .axisBottom(x)
           .ticks(Math.max(2, Math.floor(width / 90)))
-          .tickFormat((d) => d3.utcFormat('%H:%M')(d as Date)),
+          .tickFormat((d) => pt.clock(+(d as Date))),
       );
     svg
       .append('g')
@@ -83,7 +85,7 @@ export function MiniGantt({ result, width, onMove, label }: { result: ScenarioRe
       .attr('stroke-width', 1.5)
       .attr('data-order', (b) => b.orderId ?? '')
       .attr('class', (b) => (b.kind === 'run' && onMoveRef.current ? 'g-bar g-draggable' : 'g-bar'));
-    sel.append('title').text((b) => `${b.lineId}: ${b.kind === 'run' ? `${b.orderId} (${b.sku})${b.late ? ' — LATE' : ''}` : b.kind === 'setup' ? `changeover before ${b.orderId ?? ''}` : b.kind === 'down' ? `down${b.reason ? `: ${b.reason}` : ''}` : 'QA hold'} ${d3.utcFormat('%H:%M')(new Date(b.start))}–${d3.utcFormat('%H:%M')(new Date(b.end))}`);
+    sel.append('title').text((b) => `${b.lineId}: ${b.kind === 'run' ? `${b.orderId} (${b.sku})${b.late ? ' — LATE' : ''}` : b.kind === 'setup' ? `changeover before ${b.orderId ?? ''}` : b.kind === 'down' ? `down${b.reason ? `: ${b.reason}` : ''}` : 'QA hold'} ${pt.clock(b.start)}–${pt.clock(b.end)}`);
 
     if (onMoveRef.current) {
       const ghost = svg.append('rect').attr('class', 'g-ghost').attr('visibility', 'hidden').attr('height', y.bandwidth()).attr('fill', 'none').attr('stroke', '#1a4d99').attr('stroke-width', 2).attr('stroke-dasharray', '4 2');
@@ -115,7 +117,7 @@ export function MiniGantt({ result, width, onMove, label }: { result: ScenarioRe
         });
       sel.filter((b) => b.kind === 'run' && !!b.orderId).call(drag);
     }
-  }, [result, width, lines]);
+  }, [result, width, lines, pt]);
 
   return <svg ref={svgRef} className="mini-gantt" width={width} height={height} role="img" aria-label={`${label}: schedule of ${lines.length} lines over ${result.horizonHours} h`} />;
 }

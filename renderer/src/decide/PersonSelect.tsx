@@ -1,26 +1,49 @@
-/** "Acting as": the person recorded as `by` on every exception action (from the plant's crews). */
-import { useId } from 'react';
-import { useCurrentPerson, usePeople } from './hooks';
+/**
+ * "Acting as": the person recorded as `by` on every exception action (from the plant's crews).
+ * The crew on shift comes first, and each person says what they may do in the decision loop
+ * (commit, approve: from the rule set), so a controller assigning or handing over picks someone
+ * who is here and allowed.
+ */
+import { useId, useMemo } from 'react';
+import { shiftAt } from '../../../shared/twin/schedule';
+import { useCoreData } from '../app/ClientContext';
+import { useRules } from '../commit/hooks';
+import { useCurrentPerson, usePeople, usePlantNow } from './hooks';
 
 export function PersonSelect() {
   const people = usePeople();
+  const plant = useCoreData().plant;
+  const rules = useRules();
+  const now = usePlantNow();
   const [person, setPerson] = useCurrentPerson();
   const id = useId();
   const known = people.some((p) => p.id === person);
+  const shift = plant && now ? shiftAt(plant, now) : null;
+  const onCrew = shift ? plant?.crews.find((c) => c.id === shift.crew)?.name : undefined;
+  const crews = useMemo(() => {
+    const all = [...new Set(people.map((p) => p.crew))];
+    return onCrew ? [onCrew, ...all.filter((c) => c !== onCrew)] : all;
+  }, [people, onCrew]);
+  const commitRoles = new Set<string>(rules?.workflows.commitRoles ?? []);
+  const approverRoles = new Set<string>(rules?.escalation.map((e) => e.approver) ?? []);
+  const may = (role: string) => [commitRoles.has(role) ? 'commits' : '', approverRoles.has(role) ? 'approves' : ''].filter(Boolean).join(', ');
   return (
     <div className="person-select">
       <label htmlFor={id}>Acting as</label>
       <select id={id} data-testid="person-select" value={known ? person : ''} onChange={(e) => setPerson(e.target.value)} className={known ? '' : 'needs-choice'}>
         <option value="">— choose who you are —</option>
-        {[...new Set(people.map((p) => p.crew))].map((crew) => (
-          <optgroup key={crew} label={crew}>
+        {crews.map((crew) => (
+          <optgroup key={crew} label={crew === onCrew ? `${crew} — on shift now (${shift?.name ?? shift?.id})` : `${crew} — off shift`} data-on-shift={crew === onCrew ? 'true' : 'false'}>
             {people
               .filter((p) => p.crew === crew)
-              .map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name} ({p.id}, {p.role})
-                </option>
-              ))}
+              .map((p) => {
+                const m = may(p.role);
+                return (
+                  <option key={p.id} value={p.id}>
+                    {p.name} ({p.role}){m ? ` · ${m}` : ''}
+                  </option>
+                );
+              })}
           </optgroup>
         ))}
       </select>

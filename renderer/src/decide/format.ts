@@ -1,19 +1,18 @@
 /** Formatting for the decide views: plant time in the plant's time zone, signed deltas, labels. */
 import { useMemo } from 'react';
 import { useCoreData } from '../app/ClientContext';
+import { elapsed, plantTime, type PlantTimeFormat } from '../../../shared/clock/plant-time';
 import type { ExceptionPriority, ExceptionState, ExceptionType } from '../../../shared/decide/exceptions';
 
+/** Plant time as people read it everywhere (`Mon 21:55`): the shared formatter, in the plant's zone. */
 export function usePlantTime(): (t: number) => string {
-  const tz = useCoreData().plant?.site.timezone ?? 'UTC';
-  return useMemo(() => {
-    let f: Intl.DateTimeFormat;
-    try {
-      f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit' });
-    } catch {
-      f = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'short', hour: '2-digit', minute: '2-digit' });
-    }
-    return (t: number) => f.format(t);
-  }, [tz]);
+  return usePlantClock().day;
+}
+
+/** The shared plant-time formatter for the plant this console shows. */
+export function usePlantClock(): PlantTimeFormat {
+  const tz = useCoreData().plant?.site.timezone;
+  return useMemo(() => plantTime(tz), [tz]);
 }
 
 export const PRIORITY_RANK: Record<ExceptionPriority, number> = { critical: 0, high: 1, medium: 2, low: 3 };
@@ -58,8 +57,7 @@ export function num(x: number, digits = 1): string {
 }
 
 export function minutesAgo(now: number, t: number): string {
-  const m = Math.max(0, Math.round((now - t) / 60_000));
-  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  return elapsed(now - t);
 }
 
 /**

@@ -11,6 +11,7 @@ import type { KpiValue } from '../../../shared/kpi/iso22400';
 import { kpiDefinitions } from '../../../shared/kpi/definitions';
 import { fmtKpi, fmtMean, noBasis } from '../../../shared/kpi/format';
 import { shiftReportHtml } from '../../../shared/kpi/report-html';
+import { plantTime } from '../../../shared/clock/plant-time';
 import { useClient } from '../app/ClientContext';
 import { formatPlantTime, useTravel } from './travel';
 
@@ -41,7 +42,7 @@ function Card({ id, value, target, sub }: { id: keyof typeof kpiDefinitions; val
 
 const sub = (k: KpiValue | null) => noBasis(k) || (k ? `${Math.round(k.numerator * 100) / 100} / ${Math.round(k.denominator * 100) / 100}` : '');
 
-function Trend({ report }: { report: KpiReport }) {
+function Trend({ report, timeZone }: { report: KpiReport; timeZone: string }) {
   const ref = useRef<SVGSVGElement>(null);
   useEffect(() => {
     const svg = select(ref.current);
@@ -52,7 +53,7 @@ function Trend({ report }: { report: KpiReport }) {
     const pts = report.trend;
     const x = scaleLinear().domain([0, Math.max(1, pts.length - 1)]).range([m.l, W - m.r]);
     const y = scaleLinear().domain([0, 1]).range([H - m.b, m.t]);
-    svg.append('g').attr('transform', `translate(0,${H - m.b})`).call(axisBottom(x).ticks(Math.min(6, pts.length)).tickFormat((i) => { const p = pts[Number(i)]; return p ? new Date(p.period.from).toISOString().slice(5, 13).replace('T', ' ') : ''; }));
+    svg.append('g').attr('transform', `translate(0,${H - m.b})`).call(axisBottom(x).ticks(Math.min(6, pts.length)).tickFormat((i) => { const p = pts[Number(i)]; return p ? plantTime(timeZone).day(p.period.from) : ''; }));
     svg.append('g').attr('transform', `translate(${m.l},0)`).call(axisLeft(y).ticks(4).tickFormat((v) => `${Math.round(Number(v) * 100)}%`));
     const series: [string, (p: (typeof pts)[number]) => number | null, number | null][] = [
       ['series-oee', (p) => p.oee, report.targets.oee],
@@ -64,7 +65,7 @@ function Trend({ report }: { report: KpiReport }) {
       svg.append('path').datum(pts).attr('class', cls).attr('d', l);
       if (target !== null) svg.append('line').attr('class', `target ${cls}`).attr('x1', m.l).attr('x2', W - m.r).attr('y1', y(target)).attr('y2', y(target)).attr('stroke-width', 1);
     }
-  }, [report]);
+  }, [report, timeZone]);
   return (
     <figure className="kpi-trend" style={{ margin: 0 }}>
       <svg ref={ref} width={340} height={170} role="img" aria-label={`Trend of OEE, schedule adherence and on-time delivery over the last ${report.trend.length} ${report.periodKind}s, with dashed target lines`} />
@@ -181,7 +182,7 @@ export function KpiPanel({ scope, id, timeZone }: { scope: KpiScope; id?: string
             <Card id="actionSla" value={fmtKpi(ex.actionSla, 'share')} sub={ex.actionSla ? `${ex.actionSla.numerator} of ${ex.actionSla.denominator}` : 'records not available'} />
             <Card id="replans" value={ex.replans === null ? '—' : String(ex.replans)} sub={ex.replans === null ? 'records not available' : undefined} />
           </div>
-          <Trend report={report} />
+          <Trend report={report} timeZone={timeZone} />
           {ex.recordsError && <p className="kpi-note">Decision and action KPIs are waiting for the commit records: {ex.recordsError}</p>}
         </>
       )}

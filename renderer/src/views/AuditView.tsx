@@ -6,7 +6,8 @@
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import type { ChainCheck } from '../../../shared/commit/records';
 import { useClient } from '../app/ClientContext';
-import { usePlantTime } from '../decide/format';
+import { usePlantClock, usePlantTime } from '../decide/format';
+import { auditDetails } from '../../../shared/commit/audit-text';
 import { usePeople } from '../decide/hooks';
 import { useRecords, useRun } from '../commit/hooks';
 import { useCardKeys } from '../commit/keys';
@@ -20,6 +21,7 @@ export function AuditView() {
   const client = useClient();
   const records = useRecords();
   const fmt = usePlantTime();
+  const clock = usePlantClock();
   const { busy, error, run } = useRun();
   const [check, setCheck] = useState<{ result: ChainCheck; entries: number } | null>(null);
   const [filter, setFilter] = useState('');
@@ -104,7 +106,7 @@ export function AuditView() {
                     {broken && <strong className="ex-error-text"> ✗ does not verify</strong>}
                   </td>
                   <td className="ex-id">{e.subjectId}</td>
-                  <td className="cm-audit-details">{details(e.payload)}</td>
+                  <td className="cm-audit-details">{auditDetails(e.payload, { time: clock.full, name: (id) => names.get(id) ?? id, skip: ['decisionId'], max: 200 })}</td>
                   <td className="ex-id" title={`${e.hash}\nafter ${e.prevHash}`}>
                     {e.hash.slice(0, 12)}…
                   </td>
@@ -120,11 +122,3 @@ export function AuditView() {
   );
 }
 
-/** The payload in one short line (the decision id is in the subject already). */
-function details(p: Record<string, unknown>): string {
-  const text = Object.entries(p)
-    .filter(([k]) => k !== 'decisionId')
-    .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' · ');
-  return text.length > 140 ? `${text.slice(0, 140)}…` : text;
-}

@@ -12,14 +12,16 @@ import { Fragment, useCallback, useEffect, useId, useMemo, useState, useSyncExte
 import type { DecideOptionsResult } from '../../../shared/protocol/api';
 import type { RankedOption } from '../../../shared/decide/options';
 import type { ExceptionRecord } from '../../../shared/decide/exceptions';
-import { useClient } from '../app/ClientContext';
+import { useClient, useCoreData } from '../app/ClientContext';
 import { ExceptionStateBadge, PriorityBadge } from '../decide/badges';
 import { minutesAgo, num, signed, typeLabel, usePlantTime } from '../decide/format';
 import { useExceptions, usePlantNow } from '../decide/hooks';
 import { PersonSelect } from '../decide/PersonSelect';
 import { ReceiptPanel } from '../commit/ReceiptPanel';
 import { decisionStatusLook, StatusBadge } from '../commit/badges';
-import { useActingPerson, useRecords, useRun } from '../commit/hooks';
+import { useActingPerson, useRecords, useRules, useRun } from '../commit/hooks';
+import { commitRefusal } from '../../../shared/commit/permissions';
+import { SCORE_PART_LABELS, scoreParts } from '../../../shared/decide/score-parts';
 import { decisionsOf } from '../commit/records-store';
 import '../decide/decide.css';
 import '../commit/commit.css';
@@ -197,12 +199,12 @@ function Workbench({ record: r }: { record: ExceptionRecord }) {
   );
 }
 
-const DELTA_COLS: { key: 'weightedTardinessHours' | 'lateOrders' | 'changeoverMinutes' | 'utilisation' | 'cost'; label: string; unit: string; better: 'lower' | 'higher'; scale?: number; digits?: number }[] = [
+// No Δ cost column: the score is the cost, so its Δ is the Δ score column.
+const DELTA_COLS: { key: 'weightedTardinessHours' | 'lateOrders' | 'changeoverMinutes' | 'utilisation'; label: string; unit: string; better: 'lower' | 'higher'; scale?: number; digits?: number }[] = [
   { key: 'weightedTardinessHours', label: 'Tardiness, tier-weighted', unit: 'h', better: 'lower' },
   { key: 'lateOrders', label: 'Late orders', unit: '', better: 'lower', digits: 0 },
   { key: 'changeoverMinutes', label: 'Changeover', unit: 'min', better: 'lower', digits: 0 },
   { key: 'utilisation', label: 'Utilisation', unit: '%-pt', better: 'higher', scale: 100 },
-  { key: 'cost', label: 'Cost', unit: '', better: 'lower', digits: 0 },
 ];
 
 function Delta({ v, better }: { v: number; better: 'lower' | 'higher' }) {
@@ -219,15 +221,22 @@ function Delta({ v, better }: { v: number; better: 'lower' | 'higher' }) {
 }
 
 function OptionsTable({ options, open, setOpen, result, exceptionId }: { options: RankedOption[]; open: string | null; setOpen(id: string | null): void; result: DecideOptionsResult; exceptionId: string }) {
+  const base = options.find((o) => o.baseline) ?? null;
   return (
     <div className="wb-table-wrap">
       <table className="wb-table" data-testid="options-table">
-        <caption className="wb-caption">Δ = forecast minus “do nothing” over the horizon · ✓ better · ✗ worse (lower tardiness, late orders, changeover and cost are better; higher utilisation is better)</caption>
+        <caption className="wb-caption">Score = the forecast's cost over the horizon (lateness, changeovers, overtime, freight): lower is better, and the options are ranked by it · Δ = forecast minus “do nothing” · ✓ better · ✗ worse (lower tardiness, late orders, changeover and cost are better; higher utilisation is better)</caption>
         <thead>
           <tr>
             <th scope="col">Rank</th>
             <th scope="col">Option</th>
             <th scope="col">Feasible</th>
+            <th scope="col" className="num" title="The forecast's cost over the horizon: lateness, changeovers, overtime, freight. Lower is better.">
+              Score <span className="muted">lower is better</span>
+            </th>
+            <th scope="col" className="num">
+              Δ score <span className="muted">vs do nothing</span>
+            </th>
             {DELTA_COLS.map((c) => (
               <th scope="col" key={c.key} className="num">
                 Δ {c.label}
@@ -251,6 +260,19 @@ function OptionsTable({ options, open, setOpen, result, exceptionId }: { options
                     {o.baseline && <span className="wb-tag">do nothing</span>}
                   </td>
                   <td>{o.feasible ? <span className="feasible">✓ Feasible</span> : <span className="infeasible-word">✗ {o.violations.length} failed</span>}</td>
+                  <td className="num" data-col="score">
+                    {o.score === null ? <span className="muted">—</span> : num(o.score, 0)}
+                  </td>
+                  <td className="num" data-col="score-delta">
+                    {o.score === null || base?.score == null ? (
+                      <span className="muted">—</span>
+                    ) : (
+                      <>
+                        <Delta v={o.score - base.score} better="lower" />
+                        {signed(o.score - base.score, 0)}
+                      </>
+                    )}
+                  </td>
                   {DELTA_COLS.map((c) => (
                     <td key={c.key} className="num" data-col={c.key}>
                       {o.delta ? (
@@ -267,8 +289,8 @@ function OptionsTable({ options, open, setOpen, result, exceptionId }: { options
                 </tr>
                 {isOpen && (
                   <tr className="wb-detail-row">
-                    <td colSpan={4 + DELTA_COLS.length}>
-                      <OptionDetail o={o} result={result} exceptionId={exceptionId} />
+                    <td colSpan={6 + DELTA_COLS.length}>
+                      <OptionDetail o={o} base={base} result={result} exceptionId={exceptionId} />
                     </td>
                   </tr>
                 )}
@@ -281,10 +303,72 @@ function OptionsTable({ options, open, setOpen, result, exceptionId }: { options
   );
 }
 
-function OptionDetail({ o, result, exceptionId }: { o: RankedOption; result: DecideOptionsResult; exceptionId: string }) {
+function ScoreParts({ o, base, horizonHours }: { o: RankedOption; base: RankedOption | null; horizonHours: number }) {
+  const plant = useCoreData().plant;
+  const lines = plant ? plant.areas.reduce((n, a) => n + a.lines.length, 0) : 0;
+  if (!o.kpis) return <p className="muted">Infeasible: not scored.</p>;
+  const parts = scoreParts(o.kpis, lines, horizonHours);
+  const baseParts = base?.kpis ? scoreParts(base.kpis, lines, horizonHours) : null;
+  const keys = Object.keys(SCORE_PART_LABELS) as (keyof typeof SCORE_PART_LABELS)[];
+  return (
+    <table className="wb-score" data-testid="score-parts">
+      <caption>Score {num(parts.total, 0)}: cost over {horizonHours} h, lower is better</caption>
+      <thead>
+        <tr>
+          <th scope="col">Part</th>
+          <th scope="col" className="num">
+            This option
+          </th>
+          {baseParts && !o.baseline && (
+            <th scope="col" className="num">
+              vs do nothing
+            </th>
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        {keys.map((k) => (
+          <tr key={k} data-part={k}>
+            <th scope="row">{SCORE_PART_LABELS[k]}</th>
+            <td className="num">{num(parts[k], 0)}</td>
+            {baseParts && !o.baseline && (
+              <td className="num">
+                <Delta v={parts[k] - baseParts[k]} better="lower" />
+                {signed(parts[k] - baseParts[k], 0)}
+              </td>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Why an option needs no approval: none of the rule set's escalation rules applies to it. */
+function NoApprovalWhy() {
+  const rules = useRules();
+  return (
+    <div data-testid="no-approval-why">
+      <p className="muted">None: no escalation rule applies, so whoever may commit can commit it alone.</p>
+      {rules && rules.escalation.length > 0 && (
+        <ul className="explain muted small">
+          {rules.escalation.map((e) => (
+            <li key={e.id}>not this: {e.description ?? e.id}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function OptionDetail({ o, base, result, exceptionId }: { o: RankedOption; base: RankedOption | null; result: DecideOptionsResult; exceptionId: string }) {
   const fired = o.explanation.filter((l) => l.startsWith('priority:') || l.startsWith('escalation') || l.startsWith('forecast'));
   return (
     <div className="wb-detail" data-testid="option-detail">
+      <div>
+        <h4>Score, lower is better</h4>
+        <ScoreParts o={o} base={base} horizonHours={result.horizonHours} />
+      </div>
       <div>
         <h4>Constraint checks</h4>
         {o.checks.length === 0 ? (
@@ -315,12 +399,12 @@ function OptionDetail({ o, result, exceptionId }: { o: RankedOption; result: Dec
       <div>
         <h4>Approvals needed</h4>
         {o.approvals.length === 0 ? (
-          <p className="muted">None: the planner on shift may commit it.</p>
+          <NoApprovalWhy />
         ) : (
-          <ul className="explain">
+          <ul className="explain" data-testid="approval-why">
             {o.approvals.map((a, i) => (
               <li key={i}>
-                <strong>{a.approver}</strong> — {a.reason} (escalates to {a.escalateTo} after {a.escalateAfterMinutes} min)
+                <strong>{a.approver}</strong> — because {a.reason} (escalates to {a.escalateTo} after {a.escalateAfterMinutes} min)
               </li>
             ))}
           </ul>
@@ -343,7 +427,18 @@ function CommitForm({ o, result, exceptionId }: { o: RankedOption; result: Decid
   const [comment, setComment] = useState('');
   const [done, setDone] = useState<string | null>(null);
   const hid = useId();
-  const why = !person ? 'Choose who you are (Acting as, at the top) to commit.' : null;
+  const records = useRecords();
+  const plant = useCoreData().plant;
+  const rulesCommitRoles = useRules()?.workflows.commitRoles;
+  // One live decision per exception: after a commit, Commit stays off until that decision is rejected.
+  const live = decisionsOf(records, exceptionId).find((d) => d.status !== 'rejected');
+  const why = live
+    ? `Already decided: ${live.chosen.title} (${live.id}, ${live.status}) — see its receipt below.`
+    : !person
+      ? 'Choose who you are (Acting as, at the top) to commit.'
+      : plant && rulesCommitRoles
+        ? commitRefusal(person, rulesCommitRoles)
+        : null;
   const commit = async () => {
     if (!client || !person) return;
     setDone(null);

@@ -7,11 +7,16 @@
  */
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { ExceptionPriority, ExceptionRecord, ExceptionState, ExceptionType } from '../../../shared/decide/exceptions';
-import { useClient } from '../app/ClientContext';
+import { useClient, useCoreData } from '../app/ClientContext';
+import { personName } from '../../../shared/commit/permissions';
 import { ExceptionStateBadge, PriorityBadge } from '../decide/badges';
 import { isUnacknowledged, minutesAgo, priorityLabel, stateLabel, typeLabel, usePlantTime } from '../decide/format';
 import { useCurrentPerson, useExceptions, usePlantNow } from '../decide/hooks';
 import { PersonSelect } from '../decide/PersonSelect';
+import { useRecords } from '../commit/hooks';
+import { decisionProgress, progressText, type DecisionProgress } from '../commit/records-store';
+import { decisionStatusLook, StatusBadge } from '../commit/badges';
+import type { RecordsState } from '../commit/records-store';
 import '../decide/decide.css';
 
 type StateFilter = 'all' | 'unack' | ExceptionState;
@@ -20,6 +25,8 @@ function typing(e: KeyboardEvent): boolean {
   const t = e.target as HTMLElement | null;
   return !!t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
 }
+
+const hashSelection = (): string | null => decodeURIComponent(location.hash.replace(/^#\/?exceptions\/?/, '').split(/[/?]/)[0] ?? '') || null;
 
 export function openWorkbench(id: string) {
   location.hash = `#/decisions/${encodeURIComponent(id)}`;
@@ -32,7 +39,17 @@ export function ExceptionsView() {
   const [stateF, setStateF] = useState<StateFilter>('all');
   const [typeF, setTypeF] = useState<ExceptionType | 'all'>('all');
   const [prioF, setPrioF] = useState<ExceptionPriority | 'all'>('all');
-  const [selected, setSelected] = useState<string | null>(null);
+  // `#/exceptions/<id>` (a receipt's link back) selects that exception.
+  const [selected, setSelected] = useState<string | null>(hashSelection);
+  useEffect(() => {
+    const on = () => {
+      const id = hashSelection();
+      if (id) setSelected(id);
+    };
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  const records = useRecords();
   const ids = { state: useId(), type: useId(), prio: useId() };
 
   const shown = useMemo(
@@ -105,14 +122,14 @@ export function ExceptionsView() {
       )}
       {error && <p className="ex-error" role="alert">{error}</p>}
       <div className="ex-body">
-        <ExceptionTable rows={shown} ready={ready} now={now} fmt={fmt} selected={current?.id ?? null} onSelect={setSelected} total={list.length} />
-        <ActionPanel record={current} now={now} fmt={fmt} />
+        <ExceptionTable rows={shown} ready={ready} now={now} fmt={fmt} selected={current?.id ?? null} onSelect={setSelected} total={list.length} records={records} />
+        <ActionPanel record={current} now={now} fmt={fmt} progress={current ? decisionProgress(records, current.id) : null} />
       </div>
     </div>
   );
 }
 
-function ExceptionTable(props: { rows: ExceptionRecord[]; ready: boolean; now: number; fmt: (t: number) => string; selected: string | null; onSelect(id: string): void; total: number }) {
+function ExceptionTable(props: { rows: ExceptionRecord[]; ready: boolean; now: number; fmt: (t: number) => string; selected: string | null; onSelect(id: string): void; total: number; records: RecordsState }) {
   const { rows, selected, onSelect } = props;
   const body = useRef<HTMLTableSectionElement>(null);
   const onKeyDown = (e: React.KeyboardEvent<HTMLTableRowElement>, i: number) => {
@@ -139,7 +156,8 @@ function ExceptionTable(props: { rows: ExceptionRecord[]; ready: boolean; now: n
             <th scope="col">Exception</th>
             <th scope="col">Line / order</th>
             <th scope="col">Since</th>
-            <th scope="col">
+            <th scope="col">Decision</th>
+            <th scope="col" className="ex-open-col">
               <span className="visually-hidden">Open</span>
             </th>
           </tr>
@@ -175,7 +193,10 @@ function ExceptionTable(props: { rows: ExceptionRecord[]; ready: boolean; now: n
                   <time dateTime={new Date(r.raisedAt).toISOString()}>{props.fmt(r.raisedAt)}</time>
                   <span className="muted small"> ({minutesAgo(props.now, r.raisedAt)})</span>
                 </td>
-                <td>
+                <td className="ex-decision-cell">
+                  <DecisionLink progress={decisionProgress(props.records, r.id)} exceptionId={r.id} compact />
+                </td>
+                <td className="ex-open-col">
                   <button type="button" className="small-button" onClick={() => openWorkbench(r.id)} aria-label={`Open ${r.id} in the decision workbench`}>
                     Open ▸
                   </button>
@@ -192,8 +213,26 @@ function ExceptionTable(props: { rows: ExceptionRecord[]; ready: boolean; now: n
 
 const SHELVE_CHOICES = [15, 30, 60, 120, 240, 480];
 
-function ActionPanel({ record, now, fmt }: { record: ExceptionRecord | null; now: number; fmt: (t: number) => string }) {
+/** The exception's decision in one line, linking to its receipt in the workbench (or "none yet"). */
+function DecisionLink({ progress: p, exceptionId, compact = false }: { progress: DecisionProgress | null; exceptionId: string; compact?: boolean }) {
+  if (!p) return <span className="muted">{compact ? '—' : 'No decision yet: open the workbench to weigh the options.'}</span>;
+  const look = decisionStatusLook[p.decision.status];
+  return (
+    <a className="ex-decision" href={`#/decisions/${encodeURIComponent(exceptionId)}`} data-testid="exception-decision" data-decision={p.decision.id} data-status={p.decision.status} onClick={(e) => e.stopPropagation()}>
+      {compact ? (
+        <>
+          <StatusBadge look={look} /> {progressText(p, '', false)}
+        </>
+      ) : (
+        progressText(p, look.label, false)
+      )}
+    </a>
+  );
+}
+
+function ActionPanel({ record, now, fmt, progress }: { record: ExceptionRecord | null; now: number; fmt: (t: number) => string; progress: DecisionProgress | null }) {
   const client = useClient();
+  const plant = useCoreData().plant;
   const [person] = useCurrentPerson();
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
@@ -258,6 +297,23 @@ function ActionPanel({ record, now, fmt }: { record: ExceptionRecord | null; now
         <PriorityBadge priority={r.priority} /> <ExceptionStateBadge state={r.state} />
       </p>
       <p className="ex-detail">{r.detail}</p>
+      <section className="ex-decision-box" aria-label="Decision" data-testid="exception-decision-box">
+        <h3>Decision</h3>
+        <p>
+          <DecisionLink progress={progress} exceptionId={r.id} />
+        </p>
+        {progress && (
+          <>
+            <p className="muted small">
+              {progress.decision.chosen.title} — committed {fmt(progress.decision.committedAt)} by {personName(plant, progress.decision.committedBy)} · receipt <span className="ex-id">{progress.decision.id.slice(0, 12)}…</span>
+              {progress.others > 0 ? ` · ${progress.others} earlier decision${progress.others === 1 ? '' : 's'}` : ''}
+            </p>
+            {progress.actions.total > 0 && (
+              <progress className="ex-progress" max={progress.actions.total} value={progress.actions.finished} aria-label={`${progress.actions.finished} of ${progress.actions.total} actions done`} />
+            )}
+          </>
+        )}
+      </section>
       {r.suppressedBy && <p className="muted">Suppressed by design: {r.suppressedBy}</p>}
       {r.shelved && (
         <p className="muted">

@@ -4,6 +4,7 @@
  * table beside it. Wall mode: the canvas and the legend only, large type, always fitted.
  */
 import { FloorCanvas } from '../floor/FloorCanvas';
+import { WallBoard } from '../floor/WallBoard';
 import { LineTable } from '../floor/LineTable';
 import { DrillBar, Drawer, Tooltip } from '../floor/Overlays';
 import { Legend } from '../app/Legend';
@@ -20,6 +21,7 @@ export function FloorView({ wall }: { wall: boolean }) {
       <div className="floor-main">
         <TravelBanner timeZone={timeZone} />
         <FloorCanvas plant={plant} wall={wall} />
+        {wall && <WallBoard plant={plant} />}
         {!wall && <DrillBar plant={plant} />}
         {!wall && <Tooltip plant={plant} />}
         {!wall && <Drawer plant={plant} timeZone={timeZone} />}

@@ -7,7 +7,8 @@
 import type { Plant } from '../../plant/schema';
 import { HOUR, MINUTE } from '../../twin/schedule';
 import type { TwinState, TwinView } from '../../twin/view';
-import { TERMINAL, UNISSUED, fmtTime, inboundBefore, num, plannedRuns, plantIndex, usableStock, type InboundPo } from '../context';
+import { elapsed } from '../../clock/plant-time';
+import { TERMINAL, UNISSUED, inboundBefore, num, plannedRuns, plantIndex, timesOf, usableStock, type InboundPo } from '../context';
 import { tierOf } from '../priority';
 import { DEFAULT_EXCEPTION_PRIORITIES, type ExceptionPriority, type ExceptionType, type MaintenanceWindow, type RuleSet, type Tier } from '../rules-schema';
 
@@ -86,6 +87,7 @@ export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, 
   const ex = rules.exceptions;
   const out: DetectedCondition[] = [];
   const index = plantIndex(plant);
+  const fmtTime = timesOf(plant);
   const orderById = new Map(view.orders.map((o) => [o.id, o] as const));
   const tierOfOrder = (id: string | null | undefined): Tier | undefined => {
     const o = id ? orderById.get(id) : undefined;
@@ -112,7 +114,7 @@ export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, 
         type: 'line-down',
         priority: priorityFor(rules, 'line-down', tierOfOrder(line.currentOrderId)),
         title: `${line.name} (${line.id}) is down`,
-        detail: `${what} down since ${fmtTime(since, now)} (${num((now - since) / MINUTE)} min); ${line.currentOrderId ? `order ${line.currentOrderId} stopped, ` : ''}${line.queue.length} order${line.queue.length === 1 ? '' : 's'} waiting`,
+        detail: `${what} down since ${fmtTime(since, now)} (${elapsed(now - since)}); ${line.currentOrderId ? `order ${line.currentOrderId} stopped, ` : ''}${line.queue.length} order${line.queue.length === 1 ? '' : 's'} waiting`,
         subject: { lineId: line.id, ...(down[0] ? { machineId: down[0].id } : {}), ...(line.currentOrderId ? { orderId: line.currentOrderId } : {}) },
         since,
         numbers: { downMinutes: (now - since) / MINUTE, machinesDown: down.length, queued: line.queue.length },
@@ -135,17 +137,19 @@ export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, 
         type: 'changeover-overrun',
         priority: priorityFor(rules, 'changeover-overrun'),
         title: `${m.state === 'cleaning' ? 'Clean' : 'Changeover'} overrun on ${line.id}`,
-        detail: `${m.id} in ${m.state} since ${fmtTime(m.since, now)}: ${num((now - m.since) / MINUTE)} min against ${num(m.plannedMinutes as number)} planned → ${num(overBy)} min over (threshold ${num(ex.changeoverOverrunMinutes)} min)`,
+        detail: `${m.id} in ${m.state} since ${fmtTime(m.since, now)}: ${elapsed(now - m.since)} against ${num(m.plannedMinutes as number)} planned → ${elapsed(overBy * MINUTE)} over (threshold ${num(ex.changeoverOverrunMinutes)} min)`,
         subject: { lineId: line.id, machineId: m.id },
         since: m.since + (m.plannedMinutes as number) * MINUTE,
         numbers: { plannedMinutes: m.plannedMinutes as number, actualMinutes: (now - m.since) / MINUTE, overMinutes: overBy },
       });
     }
 
-    // crew gap on a line that is working
+    // crew gap on a line that is working. Nobody clocked in at all means no labour data yet (a
+    // fresh start before the shift's clock-ins, or a plant without a time-and-attendance feed),
+    // not every line short: that would open one gap per line that nobody can act on.
     const working = line.currentOrderId !== null || line.status === 'running';
     const gap = line.crewNeeded - line.crewOnShift;
-    if (working && gap >= ex.crewGapMinPeople) {
+    if (working && gap >= ex.crewGapMinPeople && view.onShift.people.length > 0) {
       out.push({
         key: `crew-gap:${line.id}`,
         type: 'crew-gap',
@@ -197,7 +201,7 @@ export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, 
       type: 'late-risk',
       priority: priorityFor(rules, 'late-risk', tier),
       title: `${o.id} at risk of being late`,
-      detail: `${o.id} (${o.qty} × ${o.sku}, ${o.customer}, tier ${tier}) ${p ? `projected to finish ${fmtTime(end, now)} on ${p.lineId}` : 'has no line'}, due ${fmtTime(o.due, now)} → ${num(lateMin)} min late (threshold ${num(ex.lateRiskMinutes)} min)`,
+      detail: `${o.id} (${num(o.qty)} × ${o.sku}, ${o.customer}, tier ${tier}) ${p ? `projected to finish ${fmtTime(end, now)} on ${p.lineId}` : 'has no line'}, due ${fmtTime(o.due, now)} → ${elapsed(lateMin * MINUTE)} late (threshold ${num(ex.lateRiskMinutes)} min)`,
       subject: { orderId: o.id, ...(p ? { lineId: p.lineId } : {}) },
       numbers: { lateMinutes: lateMin, due: o.due, projectedEnd: end },
     });
@@ -252,7 +256,7 @@ export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, 
         type: 'rush-order',
         priority: priorityFor(rules, 'rush-order', tier),
         title: `Rush order ${o.id}`,
-        detail: `${o.id} (${o.qty} × ${o.sku}, ${o.customer}, tier ${tier}) arrived ${fmtTime(seen, now)} due ${fmtTime(o.due, now)}: ${num(leadH)} h lead time (rush below ${num(ex.rushOrderHours)} h), not started${o.lineId ? `, planned on ${o.lineId}` : ', no line'}`,
+        detail: `${o.id} (${num(o.qty)} × ${o.sku}, ${o.customer}, tier ${tier}) arrived ${fmtTime(seen, now)} due ${fmtTime(o.due, now)}: ${num(leadH)} h lead time (rush below ${num(ex.rushOrderHours)} h), not started${o.lineId ? `, planned on ${o.lineId}` : ', no line'}`,
         subject: { orderId: o.id, ...(o.lineId ? { lineId: o.lineId } : {}) },
         since: seen,
         numbers: { leadHours: leadH },

@@ -5,7 +5,8 @@
  * it replays exactly) and measures the flood rate.
  */
 import { MINUTE } from '../../twin/schedule';
-import { fmtTime, num } from '../context';
+import { plantTime } from '../../clock/plant-time';
+import { num } from '../context';
 import { exceptionPriorities, type ExceptionPriority, type ExceptionType, type RuleSet } from '../rules-schema';
 import { PRIORITY_RANK, type DetectedCondition, type ExceptionSubject } from './detection';
 import { exceptionStates, lifecycleNext, type ExceptionState, type LifecycleEvent } from './lifecycle';
@@ -114,9 +115,11 @@ export class ExceptionRegistry {
   private annunciations: number[] = [];
   private readonly listeners = new Set<(changes: ExceptionChange[]) => void>();
 
+  /** `timeZone`: the plant's, for the times in lifecycle texts (shelve expiry, refusals). */
   constructor(
     private rules: RuleSet,
     private readonly clock: { now(): number },
+    private readonly timeZone = 'UTC',
   ) {}
 
   setRules(rules: RuleSet): void {
@@ -246,7 +249,7 @@ export class ExceptionRegistry {
   expire(now: number = this.clock.now(), changes: ExceptionChange[] = []): ExceptionChange[] {
     for (const id of [...this.openByKey.values()]) {
       const r = this.records.get(id)!;
-      if (r.state === 'shelved' && r.shelved && r.shelved.until <= now) this.move(r, 'shelve-expired', 'system', r.shelved.until, changes, `shelved until ${fmtTime(r.shelved.until)}`);
+      if (r.state === 'shelved' && r.shelved && r.shelved.until <= now) this.move(r, 'shelve-expired', 'system', r.shelved.until, changes, `shelved until ${plantTime(this.timeZone).relative(r.shelved.until, now)}`);
     }
     return changes;
   }
@@ -293,7 +296,7 @@ export class ExceptionRegistry {
     return this.act(id, by, (r, now, changes) => {
       const max = this.rules.exceptions.shelveMaxMinutes;
       if (!reason || !reason.trim()) throw new ExceptionError('invalid', id, `shelving exception ${id} needs a reason`, r.state);
-      if (until <= now) throw new ExceptionError('invalid', id, `shelving exception ${id} until ${fmtTime(until, now)}: that is not after now (${fmtTime(now)})`, r.state);
+      if (until <= now) throw new ExceptionError('invalid', id, `shelving exception ${id} until ${plantTime(this.timeZone).relative(until, now)}: that is not after now (${plantTime(this.timeZone).clock(now)})`, r.state);
       if (until - now > max * MINUTE) throw new ExceptionError('invalid', id, `shelving exception ${id} for ${num((until - now) / MINUTE)} min exceeds the rules' maximum of ${num(max)} min`, r.state);
       if (!OPEN_ANNUNCIATED.includes(r.state)) throw new ExceptionError('illegal_transition', id, `exception ${id} is ${r.state}: only active or returned-to-normal exceptions can be shelved`, r.state);
       this.move(r, 'shelve', by, now, changes, reason);

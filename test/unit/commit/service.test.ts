@@ -68,7 +68,16 @@ describe('commit service in the core', () => {
     const { options } = await client.call('decide.options', { exceptionId });
     const reroute = options.find((o) => o.feasible && o.kind === 'reroute' && o.approvals.length > 0)!;
     const c = await client.call('decisions.commit', { exceptionId, optionId: reroute.id, by: 'a-planner' });
-    expect((await err(client.call('approvals.decide', { id: c.approvals[0]!.id, by: 'a-planner', verdict: 'approve', comment: 'mine' }))).message).toMatch(/committed decision .* cannot also decide/);
+    // Four eyes, in words people read: names, not ids; the refusal is audited.
+    const own = (await err(client.call('approvals.decide', { id: c.approvals[0]!.id, by: 'a-planner', verdict: 'approve', comment: 'mine' }))).message;
+    expect(own).toMatch(/committed “.*” and may not also approve it \(four eyes\): .+ can$/);
+    expect(own).not.toMatch(/\b[a-c]-planner\b|-p1\b/);
+    expect((await client.call('audit.list', { subjectId: c.approvals[0]!.id })).items.map((e) => e.kind)).toEqual(['approval.requested', 'approval.refused']);
+    // Acknowledging the exception is audited with who, and the state it moved from and to.
+    await client.call('exceptions.acknowledge', { id: exceptionId, by: 'a-controller', comment: 'seen' });
+    expect((await client.call('audit.list', { subjectId: exceptionId })).items.map((e) => [e.kind, e.actor, e.payload['from'], e.payload['to']])).toEqual([['exception.acknowledged', 'a-controller', 'active-unacknowledged', 'active-acknowledged']]);
+    await err(client.call('exceptions.acknowledge', { id: exceptionId, by: 'a-controller' }));
+    expect((await client.call('audit.list', { subjectId: exceptionId })).items.map((e) => e.kind)).toEqual(['exception.acknowledged', 'exception.refused']);
     const r = await client.call('approvals.decide', { id: c.approvals[0]!.id, by: 'b-planner', verdict: 'reject', comment: 'the customer cannot take it' });
     expect(r.decision.status).toBe('rejected');
     expect(r.approval).toMatchObject({ status: 'rejected', decidedBy: 'b-planner', comment: 'the customer cannot take it' });
@@ -102,6 +111,17 @@ describe('commit service in the core', () => {
     expect((await err(client.call('actions.get', { id: 'nope' }))).code).toBe('not_found');
     expect((await err(client.call('decisions.replay', { id: 'nope' }))).code).toBe('not_found');
     expect((await client.call('decisions.replay', { id: c.decision.id })).same).toBe(true);
+
+    // Verification by a person is by someone other than the doer (the rule set's default).
+    const plant = await client.call('plant.get');
+    const byRole = (role: string, not = '') => plant.crews.flatMap((x) => x.members).find((m) => m.role === role && m.id !== not)!.id;
+    const checked = (await client.call('actions.list', { decisionId: c.decision.id })).items.find((a) => a.verification.by === 'person' && a.dependsOn.length === 0)!;
+    const doer = checked.ownerId || byRole(checked.role);
+    for (const to of ['acknowledged', 'in-progress', 'done'] as const) await client.call('actions.transition', { id: checked.id, by: doer, to });
+    const self = await err(client.call('actions.transition', { id: checked.id, by: doer, to: 'verified' }));
+    expect(self.message).toMatch(/did “.*” and may not also verify it/);
+    expect((await client.call('audit.list', { subjectId: checked.id })).items.map((e) => e.kind).at(-1)).toBe('action.refused');
+    expect(await client.call('actions.transition', { id: checked.id, by: 'a-lead', to: 'verified' })).toMatchObject({ status: 'verified' });
 
     // The MES message fails until it gives up; a person retries it once the gateway is back.
     const failed = await until('a failed MES message', async () => (await client.call('outbox.list', { statuses: ['failed'], decisionId: c.decision.id })).items[0]);

@@ -65,7 +65,7 @@ describe('constraints: allergen sequencing', () => {
     expect(by(r.checks, 'allergen-sequencing', 'never')[0]).toMatchObject({ passed: false, detail: "allergens: rule 'never' forbids hazelnut (milk, nuts) → plain (milk) on L1" });
     plant.crews[0]!.members = plant.crews[0]!.members.filter((m) => m.role !== 'qa');
     const r2 = evaluateConstraints({ plant, rules: rules(), view: v }, { orderId: 'O1', lineId: 'L1' });
-    expect(by(r2.checks, 'allergen-sequencing', 'qa-on-shift')[0]).toMatchObject({ passed: false, detail: "allergens: the QA release at 07:30 needs a 'qa' on shift; shift early (crew A) has none" });
+    expect(by(r2.checks, 'allergen-sequencing', 'qa-on-shift')[0]).toMatchObject({ passed: false, detail: "allergens: the QA release at 08:30 needs a 'qa' on shift; shift early (crew A) has none" });
   });
 });
 
@@ -81,7 +81,7 @@ describe('constraints: material for the whole run', () => {
     const r = evaluateConstraints(ctx, { orderId: 'ORD-123', lineId: 'L1', start: T0 + 8 * HOUR + 20 * MIN });
     const m = by(r.checks, 'material', 'hazel-paste')[0]!;
     expect(m.passed).toBe(false);
-    expect(m.detail).toBe('material: hazelnut paste needs 412.5 kg for ORD-123 (2750 × 0.15), 380 kg on hand + 0 inbound before 14:20 → short 32.5 kg');
+    expect(m.detail).toBe('material: hazelnut paste needs 412.5 kg for ORD-123 (2,750 × 0.15), 380 kg on hand + 0 inbound before 15:20 → short 32.5 kg');
     expect(m.numbers).toMatchObject({ need: 412.5, onHand: 380, inbound: 0, short: 32.5 });
     expect(by(r.checks, 'material', 'milk')[0]!.passed).toBe(true);
     // a PO arriving before the start counts; one arriving after does not
@@ -90,7 +90,7 @@ describe('constraints: material for the whole run', () => {
       { po: 'PO-2', component: 'hazel-paste', qty: 500, eta: T0 + 9 * HOUR },
     ];
     const r2 = evaluateConstraints({ ...ctx, inbound }, { orderId: 'ORD-123', lineId: 'L1', start: T0 + 8 * HOUR + 20 * MIN });
-    expect(by(r2.checks, 'material', 'hazel-paste')[0]!.detail).toContain('380 kg on hand + 20 inbound before 14:20 → short 12.5 kg');
+    expect(by(r2.checks, 'material', 'hazel-paste')[0]!.detail).toContain('380 kg on hand + 20 inbound before 15:20 → short 12.5 kg');
     // quarantined stock is not usable
     const q = evaluateConstraints({ ...ctx, plant: { ...plant, locations: [...plant.locations, { id: 'Q', name: 'Quarantine', kind: 'quarantine' }] }, view: { ...v, inventory: [...v.inventory, { component: 'hazel-paste', location: 'Q', qty: 1000 }] } }, { orderId: 'ORD-123', lineId: 'L1' });
     expect(by(q.checks, 'material', 'hazel-paste')[0]!.numbers!.onHand).toBe(380);
@@ -105,7 +105,7 @@ describe('constraints: material for the whole run', () => {
     });
     const r = evaluateConstraints({ plant, rules: rules(), view: v }, { orderId: 'B', lineId: 'L1' });
     expect(r.start).toBe(T0 + 11 * MIN);
-    expect(by(r.checks, 'material', 'hazel-paste')[0]!.detail).toBe('material: hazelnut paste needs 300 kg for B (2000 × 0.15), 380 kg on hand + 0 inbound before 06:11 − 150 kg reserved for earlier orders → short 70 kg');
+    expect(by(r.checks, 'material', 'hazel-paste')[0]!.detail).toBe('material: hazelnut paste needs 300 kg for B (2,000 × 0.15), 380 kg on hand + 0 inbound before 07:11 − 150 kg reserved for earlier orders → short 70 kg');
   });
 });
 
@@ -119,7 +119,7 @@ describe('constraints: tooling, crew, shifts, line capability', () => {
     const r = evaluateConstraints({ plant, rules: rules(), view: v }, { orderId: 'O1', lineId: 'L1' });
     const t = by(r.checks, 'tooling', 'seal-125')[0]!;
     expect(t).toMatchObject({ passed: false, numbers: { count: 1, inUse: 1, free: 0 } });
-    expect(t.detail).toBe('tooling: seal-125: 1 in total, in use on L2 by O4 (06:00–08:00) → 0 free for O1 on L1 06:00–08:00');
+    expect(t.detail).toBe('tooling: seal-125: 1 in total, in use on L2 by O4 (07:00–09:00) → 0 free for O1 on L1 07:00–09:00');
     // after O4 finishes, the head is free
     const later = evaluateConstraints({ plant, rules: rules(), view: v }, { orderId: 'O1', lineId: 'L1', start: T0 + 2 * HOUR });
     expect(by(later.checks, 'tooling', 'seal-125')[0]!.passed).toBe(true);
@@ -132,7 +132,7 @@ describe('constraints: tooling, crew, shifts, line capability', () => {
     const r = evaluateConstraints({ plant, rules: rules(), view: v }, { orderId: 'O1', lineId: 'L1', start: T0 + 7 * HOUR });
     expect(by(r.checks, 'crew-skill')[0]).toMatchObject({ passed: false, detail: "crew: L1 needs 2 people with 'filler'; shift early (crew A) has 2 operator/lead, 0 with 'filler' → skill missing: filler" });
     // 13:00 + 2 h run: 14:00–15:00 is outside the only shift (06–14)
-    expect(by(r.checks, 'shift-coverage')[0]).toMatchObject({ passed: false, detail: 'shifts: 1 h of the run 13:00–15:00 is not covered by any shift (first gap at 14:00)', numbers: { runHours: 2, uncoveredHours: 1 } });
+    expect(by(r.checks, 'shift-coverage')[0]).toMatchObject({ passed: false, detail: 'shifts: 1 h of the run 14:00–16:00 is not covered by any shift (first gap at 15:00)', numbers: { runHours: 2, uncoveredHours: 1 } });
   });
 
   it('fails a line that cannot run the family, and a run over the max hours', () => {
@@ -141,7 +141,7 @@ describe('constraints: tooling, crew, shifts, line capability', () => {
     const r = evaluateConstraints({ plant, rules: rules(), view: v }, { orderId: 'O3', lineId: 'L1' });
     expect(by(r.checks, 'line-capability')[0]).toMatchObject({ passed: false, detail: "line: L1 cannot run family 'vanilla' of D-VAN-100 (it runs plain, hazelnut)" });
     const long = evaluateConstraints({ plant, rules: rules((x) => void (x.constraints = { lineCapability: { maxRunHours: 1 } })), view: v }, { orderId: 'O3', lineId: 'L2' });
-    expect(by(long.checks, 'line-capability')[0]).toMatchObject({ passed: false, detail: 'line: 9000 × D-VAN-100 on L2 at 4500/h takes 2 h, more than the 1 h limit: split the order' });
+    expect(by(long.checks, 'line-capability')[0]).toMatchObject({ passed: false, detail: 'line: 9000 × D-VAN-100 on L2 at 4,500/h takes 2 h, more than the 1 h limit: split the order' });
     const unknown = evaluateConstraints({ plant, rules: rules(), view: v }, { orderId: 'nope', lineId: 'L1' });
     expect(unknown).toMatchObject({ ok: false, checks: [{ passed: false, detail: expect.stringContaining("order 'nope' is not in the twin") }] });
   });
@@ -165,7 +165,7 @@ describe('priority and escalation rules', () => {
     expect(a.tier).toBe('A');
     expect(a.latePenalty).toBe(1000);
     expect(a.explanation).toContain('O1: score 8.1 = 3 × 1 × 1.8 × 1 × 1.5');
-    expect(a.explanation).toContain('projected 2 h late → penalty 1000 (500/h for tier A)');
+    expect(a.explanation).toContain('projected 2 h late → penalty 1,000 (500/h for tier A)');
     const c = scoreOrder(plant, r, { id: 'O3', customer: 'corner-shop', due: T0 + 24 * HOUR, priority: 1 }, T0);
     expect(c.score).toBeCloseTo(1 * 1 * 1 * 2 * 1.5, 9);
     expect(rankOrders(plant, r, [{ id: 'O3', customer: 'corner-shop', due: T0 + 24 * HOUR, priority: 1 }, { id: 'O1', customer: 'big-retail', due: T0 + 24 * HOUR, priority: 3 }], T0).map((s) => s.orderId)).toEqual(['O1', 'O3']);

@@ -17,7 +17,7 @@ describe('exception detection from twin views', () => {
       ['line-down:L1', 'critical', null],
       ['line-down:L2', 'critical', 'L2 has no current or queued order'],
     ]);
-    expect(d[0]!.detail).toBe('L1-FIL (jam) down since 06:00 (10 min); 1 order waiting');
+    expect(d[0]!.detail).toBe('L1-FIL (jam) down since 07:00 (10 min); 1 order waiting');
     const maint = rules((r) => void (r.exceptions = { suppression: { maintenanceWindows: [{ line: 'L1', start: '06:00', end: '07:00' }] } }));
     expect(detectExceptions(plant, maint, v, v.time)[0]!.suppressedBy).toBe('maintenance window 06:00–07:00 on L1: planned maintenance');
   });
@@ -32,7 +32,7 @@ describe('exception detection from twin views', () => {
     const d = detectExceptions(plant, rules(), v, T0).filter((c) => c.type === 'material-shortage');
     expect(d.map((c) => c.key)).toEqual(['material-shortage:cup', 'material-shortage:milk']);
     const milk = d[1]!;
-    expect(milk.detail).toBe('Milk: 21600 l needed by 11:00 (through O5 on L1, 80000 × 0.12), 20000 l on hand + 0 inbound → short 1600 l in 5 h (horizon 8 h)');
+    expect(milk.detail).toBe('Milk: 21,600 l needed by 12:00 (through O5 on L1, 80,000 × 0.12), 20,000 l on hand + 0 inbound → short 1,600 l in 5 h (horizon 8 h)');
     expect(milk.subject).toEqual({ component: 'milk', orderId: 'O5', lineId: 'L1' });
     expect(milk.priority).toBe('high');
     const withPo = detectExceptions(plant, rules(), v, T0, { inbound: [{ po: 'PO1', component: 'milk', qty: 2000, eta: T0 + 4 * HOUR }] });
@@ -55,11 +55,11 @@ describe('exception detection from twin views', () => {
     const d = detectExceptions(plant, r, v, v.time, { firstSeen: { O1: 0, O4: 0, O9: T0 + 30 * MIN } });
     const byKey = Object.fromEntries(d.map((c) => [c.key, c]));
     expect(Object.keys(byKey)).toEqual(['changeover-overrun:L1', 'crew-gap:L2', 'late-risk:O1', 'qa-hold:H1', 'rush-order:O9']);
-    expect(byKey['changeover-overrun:L1']!.detail).toBe('L1-MIX in cleaning since 06:00: 60 min against 30 planned → 30 min over (threshold 15 min)');
+    expect(byKey['changeover-overrun:L1']!.detail).toBe('L1-MIX in cleaning since 07:00: 1 h 00 min against 30 planned → 30 min over (threshold 15 min)');
     expect(byKey['crew-gap:L2']!.detail).toBe('1 of 2 people on L2 (shift early) → 1 short while O4 runs');
-    expect(byKey['late-risk:O1']).toMatchObject({ priority: 'high', detail: 'O1 (12000 × Y-PLAIN-125, big-retail, tier A) projected to finish 15:00 on L1, due 14:00 → 60 min late (threshold 30 min)' });
+    expect(byKey['late-risk:O1']).toMatchObject({ priority: 'high', detail: 'O1 (12,000 × Y-PLAIN-125, big-retail, tier A) projected to finish 16:00 on L1, due 15:00 → 1 h 00 min late (threshold 30 min)' });
     expect(byKey['qa-hold:H1']).toMatchObject({ priority: 'high', subject: { holdId: 'H1', lineId: 'L2', orderId: 'O4' }, detail: 'quality hold H1 on line L2, order O4' });
-    expect(byKey['rush-order:O9']).toMatchObject({ priority: 'medium', detail: 'O9 (12000 × Y-PLAIN-125, corner-shop, tier C) arrived 06:30 due 11:00: 4.5 h lead time (rush below 6 h), not started, no line' });
+    expect(byKey['rush-order:O9']).toMatchObject({ priority: 'medium', detail: 'O9 (12,000 × Y-PLAIN-125, corner-shop, tier C) arrived 07:30 due 12:00: 4.5 h lead time (rush below 6 h), not started, no line' });
   });
 });
 

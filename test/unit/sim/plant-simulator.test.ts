@@ -3,6 +3,7 @@ import { createPlantSimulator, restorePlantSimulator } from '../../../shared/sim
 import { plantSchema, type Plant } from '../../../shared/plant/schema';
 import { signalSchema, type Signal } from '../../../shared/signals/schema';
 import { smallPlant, T0 } from '../twin/plant-fixture';
+import { createTwin } from '../../../shared/twin/twin';
 
 const HOUR = 3_600_000;
 
@@ -116,6 +117,22 @@ describe('plant simulator', () => {
     const ms = performance.now() - t0;
     expect(n).toBeGreaterThan(20_000);
     expect(ms).toBeLessThan(1000);
+  });
+
+  it('resumed from a fresh twin (nobody clocked in yet), the current crew clocks in at once and staffs every line', () => {
+    const plant = bigPlant();
+    const twin = createTwin(plant, { startTime: T0 });
+    const sim = createPlantSimulator(plant, { seed: 5, startTime: T0, resumeFrom: twin.peek() });
+    const first = sim.runUntil(T0 + 5_000);
+    const ins = first.filter((s) => s.type === 'labour.clockIn');
+    expect(ins.length).toBeGreaterThan(15);
+    twin.applyBatch(first, first.length);
+    // Line staff go where people are missing: no line short while another has more than it needs.
+    const lines = twin.view().lines;
+    const short = lines.filter((l) => l.crewOnShift < l.crewNeeded).length;
+    const spare = lines.reduce((a, l) => a + Math.max(0, l.crewOnShift - l.crewNeeded), 0);
+    expect(lines.reduce((a, l) => a + l.crewOnShift, 0)).toBe(ins.length);
+    expect(short === 0 || spare === 0).toBe(true);
   });
 
   it('persist → restore continues the identical stream', () => {

@@ -8,6 +8,7 @@ import type { RuleSet } from '../../../../shared/decide/rules-schema';
 import type { ApprovalRecord } from '../../../../shared/commit/records';
 import { escalateApproval } from '../../../../shared/commit/overdue';
 import type { CommitContext } from './context';
+import { approvalRefusal } from '../../../../shared/commit/permissions';
 import type { Dispatch } from './dispatch';
 
 type ApprovalMethod = 'approvals.list' | 'approvals.decide';
@@ -26,10 +27,9 @@ export function createApprovals(ctx: CommitContext, dispatch: Dispatch): Approva
     return store.serial(async () => {
       const a = ctx.mustGet(store.approvals, p.id, 'approval');
       if (a.status !== 'pending' && a.status !== 'escalated') throw new ProtocolFailure('conflict', `approval ${a.id} is already '${a.status}'${a.decidedBy ? ` (by ${a.decidedBy})` : ''}`, 'params.id');
-      if (who.role !== a.role) throw new ProtocolFailure('bad_params', `${who.name} (${who.id}) is a ${who.role}: approval ${a.id} needs a ${a.role}${a.level > 0 ? ' (it was escalated)' : ''}`, 'params.by');
       const d = ctx.mustGet(store.decisions, a.decisionId, 'decision');
-      // Four eyes: whoever committed the decision does not approve it.
-      if (who.id === d.committedBy) throw new ProtocolFailure('bad_params', `${who.name} (${who.id}) committed decision ${d.id} and cannot also decide its approval ${a.id}: another ${a.role} must`, 'params.by');
+      // The approval's role, and four eyes: whoever committed the decision does not approve it.
+      await ctx.refuseIf(approvalRefusal(ctx.plant, who, a, d), who, 'approval.refused', a.id, 'params.by');
       const at = ctx.now();
       const next: ApprovalRecord = { ...a, status: p.verdict === 'approve' ? 'approved' : 'rejected', decidedBy: who.id, decidedAt: at, comment: p.comment };
       await store.putApprovals([next]);

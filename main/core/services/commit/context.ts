@@ -40,6 +40,11 @@ export interface CommitContext {
   audit(e: Omit<NewAudit, 'at'> & { at?: number }): Promise<unknown>;
   /** Closes a dispatched decision once all its actions are final and all its messages acked. Inside `serial`. */
   closeIfDone(decisionId: string): Promise<void>;
+  /**
+   * A refusal of what a person asked for (`reason`, null when allowed) is audited like any change
+   * they make, then answered as a failure naming `path`. Inside `serial`.
+   */
+  refuseIf(reason: string | null, who: Person, kind: string, subjectId: string, path: string, code?: 'bad_params' | 'conflict'): Promise<void>;
 }
 
 export interface CommitContextOptions {
@@ -77,6 +82,11 @@ export function createCommitContext(o: CommitContextOptions): CommitContext {
       return r;
     },
     audit,
+    async refuseIf(reason, who, kind, subjectId, path, code = 'bad_params') {
+      if (reason === null) return;
+      await audit({ actor: who.id, role: who.role, kind, subjectId, payload: { reason } });
+      throw new ProtocolFailure(code, reason, path);
+    },
     async closeIfDone(decisionId) {
       const d = store.decisions.get(decisionId);
       if (!d || d.status !== 'dispatched') return;

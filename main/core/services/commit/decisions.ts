@@ -38,7 +38,7 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
   const commitOption = async (p: { exceptionId: string; optionId: string; by: string; comment?: string; horizonHours?: number; seed?: number }): Promise<MethodResults['decisions.commit']> => {
     const who = ctx.person(p.by);
     const rules = decide.rules;
-    mustMayCommit(who, rules);
+    await mustMayCommit(ctx, who, rules, p.exceptionId);
     if (!decide.registry.has(p.exceptionId)) throw new ProtocolFailure('not_found', `no exception with id '${p.exceptionId}' (it may have closed; list them with exceptions.list)`, 'params.exceptionId');
     const mustHaveNoOpenDecision = () => {
       const open = [...store.decisions.values()].find((d) => d.exceptionId === p.exceptionId && d.status === 'pending-approval');
@@ -78,7 +78,7 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
   const commitScenario = async (p: { scenarioId: string; by: string; comment?: string; exceptionId?: string }): Promise<MethodResults['decisions.commit']> => {
     const who = ctx.person(p.by);
     const rules = decide.rules;
-    mustMayCommit(who, rules);
+    await mustMayCommit(ctx, who, rules, p.exceptionId ?? p.scenarioId);
     const all = opts.scenarios?.() ?? [];
     const saved = all.find((s) => s.name === p.scenarioId) ?? all.find((s) => savedScenarioDocId(s.name) === p.scenarioId);
     if (!saved) throw new ProtocolFailure('not_found', `no saved scenario named '${p.scenarioId}' (saved: ${all.map((s) => `'${s.name}'`).join(', ') || 'none'}); save it with whatIf.save first`, 'params.scenarioId');

@@ -4,8 +4,8 @@
  * receipt, requests the approvals the escalation rules ask for, audits the commit, and dispatches
  * at once when no approval is needed.
  */
+import { commitRefusal } from '../../../../shared/commit/permissions';
 import { randomUUID } from 'node:crypto';
-import { ProtocolFailure } from '../../../../shared/protocol/server';
 import type { MethodResults } from '../../../../shared/protocol/api';
 import type { TwinState } from '../../../../shared/twin/view';
 import type { RankedOption } from '../../../../shared/decide/options';
@@ -40,10 +40,9 @@ export interface ReceiptDraft {
 
 export type WriteReceipt = (draft: ReceiptDraft) => Promise<MethodResults['decisions.commit']>;
 
-/** Refuses a person whose role may not commit under the active rules. */
-export function mustMayCommit(who: Person, rules: LoadedRules): void {
-  const roles = rules.rules.workflows.commitRoles;
-  if (!roles.includes(who.role)) throw new ProtocolFailure('bad_params', `${who.name} (${who.id}) is a ${who.role}: committing a decision needs one of the roles ${roles.join(', ')}`, 'params.by');
+/** Refuses (and audits the refusal of) a person whose role may not commit under the active rules. */
+export async function mustMayCommit(ctx: CommitContext, who: Person, rules: LoadedRules, subjectId: string): Promise<void> {
+  await ctx.store.serial(() => ctx.refuseIf(commitRefusal(who, rules.rules.workflows.commitRoles), who, 'decision.commit-refused', subjectId, 'params.by'));
 }
 
 /** The line an exception is about ('' when it names none). */

@@ -10,6 +10,7 @@ import type { RuleSet } from '../../../../shared/decide/rules-schema';
 import type { ActionRecord, PersonTransition, Role } from '../../../../shared/commit/records';
 import { IllegalTransition, applyActionEvent, personEvent, type ActionEvent } from '../../../../shared/commit/action-machine';
 import { findPerson, gatingKinds, ownerOnShift } from '../../../../shared/commit/workflows';
+import { verifyRefusal } from '../../../../shared/commit/permissions';
 import { readinessGates } from '../../../../shared/commit/gates';
 import { verifies, type VerificationContext } from '../../../../shared/commit/verification';
 import { checkActionOverdue } from '../../../../shared/commit/overdue';
@@ -59,8 +60,16 @@ export function createTracking(ctx: CommitContext): Tracking {
     const who = ctx.person(p.by);
     return store.serial(async () => {
       const a = ctx.mustGet(store.actions, p.id, 'action');
-      if (who.id !== a.ownerId && who.role !== a.role && !SUPERVISORS.includes(who.role))
-        throw new ProtocolFailure('bad_params', `${who.name} (${who.id}) is a ${who.role}: action ${a.id} belongs to ${a.ownerName || 'nobody yet'} (${a.role}); its owner, a ${a.role} or a ${SUPERVISORS.join('/')} may move it`, 'params.by');
+      await ctx.refuseIf(
+        who.id !== a.ownerId && who.role !== a.role && !SUPERVISORS.includes(who.role)
+          ? `${who.name} is a ${who.role}: “${a.title}” belongs to ${a.ownerName || 'nobody yet'} (${a.role}); its owner, a ${a.role} or a ${SUPERVISORS.join('/')} may move it`
+          : null,
+        who,
+        'action.refused',
+        a.id,
+        'params.by',
+      );
+      if (p.to === 'verified') await ctx.refuseIf(verifyRefusal(ctx.plant, who, a, ctx.decide.rules.rules.workflows.doerMayVerify), who, 'action.refused', a.id, 'params.by');
       if (p.to === 'assigned') {
         if (!p.ownerId) throw new ProtocolFailure('bad_params', `assigning action ${a.id} needs 'ownerId'`, 'params.ownerId');
         const owner = ctx.person(p.ownerId, 'params.ownerId');
@@ -69,7 +78,7 @@ export function createTracking(ctx: CommitContext): Tracking {
       try {
         return await move(a, personEvent(p.to, { ownerId: p.ownerId, comment: p.comment }), who.id, who.role, p.comment);
       } catch (e) {
-        if (e instanceof IllegalTransition) throw new ProtocolFailure('conflict', e.message, 'params.to');
+        if (e instanceof IllegalTransition) await ctx.refuseIf(e.message, who, 'action.refused', a.id, 'params.to', 'conflict');
         throw e;
       }
     });
