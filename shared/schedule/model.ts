@@ -135,4 +135,9 @@ export interface SolveResult {
   elapsedMs: number;
   iterations: number;
   stoppedBy: 'deadline' | 'iterations' | 'cancelled' | 'optimal';
+  /**
+   * Hard-constraint violations of the returned plan (./evaluate.ts); absent when it is feasible.
+   * Only forbidden transitions can be left, and only when no order of the orders avoids them.
+   */
+  violations?: string[];
 }

@@ -1,0 +1,280 @@
+/**
+ * The neighbourhoods the local search walks, each as "score, and apply if it improves":
+ *  - dynasearch on a line with no changeovers, releases, windows or forbidden pairs (Congram,
+ *    Potts & van de Velde 2002): a dynamic programme picks the best set of independent swaps in
+ *    one pass, which is what makes iterated dynasearch reach the single-machine optima quickly;
+ *  - insertion (move one order elsewhere on its line) and swap on any line, re-timing only the
+ *    changed stretch (./state.ts);
+ *  - between lines: move an order to another line that can run it, or exchange two orders.
+ * Frozen prefixes are never touched, and an order only ever goes to a line it is eligible for.
+ */
+import type { Compiled } from './compile';
+import type { PlanState } from './state';
+
+/** An improvement must beat rounding noise, which grows with the size of the cost. */
+export const improves = (delta: number, base: number) => delta < -1e-9 * Math.max(1, Math.abs(base));
+
+export class Moves {
+  private readonly c: Compiled;
+  private readonly s: PlanState;
+  private readonly delta: Float64Array;
+  private readonly best: Float64Array;
+  private readonly choice: Int32Array;
+  /** Set by the caller: when it returns true the walks stop at the next check. */
+  stop: () => boolean = () => false;
+
+  constructor(s: PlanState) {
+    this.s = s;
+    this.c = s.c;
+    const cap = this.c.n + 1;
+    this.delta = new Float64Array(cap * cap);
+    this.best = new Float64Array(cap + 1);
+    this.choice = new Int32Array(cap + 1);
+  }
+
+  frozenLength(l: number): number {
+    return this.c.frozen[l]!.length;
+  }
+
+  /** Swap positions i < j of line l, if it improves. */
+  trySwap(l: number, i: number, j: number): boolean {
+    const s = this.s;
+    const seq = s.seq[l]!;
+    const r = s.region;
+    const rlen = j - i + 1;
+    r[0] = seq[j]!;
+    for (let k = 1; k < rlen - 1; k++) r[k] = seq[i + k]!;
+    r[rlen - 1] = seq[i]!;
+    const len = s.len[l]!;
+    const base = s.lineCost(l);
+    const d = s.evalLine(l, i, rlen, j + 1, len) - base;
+    if (!improves(d, s.cost)) return false;
+    s.apply(l, i, rlen, j + 1, len);
+    return true;
+  }
+
+  /** Move the order at position i of line l to position j (positions as in the result), if it improves. */
+  tryInsert(l: number, i: number, j: number): boolean {
+    const s = this.s;
+    const seq = s.seq[l]!;
+    const r = s.region;
+    const len = s.len[l]!;
+    let from: number;
+    let rlen: number;
+    if (i < j) {
+      from = i;
+      rlen = j - i + 1;
+      for (let k = 0; k < rlen - 1; k++) r[k] = seq[i + 1 + k]!;
+      r[rlen - 1] = seq[i]!;
+    } else {
+      from = j;
+      rlen = i - j + 1;
+      r[0] = seq[i]!;
+      for (let k = 1; k < rlen; k++) r[k] = seq[j + k - 1]!;
+    }
+    const d = s.evalLine(l, from, rlen, from + rlen, len) - s.lineCost(l);
+    if (!improves(d, s.cost)) return false;
+    s.apply(l, from, rlen, from + rlen, len);
+    return true;
+  }
+
+  /** First-improvement descent over insertions and swaps on line l; true when anything improved. */
+  intraLine(l: number, startAt: number): boolean {
+    const s = this.s;
+    const fz = this.frozenLength(l);
+    let any = false;
+    for (let improved = true; improved && !this.stop(); ) {
+      improved = false;
+      const len = s.len[l]!;
+      const span = len - fz;
+      if (span < 2) break;
+      for (let a = 0; a < span; a++) {
+        const i = fz + ((a + startAt) % span);
+        for (let j = fz; j < len; j++) {
+          if (j === i) continue;
+          if (this.tryInsert(l, i, j)) {
+            improved = any = true;
+            break;
+          }
+        }
+      }
+      for (let i = fz; i < len - 1; i++) {
+        for (let j = i + 2; j < len; j++) {
+          // Adjacent swaps are insertions already.
+          if (this.trySwap(l, i, j)) improved = any = true;
+        }
+      }
+    }
+    return any;
+  }
+
+  /**
+   * One dynasearch pass on a simple line: the best set of non-overlapping swaps, found by a
+   * dynamic programme over the line's positions. Valid because on such a line a swap of
+   * positions i and j changes no completion time outside i..j.
+   */
+  dynasearch(l: number): boolean {
+    const c = this.c;
+    const s = this.s;
+    const seq = s.seq[l]!;
+    const end = s.end[l]!;
+    const len = s.len[l]!;
+    const fz = this.frozenLength(l);
+    if (len - fz < 2) return false;
+    const n = c.n;
+    const stride = n + 1;
+    const delta = this.delta;
+    const cost = (j: number, k: number, e: number) => s.orderCost(l, j, k, e, -1);
+    for (let i = fz; i < len - 1; i++) {
+      const ji = seq[i]!;
+      const before = i > 0 ? end[i - 1]! : c.availableFrom[l]!;
+      const ci = cost(ji, i, end[i]!);
+      const pi = c.minutes[l * n + ji]!;
+      for (let j = i + 1; j < len; j++) {
+        const jj = seq[j]!;
+        const pj = c.minutes[l * n + jj]!;
+        const shift = pj - pi;
+        let d = cost(jj, i, before + pj) - ci + cost(ji, j, end[j]!) - cost(jj, j, end[j]!);
+        if (shift !== 0) for (let k = i + 1; k < j; k++) d += cost(seq[k]!, k, end[k]! + shift) - cost(seq[k]!, k, end[k]!);
+        delta[i * stride + j] = d;
+      }
+    }
+    const best = this.best;
+    const choice = this.choice;
+    best[fz] = 0;
+    for (let k = fz + 1; k <= len; k++) {
+      let b = best[k - 1]!;
+      let ch = -1;
+      const j = k - 1;
+      for (let i = fz; i < j; i++) {
+        const v = best[i]! + delta[i * stride + j]!;
+        if (v < b) {
+          b = v;
+          ch = i;
+        }
+      }
+      best[k] = b;
+      choice[k] = ch;
+    }
+    if (!improves(best[len]!, s.cost)) return false;
+    const before = s.lineCost(l);
+    for (let k = len; k > fz; ) {
+      const i = choice[k]!;
+      if (i < 0) k--;
+      else {
+        const t = seq[i]!;
+        seq[i] = seq[k - 1]!;
+        seq[k - 1] = t;
+        k = i;
+      }
+    }
+    s.retime(l, fz);
+    s.cost += s.lineCost(l) - before;
+    return true;
+  }
+
+  /** Moves order j to another line at its best position there, if that improves; true when moved. */
+  relocate(j: number): boolean {
+    const c = this.c;
+    const s = this.s;
+    if (c.isFrozen[j]) return false;
+    const a = s.lineOf[j]!;
+    const i = s.posOf[j]!;
+    const lenA = s.len[a]!;
+    const removal = s.evalLine(a, i, 0, i + 1, lenA - 1) - s.lineCost(a);
+    let bestD = 0;
+    let bestL = -1;
+    let bestPos = -1;
+    for (let b = 0; b < c.m; b++) {
+      if (b === a || !c.eligible[b * c.n + j]) continue;
+      const lenB = s.len[b]!;
+      const base = s.lineCost(b);
+      s.region[0] = j;
+      for (let p = this.frozenLength(b); p <= lenB; p++) {
+        const d = removal + s.evalLine(b, p, 1, p, lenB + 1) - base;
+        if (d < bestD) {
+          bestD = d;
+          bestL = b;
+          bestPos = p;
+        }
+      }
+    }
+    if (bestL < 0 || !improves(bestD, s.cost)) return false;
+    s.apply(a, i, 0, i + 1, lenA - 1);
+    s.region[0] = j;
+    s.apply(bestL, bestPos, 1, bestPos, s.len[bestL]! + 1);
+    return true;
+  }
+
+  /** Exchanges order j with an order of another line (each eligible where the other was), if it improves. */
+  exchange(j: number): boolean {
+    const c = this.c;
+    const s = this.s;
+    if (c.isFrozen[j]) return false;
+    const a = s.lineOf[j]!;
+    const i = s.posOf[j]!;
+    const baseA = s.lineCost(a);
+    for (let b = 0; b < c.m; b++) {
+      if (b === a || !c.eligible[b * c.n + j]) continue;
+      const seqB = s.seq[b]!;
+      const lenB = s.len[b]!;
+      const baseB = s.lineCost(b);
+      for (let p = this.frozenLength(b); p < lenB; p++) {
+        const k = seqB[p]!;
+        if (!c.eligible[a * c.n + k]) continue;
+        s.region[0] = k;
+        const dA = s.evalLine(a, i, 1, i + 1, s.len[a]!) - baseA;
+        s.region[0] = j;
+        const dB = s.evalLine(b, p, 1, p + 1, lenB) - baseB;
+        if (improves(dA + dB, s.cost)) {
+          s.region[0] = k;
+          s.apply(a, i, 1, i + 1, s.len[a]!);
+          s.region[0] = j;
+          s.apply(b, p, 1, p + 1, lenB);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Descends to a local optimum of every neighbourhood. */
+  descend(startAt: number): void {
+    const c = this.c;
+    const s = this.s;
+    for (let improved = true; improved && !this.stop(); ) {
+      improved = false;
+      for (let l = 0; l < c.m; l++) {
+        if (c.simpleLine[l]) {
+          while (this.dynasearch(l)) improved = true;
+          // Insertions find what swaps cannot; then dynasearch again.
+          if (this.insertPass(l, startAt)) improved = true;
+        } else if (this.intraLine(l, startAt)) improved = true;
+      }
+      if (c.m > 1) {
+        for (let a = 0; a < c.n; a++) {
+          const j = (a + startAt) % c.n;
+          if (this.relocate(j) || this.exchange(j)) improved = true;
+        }
+      }
+      if (s.len.length === 0) break;
+    }
+  }
+
+  /** One first-improvement pass of insertions on line l. */
+  private insertPass(l: number, startAt: number): boolean {
+    const s = this.s;
+    const fz = this.frozenLength(l);
+    const len = s.len[l]!;
+    const span = len - fz;
+    let any = false;
+    for (let a = 0; a < span; a++) {
+      const i = fz + ((a + startAt) % span);
+      for (let j = fz; j < len; j++) if (j !== i && this.tryInsert(l, i, j)) {
+        any = true;
+        break;
+      }
+    }
+    return any;
+  }
+}
