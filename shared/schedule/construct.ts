@@ -31,7 +31,7 @@ export function insertBest(s: PlanState, j: number): void {
     const base = s.lineCost(l);
     s.region[0] = j;
     for (let p = c.frozen[l]!.length; p <= len; p++) {
-      const d = s.evalLine(l, p, 1, p, len + 1) - base;
+      const d = s.evalLine(l, p, 1, p, len + 1, base + best) - base;
       if (d < best) {
         best = d;
         bestL = l;

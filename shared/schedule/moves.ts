@@ -47,7 +47,7 @@ export class Moves {
     r[rlen - 1] = seq[i]!;
     const len = s.len[l]!;
     const base = s.lineCost(l);
-    const d = s.evalLine(l, i, rlen, j + 1, len) - base;
+    const d = s.evalLine(l, i, rlen, j + 1, len, base) - base;
     if (!improves(d, s.cost)) return false;
     s.apply(l, i, rlen, j + 1, len);
     return true;
@@ -72,7 +72,8 @@ export class Moves {
       r[0] = seq[i]!;
       for (let k = 1; k < rlen; k++) r[k] = seq[j + k - 1]!;
     }
-    const d = s.evalLine(l, from, rlen, from + rlen, len) - s.lineCost(l);
+    const base = s.lineCost(l);
+    const d = s.evalLine(l, from, rlen, from + rlen, len, base) - base;
     if (!improves(d, s.cost)) return false;
     s.apply(l, from, rlen, from + rlen, len);
     return true;
@@ -191,7 +192,7 @@ export class Moves {
       const base = s.lineCost(b);
       s.region[0] = j;
       for (let p = this.frozenLength(b); p <= lenB; p++) {
-        const d = removal + s.evalLine(b, p, 1, p, lenB + 1) - base;
+        const d = removal + s.evalLine(b, p, 1, p, lenB + 1, base + bestD - removal) - base;
         if (d < bestD) {
           bestD = d;
           bestL = b;
@@ -225,7 +226,7 @@ export class Moves {
         s.region[0] = k;
         const dA = s.evalLine(a, i, 1, i + 1, s.len[a]!) - baseA;
         s.region[0] = j;
-        const dB = s.evalLine(b, p, 1, p + 1, lenB) - baseB;
+        const dB = s.evalLine(b, p, 1, p + 1, lenB, baseB - dA) - baseB;
         if (improves(dA + dB, s.cost)) {
           s.region[0] = k;
           s.apply(a, i, 1, i + 1, s.len[a]!);

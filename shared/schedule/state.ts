@@ -4,6 +4,9 @@
  * the changed line is back in step with the plan as it was.
  */
 import { FORBIDDEN_PENALTY, type Compiled } from './compile';
+
+// A module-level copy: read in the innermost loop, where an imported binding may cost a getter call.
+const PENALTY = FORBIDDEN_PENALTY;
 import { startOutsideWindows } from './timing';
 
 export class PlanState {
@@ -45,7 +48,7 @@ export class PlanState {
     if (late > 0) cost += c.wTardiness * c.weight[j]! * late + c.wLate;
     if (prev >= 0) {
       const x = prev * c.f + c.family[j]!;
-      cost += c.wChangeover * c.setup[l]![x]! + FORBIDDEN_PENALTY * c.forbidden[l]![x]!;
+      cost += c.wChangeover * c.setup[l]![x]! + PENALTY * c.forbidden[l]![x]!;
     }
     const cl = c.currentLine[j]!;
     if (cl !== -1 && (cl !== l || c.currentIndex[j] !== k)) cost += c.wChurn;
@@ -99,8 +102,13 @@ export class PlanState {
    * them held the current seq from `src` on, for `newLen` positions in all. Stops early when a
    * position after the region ends when it ends now: from there on nothing changes (except
    * positions, which only churn prices, so then it does not stop when positions shift).
+   *
+   * With a `cutoff`, it may stop as soon as the result is known to be >= cutoff and return a
+   * value >= cutoff: costs are never negative, and a stretch that runs later than it did costs
+   * at least what it did (every cost is non-decreasing in time), so a move already at the cutoff
+   * cannot win. Most candidate moves are rejected this way after a few positions.
    */
-  evalLine(l: number, from: number, rlen: number, src: number, newLen: number): number {
+  evalLine(l: number, from: number, rlen: number, src: number, newLen: number, cutoff = Infinity): number {
     const c = this.c;
     const seq = this.seq[l]!;
     const end = this.end[l]!;
@@ -119,7 +127,11 @@ export class PlanState {
       const j = inRegion ? region[k - from]! : seq[old]!;
       const e = this.endOf(l, j, time, prev);
       acc += this.orderCost(l, j, k, e, prev);
-      if (!inRegion && canStop && e === end[old]) return acc + total - cum[old + 1]!;
+      if (acc >= cutoff) return acc;
+      if (!inRegion && canStop && e >= end[old]!) {
+        const rest = acc + total - cum[old + 1]!;
+        if (e === end[old] || rest >= cutoff) return rest;
+      }
       time = e;
       prev = c.family[j]!;
     }
