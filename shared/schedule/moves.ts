@@ -20,6 +20,11 @@ export class Moves {
   private readonly delta: Float64Array;
   private readonly best: Float64Array;
   private readonly choice: Int32Array;
+  /** The line without the order being re-inserted: its sequence, completion times, prefix costs. */
+  private readonly pSeq: Int32Array;
+  private readonly pEnd: Float64Array;
+  private readonly pCum: Float64Array;
+  private readonly visit: Int32Array;
   /** Set by the caller: when it returns true the walks stop at the next check. */
   stop: () => boolean = () => false;
 
@@ -30,6 +35,106 @@ export class Moves {
     this.delta = new Float64Array(cap * cap);
     this.best = new Float64Array(cap + 1);
     this.choice = new Int32Array(cap + 1);
+    this.pSeq = new Int32Array(cap);
+    this.pEnd = new Float64Array(cap);
+    this.pCum = new Float64Array(cap + 1);
+    this.visit = new Int32Array(cap);
+  }
+
+  /** Moves the order at position i of line l to position j (positions as in the result). */
+  applyInsert(l: number, i: number, j: number): void {
+    const s = this.s;
+    const seq = s.seq[l]!;
+    const r = s.region;
+    const len = s.len[l]!;
+    if (i < j) {
+      const rlen = j - i + 1;
+      for (let k = 0; k < rlen - 1; k++) r[k] = seq[i + 1 + k]!;
+      r[rlen - 1] = seq[i]!;
+      s.apply(l, i, rlen, j + 1, len);
+    } else {
+      const rlen = i - j + 1;
+      r[0] = seq[i]!;
+      for (let k = 1; k < rlen; k++) r[k] = seq[j + k - 1]!;
+      s.apply(l, j, rlen, i + 1, len);
+    }
+  }
+
+  /**
+   * Takes the order at position i of line l out and puts it back where the line costs least, if
+   * that improves. The line without it is timed once; each candidate position then costs one
+   * step plus the stretch after it until that stretch provably cannot win (it runs no earlier
+   * than it does without the order: costs never fall with time), so the whole neighbourhood of
+   * one order costs about the length of the line rather than its square.
+   */
+  reinsertBest(l: number, i: number): boolean {
+    const c = this.c;
+    const s = this.s;
+    const seq = s.seq[l]!;
+    const end = s.end[l]!;
+    const cum = s.cum[l]!;
+    const len = s.len[l]!;
+    const fz = this.frozenLength(l);
+    const pSeq = this.pSeq;
+    const pEnd = this.pEnd;
+    const pCum = this.pCum;
+    const x = seq[i]!;
+    for (let k = 0; k < i; k++) {
+      pSeq[k] = seq[k]!;
+      pEnd[k] = end[k]!;
+      pCum[k] = cum[k]!;
+    }
+    pCum[i] = cum[i]!;
+    let time = i > 0 ? end[i - 1]! : c.availableFrom[l]!;
+    let prev = i > 0 ? c.family[seq[i - 1]!]! : c.initialFamily[l]!;
+    for (let k = i; k < len - 1; k++) {
+      const j = seq[k + 1]!;
+      const e = s.endOf(l, j, time, prev);
+      pSeq[k] = j;
+      pEnd[k] = e;
+      pCum[k + 1] = pCum[k]! + s.orderCost(l, j, k, e, prev);
+      time = e;
+      prev = c.family[j]!;
+    }
+    const pTotal = pCum[len - 1]!;
+    const canStop = c.wChurn === 0;
+    const base = s.lineCost(l);
+    let cutoff = base;
+    let bestP = -1;
+    const fx = c.family[x]!;
+    for (let p = fz; p < len; p++) {
+      if (p === i) continue;
+      time = p > 0 ? pEnd[p - 1]! : c.availableFrom[l]!;
+      prev = p > 0 ? c.family[pSeq[p - 1]!]! : c.initialFamily[l]!;
+      let e = s.endOf(l, x, time, prev);
+      let acc = pCum[p]! + s.orderCost(l, x, p, e, prev);
+      if (acc >= cutoff) continue;
+      time = e;
+      prev = fx;
+      for (let k = p; k < len - 1; k++) {
+        const j = pSeq[k]!;
+        e = s.endOf(l, j, time, prev);
+        acc += s.orderCost(l, j, k + 1, e, prev);
+        if (acc >= cutoff) break;
+        if (canStop && e >= pEnd[k]!) {
+          // Exact when back in step; otherwise only a bound, good enough to reject.
+          const rest = acc + pTotal - pCum[k + 1]!;
+          if (e === pEnd[k] || rest >= cutoff) {
+            acc = rest;
+            break;
+          }
+        }
+        time = e;
+        prev = c.family[j]!;
+      }
+      if (acc < cutoff) {
+        cutoff = acc;
+        bestP = p;
+      }
+    }
+    if (bestP < 0 || !improves(cutoff - base, s.cost)) return false;
+    this.applyInsert(l, i, bestP);
+    return true;
   }
 
   frozenLength(l: number): number {
@@ -53,35 +158,23 @@ export class Moves {
     return true;
   }
 
-  /** Move the order at position i of line l to position j (positions as in the result), if it improves. */
-  tryInsert(l: number, i: number, j: number): boolean {
-    const s = this.s;
-    const seq = s.seq[l]!;
-    const r = s.region;
-    const len = s.len[l]!;
-    let from: number;
-    let rlen: number;
-    if (i < j) {
-      from = i;
-      rlen = j - i + 1;
-      for (let k = 0; k < rlen - 1; k++) r[k] = seq[i + 1 + k]!;
-      r[rlen - 1] = seq[i]!;
-    } else {
-      from = j;
-      rlen = i - j + 1;
-      r[0] = seq[i]!;
-      for (let k = 1; k < rlen; k++) r[k] = seq[j + k - 1]!;
+  /**
+   * Descent on line l: every order re-inserted at its best place until none moves; then the
+   * swaps of non-adjacent orders (adjacent ones are insertions), and again while they improve.
+   */
+  intraLine(l: number, startAt: number): boolean {
+    let any = false;
+    for (;;) {
+      if (this.insertPass(l, startAt)) any = true;
+      if (this.stop() || !this.swapPass(l)) return any;
+      any = true;
     }
-    const base = s.lineCost(l);
-    const d = s.evalLine(l, from, rlen, from + rlen, len, base) - base;
-    if (!improves(d, s.cost)) return false;
-    s.apply(l, from, rlen, from + rlen, len);
-    return true;
   }
 
-  /** First-improvement descent over insertions and swaps on line l; true when anything improved. */
-  intraLine(l: number, startAt: number): boolean {
+  /** Re-inserts each order of line l at its best place, until no order moves; true when any did. */
+  insertPass(l: number, startAt: number): boolean {
     const s = this.s;
+    const c = this.c;
     const fz = this.frozenLength(l);
     let any = false;
     for (let improved = true; improved && !this.stop(); ) {
@@ -89,23 +182,24 @@ export class Moves {
       const len = s.len[l]!;
       const span = len - fz;
       if (span < 2) break;
+      // By order rather than position: a moved order would otherwise be visited again at once.
+      const seq = s.seq[l]!;
+      for (let a = 0; a < span; a++) this.visit[a] = seq[fz + ((a + startAt) % span)]!;
       for (let a = 0; a < span; a++) {
-        const i = fz + ((a + startAt) % span);
-        for (let j = fz; j < len; j++) {
-          if (j === i) continue;
-          if (this.tryInsert(l, i, j)) {
-            improved = any = true;
-            break;
-          }
-        }
-      }
-      for (let i = fz; i < len - 1; i++) {
-        for (let j = i + 2; j < len; j++) {
-          // Adjacent swaps are insertions already.
-          if (this.trySwap(l, i, j)) improved = any = true;
-        }
+        const j = this.visit[a]!;
+        if (s.lineOf[j] !== l || c.isFrozen[j]) continue;
+        if (this.reinsertBest(l, s.posOf[j]!)) improved = any = true;
       }
     }
+    return any;
+  }
+
+  /** One first-improvement pass of non-adjacent swaps on line l. */
+  private swapPass(l: number): boolean {
+    const s = this.s;
+    const len = s.len[l]!;
+    let any = false;
+    for (let i = this.frozenLength(l); i < len - 1; i++) for (let j = i + 2; j < len; j++) if (this.trySwap(l, i, j)) any = true;
     return any;
   }
 
@@ -260,22 +354,5 @@ export class Moves {
       }
       if (s.len.length === 0) break;
     }
-  }
-
-  /** One first-improvement pass of insertions on line l. */
-  private insertPass(l: number, startAt: number): boolean {
-    const s = this.s;
-    const fz = this.frozenLength(l);
-    const len = s.len[l]!;
-    const span = len - fz;
-    let any = false;
-    for (let a = 0; a < span; a++) {
-      const i = fz + ((a + startAt) % span);
-      for (let j = fz; j < len; j++) if (j !== i && this.tryInsert(l, i, j)) {
-        any = true;
-        break;
-      }
-    }
-    return any;
   }
 }
