@@ -5,12 +5,18 @@
  * Frozen prefixes and eligibility are respected; the caller's descent repairs the rest.
  */
 import type { Rng } from '../sim/random';
+import { insertBest } from './construct';
 import type { PlanState } from './state';
 
-export function kick(s: PlanState, rng: Rng): void {
+/** `strength` (>= 0) grows while the search is stuck: more and farther perturbations. */
+export function kick(s: PlanState, rng: Rng, strength = 0): void {
   const c = s.c;
   if (c.n === 0) return;
-  const steps = 2 + rng.int(0, 2);
+  if (!allSimple(s) && rng.next() < 0.5) {
+    destroyAndRepair(s, rng, 2 + rng.int(0, 4) + strength);
+    return;
+  }
+  const steps = 2 + rng.int(0, 2) + strength;
   for (let step = 0; step < steps; step++) {
     if (c.m > 1 && rng.next() < 0.25) {
       moveToOtherLine(s, rng);
@@ -75,4 +81,30 @@ function moveToOtherLine(s: PlanState, rng: Rng): void {
   s.apply(a, i, 0, i + 1, s.len[a]! - 1);
   s.region[0] = j;
   s.apply(b, p, 1, p, s.len[b]! + 1);
+}
+
+function allSimple(s: PlanState): boolean {
+  for (let l = 0; l < s.c.m; l++) if (!s.c.simpleLine[l]) return false;
+  return true;
+}
+
+/**
+ * Iterated greedy's destruction and construction (as Ying, Lin & Huang 2009 use on weighted
+ * tardiness with setups): take `d` random movable orders out and put each back at its cheapest
+ * place on any line that can run it. Suits changeover-heavy lines, where a good place for an
+ * order depends on its neighbours' families more than on its position.
+ */
+function destroyAndRepair(s: PlanState, rng: Rng, d: number): void {
+  const c = s.c;
+  const removed: number[] = [];
+  for (let tries = 0; removed.length < d && tries < 4 * d; tries++) {
+    const j = rng.int(0, c.n - 1);
+    if (c.isFrozen[j] || s.lineOf[j]! < 0) continue;
+    const a = s.lineOf[j]!;
+    const i = s.posOf[j]!;
+    s.apply(a, i, 0, i + 1, s.len[a]! - 1);
+    s.lineOf[j] = -1;
+    removed.push(j);
+  }
+  for (const j of removed) insertBest(s, j);
 }

@@ -21,6 +21,8 @@ import { PlanState } from './state';
 
 /** How many past costs the late-acceptance rule compares a new local optimum with. */
 const HISTORY = 40;
+/** Iterations without a better current plan before each step up in kick strength. */
+const STALL = 15;
 
 export function solve(problem: ScheduleProblem, options: SolveOptions): SolveResult {
   const t0 = options.now();
@@ -60,12 +62,16 @@ export function solve(problem: ScheduleProblem, options: SolveOptions): SolveRes
   const current = state.snapshot();
   let currentCost = state.cost;
   const history = new Float64Array(HISTORY).fill(currentCost);
+  let stall = 0;
   while (!isOptimal(bestCost) && iterations < maxIterations && !stop()) {
     iterations++;
-    kick(state, rng);
+    // Stuck for long: kick harder, one step more per STALL iterations without a better current plan.
+    kick(state, rng, Math.min(Math.floor(stall / STALL), Math.max(0, (c.n >> 2) - 2)));
     moves.descend(rng.int(0, Math.max(0, c.n - 1)));
     const slot = iterations % HISTORY;
     const cost = state.cost;
+    if (cost < currentCost) stall = 0;
+    else stall++;
     if (cost < currentCost || cost <= history[slot]!) {
       state.snapshot(current);
       currentCost = cost;
