@@ -12,7 +12,7 @@
  */
 import { createRng } from '../sim/random';
 import { compile, FORBIDDEN_PENALTY, lowerBound } from './compile';
-import { constructFrom, constructGreedy } from './construct';
+import { constructAtcsBest, constructFrom, constructGreedy } from './construct';
 import { evaluate } from './evaluate';
 import type { ScheduleProblem, SolveOptions, SolveResult } from './model';
 import { Moves } from './moves';
@@ -39,10 +39,13 @@ export function solve(problem: ScheduleProblem, options: SolveOptions): SolveRes
     return stoppedBy !== undefined;
   };
 
+  // Starts: insertion by due date, ATCS dispatching, and the plan as is (repaired); the cheapest wins.
   const state = new PlanState(c);
+  const other = new PlanState(c);
   constructGreedy(state);
+  constructAtcsBest(other, new PlanState(c));
+  if (other.cost < state.cost) state.restore(other.snapshot());
   if (options.start) {
-    const other = new PlanState(c);
     constructFrom(other, options.start);
     // Prefer the plan as is on a tie: it moves nothing.
     if (other.cost <= state.cost) state.restore(other.snapshot());
