@@ -43,6 +43,8 @@ export interface Compiled {
   wChurn: number;
   /** Line l can be searched with dynasearch swaps: no changeovers, releases, windows or forbidden pairs, so a swap leaves the completion times outside it as they were. */
   simpleLine: Uint8Array;
+  /** Line l never idles between runs (no windows, no release after it is free): a delay carries whole to every later run. */
+  noIdle: Uint8Array;
 }
 
 export class ScheduleProblemError extends Error {}
@@ -128,10 +130,12 @@ export function compile(problem: ScheduleProblem): Compiled {
   const windows = problem.lines.map((l) => mergeWindows(l.blocked));
   const w = weightsOf(problem);
   const simpleLine = new Uint8Array(m);
+  const noIdle = new Uint8Array(m);
   for (let l = 0; l < m; l++) {
-    let simple = windows[l]!.length === 0 && !forbidden[l]!.some((x) => x !== 0) && !setup[l]!.some((x) => x !== 0);
-    for (let j = 0; simple && j < n; j++) if (eligible[l * n + j] && release[j]! > availableFrom[l]!) simple = false;
-    simpleLine[l] = simple ? 1 : 0;
+    let idle = windows[l]!.length > 0;
+    for (let j = 0; !idle && j < n; j++) if (eligible[l * n + j] && release[j]! > availableFrom[l]!) idle = true;
+    noIdle[l] = idle ? 0 : 1;
+    simpleLine[l] = !idle && !forbidden[l]!.some((x) => x !== 0) && !setup[l]!.some((x) => x !== 0) ? 1 : 0;
   }
   return {
     n,
@@ -159,6 +163,7 @@ export function compile(problem: ScheduleProblem): Compiled {
     wChangeover: w.changeover,
     wChurn: w.churn,
     simpleLine,
+    noIdle,
   };
 }
 

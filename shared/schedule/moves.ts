@@ -24,6 +24,8 @@ export class Moves {
   private readonly pSeq: Int32Array;
   private readonly pEnd: Float64Array;
   private readonly pCum: Float64Array;
+  /** pLate[k]: the weight of the late orders at positions k… of the line without the order. */
+  private readonly pLate: Float64Array;
   private readonly visit: Int32Array;
   /** Set by the caller: when it returns true the walks stop at the next check. */
   stop: () => boolean = () => false;
@@ -38,6 +40,7 @@ export class Moves {
     this.pSeq = new Int32Array(cap);
     this.pEnd = new Float64Array(cap);
     this.pCum = new Float64Array(cap + 1);
+    this.pLate = new Float64Array(cap + 1);
     this.visit = new Int32Array(cap);
   }
 
@@ -98,6 +101,18 @@ export class Moves {
     }
     const pTotal = pCum[len - 1]!;
     const canStop = c.wChurn === 0;
+    // On a line that never idles a delay of d carries whole to every later run, so each order
+    // already late costs at least weight × d more: a much tighter bound than "no cheaper".
+    const carries = canStop && c.noIdle[l] === 1;
+    const pLate = this.pLate;
+    if (carries) {
+      pLate[len - 1] = 0;
+      for (let k = len - 2; k >= 0; k--) {
+        const j = pSeq[k]!;
+        pLate[k] = pLate[k + 1]! + (pEnd[k]! > c.due[j]! ? c.weight[j]! : 0);
+      }
+    }
+    const wT = c.wTardiness;
     const base = s.lineCost(l);
     let cutoff = base;
     let bestP = -1;
@@ -121,6 +136,10 @@ export class Moves {
           const rest = acc + pTotal - pCum[k + 1]!;
           if (e === pEnd[k] || rest >= cutoff) {
             acc = rest;
+            break;
+          }
+          if (carries && rest + wT * (e - pEnd[k]!) * pLate[k + 1]! >= cutoff) {
+            acc = cutoff;
             break;
           }
         }
