@@ -239,6 +239,10 @@ export class Moves {
     const stride = n + 1;
     const delta = this.delta;
     const cost = (j: number, k: number, e: number) => s.orderCost(l, j, k, e, -1);
+    const due = c.due;
+    const weight = c.weight;
+    const wT = c.wTardiness;
+    const wL = c.wLate;
     for (let i = fz; i < len - 1; i++) {
       const ji = seq[i]!;
       const before = i > 0 ? end[i - 1]! : c.availableFrom[l]!;
@@ -249,7 +253,16 @@ export class Moves {
         const pj = c.minutes[l * n + jj]!;
         const shift = pj - pi;
         let d = cost(jj, i, before + pj) - ci + cost(ji, j, end[j]!) - cost(jj, j, end[j]!);
-        if (shift !== 0) for (let k = i + 1; k < j; k++) d += cost(seq[k]!, k, end[k]! + shift) - cost(seq[k]!, k, end[k]!);
+        if (shift !== 0) {
+          // The orders between keep their positions (churn unchanged): only lateness moves.
+          for (let k = i + 1; k < j; k++) {
+            const q = seq[k]!;
+            const late0 = end[k]! - due[q]!;
+            const late1 = late0 + shift;
+            if (late0 <= 0 && late1 <= 0) continue;
+            d += wT * weight[q]! * ((late1 > 0 ? late1 : 0) - (late0 > 0 ? late0 : 0)) + wL * ((late1 > 0 ? 1 : 0) - (late0 > 0 ? 1 : 0));
+          }
+        }
         delta[i * stride + j] = d;
       }
     }
