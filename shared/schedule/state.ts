@@ -18,6 +18,8 @@ export class PlanState {
   readonly end: Float64Array[];
   /** cum[l][k]: cost of positions 0..k-1 (so the line's cost is cum[l][len[l]]). */
   readonly cum: Float64Array[];
+  /** lateAfter[l][k]: the weight of the late orders at positions k… of line l. */
+  readonly lateAfter: Float64Array[];
   readonly lineOf: Int32Array;
   readonly posOf: Int32Array;
   /** Scratch for the changed region of a move. */
@@ -30,6 +32,7 @@ export class PlanState {
     this.seq = Array.from({ length: c.m }, () => new Int32Array(cap));
     this.end = Array.from({ length: c.m }, () => new Float64Array(cap));
     this.cum = Array.from({ length: c.m }, () => new Float64Array(cap + 1));
+    this.lateAfter = Array.from({ length: c.m }, () => new Float64Array(cap + 1));
     this.len = new Int32Array(c.m);
     this.lineOf = new Int32Array(c.n).fill(-1);
     this.posOf = new Int32Array(c.n).fill(-1);
@@ -85,6 +88,12 @@ export class PlanState {
       time = e;
       prev = c.family[j]!;
     }
+    const lateAfter = this.lateAfter[l]!;
+    lateAfter[len] = 0;
+    for (let k = len - 1; k >= 0; k--) {
+      const j = seq[k]!;
+      lateAfter[k] = lateAfter[k + 1]! + (end[k]! > c.due[j]! ? c.weight[j]! : 0);
+    }
   }
 
   retimeAll(): void {
@@ -116,6 +125,9 @@ export class PlanState {
     const region = this.region;
     const shift = src - (from + rlen);
     const canStop = shift === 0 || c.wChurn === 0;
+    const carries = canStop && c.noIdle[l] === 1;
+    const lateAfter = this.lateAfter[l]!;
+    const wT = c.wTardiness;
     const total = cum[this.len[l]!]!;
     let time = from > 0 ? end[from - 1]! : c.availableFrom[l]!;
     let prev = from > 0 ? c.family[seq[from - 1]!]! : c.initialFamily[l]!;
@@ -131,6 +143,8 @@ export class PlanState {
       if (!inRegion && canStop && e >= end[old]!) {
         const rest = acc + total - cum[old + 1]!;
         if (e === end[old] || rest >= cutoff) return rest;
+        // A line that never idles carries the delay whole: each later late order costs weight × delay more.
+        if (carries && rest + wT * (e - end[old]!) * lateAfter[old + 1]! >= cutoff) return cutoff;
       }
       time = e;
       prev = c.family[j]!;
