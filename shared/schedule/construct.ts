@@ -162,11 +162,22 @@ export function constructAtcs(s: PlanState, k1: number, k2: number): void {
   s.retimeAll();
 }
 
-/** The best ATCS start over the grid, left in `s`; `scratch` is a second state of the same problem. */
-export function constructAtcsBest(s: PlanState, scratch: PlanState): void {
+/** A coarser grid for large problems, where each run costs orders² × lines. */
+const ATCS_K1_COARSE = [0.6, 1.5, 3, 4.5];
+const ATCS_K2_COARSE = [0.15, 0.5, 1.2];
+
+/**
+ * The best ATCS start over the grid, left in `s`; `scratch` is a second state of the same
+ * problem. Stops between runs when `stop` says so (the start must not eat the search's time).
+ */
+export function constructAtcsBest(s: PlanState, scratch: PlanState, stop: () => boolean = () => false): void {
+  const c = s.c;
+  const work = c.n * c.n * Math.max(1, c.m);
+  const [k1s, k2s] = work <= 200_000 ? [ATCS_K1, ATCS_K2] : work <= 2_000_000 ? [ATCS_K1_COARSE, ATCS_K2_COARSE] : [[2], [0.5]];
   let best: Int32Array | undefined;
   let bestCost = Infinity;
-  for (const k1 of ATCS_K1) for (const k2 of ATCS_K2) {
+  for (const k1 of k1s) for (const k2 of k2s) {
+    if (best && stop()) break;
     constructAtcs(scratch, k1, k2);
     if (scratch.cost < bestCost) {
       bestCost = scratch.cost;

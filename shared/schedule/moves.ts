@@ -26,6 +26,9 @@ export class Moves {
   private readonly pCum: Float64Array;
   /** pLate[k]: the weight of the late orders at positions k… of the line without the order. */
   private readonly pLate: Float64Array;
+  /** How many orders at positions k… of the line without the order count as moved where they are, and one position later. */
+  private readonly pMovedSame: Int32Array;
+  private readonly pMovedLater: Int32Array;
   private readonly visit: Int32Array;
   /** Set by the caller: when it returns true the walks stop at the next check. */
   stop: () => boolean = () => false;
@@ -41,6 +44,8 @@ export class Moves {
     this.pEnd = new Float64Array(cap);
     this.pCum = new Float64Array(cap + 1);
     this.pLate = new Float64Array(cap + 1);
+    this.pMovedSame = new Int32Array(cap + 1);
+    this.pMovedLater = new Int32Array(cap + 1);
     this.visit = new Int32Array(cap);
   }
 
@@ -100,17 +105,23 @@ export class Moves {
       prev = c.family[j]!;
     }
     const pTotal = pCum[len - 1]!;
-    const canStop = c.wChurn === 0;
     // On a line that never idles a delay of d carries whole to every later run, so each order
     // already late costs at least weight × d more: a much tighter bound than "no cheaper".
-    const carries = canStop && c.noIdle[l] === 1;
+    const carries = c.noIdle[l] === 1;
     const pLate = this.pLate;
-    if (carries) {
-      pLate[len - 1] = 0;
-      for (let k = len - 2; k >= 0; k--) {
-        const j = pSeq[k]!;
-        pLate[k] = pLate[k + 1]! + (pEnd[k]! > c.due[j]! ? c.weight[j]! : 0);
-      }
+    // After the re-inserted order the rest sits one position later than without it: churn may change.
+    const same = this.pMovedSame;
+    const later = this.pMovedLater;
+    const wChurn = c.wChurn;
+    pLate[len - 1] = 0;
+    same[len - 1] = later[len - 1] = 0;
+    for (let k = len - 2; k >= 0; k--) {
+      const j = pSeq[k]!;
+      pLate[k] = pLate[k + 1]! + (pEnd[k]! > c.due[j]! ? c.weight[j]! : 0);
+      const cl = c.currentLine[j]!;
+      const ci = cl === l ? c.currentIndex[j]! : -9;
+      same[k] = same[k + 1]! + (cl !== -1 && ci !== k ? 1 : 0);
+      later[k] = later[k + 1]! + (cl !== -1 && ci !== k + 1 ? 1 : 0);
     }
     const wT = c.wTardiness;
     const base = s.lineCost(l);
@@ -131,9 +142,9 @@ export class Moves {
         e = s.endOf(l, j, time, prev);
         acc += s.orderCost(l, j, k + 1, e, prev);
         if (acc >= cutoff) break;
-        if (canStop && e >= pEnd[k]!) {
+        if (e >= pEnd[k]!) {
           // Exact when back in step; otherwise only a bound, good enough to reject.
-          const rest = acc + pTotal - pCum[k + 1]!;
+          const rest = acc + pTotal - pCum[k + 1]! + wChurn * (later[k + 1]! - same[k + 1]!);
           if (e === pEnd[k] || rest >= cutoff) {
             acc = rest;
             break;
@@ -204,7 +215,7 @@ export class Moves {
       // By order rather than position: a moved order would otherwise be visited again at once.
       const seq = s.seq[l]!;
       for (let a = 0; a < span; a++) this.visit[a] = seq[fz + ((a + startAt) % span)]!;
-      for (let a = 0; a < span; a++) {
+      for (let a = 0; a < span && !this.stop(); a++) {
         const j = this.visit[a]!;
         if (s.lineOf[j] !== l || c.isFrozen[j]) continue;
         if (this.reinsertBest(l, s.posOf[j]!)) improved = any = true;
@@ -379,7 +390,7 @@ export class Moves {
         } else if (this.intraLine(l, startAt)) improved = true;
       }
       if (c.m > 1) {
-        for (let a = 0; a < c.n; a++) {
+        for (let a = 0; a < c.n && !this.stop(); a++) {
           const j = (a + startAt) % c.n;
           if (this.relocate(j) || this.exchange(j)) improved = true;
         }

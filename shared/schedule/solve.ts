@@ -43,7 +43,7 @@ export function solve(problem: ScheduleProblem, options: SolveOptions): SolveRes
   const state = new PlanState(c);
   const other = new PlanState(c);
   constructGreedy(state);
-  constructAtcsBest(other, new PlanState(c));
+  constructAtcsBest(other, new PlanState(c), stop);
   if (other.cost < state.cost) state.restore(other.snapshot());
   if (options.start) {
     constructFrom(other, options.start);
@@ -56,11 +56,17 @@ export function solve(problem: ScheduleProblem, options: SolveOptions): SolveRes
   const isOptimal = (cost: number) => cost < FORBIDDEN_PENALTY && cost <= bound + 1e-9 * Math.max(1, bound);
 
   let iterations = 0;
-  moves.descend(0);
   let best = state.snapshot();
   let bestCost = state.cost;
   const report = () => options.onProgress?.({ elapsedMs: options.now() - t0, objective: bestCost, iterations });
+  // The start is reported at once: on a large plant the first descent can take a while.
   report();
+  moves.descend(0);
+  if (state.cost < bestCost) {
+    best = state.snapshot(best);
+    bestCost = state.cost;
+    report();
+  }
 
   const current = state.snapshot();
   let currentCost = state.cost;

@@ -9,6 +9,9 @@ import { FORBIDDEN_PENALTY, type Compiled } from './compile';
 const PENALTY = FORBIDDEN_PENALTY;
 import { startOutsideWindows } from './timing';
 
+// Module-level copies: read in the innermost loops, where an imported binding may cost a getter call.
+const startOutside = startOutsideWindows;
+
 export class PlanState {
   readonly c: Compiled;
   /** seq[l][0..len[l]) : the orders of line l in run order. */
@@ -20,6 +23,12 @@ export class PlanState {
   readonly cum: Float64Array[];
   /** lateAfter[l][k]: the weight of the late orders at positions k… of line l. */
   readonly lateAfter: Float64Array[];
+  /**
+   * movedAfter[d + 1][l][k], d in -1, 0, 1: how many orders at positions k… of line l would count
+   * as moved (churn) if each sat d positions later. A move that shifts the rest of a line by one
+   * changes only this, so its scoring can still stop as soon as the timing is back in step.
+   */
+  readonly movedAfter: Int32Array[][];
   readonly lineOf: Int32Array;
   readonly posOf: Int32Array;
   /** Scratch for the changed region of a move. */
@@ -33,6 +42,7 @@ export class PlanState {
     this.end = Array.from({ length: c.m }, () => new Float64Array(cap));
     this.cum = Array.from({ length: c.m }, () => new Float64Array(cap + 1));
     this.lateAfter = Array.from({ length: c.m }, () => new Float64Array(cap + 1));
+    this.movedAfter = [0, 1, 2].map(() => Array.from({ length: c.m }, () => new Int32Array(cap + 1)));
     this.len = new Int32Array(c.m);
     this.lineOf = new Int32Array(c.n).fill(-1);
     this.posOf = new Int32Array(c.n).fill(-1);
@@ -66,7 +76,7 @@ export class PlanState {
     if (r > ready) ready = r;
     const p = c.minutes[l * c.n + j]!;
     const w = c.windows[l]!;
-    return (w.length === 0 ? ready : startOutsideWindows(ready, p, w)) + p;
+    return (w.length === 0 ? ready : startOutside(ready, p, w)) + p;
   }
 
   /** Re-times line l from position `from` on (the total cost is the caller's to refresh). */
@@ -89,10 +99,20 @@ export class PlanState {
       prev = c.family[j]!;
     }
     const lateAfter = this.lateAfter[l]!;
+    const earlier = this.movedAfter[0]![l]!;
+    const same = this.movedAfter[1]![l]!;
+    const later = this.movedAfter[2]![l]!;
     lateAfter[len] = 0;
+    earlier[len] = same[len] = later[len] = 0;
     for (let k = len - 1; k >= 0; k--) {
       const j = seq[k]!;
       lateAfter[k] = lateAfter[k + 1]! + (end[k]! > c.due[j]! ? c.weight[j]! : 0);
+      const cl = c.currentLine[j]!;
+      const ci = cl === l ? c.currentIndex[j]! : -9;
+      const counts = cl !== -1 ? 1 : 0;
+      earlier[k] = earlier[k + 1]! + (counts && ci !== k - 1 ? 1 : 0);
+      same[k] = same[k + 1]! + (counts && ci !== k ? 1 : 0);
+      later[k] = later[k + 1]! + (counts && ci !== k + 1 ? 1 : 0);
     }
   }
 
@@ -124,7 +144,11 @@ export class PlanState {
     const cum = this.cum[l]!;
     const region = this.region;
     const shift = src - (from + rlen);
-    const canStop = shift === 0 || c.wChurn === 0;
+    // The rest of the line sits `-shift` positions from where it was: its churn is known from movedAfter.
+    const canStop = shift >= -1 && shift <= 1;
+    const movedNow = this.movedAfter[1]![l]!;
+    const movedThen = this.movedAfter[1 - shift]?.[l] ?? movedNow;
+    const wChurn = c.wChurn;
     const carries = canStop && c.noIdle[l] === 1;
     const lateAfter = this.lateAfter[l]!;
     const wT = c.wTardiness;
@@ -141,7 +165,7 @@ export class PlanState {
       acc += this.orderCost(l, j, k, e, prev);
       if (acc >= cutoff) return acc;
       if (!inRegion && canStop && e >= end[old]!) {
-        const rest = acc + total - cum[old + 1]!;
+        const rest = acc + total - cum[old + 1]! + (shift === 0 ? 0 : wChurn * (movedThen[old + 1]! - movedNow[old + 1]!));
         if (e === end[old] || rest >= cutoff) return rest;
         // A line that never idles carries the delay whole: each later late order costs weight × delay more.
         if (carries && rest + wT * (e - end[old]!) * lateAfter[old + 1]! >= cutoff) return cutoff;
