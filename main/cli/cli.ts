@@ -174,6 +174,15 @@ program
   .option('--json', 'print the preview as JSON')
   .action(async (file: string, o: { mapping?: string; dryRun?: boolean; skipBadRows?: boolean; core?: string; plant?: string; customer?: string; location?: string; utcOffset?: string; json?: boolean }) => exitWhenFlushed(await (await import('./import')).importCommand(file, o)));
 
+program
+  .command('schedule')
+  .description('optimize a schedule problem file: assign and sequence its orders across lines')
+  .option('--problem <file>', 'schedule problem (JSON): lines, orders, changeovers…')
+  .option('--time-limit-ms <n>', 'search time in milliseconds; the best plan found is printed', int('time-limit-ms', 1, 3_600_000), 5000)
+  .option('--seed <n>', 'seed of the search', int('seed', 0, 2 ** 31), 1)
+  .option('--json', 'print the plan as one JSON object (the last line)')
+  .action(async (o: { problem?: string; timeLimitMs: number; seed: number; json?: boolean }) => process.exit(await (await import('./schedule')).scheduleCommand(o)));
+
 const audit = program.command('audit').description('the commit records\u2019 audit trail');
 audit
   .command('verify')

@@ -14,7 +14,8 @@
  *  - no run overlaps a `blocked` window of its line (downtime, no crew): a run that would, waits
  *    until the window's end (runs are not pre-empted);
  *  - a line may run an order only when `minutes[lineId]` is given (eligibility, and the line's rate);
- *  - a `forbidden` transition (from family → to family on a line) may never be adjacent;
+ *  - a `forbidden` transition (from family → to family on a line) may never be adjacent (the
+ *    line's initial family counts as the one before its first order);
  *  - the `frozen` prefix of each line stays first on that line, in that order;
  *  - a `pins` entry keeps an order on its line;
  *  - objective = weights.tardiness × Σ weight × max(0, end − due)
@@ -135,4 +136,9 @@ export interface SolveResult {
   elapsedMs: number;
   iterations: number;
   stoppedBy: 'deadline' | 'iterations' | 'cancelled' | 'optimal';
+  /**
+   * Hard-constraint violations of the returned plan (./evaluate.ts); absent when it is feasible.
+   * Only forbidden transitions can be left, and only when no order of the orders avoids them.
+   */
+  violations?: string[];
 }
