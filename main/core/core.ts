@@ -169,6 +169,8 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     // After a restart, re-arm dedupe with the journal's recent keys so a re-sent signal is not journaled twice.
     resume: journal.lastPosition > 0 ? { keys: journal.recentKeys(journal.maxEventTime - INGEST_HORIZON_MS), watermark: journal.maxEventTime } : undefined,
     horizonMs: INGEST_HORIZON_MS,
+    // Nothing ahead of the core's own clock (beyond the skew) moves the horizon, whatever its sender says.
+    now: () => clock.now(),
     // A per-process seed: ids crafted to collide in dedupe's hash table cannot be computed offline.
     dedupeHashSeed: randomInt(2 ** 31),
     // The journal without `addDeadLetters`: dead letters are stored once, by onDeadLetter below (which
@@ -216,7 +218,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       startTime,
       now: () => clock.now(),
       ingest: (signals) => {
-        const r = pipeline.pushMany(signals, { origin: 'takt commit' });
+        const r = pipeline.pushMany(signals, { origin: 'takt commit', receiveTime: clock.now() });
         pipeline.flush();
         return r;
       },
@@ -385,7 +387,8 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     'deadLetters.list': (p) => ({ total: journal.countDeadLetters(), items: journal.listDeadLetters(p?.limit ?? 100, p?.offset ?? 0) }),
     // Answered once what it accepted is committed (fsynced) in the journal: a sender may forget what was acknowledged.
     'signals.ingest': async (p) => {
-      const r = pipeline.pushMany(p.signals, { origin: 'protocol signals.ingest' });
+      // Receive time is the core's clock, never the sender's claim: event times are checked against it.
+      const r = pipeline.pushMany(p.signals, { origin: 'protocol signals.ingest', receiveTime: clock.now() });
       pipeline.flush();
       await new Promise<void>((resolve) => pipeline.whenDurable(resolve));
       return r;

@@ -20,7 +20,7 @@ import type { SignalMeta, SignalSink } from './sink';
 import { createDedupe } from './dedupe';
 import type { PlantIndex } from './plant-index';
 import { createReorder } from './reorder';
-import { createValidator, type RejectCode, type Rejection } from './validate';
+import { createValidator, DEFAULT_CLOCK_SKEW_MS, type RejectCode, type Rejection } from './validate';
 
 /** A dead letter before the journal numbers it. */
 export type DeadLetterEntry = Omit<DeadLetter, 'n'> & { code: RejectCode };
@@ -75,6 +75,14 @@ export interface IngestPipelineOptions {
   /** With a scheduler: release the whole reorder buffer after this long without pushes. Default 1000 ms. */
   idleFlushMs?: number;
   scheduler?: Scheduler;
+  /**
+   * The receiving side's clock (plant time). When given, no signal whose event time lies more than
+   * the clock skew ahead of it is accepted, whatever receive time the sender or the edge claims:
+   * one accepted future event time would move dedupe's horizon and the reorder watermark ahead of
+   * the plant, and every on-time signal after it (also after a restart, which resumes from the
+   * journal's newest event time) would be refused.
+   */
+  now?: () => number;
   /** Largest raw payload kept in a dead letter. Default 4096 characters. */
   maxRawChars?: number;
   /**
@@ -168,6 +176,11 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
   const { journal, deliver, onDeadLetter, scheduler } = opts;
   const asyncJournal = typeof journal.waitDurable === 'function';
 
+  const skewMs = opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+  const clockNow = opts.now;
+  // The clock is read only when an event time passes the last reading plus the skew (the clock
+  // never goes back, so an old reading can only cause a re-read, never a wrong acceptance).
+  let nowSeen = -Infinity;
   const validate = createValidator({ index: opts.index, clockSkewMs: opts.clockSkewMs, maxAgeMs: opts.maxAgeMs, maxQty: opts.maxQty, maxBytes });
   const maxDedupeKeys = opts.maxDedupeKeys ?? 1_000_000;
   const dedupe = createDedupe({ horizonMs, maxKeys: maxDedupeKeys, hashSeed: opts.dedupeHashSeed });
@@ -343,6 +356,20 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
       return v;
     }
     const s = v.signal;
+    if (clockNow !== undefined && s.eventTime > nowSeen + skewMs) {
+      nowSeen = clockNow();
+      if (s.eventTime > nowSeen + skewMs) {
+        const iso = (t: number) => new Date(t).toISOString();
+        const r: Rejection = {
+          ok: false,
+          code: 'time',
+          reason: `${s.type}: eventTime ${iso(s.eventTime)} is ${s.eventTime - nowSeen} ms after the receiving clock ${iso(nowSeen)} (allowed clock skew ${skewMs} ms); check the sender's clock`,
+          path: 'eventTime',
+        };
+        deadLetter(r.code, r.reason, r.path, raw, s, meta, at || nowSeen);
+        return r;
+      }
+    }
     const d = dedupe.check(s.source, s.id, s.eventTime);
     if (d === 'duplicate') {
       st.duplicates++;

@@ -65,6 +65,9 @@ export interface ValidateContext {
 
 export type SignalValidator = (raw: unknown, ctx?: ValidateContext) => Validated;
 
+/** How far event time may be ahead of receive time unless configured. */
+export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
+
 const reject = (code: RejectCode, reason: string, path = ''): Rejection => ({ ok: false, code, reason, path });
 
 // ---------------------------------------------------------------------------------------------
@@ -330,7 +333,7 @@ function compileSemanticCheck(refs: readonly { path: string; ids: ReadonlySet<st
  */
 export function createValidator(opts: ValidateOptions = {}): SignalValidator {
   const index = opts.index;
-  const skew = opts.clockSkewMs ?? 5 * 60_000;
+  const skew = opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
   const maxAge = opts.maxAgeMs ?? 30 * 24 * 3_600_000;
   const maxQty = opts.maxQty ?? 1e7;
   const maxBytes = opts.maxBytes ?? 65_536;

@@ -254,6 +254,48 @@ describe('hostile clients against takt serve', () => {
   });
 });
 
+describe('a future-dated signal', () => {
+  // Exactly what a client can send: event and receive time in 2099 (the receive time is its own claim).
+  const future = (id: string) => [{ id, source: 'attacker', seq: 1, type: 'machine.state', machine: 'DD-L1-MIX', state: 'running', eventTime: 4102444000000, receiveTime: 4102444000000 }];
+  const onTime = async (id: string) => {
+    const c = await socket();
+    const info = (await c.call('core.info')).result as { clock: { now: number } };
+    const t = info.clock.now;
+    const r = await c.call('signals.ingest', { signals: [{ id, source: 'mes-e2e', seq: 1, type: 'production.count', machine: 'DD-L1-MIX', good: 1, scrap: 0, eventTime: t, receiveTime: t }] });
+    c.ws.close();
+    return { r, now: t };
+  };
+  const deadLetters = async () => {
+    const c = await socket();
+    const r = (await c.call('deadLetters.list', { limit: 1000 })).result as { items: { reason: string; raw: string }[] };
+    c.ws.close();
+    return r.items;
+  };
+
+  it('is refused over the WebSocket and POST /api/signals, and on-time signals go on, also after a restart', async () => {
+    const ws = await socket();
+    const r = await ws.call('signals.ingest', { signals: future('future-ws') });
+    ws.ws.close();
+    expect(r.result).toMatchObject({ accepted: 0, rejected: [{ index: 0, path: 'eventTime' }] });
+    const h = await http('/api/signals', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` }, body: async (w) => void w(Buffer.from(JSON.stringify(future('future-http')))) });
+    expect(h.status, h.body).toBe(200);
+    expect(JSON.parse(h.body)).toMatchObject({ accepted: 0, rejected: [{ index: 0, path: 'eventTime' }] });
+    const dl = await deadLetters();
+    for (const id of ['future-ws', 'future-http']) expect(dl.find((d) => d.raw.includes(id))?.reason).toMatch(/eventTime 2100-.* check the sender's clock/);
+
+    const before = await onTime('on-time-1');
+    expect(before.r.result, JSON.stringify(before.r)).toMatchObject({ accepted: 1, rejected: [] });
+    expect(before.now).toBeLessThan(Date.UTC(2090, 0, 1));
+
+    core.child.kill('SIGTERM');
+    await new Promise((res) => (core.child.exitCode !== null ? res(null) : core.child.once('exit', res)));
+    core = await startChildCore(['--data', dataDir, '--plant', plantFile, '--webhook-token-file', join(dir, 'webhook-token')]);
+    const after = await onTime('on-time-2');
+    expect(after.r.result, JSON.stringify(after.r)).toMatchObject({ accepted: 1, rejected: [] });
+    expect(after.now).toBeLessThan(Date.UTC(2090, 0, 1));
+  }, 90_000);
+});
+
 describe('a history whose journal vanished', () => {
   it('is refused before the URL is printed, naming the file; --reset moves it aside and starts', async () => {
     core.child.kill('SIGTERM');

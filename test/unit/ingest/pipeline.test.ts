@@ -357,3 +357,30 @@ describe('journal format', () => {
   });
 });
 
+
+describe('a future-dated signal against the receiving clock', () => {
+  it('is dead-lettered whatever receive time it claims, and on-time signals after it are still accepted', () => {
+    let now = T0 + 60_000;
+    const { p, delivered, dead } = make({ now: () => now });
+    // Exactly the shape of the attack: event and receive time in 2099, no receive time from the edge.
+    const bad = { ...state('L1-M1', 4102444000000, 'future'), receiveTime: 4102444000000 };
+    expect(p.push(JSON.stringify(bad), { origin: 'protocol signals.ingest' })).toMatchObject({ ok: false, code: 'time', path: 'eventTime' });
+    expect(dead.at(-1)!.reason).toMatch(/after the receiving clock .* check the sender's clock/);
+    // Within the skew of the clock: accepted; the horizon stays at the plant's present.
+    expect(p.push(state('L1-M1', T0 + 61_000, 'on-time'))).toBe('accepted');
+    now += 1_000;
+    expect(p.push(count('L1-M1', T0 + 61_500, 'on-time-2'))).toBe('accepted');
+    p.flush();
+    expect(delivered.map((s) => s.id)).toEqual(['on-time', 'on-time-2']);
+    expect(p.stats().watermark).toBeLessThan(T0 + 10 * 60_000);
+    expect(journal.maxEventTime).toBeLessThan(T0 + 10 * 60_000);
+  });
+
+  it('re-reads the clock before refusing, so a signal the clock has caught up with is accepted', () => {
+    let now = T0;
+    const { p } = make({ now: () => now });
+    expect(p.push(state('L1-M1', T0 + 6 * 60_000, 'early'))).toMatchObject({ ok: false, code: 'time' });
+    now = T0 + 2 * 60_000;
+    expect(p.push(state('L1-M1', T0 + 6 * 60_000, 'early-again'))).toBe('accepted');
+  });
+});
