@@ -49,11 +49,14 @@ interface ServeOptions {
  * What a core process writes is private: the data folder's files (journal, store, caches, outbox
  * files, snapshots) are created 0600 and its folders 0700, whoever creates them (SQLite included).
  */
-function privateCoreProcess(o: Pick<ServeOptions, 'data' | 'reset'>): void {
+function privateCoreProcess(): void {
   process.umask(0o077);
-  if (!o.reset) return;
-  const where = resetDataDir(o.data);
-  console.error(where ? `takt: --reset moved the data folder ${o.data} aside to ${where} (nothing deleted); starting afresh` : `takt: --reset: ${o.data} is empty or absent; starting afresh`);
+}
+
+/** `--reset`, run by browser mode once every other refusal has passed (and refused while a core uses the folder). */
+function resetFolder(dir: string): void {
+  const where = resetDataDir(dir);
+  console.error(where ? `takt: --reset moved the data folder ${dir} aside to ${where} (nothing deleted); starting afresh` : `takt: --reset: ${dir} is empty or absent; starting afresh`);
 }
 
 async function serve(o: ServeOptions) {
@@ -61,7 +64,7 @@ async function serve(o: ServeOptions) {
   const tls = readTlsFiles(o.tlsCert, o.tlsKey);
   if (!tls && !isLoopbackHost(o.host)) throw new Error(networkWithoutTlsMessage(o.host));
   const allowedOrigins = allowedOriginsFrom(o.allowOrigin, process.env.TAKT_ALLOWED_ORIGINS);
-  privateCoreProcess(o);
+  privateCoreProcess();
   const warn = (l: string) => console.error(l);
   const webhookToken = readSecretOption({ name: 'webhook-token', flag: o.webhookToken, file: o.webhookTokenFile, env: 'TAKT_WEBHOOK_TOKEN' }, warn);
   const webhookSecret = readSecretOption({ name: 'webhook-secret', flag: o.webhookSecret, file: o.webhookSecretFile, env: 'TAKT_WEBHOOK_SECRET' }, warn);
@@ -80,6 +83,7 @@ async function serve(o: ServeOptions) {
     webhookToken,
     webhookSecret,
     log: (l) => console.error(l),
+    ...(o.reset ? { reset: () => resetFolder(o.data) } : {}),
     // Announced as soon as the plant is valid and the page is served; the console connects when the rest of the core is up.
     onServing: (url) => console.log(`Takt is running in browser mode at ${url}`),
   });
@@ -124,7 +128,8 @@ serveOptions(program.command('start').description('open the desktop app; browser
   const main = join(root, 'dist', 'electron', 'main.cjs');
   const probe = existsSync(main) ? probeElectron(root) : ({ ok: false, reason: 'the Electron shell is not built' } as const);
   if (probe.ok) {
-    privateCoreProcess(o);
+    privateCoreProcess();
+    if (o.reset) resetFolder(o.data);
     return exitWhenFlushed(await launchElectron(probe.binary, main, ['--data', o.data, ...(o.plant ? ['--plant', o.plant] : [])]));
   }
   console.log(`Electron is not available here (${probe.reason}); starting browser mode instead.`);

@@ -19,7 +19,7 @@ import { createIngestPipeline, type IngestPipeline } from '../../shared/ingest/p
 import { buildPlantIndex } from '../../shared/ingest/validate';
 import { loadPlantCached, type LoadedPlant } from './persistence/plant-cache';
 import { openJournal, type Journal } from './persistence/journal';
-import { makeDataDirPrivate, openDataDir, plantFingerprint } from './persistence/data-dir';
+import { lockDataDir, makeDataDirPrivate, openDataDir, plantFingerprint, type DataDirLock } from './persistence/data-dir';
 import { reconstructTwin } from './persistence/time-travel';
 import { createDecideService } from './services/decide-service';
 import { auditedExceptionMethods, type ExceptionPersonMethod } from './services/exception-audit';
@@ -50,6 +50,8 @@ export interface CoreOptions {
   plantFile?: string;
   /** The plant file already loaded (browser mode loads it before the rest of the core boots); must be `plantFile`'s. */
   loadedPlant?: Pick<LoadedPlant, 'plant' | 'file'>;
+  /** The data folder's lock when the host took it already (browser mode, before announcing its URL); released on close. */
+  dataDirLock?: DataDirLock;
   /** Rules file (decide); the shipped default rules when absent. */
   rulesFile?: string;
   /** Plant time per real time, 1..600. Default 60 (one plant minute per second). */
@@ -109,7 +111,21 @@ export interface TaktCore {
  */
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * Starts the core on its data folder, which it holds (a lock file) until `close()`: a second core,
+ * or a `--reset`, on the same folder is refused while this one runs.
+ */
 export async function startCore(opts: CoreOptions): Promise<TaktCore> {
+  const lock = opts.dataDirLock ?? lockDataDir(opts.dataDir);
+  try {
+    return await startLockedCore(opts, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<TaktCore> {
   const log = opts.log ?? (() => undefined);
   // From the plant cache in the data folder when the file and the parser are unchanged (a restart skips parse and validation).
   const { plant, file: plantFile } = opts.loadedPlant ?? (await loadPlantCached(opts.plantFile, { dataDir: opts.dataDir, log }));
@@ -170,7 +186,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     resume: journal.lastPosition > 0 ? { keys: journal.recentKeys(journal.maxEventTime - INGEST_HORIZON_MS), watermark: journal.maxEventTime } : undefined,
     horizonMs: INGEST_HORIZON_MS,
     // Nothing ahead of the core's own clock (beyond the skew) moves the horizon, whatever its sender says.
-    now: () => clock.now(),
+    now: () => Math.floor(clock.now()),
     // A per-process seed: ids crafted to collide in dedupe's hash table cannot be computed offline.
     dedupeHashSeed: randomInt(2 ** 31),
     // The journal without `addDeadLetters`: dead letters are stored once, by onDeadLetter below (which
@@ -218,7 +234,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       startTime,
       now: () => clock.now(),
       ingest: (signals) => {
-        const r = pipeline.pushMany(signals, { origin: 'takt commit', receiveTime: clock.now() });
+        const r = pipeline.pushMany(signals, { origin: 'takt commit', receiveTime: Math.floor(clock.now()) });
         pipeline.flush();
         return r;
       },
@@ -388,7 +404,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
     // Answered once what it accepted is committed (fsynced) in the journal: a sender may forget what was acknowledged.
     'signals.ingest': async (p) => {
       // Receive time is the core's clock, never the sender's claim: event times are checked against it.
-      const r = pipeline.pushMany(p.signals, { origin: 'protocol signals.ingest', receiveTime: clock.now() });
+      const r = pipeline.pushMany(p.signals, { origin: 'protocol signals.ingest', receiveTime: Math.floor(clock.now()) });
       pipeline.flush();
       await new Promise<void>((resolve) => pipeline.whenDurable(resolve));
       return r;
@@ -483,6 +499,7 @@ export async function startCore(opts: CoreOptions): Promise<TaktCore> {
       await store?.commit.close();
       twin.stop();
       journal.close();
+      lock.release();
     },
   };
 }

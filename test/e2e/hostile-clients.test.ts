@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { connect as tcpConnect } from 'node:net';
 import { request } from 'node:http';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killChildCores, startChildCore, type ChildCore } from './child-core';
@@ -281,7 +281,7 @@ describe('a future-dated signal', () => {
     expect(h.status, h.body).toBe(200);
     expect(JSON.parse(h.body)).toMatchObject({ accepted: 0, rejected: [{ index: 0, path: 'eventTime' }] });
     const dl = await deadLetters();
-    for (const id of ['future-ws', 'future-http']) expect(dl.find((d) => d.raw.includes(id))?.reason).toMatch(/eventTime 2100-.* check the sender's clock/);
+    for (const id of ['future-ws', 'future-http']) expect(dl.find((d) => d.raw.includes(id))?.reason).toMatch(/eventTime 2099-12-31T23:46:40.000Z is \d+ ms after receive time .* check the sender's clock/);
 
     const before = await onTime('on-time-1');
     expect(before.r.result, JSON.stringify(before.r)).toMatchObject({ accepted: 1, rejected: [] });
@@ -312,5 +312,24 @@ describe('a history whose journal vanished', () => {
     const aside = readdirSync(dir).find((n) => n.startsWith('data.reset-'));
     expect(aside).toBeDefined();
     expect(existsSync(join(dir, aside!, 'takt-data.json'))).toBe(true);
+
+    // While that core runs on the folder, another --reset is refused and moves nothing.
+    const serveArgs = (data: string, port = '0') => ['bin/takt.mjs', 'serve', '--port', port, '--data', data, '--plant', plantFile, '--reset'];
+    const busy = spawnSync(process.execPath, serveArgs(dataDir), { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    expect(busy.status).toBe(1);
+    expect(busy.stderr).toMatch(/is in use by another takt core/);
+    expect(busy.stdout).not.toMatch(/http:\/\//);
+    expect(readdirSync(dir).filter((n) => n.startsWith('data.reset-'))).toEqual([aside]);
+    expect(existsSync(join(dataDir, 'takt-data.json'))).toBe(true);
+    // Refusals come before the reset: a port in use leaves another folder where it was.
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, 'keep.txt'), 'x');
+    const port = new URL(fresh.url).port;
+    const portBusy = spawnSync(process.execPath, serveArgs(other, port), { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    expect(portBusy.status).toBe(1);
+    expect(portBusy.stderr).toMatch(/is in use: pick another with --port/);
+    expect(readFileSync(join(other, 'keep.txt'), 'utf8')).toBe('x');
+    expect(readdirSync(dir).some((n) => n.startsWith('other.reset-'))).toBe(false);
   });
 });

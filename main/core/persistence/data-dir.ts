@@ -11,7 +11,8 @@
  * not SQLite's is refused as damaged. Both errors name the file and what to do; `resetDataDir`
  * (`--reset`) is the explicit way to start over, moving the old contents aside.
  */
-import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 
@@ -27,6 +28,8 @@ export interface DataDirIdentity {
 
 export const IDENTITY_FILE = 'takt-data.json';
 export const JOURNAL_FILE = 'journal.sqlite';
+/** Held by the core that runs on the folder (its process id and host), for as long as it runs. */
+export const LOCK_FILE = 'takt.lock';
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 
 export function plantFingerprint(plant: unknown): string {
@@ -134,22 +137,144 @@ export function openDataDir(dir: string, fresh: Omit<DataDirIdentity, 'format' |
   return { identity, created: true, journalPath };
 }
 
+interface LockHolder {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+export interface DataDirLock {
+  /** Removes the lock file (when it is still this process's) so another core may use the folder. */
+  release(): void;
+}
+
+/** Folders (real paths) whose lock this process holds: a second core in one process is refused too. */
+const heldHere = new Set<string>();
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, it is just not ours to signal.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readHolder(file: string): LockHolder | null {
+  try {
+    const h = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
+    return typeof h.pid === 'number' && typeof h.host === 'string' ? { pid: h.pid, host: h.host, since: String(h.since) } : null;
+  } catch {
+    return null; // half-written or not ours: treated as stale
+  }
+}
+
+/**
+ * Takes the folder for this process: a lock file with its process id, created exclusively. A lock
+ * left by a process that no longer runs (a crash, kill -9, a container restarted with the same pid)
+ * is taken over; one of a running process, or of another host (a shared folder: its process cannot
+ * be checked from here), is refused with what to do.
+ */
+export function lockDataDir(dir: string): DataDirLock {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const real = realpathSync(dir);
+  const file = join(real, LOCK_FILE);
+  const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(file, JSON.stringify(me), { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw e;
+    }
+    const h = readHolder(file);
+    const held = h !== null && (h.host !== me.host || (h.pid === process.pid ? heldHere.has(real) : processAlive(h.pid)));
+    if (held) {
+      throw new Error(
+        `the data folder ${dir} is in use by another takt core (process ${h.pid} on ${h.host}, since ${h.since}): stop that core first, or use another --data folder; if no core runs there any more, delete ${file}`,
+      );
+    }
+    try {
+      unlinkSync(file); // stale: its process is gone
+    } catch {
+      /* another starter took it over meanwhile: the next exclusive create decides */
+    }
+  }
+  heldHere.add(real);
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      heldHere.delete(real);
+      const h = readHolder(file);
+      if (h?.pid === me.pid && h.since === me.since) {
+        try {
+          unlinkSync(file);
+        } catch {
+          /* already gone */
+        }
+      }
+    },
+  };
+}
+
 /**
  * `--reset`: moves the data folder aside (to `<dir>.reset-<time>` next to it) so the core starts
  * afresh; nothing is deleted. Returns where the old contents are, or null when there was no folder.
+ * Refused while a core runs on the folder (its lock). Where the folder itself cannot move, its
+ * contents move into a folder inside it, the identity first (without it the folder is not a
+ * history), and a failure part-way moves back what was moved.
  */
 export function resetDataDir(dir: string, now = new Date()): string | null {
   if (!existsSync(dir) || readdirSync(dir).length === 0) return null;
+  // The real folder: a symbolic link to it moves the folder, not the link.
+  const real = realpathSync(dir);
+  const lock = lockDataDir(real);
   const stamp = now.toISOString().replace(/[:.]/g, '-');
-  const aside = join(dirname(dir), `${basename(dir)}.reset-${stamp}`);
+  const aside = join(dirname(real), `${basename(real)}.reset-${stamp}`);
   try {
-    renameSync(dir, aside);
+    renameSync(real, aside);
+    // The lock file moved with it: it is this process's, and nothing runs on the aside copy.
+    lock.release();
+    try {
+      unlinkSync(join(aside, LOCK_FILE));
+    } catch {
+      /* already gone */
+    }
     return aside;
   } catch {
     // The folder itself cannot move (a mount point, no rights on its parent): move its contents into a folder inside it.
-    const inside = join(dir, `reset-${stamp}`);
-    mkdirSync(inside, { mode: 0o700 });
-    for (const name of readdirSync(dir)) if (name !== basename(inside)) renameSync(join(dir, name), join(inside, name));
-    return inside;
+    const inside = join(real, `reset-${stamp}`);
+    try {
+      mkdirSync(inside, { mode: 0o700 });
+      const names = readdirSync(real).filter((n) => n !== basename(inside) && n !== LOCK_FILE);
+      names.sort((a, b) => Number(b === IDENTITY_FILE) - Number(a === IDENTITY_FILE));
+      const moved: string[] = [];
+      try {
+        for (const name of names) {
+          renameSync(join(real, name), join(inside, name));
+          moved.push(name);
+        }
+      } catch (e) {
+        for (const name of moved.reverse()) {
+          try {
+            renameSync(join(inside, name), join(real, name));
+          } catch {
+            /* left in the reset folder, which the message names */
+          }
+        }
+        try {
+          rmdirSync(inside);
+        } catch {
+          /* not empty: something could not move back */
+        }
+        throw new Error(`--reset could not move the contents of ${real} aside (${(e as Error).message}); what had moved was moved back: check the folder's permissions and try again`);
+      }
+      return inside;
+    } finally {
+      lock.release();
+    }
   }
 }

@@ -4,10 +4,11 @@
  * taken for a fresh start; `resetDataDir` (--reset) moves the old contents aside.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { checkDataDir, JOURNAL_FILE, openDataDir, resetDataDir } from '../../../main/core/persistence/data-dir';
+import { checkDataDir, JOURNAL_FILE, LOCK_FILE, lockDataDir, openDataDir, resetDataDir } from '../../../main/core/persistence/data-dir';
 import { openJournal } from '../../../main/core/persistence/journal';
 
 const fresh = { plantId: 'p1', plantHash: 'h1', plantFile: '/plants/p1.yaml', startTime: 0, seed: 1 };
@@ -74,5 +75,42 @@ describe('a history without its journal', () => {
     expect(existsSync(join(aside, 'exceptions.json'))).toBe(true);
     expect(openDataDir(dir, fresh).created).toBe(true);
     expect(resetDataDir(join(root, 'none'))).toBeNull();
+  });
+
+  it('refuses to reset a folder a core holds, and moves nothing', () => {
+    withHistory();
+    const lock = lockDataDir(dir);
+    const before = readdirSync(dir).sort();
+    expect(() => resetDataDir(dir)).toThrow(/is in use by another takt core .*stop that core first/);
+    expect(readdirSync(dir).sort()).toEqual(before);
+    expect(readdirSync(root)).toEqual(['data']);
+    // A second core in the same process is refused too; once released the folder can be reset.
+    expect(() => lockDataDir(dir)).toThrow(/in use/);
+    lock.release();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+    expect(resetDataDir(dir)).toMatch(/data\.reset-/);
+  });
+
+  it('refuses a lock of another running process, takes over one whose process is gone', () => {
+    withHistory();
+    // The parent process runs: its lock holds.
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.ppid, host: hostname(), since: 'earlier' }));
+    expect(() => lockDataDir(dir)).toThrow(new RegExp(`process ${process.ppid} on .*delete ${join(dir, LOCK_FILE)}`));
+    expect(() => resetDataDir(dir)).toThrow(/in use/);
+    // A process that has exited (a crash, kill -9) leaves a stale lock: taken over.
+    const gone = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: Number(gone.stdout.trim()), host: hostname(), since: 'earlier' }));
+    const lock = lockDataDir(dir);
+    lock.release();
+  });
+
+  it('resets through a symbolic link by moving the real folder', () => {
+    withHistory();
+    const link = join(root, 'link');
+    symlinkSync(dir, link);
+    const aside = resetDataDir(link, new Date('2026-12-07T10:00:00Z'))!;
+    expect(aside).toBe(join(root, 'data.reset-2026-12-07T10-00-00-000Z'));
+    expect(existsSync(join(aside, 'takt-data.json'))).toBe(true);
+    expect(existsSync(join(aside, LOCK_FILE))).toBe(false);
   });
 });

@@ -23,6 +23,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { CoreOptions, TaktCore } from '../../core';
+import type { DataDirLock } from '../../persistence/data-dir';
 import { createPageGate } from './page-gate';
 import { serveStatic, SECURITY_HEADERS } from './static-files';
 import { packageRoot } from '../../package-root';
@@ -50,6 +51,11 @@ export interface BrowserModeOptions extends CoreOptions {
    * file is refused or the port is taken.
    */
   onServing?: (url: string) => void;
+  /**
+   * `--reset`: run once the port is bound and the plant file is valid (so a refusal leaves the folder
+   * as it was), before the data folder is locked and checked; it refuses a folder a core is using.
+   */
+  reset?: () => void;
 }
 
 export interface BrowserMode {
@@ -200,6 +206,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   };
 
   let core: TaktCore;
+  let dataDirLock: DataDirLock | undefined;
   try {
     // The core's modules load while the plant is read (before the URL: a browser is not yet loading
     // the page, so nothing competes for the CPU); a refused plant file stops us before the URL is announced.
@@ -209,20 +216,24 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     const loadedPlant = await loadPlantCached(opts.plantFile, { dataDir: opts.dataDir, log: opts.log });
     const [{ startCore, CORE_VERSION }, { createHttpApi }] = await modules;
     // A data folder that would be refused (another plant's, a history without its journal) stops us before the URL is announced.
-    const { checkDataDir, plantFingerprint } = await import('../../persistence/data-dir');
+    const { checkDataDir, lockDataDir, plantFingerprint } = await import('../../persistence/data-dir');
+    opts.reset?.();
+    // Held from here (a core already running on the folder refuses us before the URL), then by the core until it closes.
+    dataDirLock = lockDataDir(opts.dataDir);
     checkDataDir(opts.dataDir, { plantId: loadedPlant.plant.site.id, plantHash: plantFingerprint(loadedPlant.plant), plantFile: loadedPlant.file });
     early = { name: `takt-core ${CORE_VERSION}`, plant: redactSecrets(loadedPlant.plant).plant, answered: gate.consoleConnected };
     opts.onServing?.(url);
     // A page that is already waiting loads and connects before the boot takes the thread (page-gate.ts).
     await gate.start();
     // The business store opens once the first console has its view (deferStore); records calls wait for it.
-    core = await startCore({ deferStore: true, ...opts, loadedPlant });
+    core = await startCore({ deferStore: true, ...opts, loadedPlant, dataDirLock });
     const webhookToken = opts.webhookToken ?? (process.env.TAKT_WEBHOOK_TOKEN || undefined);
     const webhookSecret = opts.webhookSecret ?? (process.env.TAKT_WEBHOOK_SECRET || undefined);
     api = createHttpApi({ methods: core.methods, health: () => core.health(), version: CORE_VERSION, webhookToken, webhookSecret, log: opts.log });
     settle.ok({ core, api });
   } catch (e) {
     settle.fail(e as Error);
+    dataDirLock?.release();
     await stopServer();
     throw e;
   }
