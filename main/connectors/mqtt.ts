@@ -24,6 +24,7 @@ import { createMapper, mappingRuleSchema, type Mapper } from '../../shared/conne
 import { createRateMeter, pushCounted, rejectVia, type ConnectorSink, type StatusConnector } from '../../shared/connectors/status';
 import type { ConnectorContext, ConnectorKind, ConnectorStatus } from '../../shared/connectors/connector';
 import { DEFERRED_ACK, mqttConnectionOptions, openMqttClient, readTlsFiles, sendPubacks, type ClientHandle } from './mqtt-client';
+import { redactUrl, redactUrlsIn } from '../../shared/plant/redact';
 
 export const mqttOptionsSchema = z
   .object({
@@ -59,6 +60,8 @@ export interface MqttConnectorParts {
 }
 
 export function createMqttConnector(id: string, o: MqttOptions, ctx: Pick<ConnectorContext, 'now' | 'log'> & { defaultClientId: string }): MqttConnectorParts {
+  // What leaves the connector (status, origins, errors, logs) names the URL without its credentials.
+  const shownUrl = redactUrl(o.url);
   // Errors name `mappings[i].<field>`; the manager puts `connectors[n].options.` in front.
   const mapper: Mapper = createMapper(o.mappings, { defaultCanonical: o.canonicalByDefault });
   const tls = readTlsFiles(o);
@@ -154,7 +157,7 @@ export function createMqttConnector(id: string, o: MqttOptions, ctx: Pick<Connec
       client.on('close', () => connection++);
       client.on('connect', (ack) => {
         state = 'connected';
-        ctx.log(`mqtt connector ${id}: connected to ${o.url} (session ${ack.sessionPresent ? 'resumed' : 'new'})`);
+        ctx.log(`mqtt connector ${id}: connected to ${shownUrl} (session ${ack.sessionPresent ? 'resumed' : 'new'})`);
         // Subscribing again on a resumed session is harmless and picks up filters added to the plant file.
         client.subscribe(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])), (err) => {
           if (err) ctx.log(`mqtt connector ${id}: subscribe failed: ${err.message}`);
@@ -186,7 +189,7 @@ export function createMqttConnector(id: string, o: MqttOptions, ctx: Pick<Connec
         deadLetters,
         ...(lastMessageAt !== undefined ? { lastMessageAt } : {}),
         ...(lagMs !== undefined ? { lagMs } : {}),
-        detail: `${o.url} · ${filters.join(', ')} · ${messages} messages${awaitingAck > 0 ? ` · ${awaitingAck} awaiting the journal before PUBACK` : ''}${lastErr ? ` · last error: ${lastErr}` : ''}`,
+        detail: `${shownUrl} · ${filters.join(', ')} · ${messages} messages${awaitingAck > 0 ? ` · ${awaitingAck} awaiting the journal before PUBACK` : ''}${lastErr ? ` · last error: ${redactUrlsIn(lastErr)}` : ''}`,
       };
     },
   };
@@ -199,7 +202,7 @@ export function createMqttConnector(id: string, o: MqttOptions, ctx: Pick<Connec
     serves: ['erp', 'mes'],
     send(msg: WriteBackMessage): Promise<WriteBackAck> {
       const client = handle?.client;
-      if (!client || !client.connected) return Promise.reject(new Error(`MQTT connector ${id}: not connected to ${o.url}; the outbox will retry`));
+      if (!client || !client.connected) return Promise.reject(new Error(`MQTT connector ${id}: not connected to ${shownUrl}; the outbox will retry`));
       const topic = (msg.target === 'erp' ? erpTopic : mesTopic).replaceAll('{kind}', msg.kind);
       const body = JSON.stringify({ id: msg.id, idempotencyKey: msg.idempotencyKey, decisionId: msg.decisionId, target: msg.target, kind: msg.kind, payload: msg.payload });
       return new Promise<WriteBackAck>((resolve, reject) => {

@@ -21,6 +21,7 @@ import { createRateMeter, pushCounted, rejectVia, type ConnectorSink, type Statu
 import { signalId } from '../../shared/import/preview';
 import { parseInstant, parseNumber } from '../../shared/import/values';
 import type { ConnectorContext, ConnectorKind, ConnectorStatus } from '../../shared/connectors/connector';
+import { redactUrl, redactUrlsIn } from '../../shared/plant/redact';
 
 const httpUrl = z.string().regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL');
 const headers = z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name'), z.string()).default({});
@@ -111,6 +112,8 @@ export function mapOrder(item: unknown, o: Pick<RestOptions, 'fields' | 'values'
 }
 
 export function createRestConnector(id: string, o: RestOptions, ctx: Pick<ConnectorContext, 'now' | 'log'>): { connector: StatusConnector; writeBack?: WriteBackTarget } {
+  // What leaves the connector (status, origins, errors, logs) names the URL without its credentials.
+  const shownUrl = redactUrl(o.url);
   const rate = createRateMeter();
   let state: ConnectorStatus['state'] = 'stopped';
   let detail = '';
@@ -144,8 +147,8 @@ export function createRestConnector(id: string, o: RestOptions, ctx: Pick<Connec
     failures++;
     state = 'error';
     const delay = Math.min(o.backoff.maxMs, o.backoff.initialMs * 2 ** (failures - 1));
-    detail = `${why}; next try in ${delay} ms`;
-    ctx.log(`rest ${id}: GET ${o.url}: ${detail}`);
+    detail = `${redactUrlsIn(why)}; next try in ${delay} ms`;
+    ctx.log(`rest ${id}: GET ${shownUrl}: ${detail}`);
     schedule(delay);
   };
 
@@ -183,13 +186,13 @@ export function createRestConnector(id: string, o: RestOptions, ctx: Pick<Connec
       body = JSON.parse(text);
     } catch (e) {
       deadLetters++;
-      rejectVia(sink!, text, `GET ${o.url}: the response is not JSON (${(e as Error).message.slice(0, 120)})`, { origin: o.url, receiveTime: ctx.now() }, id);
+      rejectVia(sink!, text, `GET ${shownUrl}: the response is not JSON (${(e as Error).message.slice(0, 120)})`, { origin: shownUrl, receiveTime: ctx.now() }, id);
       return fail('the response is not JSON');
     }
     const items = o.itemsPath ? at(body, o.itemsPath) : body;
     if (!Array.isArray(items)) {
       deadLetters++;
-      rejectVia(sink!, text, `GET ${o.url}: expected a JSON array${o.itemsPath ? ` at ${o.itemsPath}` : ''}, found ${items === null ? 'null' : typeof items}`, { origin: o.url, receiveTime: ctx.now() }, id);
+      rejectVia(sink!, text, `GET ${shownUrl}: expected a JSON array${o.itemsPath ? ` at ${o.itemsPath}` : ''}, found ${items === null ? 'null' : typeof items}`, { origin: shownUrl, receiveTime: ctx.now() }, id);
       return fail('no array in the response');
     }
     etag = res.headers.get('etag') ?? undefined;
@@ -204,7 +207,7 @@ export function createRestConnector(id: string, o: RestOptions, ctx: Pick<Connec
   function deliver(items: unknown[]): void {
     const now = Math.round(ctx.now()); // signal times are whole ms; the plant clock is not
     items.forEach((item, i) => {
-      const origin = `${o.url}#[${i}]`;
+      const origin = `${shownUrl}#[${i}]`;
       if (o.payload === 'signals') {
         const key = JSON.stringify(item);
         if (sent.has(key)) return;
@@ -219,7 +222,7 @@ export function createRestConnector(id: string, o: RestOptions, ctx: Pick<Connec
         remember(key);
         deadLetters++;
         errors++;
-        rejectVia(sink!, JSON.stringify(item), `order item [${i}] of GET ${o.url}: ${m.reason}`, { origin, receiveTime: now }, id);
+        rejectVia(sink!, JSON.stringify(item), `order item [${i}] of GET ${shownUrl}: ${m.reason}`, { origin, receiveTime: now }, id);
         return;
       }
       const sid = signalId({ type: 'order.created', body: { order: m.order }, key: String(m.order.id), where: { path: origin }, fields: {} });
@@ -268,7 +271,7 @@ export function createRestConnector(id: string, o: RestOptions, ctx: Pick<Connec
         errors,
         deadLetters,
         ...(lastMessageAt !== undefined ? { lastMessageAt } : {}),
-        detail: `${o.url}: ${detail || state} (${polls} polls, ${notModified} not modified)`,
+        detail: `${shownUrl}: ${detail || state} (${polls} polls, ${notModified} not modified)`,
       };
     },
   };
@@ -276,6 +279,8 @@ export function createRestConnector(id: string, o: RestOptions, ctx: Pick<Connec
 }
 
 export function createRestWriteBack(id: string, w: NonNullable<RestOptions['writeBack']>, ctx: Pick<ConnectorContext, 'now'>): WriteBackTarget {
+  // What leaves the connector (status, origins, errors, logs) names the URL without its credentials.
+  const shownWbUrl = redactUrl(w.url);
   return {
     id,
     serves: w.serves,
@@ -294,7 +299,7 @@ export function createRestWriteBack(id: string, w: NonNullable<RestOptions['writ
         text = await res.text();
       } catch (e) {
         const err = e as Error & { cause?: Error };
-        throw new Error(controller.signal.aborted ? `POST ${w.url}: no answer within ${w.timeoutMs} ms` : `POST ${w.url}: ${err.message}${err.cause?.message ? ` (${err.cause.message})` : ''}`);
+        throw new Error(controller.signal.aborted ? `POST ${shownWbUrl}: no answer within ${w.timeoutMs} ms` : `POST ${shownWbUrl}: ${err.message}${err.cause?.message ? ` (${err.cause.message})` : ''}`);
       } finally {
         clearTimeout(timeout);
       }
@@ -313,7 +318,7 @@ export function createRestWriteBack(id: string, w: NonNullable<RestOptions['writ
         const ackedAt = Math.round(ctx.now());
         return reference !== undefined ? { ackedAt, reference } : { ackedAt };
       }
-      throw new Error(`POST ${w.url}: HTTP ${res.status} ${res.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`);
+      throw new Error(`POST ${shownWbUrl}: HTTP ${res.status} ${res.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`);
     },
   };
 }

@@ -18,6 +18,7 @@ import { createRateMeter, pushCounted, rejectVia, type ConnectorSink, type Statu
 import type { ConnectorContext, ConnectorKind, ConnectorStatus } from '../../shared/connectors/connector';
 import { mqttConnectionOptions, openMqttClient, readTlsFiles, type ClientHandle } from './mqtt-client';
 import { waitFor } from './mqtt';
+import { redactUrl, redactUrlsIn } from '../../shared/plant/redact';
 
 // The codec (protobuf.js) is loaded on first use: plants without Sparkplug never pay for it at start-up.
 type Codec = NonNullable<ReturnType<(typeof sparkplugPayloadModule)['get']>>;
@@ -62,6 +63,8 @@ function plain(p: ReturnType<Codec['decodePayload']>): SpPayload {
 }
 
 export function createSparkplugConnector(id: string, o: SparkplugOptions, ctx: Pick<ConnectorContext, 'now' | 'log'> & { siteId: string }): StatusConnector {
+  // What leaves the connector (status, origins, errors, logs) names the URL without its credentials.
+  const shownUrl = redactUrl(o.url);
   const hostId = o.hostId ?? `takt-${ctx.siteId}`;
   const tls = readTlsFiles(o);
   const stateTopic = `${SPARKPLUG_NAMESPACE}/STATE/${hostId}`;
@@ -192,7 +195,7 @@ export function createSparkplugConnector(id: string, o: SparkplugOptions, ctx: P
         ...(lastMessageAt !== undefined ? { lastMessageAt } : {}),
         ...(lagMs !== undefined ? { lagMs } : {}),
         devices,
-        detail: `${o.url} · host ${hostId} · ${devices.length - stale} online, ${stale} stale · ${rebirths} rebirth requests${historicalSkipped ? ` · ${historicalSkipped} historical totals skipped` : ''}${lastErr ? ` · last error: ${lastErr}` : ''}`,
+        detail: `${shownUrl} · host ${hostId} · ${devices.length - stale} online, ${stale} stale · ${rebirths} rebirth requests${historicalSkipped ? ` · ${historicalSkipped} historical totals skipped` : ''}${lastErr ? ` · last error: ${redactUrlsIn(lastErr)}` : ''}`,
       };
     },
   };

@@ -2,8 +2,8 @@
  * Connector secrets out of what leaves the core: a console, an API client and the plant cache on
  * disk get the plant with every secret under `connectors` replaced by REDACTED. A secret is a string
  * under a key that names one (token, password, secret, API key, credential, private key,
- * authorization, cookie: `writeBack.token` and `headers.Authorization` included) and the password
- * of a URL with credentials (`mqtt://user:pass@host`). The connectors themselves keep the real
+ * authorization, cookie: `writeBack.token` included), every value of a `headers` map, and the
+ * credentials of a URL (`mqtt://user:pass@host`, `?api_key=…`: see `redactUrl`). The connectors themselves keep the real
  * values: only copies are redacted. `restoreSecrets` puts them back (the plant cache stores them
  * apart, encrypted).
  */
@@ -11,7 +11,42 @@
 export const REDACTED = '[redacted]';
 
 const SECRET_KEY = /token|passw(or)?d|secret|api[-_]?key|credential|private[-_]?key|authori[sz]ation|cookie/i;
-const URL_CREDENTIALS = /^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):([^/?#@]*)@/i;
+/** scheme://, then the userinfo up to the first @ before any path, query or fragment. */
+const URL_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#@]*)@/i;
+const URL_START = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** URLs inside free text (error messages, origins); punctuation that ends a sentence is not part of them. */
+const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s'"<>`]*[^\s'"<>`:;,.)]/gi;
+
+/**
+ * `url` with its credentials out: the password of the userinfo (a userinfo without a password is a
+ * token itself, so all of it), and every query value (`?api_key=…&site=…`: which parameter carries a
+ * key is the remote system's choice, so none is shown). Path and host stay, to say where.
+ */
+export function redactUrl(url: string): string {
+  let out = url.replace(URL_USERINFO, (_m, scheme: string, info: string) => {
+    const colon = info.indexOf(':');
+    return `${scheme}${colon >= 0 ? `${info.slice(0, colon)}:${REDACTED}` : REDACTED}@`;
+  });
+  const q = out.indexOf('?');
+  if (q >= 0) {
+    const hash = out.indexOf('#', q);
+    const query = out.slice(q + 1, hash < 0 ? undefined : hash);
+    const redacted = query
+      .split('&')
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        return eq < 0 ? pair : `${pair.slice(0, eq)}=${REDACTED}`;
+      })
+      .join('&');
+    out = `${out.slice(0, q + 1)}${redacted}${hash < 0 ? '' : out.slice(hash)}`;
+  }
+  return out;
+}
+
+/** `text` with every URL in it passed through `redactUrl` (messages that quote a connector's URL). */
+export function redactUrlsIn(text: string): string {
+  return text.replace(URL_IN_TEXT, (u) => redactUrl(u));
+}
 
 export type SecretPath = (string | number)[];
 export interface SecretValue {
@@ -19,18 +54,19 @@ export interface SecretValue {
   value: string;
 }
 
-function walk(node: unknown, path: SecretPath, found: SecretValue[], depth: number): unknown {
+/** `headerMap`: `node` is a `headers` map, whose every value is a secret (X-Api-Key, X-Auth, whatever a system names it). */
+function walk(node: unknown, path: SecretPath, found: SecretValue[], depth: number, headerMap = false): unknown {
   if (depth > 64 || node === null || typeof node !== 'object') return node;
   if (Array.isArray(node)) return node.map((v, i) => walk(v, [...path, i], found, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
-    if (typeof v === 'string' && SECRET_KEY.test(k)) {
+    if (typeof v === 'string' && (SECRET_KEY.test(k) || headerMap)) {
       found.push({ path: [...path, k], value: v });
       out[k] = REDACTED;
-    } else if (typeof v === 'string' && URL_CREDENTIALS.test(v)) {
+    } else if (typeof v === 'string' && URL_START.test(v) && redactUrl(v) !== v) {
       found.push({ path: [...path, k], value: v });
-      out[k] = v.replace(URL_CREDENTIALS, `$1:${REDACTED}@`);
-    } else out[k] = walk(v, [...path, k], found, depth + 1);
+      out[k] = redactUrl(v);
+    } else out[k] = walk(v, [...path, k], found, depth + 1, k === 'headers');
   }
   return out;
 }

@@ -209,3 +209,27 @@ describe('REST write-back', () => {
     await expect(closed.send(msg)).rejects.toThrow(/POST http:\/\/127\.0\.0\.1:9\/changes: fetch failed/);
   });
 });
+
+describe('credentials in a REST URL', () => {
+  it('never reach dead letters, status or write-back errors', async () => {
+    handler = (_q, res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end('not json');
+    const h = harness();
+    const { connector, writeBack } = createRestConnector(
+      'erp-key',
+      opts({ url: `${base}/orders?api_key=K-POLL-SECRET&site=x`, ...mapped, writeBack: { url: `${base}/back?api_key=K-WB-SECRET` } }),
+      { now: () => Date.now(), log: () => undefined },
+    );
+    running = connector;
+    await connector.start(h.sink);
+    await expect.poll(() => h.dead.length, poll).toBeGreaterThan(0);
+    expect(requests[0]!.url).toContain('K-POLL-SECRET'); // the connector itself uses the real URL
+    const shown = JSON.stringify({ dead: h.dead.map(({ origin, reason }) => ({ origin, reason })), status: connector.status() });
+    expect(shown).toContain('api_key=[redacted]');
+    expect(shown).not.toContain('K-POLL-SECRET');
+    handler = (_q, res) => res.writeHead(500).end('down');
+    const msg: WriteBackMessage = { id: 'o1', target: 'erp', kind: 'order.update', idempotencyKey: 'k1', decisionId: 'd1', payload: {} };
+    const err = await writeBack!.send(msg).then(() => null, (e: Error) => e.message);
+    expect(err).toMatch(/POST .*\/back\?api_key=\[redacted\]: HTTP 500/);
+    expect(err).not.toContain('K-WB-SECRET');
+  });
+});

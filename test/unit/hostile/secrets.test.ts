@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PLANT_CACHE_FILE, loadPlantCached } from '../../../main/core/persistence/plant-cache';
-import { REDACTED, redactSecrets } from '../../../shared/plant/redact';
+import { REDACTED, redactSecrets, redactUrl, redactUrlsIn } from '../../../shared/plant/redact';
+import { createMqttConnector, mqttOptionsSchema } from '../../../main/connectors/mqtt';
+import { createSparkplugConnector, sparkplugOptionsSchema } from '../../../main/connectors/sparkplug';
 import { readSecretOption } from '../../../main/cli/secret-option';
 import { readFixture } from '../plant/helpers';
 
@@ -46,11 +48,41 @@ describe('redactSecrets', () => {
     const text = JSON.stringify(out);
     for (const s of ['p4ss', 't1', 't2', 'Bearer x', '"p"']) expect(text).not.toContain(s);
     expect(out.connectors[0]!.options.url).toBe(`mqtt://u:${REDACTED}@h:1883`);
-    expect(out.connectors[0]!.options.headers.Accept).toBe('json');
+    // Every header value: which header carries a key is the remote system's choice.
+    expect(out.connectors[0]!.options.headers.Accept).toBe(REDACTED);
     expect(out.site.token).toBe('not-a-connector');
-    expect(secrets).toHaveLength(5);
+    expect(secrets).toHaveLength(6);
     // The input is not touched (the connectors keep their real values).
     expect(plant.connectors[0]!.options.token).toBe('t1');
+  });
+});
+
+describe('redactUrl', () => {
+  it('takes out the userinfo password (or a bare userinfo token) and every query value, keeping where', () => {
+    expect(redactUrl('mqtt://user:pass@host:1883')).toBe(`mqtt://user:${REDACTED}@host:1883`);
+    expect(redactUrl('https://ghp_TOKEN@example.com/x')).toBe(`https://${REDACTED}@example.com/x`);
+    expect(redactUrl('https://erp.example/orders?api_key=K1&site=3#top')).toBe(`https://erp.example/orders?api_key=${REDACTED}&site=${REDACTED}#top`);
+    expect(redactUrl('http://u:p@h/a?k=v')).toBe(`http://u:${REDACTED}@h/a?k=${REDACTED}`);
+    expect(redactUrl('http://127.0.0.1:9/orders')).toBe('http://127.0.0.1:9/orders');
+    const once = redactUrlsIn('POST https://erp.example/back?api_key=K2: HTTP 500');
+    expect(once).toBe(`POST https://erp.example/back?api_key=${REDACTED}: HTTP 500`);
+    expect(redactUrlsIn(once)).toBe(once);
+  });
+
+  it('redacts query keys in plant URLs, and redactSecrets keeps what restores them', () => {
+    const { plant: out, secrets } = redactSecrets({ connectors: [{ id: 'r', options: { url: 'https://erp.example/o?api_key=K3' } }] });
+    expect(JSON.stringify(out)).not.toContain('K3');
+    expect(secrets).toEqual([{ path: ['connectors', 0, 'options', 'url'], value: 'https://erp.example/o?api_key=K3' }]);
+  });
+
+  it('keeps MQTT and Sparkplug passwords out of connector status', () => {
+    const url = `mqtt://takt:${MQTT_PASSWORD}@127.0.0.1:9`;
+    const mq = createMqttConnector('mes', mqttOptionsSchema.parse({ url, subscribe: ['a/#'] }), { now: () => 0, log: () => undefined, defaultClientId: 'c' });
+    const sp = createSparkplugConnector('spb', sparkplugOptionsSchema.parse({ url }), { now: () => 0, log: () => undefined, siteId: 's' });
+    for (const st of [mq.connector.status(), sp.status()]) {
+      expect(st.detail).toContain(`takt:${REDACTED}@127.0.0.1:9`);
+      expect(JSON.stringify(st)).not.toContain(MQTT_PASSWORD);
+    }
   });
 });
 

@@ -11,6 +11,7 @@ import type { WriteBackTarget } from '../../../../shared/commit/writeback';
 import { afterFailure, type RetryPolicy } from '../../../../shared/commit/outbox-policy';
 import { createFileWriteBackTarget } from './outbox-file-target';
 import type { CommitContext } from './context';
+import { redactUrlsIn } from '../../../../shared/plant/redact';
 
 type OutboxMethod = 'outbox.list' | 'outbox.retry';
 
@@ -57,7 +58,8 @@ export async function startOutbox(ctx: CommitContext, opts: OutboxOptions): Prom
         try {
           ack = await target.send({ id: m.id, target: m.target, kind: m.kind, idempotencyKey: m.idempotencyKey, decisionId: m.decisionId, payload: m.payload });
         } catch (e) {
-          error = `${target.id}: ${(e as Error)?.message ?? String(e)}`;
+          // A target's error may quote its URL, with a key in it: stored, audited and shown without it.
+          error = redactUrlsIn(`${target.id}: ${(e as Error)?.message ?? String(e)}`);
         }
         try {
           await store.serial(async () => {
