@@ -10,6 +10,7 @@ import { openTaktDatabase, type TaktDatabase } from '../../store/database';
 import { GENESIS_HASH, auditHash, checkChains, receiptHash } from '../../../shared/commit/hash';
 import type { ActionRecord, ApprovalRecord, AuditEntry, ChainCheck, DecisionReceipt, OutboxRecord, RecordChange } from '../../../shared/commit/records';
 import type { RuleSetVersionDoc } from '../../../shared/store/collections';
+import { redactSecrets } from '../../../shared/plant/redact';
 
 type Plain<T> = T;
 /** A stored document as plain JSON, without RxDB's `_meta`, `_rev`, `_deleted`, `_attachments`. */
@@ -145,7 +146,10 @@ export async function openCommitStore(dataDir: string): Promise<CommitStore> {
       const last = await db.plant_versions.findOne({ selector: { plantId }, sort: [{ version: 'desc' }] }).exec();
       const version = (last?.version ?? 0) + 1;
       const id = `${plantId.slice(0, 32)}@${version}`;
-      await db.plant_versions.insert({ id, plantId: plantId.slice(0, 32), version, hash, createdAt: at, createdBy: 'takt', plant: JSON.parse(JSON.stringify(plant)) as Record<string, unknown> });
+      // The record of what the plant was, without its connectors' secrets: the store is read by API
+      // clients and backups, and the hash (of the full plant) still tells versions apart.
+      const stored = redactSecrets(plant as { connectors?: readonly unknown[] }).plant;
+      await db.plant_versions.insert({ id, plantId: plantId.slice(0, 32), version, hash, createdAt: at, createdBy: 'takt', plant: JSON.parse(JSON.stringify(stored)) as Record<string, unknown> });
       return id;
     },
     async ruleSet(id) {

@@ -13,6 +13,7 @@ import { createMqttConnector, mqttOptionsSchema } from '../../../main/connectors
 import { createSparkplugConnector, sparkplugOptionsSchema } from '../../../main/connectors/sparkplug';
 import { readSecretOption } from '../../../main/cli/secret-option';
 import { readFixture } from '../plant/helpers';
+import { openCommitStore } from '../../../main/core/persistence/commit-store';
 
 const TOKEN = 'tok-3f9a1c-very-secret';
 const WB_TOKEN = 'wb-77e0-also-secret';
@@ -122,5 +123,22 @@ describe('readSecretOption', () => {
     expect(readSecretOption({ ...src, flag: 'x' }, (l) => warnings.push(l), {})).toBe('x');
     expect(warnings[0]).toMatch(/process list.*--webhook-token-file/);
     expect(() => readSecretOption({ ...src, flag: 'x', file: 'y' }, () => undefined, {})).toThrow(/both given/);
+  });
+});
+
+describe('the business store', () => {
+  it('keeps the plant versions without connector secrets', async () => {
+    const plant = { site: { id: 'p' }, connectors: [{ id: 'erp', kind: 'rest', options: { url: 'http://h/o?api_key=K-STORE', token: TOKEN, headers: { 'X-Key': 'hk-secret' } } }] };
+    const store = await openCommitStore(dir);
+    try {
+      const id = await store.serial(() => store.plantVersion('p', 'h1', plant, 0));
+      const doc = await store.db.plant_versions.findOne(id).exec();
+      const text = JSON.stringify(doc!.toJSON());
+      for (const secret of [TOKEN, 'K-STORE', 'hk-secret']) expect(text).not.toContain(secret);
+      expect(text).toContain(REDACTED);
+      expect(plant.connectors[0]!.options.token).toBe(TOKEN);
+    } finally {
+      await store.close();
+    }
   });
 });
