@@ -19,6 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
+import { request as httpRequest } from 'node:http';
 import { launchChromium, SETUP_TIMEOUT_MS } from './browser';
 import { ensureRendererBuilt, repoRoot } from './core';
 import { connectClient, signalMaker } from './signals';
@@ -127,6 +128,39 @@ describe('another origin', () => {
     expect(plain.headers.get('x-content-type-options')).toBe('nosniff');
     expect(plain.headers.get('referrer-policy')).toBe('no-referrer');
     expect(plain.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+});
+
+describe('a page on a re-pointed name (DNS rebinding)', () => {
+  /** A request to the core as a browser on `attacker.example` (resolving to 127.0.0.1) sends it. */
+  const asHost = (path: string, host: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const u = new URL(bm.url);
+      const req = httpRequest({ host: u.hostname, port: u.port, path, headers: { host, ...headers } }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('cannot read the API, the console or open the WebSocket; health answers its own names', async () => {
+    const port = new URL(bm.url).port;
+    for (const path of ['/api/health', '/api/exceptions', '/']) {
+      const r = await asHost(path, `attacker.example:${port}`);
+      expect(r.status, path).toBe(421);
+      expect(r.body).toContain('misdirected_host');
+    }
+    const upgrade = await asHost('/ws', `attacker.example:${port}`, { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
+    expect(upgrade.status).toBe(421);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) expect((await asHost('/api/health', host)).status, host).toBe(200);
+  });
+
+  it('posts with an application/<name>+json type are taken as JSON', async () => {
+    const r = await fetch(`${bm.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/vnd.erp.signals+json' }, body: '[]' });
+    // Past the media type check: the empty batch itself is what is refused.
+    expect(r.status).toBe(400);
   });
 });
 

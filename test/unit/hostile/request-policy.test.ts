@@ -61,6 +61,26 @@ describe('a core bound to 127.0.0.1', () => {
     expect(p.apiCall('POST', { origin: 'http://rebind.evil.example:4870', host: 'rebind.evil.example:4870', contentType: json }).ok).toBe(false);
   });
 
+  it('answers only its own Host names on the bound port, GETs and the WebSocket included (DNS rebinding reads)', () => {
+    for (const host of ['127.0.0.1:4870', 'localhost:4870', 'LOCALHOST:4870', '[::1]:4870', undefined]) expect(p.host({ host }).ok, String(host)).toBe(true);
+    for (const host of ['attacker.example', 'attacker.example:4870', '127.0.0.1:4871', 'localhost', '127.0.0.2:4870', 'localhost.attacker.example:4870', '']) {
+      const v = p.host({ host });
+      expect(v, host).toMatchObject({ ok: false, status: 421, code: 'misdirected_host' });
+    }
+    // Bound to a network address (TLS) the name is not known in advance: the certificate decides.
+    const net = createRequestPolicy({ secure: true, boundAddress: '10.0.0.5', port: 8443 });
+    expect(net.host({ host: 'mes.plant.example:8443' }).ok).toBe(true);
+    // The default port may be left out.
+    expect(createRequestPolicy({ secure: false, boundAddress: '127.0.0.1', port: 80 }).host({ host: 'localhost' }).ok).toBe(true);
+  });
+
+  it('takes application/<name>+json as JSON', () => {
+    expect(p.apiCall('POST', { contentType: 'application/vnd.erp.order+json; charset=utf-8' }).ok).toBe(true);
+    expect(p.apiCall('POST', { contentType: 'application/problem+json' }).ok).toBe(true);
+    expect(p.apiCall('POST', { contentType: 'text/json+plain' }).ok).toBe(false);
+    expect(p.apiCall('POST', { contentType: 'application/+json' }).ok).toBe(false);
+  });
+
   it('needs a JSON content type on mutating calls, and the own origin when a browser says where from', () => {
     expect(p.apiCall('GET', { origin: 'https://evil.example' }).ok).toBe(true); // reads are not mutations
     expect(p.apiCall('POST', { contentType: 'application/json; charset=utf-8' }).ok).toBe(true);
@@ -68,7 +88,9 @@ describe('a core bound to 127.0.0.1', () => {
     const plain = p.apiCall('POST', { contentType: 'text/plain' });
     expect(plain).toMatchObject({ ok: false, status: 415, code: 'unsupported_media_type' });
     expect(p.apiCall('DELETE', {})).toMatchObject({ ok: false, status: 415 });
-    expect(p.apiCall('PUT', { contentType: 'application/json-patch+json' })).toMatchObject({ ok: false, status: 415 });
+    // A structured-syntax JSON type is JSON (a cross-site page cannot send it without a preflight either).
+    expect(p.apiCall('PUT', { contentType: 'application/json-patch+json' }).ok).toBe(true);
+    expect(p.apiCall('PUT', { contentType: 'application/x-www-form-urlencoded' })).toMatchObject({ ok: false, status: 415 });
     // The cross-site form post / no-cors fetch: refused on its origin before its content type is looked at.
     expect(p.apiCall('POST', { origin: 'https://evil.example', secFetchSite: 'cross-site', contentType: 'text/plain' })).toMatchObject({ ok: false, status: 403, code: 'forbidden_origin' });
     expect(p.apiCall('POST', { origin: 'http://localhost:4870', secFetchSite: 'same-origin', contentType: json }).ok).toBe(true);

@@ -132,6 +132,12 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     // Every answer, the API's and the errors' included, carries the same security headers.
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     try {
+      const hostVerdict = policy().host(headersOf(req));
+      if (!hostVerdict.ok) {
+        res.writeHead(hostVerdict.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+        res.end(JSON.stringify({ error: { code: hostVerdict.code, message: hostVerdict.reason, path: 'headers.host' } }));
+        return;
+      }
       const path = requestPath(req.url);
       if (path === null) {
         res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request target');
@@ -176,6 +182,12 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     }
     if (path !== '/ws') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const hostVerdict = policy().host(headersOf(req));
+    if (!hostVerdict.ok) {
+      log(`websocket refused (${hostVerdict.status}): ${hostVerdict.reason}`);
+      socket.end(`HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\n\r\n`);
       return;
     }
     const verdict = policy().webSocket(headersOf(req));

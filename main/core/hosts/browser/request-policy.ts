@@ -5,7 +5,10 @@
  * A browser attaches `Origin` to every WebSocket handshake and to every POST (same-origin ones too),
  * and `Sec-Fetch-Site` to every request; a page cannot forge either. So:
  * - a WebSocket whose Origin is not this console's own (or one named with `--allow-origin`) is refused;
- * - a mutating API call (POST/PUT/PATCH/DELETE) must say `Content-Type: application/json`, which a
+ * - bound to loopback, any request (GETs and the console's files included) whose Host header is not
+ *   127.0.0.1, localhost or [::1] on the bound port is refused (421): DNS rebinding;
+ * - a mutating API call (POST/PUT/PATCH/DELETE) must say `Content-Type: application/json` (or an
+ *   `application/<name>+json` type), which a
  *   cross-site page can only send after a CORS preflight that the core never grants (so the
  *   `text/plain` form post or `no-cors` fetch is out), and when it carries Origin or Sec-Fetch-Site
  *   they must be this console's own (or allowed);
@@ -14,14 +17,15 @@
  *
  * "Own origin". Bound to loopback, the core's origins are the bound address and `localhost` with the
  * bound port (127.0.0.1 and localhost, or [::1] and localhost): fixed, the Host header is not trusted,
- * so a page on a name that an attacker re-points to 127.0.0.1 (DNS rebinding) is still foreign. A
+ * so a page on a name that an attacker re-points to 127.0.0.1 (DNS rebinding) is still foreign, and
+ * its reads are refused by the Host check. A
  * page on [::1] while the core listens on 127.0.0.1 is not this server (another process could hold
  * that port on ::1) and is refused too. Bound to a network address (which needs TLS), it is also
  * the scheme plus the Host header the browser used to reach it, since a network name is not known in
  * advance; a re-pointed name fails there on the certificate. No Node built-ins: headers in, verdict out.
  */
 
-export type Verdict = { ok: true } | { ok: false; status: 403 | 415; code: 'forbidden_origin' | 'unsupported_media_type'; reason: string };
+export type Verdict = { ok: true } | { ok: false; status: 403 | 415 | 421; code: 'forbidden_origin' | 'unsupported_media_type' | 'misdirected_host'; reason: string };
 
 export interface RequestHeaders {
   origin?: string | undefined;
@@ -41,6 +45,14 @@ export interface RequestPolicyOptions {
 }
 
 export interface RequestPolicy {
+  /**
+   * The verdict on any request's Host header (static files, API, WebSocket). Bound to loopback, only
+   * 127.0.0.1, localhost and [::1] on the bound port are this server: a page on a name an attacker
+   * re-points to 127.0.0.1 (DNS rebinding) sends its own name, and reading the API or the console's
+   * files back through it is refused, GETs included. Bound to a network address (TLS) the name is
+   * not known in advance, and the certificate answers a re-pointed name.
+   */
+  host(h: RequestHeaders): Verdict;
   /** The WebSocket handshake's verdict. */
   webSocket(h: RequestHeaders): Verdict;
   /** The verdict on an API call with this HTTP method (only mutating methods are checked). */
@@ -50,6 +62,10 @@ export interface RequestPolicy {
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** JSON media types: application/json, and the structured-syntax form application/<name>+json (RFC 6839) that ERPs use. */
+const JSON_TYPE = /^application\/(json|[a-z0-9!#$&^_.-]+\+json)$/;
+/** A loopback Host header: name or address, and the port when given. */
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(?::(\d{1,5}))?$/;
 const DEFAULT_PORT: Record<string, string> = { 'http:': '80', 'https:': '443' };
 
 /** Whether a host (name or address, IPv6 with or without brackets) is this machine's loopback. */
@@ -131,8 +147,23 @@ export function createRequestPolicy(o: RequestPolicyOptions): RequestPolicy {
     };
   };
 
+  const loopbackBind = isLoopbackHost(o.boundAddress);
+  const defaultPort = o.secure ? 443 : 80;
+
   return {
     ownOrigins,
+    host(h) {
+      // A request without Host is a program speaking HTTP/1.0, not a browser (browsers always send it).
+      if (!loopbackBind || h.host === undefined) return { ok: true };
+      const m = LOOPBACK_HOST.exec(h.host.trim().toLowerCase());
+      if (m && Number(m[2] ?? defaultPort) === o.port) return { ok: true };
+      return {
+        ok: false,
+        status: 421,
+        code: 'misdirected_host',
+        reason: `a request for host ${quote(h.host)} refused: this core is bound to loopback and answers only 127.0.0.1, localhost or [::1] on port ${o.port} (a page on another name that resolves here is not one of its consoles)`,
+      };
+    },
     webSocket(h) {
       // No Origin: not a browser (browsers always send it on a WebSocket handshake).
       if (h.origin === undefined) return { ok: true };
@@ -148,7 +179,7 @@ export function createRequestPolicy(o: RequestPolicyOptions): RequestPolicy {
         return { ok: false, status: 403, code: 'forbidden_origin', reason: `${m} from a ${quote(h.secFetchSite)} page refused: only this console's own pages may drive the core` };
       }
       const type = (h.contentType ?? '').split(';')[0]!.trim().toLowerCase();
-      if (type !== 'application/json') {
+      if (!JSON_TYPE.test(type)) {
         return {
           ok: false,
           status: 415,
