@@ -82,6 +82,21 @@ function readIdentity(file: string): DataDirIdentity {
   }
 }
 
+/**
+ * What a first start writes before its journal exists: the identity, the lock, the plant cache (and
+ * their temporary files). A folder with nothing else has no history yet.
+ */
+const BEFORE_JOURNAL = /^(takt-data\.json(\.tmp)?|takt\.lock|plant-cache\.json(\.\d+\.tmp)?|journal\.sqlite(-wal|-shm|-journal)?)$/;
+
+/** Whether the folder holds anything a run writes once its journal exists (store, exceptions, scenarios, …). */
+function hasHistoryBeyondIdentity(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((n) => !BEFORE_JOURNAL.test(n));
+  } catch {
+    return true; // unreadable: not taken for fresh
+  }
+}
+
 /** What else of the folder's history is there (for the message: what would be orphaned). */
 function historyBesides(dir: string): string {
   const parts = ['store', 'exceptions.json', 'whatif-scenarios.json', 'outbox'].filter((n) => existsSync(join(dir, n)));
@@ -108,8 +123,12 @@ export function checkDataDir(dir: string, plant: { plantId: string; plantHash: s
   try {
     size = statSync(journal).size;
   } catch {
+    // A first start that stopped between writing the identity and creating the journal: nothing to resume.
+    if (!hasHistoryBeyondIdentity(dir)) return null;
     throw new Error(`the journal ${journal} is missing, but the data folder ${dir} has a history (${historyBesides(dir)}, since ${identity.createdAt}): ${restore}`);
   }
+  // An empty journal is a first start that stopped as SQLite created the file, unless a history came after it.
+  if (size === 0 && !hasHistoryBeyondIdentity(dir)) return null;
   if (size === 0) throw new Error(`the journal ${journal} is empty (0 bytes), but the data folder ${dir} has a history (${historyBesides(dir)}, since ${identity.createdAt}): ${restore}`);
   const head = Buffer.alloc(SQLITE_HEADER.length);
   let fd: number | undefined;

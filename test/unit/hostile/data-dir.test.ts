@@ -54,6 +54,19 @@ describe('a history without its journal', () => {
     expect(() => openDataDir(dir, fresh)).toThrow(/store, exceptions\.json/);
   });
 
+  it('is a fresh folder when a first start stopped before its journal existed (only the identity, lock and plant cache)', () => {
+    openDataDir(dir, { ...fresh, startTime: 60_000 });
+    writeFileSync(join(dir, 'plant-cache.json'), '{}');
+    writeFileSync(join(dir, LOCK_FILE), '{}');
+    expect(checkDataDir(dir, fresh)).toBeNull();
+    // Started again: a new identity (the first one's start instant is not kept), then its journal.
+    const dd = openDataDir(dir, { ...fresh, startTime: 120_000 });
+    expect(dd).toMatchObject({ created: true, identity: { startTime: 120_000 } });
+    // The same with a journal file SQLite created but never wrote (0 bytes).
+    writeFileSync(dd.journalPath, '');
+    expect(checkDataDir(dir, fresh)).toBeNull();
+  });
+
   it('is refused when the journal was emptied to 0 bytes', () => {
     const journal = withHistory();
     for (const f of readdirSync(dir)) if (f.startsWith(`${JOURNAL_FILE}-`)) unlinkSync(join(dir, f));
