@@ -81,7 +81,7 @@ describe('takt report', () => {
     for (const f of ['kpis', 'lines', 'downtime', 'exceptions', 'decisions', 'actions', 'schedule-adherence']) expect(existsSync(join(dir, 'csv', `${f}.csv`)), f).toBe(true);
     const lines = readFileSync(join(dir, 'csv', 'lines.csv'), 'utf8').trim().split('\r\n');
     expect(lines).toHaveLength(shift.lines + 1);
-    expect(lines[0]).toMatch(/^line,name,area,availability,/);
+    expect(lines[0]).toMatch(/^"line","name","area","availability",/);
 
     const bad = await takt(['report', '--shift', 'yesterday-ish', '--out', out, '--data', data]);
     expect(bad.status).toBe(1);

@@ -19,8 +19,17 @@ describe('CSV cells', () => {
       expect(back).toBe(`'${h}`);
     }
     expect(csvCell(-3.5)).toBe('-3.5');
-    expect(csvCell('Line jam')).toBe('Line jam');
-    expect(csvCell("it's fine")).toBe("it's fine");
+    expect(csvCell('Line jam')).toBe('"Line jam"');
+    expect(csvCell("it's fine")).toBe(`"it's fine"`);
+    expect(csvCell(null)).toBe('');
+  });
+
+  it('are quoted whatever separator a spreadsheet splits on (a `;` locale sees no formula either)', () => {
+    const cell = csvCell('ok;=HYPERLINK("http://x")');
+    expect(cell).toBe('"ok;=HYPERLINK(""http://x"")"');
+    // Split as a `;`-separated file: one quoted field, not a second cell starting with =.
+    const rows = parse(`${cell};1\r\n`, { delimiter: ';' }) as string[][];
+    expect(rows).toEqual([['ok;=HYPERLINK("http://x")', '1']]);
   });
 
   it('are neutralised in a whole table (the shift report writes its CSV with toCsv)', () => {

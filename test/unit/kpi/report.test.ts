@@ -45,14 +45,14 @@ const report: ShiftReport = {
 
 describe('shift report', () => {
   it('CSV quotes commas, quotes and newlines', () => {
-    expect(toCsv(['a', 'b'], [['x,y', 'say "hi"'], ['line\nbreak', null]])).toBe('a,b\r\n"x,y","say ""hi"""\r\n"line\nbreak",\r\n');
+    expect(toCsv(['a', 'b'], [['x,y', 'say "hi"'], ['line\nbreak', null]])).toBe('"a","b"\r\n"x,y","say ""hi"""\r\n"line\nbreak",\r\n');
   });
   it('has a CSV for every table with the numbers of the report', () => {
     const csv = shiftReportCsv(report);
     expect(Object.keys(csv).sort()).toEqual(['actions.csv', 'decisions.csv', 'downtime.csv', 'exceptions.csv', 'kpis.csv', 'lines.csv', 'schedule-adherence.csv']);
-    expect(csv['kpis.csv']).toContain('oee,0.625,');
-    expect(csv['lines.csv']!.split('\r\n')[2]).toMatch(/^L2,Line 2,A,,,,,,,,0,0,0,0,0,0$/);
-    expect(csv['downtime.csv']).toContain('jam,60,1');
+    expect(csv['kpis.csv']).toContain('"oee",0.625,');
+    expect(csv['lines.csv']!.split('\r\n')[2]).toMatch(/^"L2","Line 2","A",,,,,,,,0,0,0,0,0,0$/);
+    expect(csv['downtime.csv']).toContain('"jam",60,1');
     expect(csv['schedule-adherence.csv']).toContain('"A,""1""",');
   });
   it('HTML: one escaped page with KPIs, Pareto and the missing-records note', () => {
