@@ -54,7 +54,7 @@ export interface OpenTaktDatabaseOptions {
   name?: string;
   /** RxDB dev mode: schema checks and deep-frozen documents (tests, development). */
   devMode?: boolean;
-  /** 'FULL' to survive power loss too (an fsync a commit); default 'NORMAL' (survives kill -9). */
+  /** Default 'FULL': a commit survives power loss too (an fsync a commit); 'NORMAL' survives kill -9 only. */
   synchronous?: SQLiteStorageSettings['synchronous'];
 }
 
@@ -72,7 +72,9 @@ export async function openTaktDatabase(opts: OpenTaktDatabaseOptions): Promise<T
   const filename = join(opts.dataDir, 'store', `${base}.sqlite`);
   mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
   const storage = wrappedValidateAjvStorage({
-    storage: getRxStorageSQLite({ filename, synchronous: opts.synchronous ?? 'NORMAL' }),
+    // FULL: a commit is fsynced before it returns. Decisions, approvals and the audit chain are
+    // acknowledged to a person once written, and commits here are rare (people's actions, not signals).
+    storage: getRxStorageSQLite({ filename, synchronous: opts.synchronous ?? 'FULL' }),
   });
   const db = await createRxDatabase<TaktCollections>({
     // RxDB refuses two open databases of one name and storage in a process, whatever their folders

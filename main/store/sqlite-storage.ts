@@ -112,6 +112,11 @@ interface SharedConnection {
 
 const CONNECTIONS = new Map<string, SharedConnection>();
 
+/** A PRAGMA's value on this process's open connection to `file` (diagnostics and tests); undefined when none is open. */
+export function connectionPragma(file: string, name: 'synchronous' | 'journal_mode' | 'locking_mode'): unknown {
+  return CONNECTIONS.get(resolve(file))?.db.pragma(name, { simple: true });
+}
+
 function openConnection(file: string, synchronous: 'NORMAL' | 'FULL'): SharedConnection {
   const existing = CONNECTIONS.get(file);
   if (existing) {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { openTaktDatabase } from '../../../main/store/database';
+import { connectionPragma } from '../../../main/store/sqlite-storage';
 import { TAKT_COLLECTIONS, type ActionDoc } from '../../../shared/store/collections';
 import { until } from '../../helpers/until';
 
@@ -60,4 +61,16 @@ it('creates every business collection, validates, reacts, and persists across a 
   expect((await db.outbox.find({ selector: { status: 'pending' } }).exec()).map((d) => d.idempotencyKey)).toEqual(['dec-1/erp/1']);
   expect(await db.audit.count().exec()).toBe(1);
   await db.close();
+});
+
+it('commits with synchronous=FULL: what a person was told is recorded survives a power cut', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'takt-store-sync-'));
+  const db = await openTaktDatabase({ dataDir: dir, name: 'sync' });
+  try {
+    // SQLite reports FULL as 2 (NORMAL is 1).
+    expect(connectionPragma(join(dir, 'store', 'sync.sqlite'), 'synchronous')).toBe(2);
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
