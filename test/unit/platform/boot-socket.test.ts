@@ -24,7 +24,8 @@ afterEach(
 /** A server whose sockets wait for `ready`; a raw client that records every frame it gets. */
 async function setUp(early: EarlyAnswers | null) {
   let up!: (v: { core: TaktCore }) => void;
-  const ready = new Promise<{ core: TaktCore }>((r) => (up = r));
+  let down!: (e: Error) => void;
+  const ready = new Promise<{ core: TaktCore }>((r, f) => ((up = r), (down = f)));
   wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   wss.on('connection', (ws) => attachWhenReady(ws, ready, early));
   await new Promise<void>((r) => wss!.once('listening', () => r()));
@@ -47,7 +48,7 @@ async function setUp(early: EarlyAnswers | null) {
       serveConnection(t, { name: 'takt-core test', methods, streams: {} as StreamHandlers });
     },
   } as Pick<TaktCore, 'connect'> as TaktCore;
-  return { ws, frames, until, coreUp: () => up({ core }) };
+  return { ws, frames, until, coreUp: () => up({ core }), coreFails: (e: Error) => down(e) };
 }
 
 describe('a console socket while the core boots', () => {
@@ -95,5 +96,29 @@ describe('a console socket while the core boots', () => {
     const { code, reason } = await closed;
     expect(code).toBe(1008);
     expect(reason).toMatch(/before the core was up/);
+  });
+
+  it('closes with a reason cut to 123 UTF-8 bytes when the core fails with a long non-ASCII message', async () => {
+    const { ws, coreFails } = await setUp(null);
+    const closed = new Promise<{ code: number; reason: Buffer }>((r) => ws.once('close', (code, reason) => r({ code, reason })));
+    coreFails(new Error(`la base de données « ${'é'.repeat(200)} » est verrouillée`));
+    const { code, reason } = await closed;
+    expect(code).toBe(1011);
+    expect(reason.length).toBeLessThanOrEqual(123);
+    expect(reason.toString('utf8')).toMatch(/^the plant core failed to start: la base de données « é+…$/);
+  });
+
+  it('answers plant.get early only once; repeats wait for the core and count toward the held bytes', async () => {
+    let answered = 0;
+    const { ws, frames, until, coreUp } = await setUp({ name: 'takt-core test', plant, answered: () => answered++ });
+    for (let id = 1; id <= 50; id++) ws.send(JSON.stringify({ t: 'req', id, method: 'plant.get' }));
+    await until(() => frames.some((f) => f.id === 1));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(frames.filter((f) => f.t === 'res').map((f) => f.id)).toEqual([1]);
+    expect(answered).toBe(1);
+    coreUp();
+    await until(() => frames.filter((f) => f.t === 'res').length === 50);
+    expect(frames.filter((f) => f.t === 'hello')).toHaveLength(1);
+    ws.close();
   });
 });

@@ -35,6 +35,23 @@ const sizeOf = (data: Frame[0]) => (Array.isArray(data) ? data.reduce((n, b) => 
 
 const text = (data: Frame[0]) => (Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8'));
 
+/** Longest close reason a WebSocket close frame carries, in UTF-8 bytes (RFC 6455: 125 less the code). */
+const MAX_CLOSE_REASON_BYTES = 123;
+
+/** `reason` cut to what a close frame carries, by UTF-8 bytes and on a character boundary (ws throws past it). */
+export function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= MAX_CLOSE_REASON_BYTES) return reason;
+  let out = '';
+  let bytes = 0;
+  for (const ch of reason) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > MAX_CLOSE_REASON_BYTES - 3) break;
+    out += ch;
+    bytes += n;
+  }
+  return `${out}…`;
+}
+
 /** A request frame for `plant.get` (anything else, malformed frames included, is the core's to answer). */
 function isPlantRequest(frame: string): boolean {
   if (!frame.includes('"plant.get"')) return false;
@@ -100,16 +117,23 @@ export function attachWhenReady(ws: WebSocket, ready: Promise<{ core: TaktCore }
   const held: Frame[] = [];
   let heldBytes = 0;
   const answers = early ? earlyServer(ws, early) : null;
+  // plant.get is answered early once: its answer (the whole plant) is sent without waiting for the
+  // client to read, so a client repeating it would queue plants in memory. Repeats wait for the core,
+  // counted against the held bytes like any frame.
+  let plantAnswered = false;
   const onMessage = (data: Frame[0], isBinary: boolean) => {
-    if (answers && !isBinary) {
+    if (answers && !isBinary && !plantAnswered) {
       const frame = text(data);
-      if (isPlantRequest(frame)) return answers.frame(frame);
+      if (isPlantRequest(frame)) {
+        plantAnswered = true;
+        return answers.frame(frame);
+      }
     }
     heldBytes += sizeOf(data);
     if (heldBytes > MAX_HELD_BYTES) {
       held.length = 0;
       ws.off('message', onMessage);
-      ws.close(1008, `more than ${MAX_HELD_BYTES} bytes sent before the core was up; reconnect`);
+      ws.close(1008, closeReason(`more than ${MAX_HELD_BYTES} bytes sent before the core was up; reconnect`));
       return;
     }
     held.push([data, isBinary]);
@@ -125,7 +149,7 @@ export function attachWhenReady(ws: WebSocket, ready: Promise<{ core: TaktCore }
     },
     (e: Error) => {
       answers?.stop();
-      ws.close(1011, `the plant core failed to start: ${e.message}`.slice(0, 120));
+      ws.close(1011, closeReason(`the plant core failed to start: ${String(e?.message ?? e)}`));
     },
   );
 }
