@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPlantFile } from '../core/persistence/plant-file';
 import { openJournal } from '../core/persistence/journal';
-import { openDataDir, plantFingerprint } from '../core/persistence/data-dir';
+import { checkDataDir, JOURNAL_FILE, plantFingerprint } from '../core/persistence/data-dir';
 import { reconstructTwin } from '../core/persistence/time-travel';
 
 export function parseInstant(text: string): number {
@@ -18,7 +18,10 @@ export async function replayCommand(o: { until: string; data: string; plant?: st
     const until = parseInstant(o.until);
     if (!existsSync(join(o.data, 'journal.sqlite'))) throw new Error(`no journal in ${o.data}: run the core first (npm start) or pass --data`);
     const { plant, file } = await loadPlantFile(o.plant);
-    const dd = openDataDir(o.data, { plantId: plant.site.id, plantHash: plantFingerprint(plant), plantFile: file, startTime: 0, seed: 0 });
+    // Read only: the folder is checked, never written (no identity made, no modes changed).
+    const identity = checkDataDir(o.data, { plantId: plant.site.id, plantHash: plantFingerprint(plant), plantFile: file });
+    if (!identity) throw new Error(`${o.data} has no history to replay yet (no takt-data.json with a journal): run the core first (npm start) or pass --data`);
+    const dd = { identity, journalPath: join(o.data, JOURNAL_FILE) };
     const journal = openJournal(dd.journalPath, { readonly: true });
     try {
       const pt = plantTime(plant.site.timezone);

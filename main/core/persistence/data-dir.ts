@@ -37,19 +37,24 @@ export function plantFingerprint(plant: unknown): string {
 }
 
 /**
- * Makes `dir` (created when missing) 0700 and everything in it (a few levels down) 0700 / 0600.
- * Best effort on entries that are not ours to change (a file owned by someone else is left alone).
+ * Makes `dir` (created when missing) and everything in it (a few levels down) private: group and
+ * other lose every permission, the owner's stay (a script's +x too; folders keep rwx). Best effort
+ * on entries that are not ours to change (a file owned by someone else is left alone). Not on
+ * Windows, where modes are not how files are kept private (and a chmod of every file each start is
+ * only cost). Only what writes the folder calls it: a read-only command leaves it as it is.
  */
 export function makeDataDirPrivate(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tighten = (path: string, mode: number) => {
+  if (process.platform === 'win32') return;
+  const tighten = (path: string, folder: boolean) => {
     try {
-      if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, mode);
+      const mode = statSync(path).mode & 0o7777;
+      if ((mode & 0o077) !== 0) chmodSync(path, (mode & ~0o077) | (folder ? 0o700 : 0));
     } catch {
       /* not ours, or gone meanwhile */
     }
   };
-  tighten(dir, 0o700);
+  tighten(dir, true);
   const walk = (d: string, depth: number) => {
     let names: string[];
     try {
@@ -66,9 +71,9 @@ export function makeDataDirPrivate(dir: string): void {
         continue;
       }
       if (st.isDirectory()) {
-        tighten(p, 0o700);
+        tighten(p, true);
         if (depth < 4) walk(p, depth + 1);
-      } else if (st.isFile()) tighten(p, 0o600);
+      } else if (st.isFile()) tighten(p, false);
     }
   };
   walk(dir, 0);

@@ -8,7 +8,10 @@ import { symlinkSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync
 import { hostname, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { checkDataDir, JOURNAL_FILE, LOCK_FILE, lockDataDir, openDataDir, resetDataDir } from '../../../main/core/persistence/data-dir';
+import { checkDataDir, JOURNAL_FILE, LOCK_FILE, lockDataDir, makeDataDirPrivate, openDataDir, plantFingerprint, resetDataDir } from '../../../main/core/persistence/data-dir';
+import { loadPlantFile } from '../../../main/core/persistence/plant-file';
+import { replayCommand } from '../../../main/cli/replay';
+import { readFixture } from '../plant/helpers';
 import { openJournal } from '../../../main/core/persistence/journal';
 
 const fresh = { plantId: 'p1', plantHash: 'h1', plantFile: '/plants/p1.yaml', startTime: 0, seed: 1 };
@@ -43,6 +46,41 @@ describe('permissions', () => {
     openDataDir(dir, fresh);
     for (const p of [dir, join(dir, 'store')]) expect(statSync(p).mode & 0o777).toBe(0o700);
     for (const p of ['exceptions.json', 'store/takt.sqlite', JOURNAL_FILE]) expect(statSync(join(dir, p)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('permissions, kept', () => {
+  it('takes group and other away and leaves the owner its bits (a script keeps +x)', () => {
+    openDataDir(dir, fresh);
+    writeFileSync(join(dir, 'hook.sh'), '#!/bin/sh\n');
+    chmodSync(join(dir, 'hook.sh'), 0o755);
+    writeFileSync(join(dir, 'readonly.json'), '{}');
+    chmodSync(join(dir, 'readonly.json'), 0o444);
+    makeDataDirPrivate(dir);
+    expect(statSync(join(dir, 'hook.sh')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'readonly.json')).mode & 0o777).toBe(0o400);
+  });
+
+  it('takt replay reads the folder without changing it', async () => {
+    const plantPath = join(root, 'plant.yaml');
+    writeFileSync(plantPath, readFixture('small-plant.yaml'));
+    const { plant, file } = await loadPlantFile(plantPath);
+    const t0 = Date.UTC(2026, 0, 1);
+    openDataDir(dir, { plantId: plant.site.id, plantHash: plantFingerprint(plant), plantFile: file, startTime: t0, seed: 1 });
+    openJournal(join(dir, JOURNAL_FILE)).close();
+    for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o644);
+    chmodSync(dir, 0o755);
+    const before = readdirSync(dir).map((f) => [f, statSync(join(dir, f)).mode] as const);
+    const log = console.log;
+    console.log = () => undefined;
+    try {
+      expect(await replayCommand({ until: String(t0 + 60_000), data: dir, plant: plantPath, json: true })).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    expect(statSync(dir).mode & 0o777).toBe(0o755);
+    // (SQLite may add its -wal/-shm beside the journal to read it; what was there keeps its mode.)
+    expect(before.map(([f]) => [f, statSync(join(dir, f)).mode] as const)).toEqual(before);
   });
 });
 
