@@ -183,7 +183,8 @@ describe('HTTP API', () => {
     const ok = await client.call('approvals.decide', { id: approvalId, by: 'b-manager', verdict: 'approve', comment: 'go' });
     expect(ok.decision.status).toBe('dispatched');
     const timeline = (await client.call('audit.list', { subjectId: approvalId })).items.map((e) => e.kind);
-    expect(timeline).toEqual(['approval.requested', 'approval.escalated', 'approval.approved']);
+    // The planner's refused attempt is audited too: every refusal of a person's change is.
+    expect(timeline).toEqual(['approval.requested', 'approval.escalated', 'approval.refused', 'approval.approved']);
 
     const decisions = await http('GET', '/api/decisions');
     expect(decisions.status).toBe(200);
