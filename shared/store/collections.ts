@@ -1,7 +1,7 @@
 /**
- * RxDB collections of the business records (issue 6, "Durable store"): pure JSON schemas with
- * their primary keys, indexes and versions, so the core can create the database
- * (main/store/database.ts) and later work can add the records' behaviour.
+ * RxDB collections of the business records: each collection's schema is generated from the
+ * record's zod schema (shared/store/rx-schema.ts) with its primary key, required fields, indexes
+ * and version, so the core can create the database (main/store/database.ts).
  *
  * Conventions, checked by RxDB's dev-mode schema check in test/unit/store/database.test.ts:
  * - every primary key and indexed string has a `maxLength`; indexed numbers are integers with
@@ -9,425 +9,198 @@
  * - every indexed field is required; "not yet set" is `''` for strings (e.g. an unassigned
  *   action's `ownerId`) and `0` for times, never null (a null cannot be indexed);
  * - times are epoch milliseconds from the clock object (GUIDE §5), never `Date.now()`;
- * - the listed properties are the ones queries and indexes rely on; a record may carry more
- *   (the schemas do not set `additionalProperties: false`) until its shape settles — then bump
- *   `version` and add a migration strategy in main/store/database.ts.
+ * - RxDB stores documents with no properties beyond the listed ones, so a new field means a new
+ *   `version` and a migration strategy in main/store/database.ts; test/unit/store/schemas.test.ts
+ *   holds the stored schemas of version 0 and fails when a generated one drifts from them.
  * - hash-chained records (`decisions`, `audit`) carry `seq` (position in the chain), `prevHash`
  *   and `hash`; the chain itself is computed by the commit code, not by the store.
  */
-import type { RxJsonSchema } from 'rxdb';
+import { z } from 'zod';
+import { actionRecordSchema, approvalRecordSchema, auditEntrySchema, decisionReceiptSchema, outboxRecordSchema } from '../commit/records';
+import { collectionSchema, type StoredDoc } from './rx-schema';
 
 /**
  * Index strings are padded to `maxLength` (RxDB custom-index), so these bound memory and the
  * start-up index build: ids are `<prefix>-<uuid>` (≤ 48), names/roles/statuses/person ids ≤ 32.
  */
-const ID = { type: 'string', maxLength: 48 } as const;
-const SHORT = { type: 'string', maxLength: 32 } as const;
+const id = z.string().max(48);
+const short = z.string().max(32);
 /** Epoch ms (or 0 for "not yet"), indexable. */
-const TIME = { type: 'integer', minimum: 0, maximum: 8_640_000_000_000_000, multipleOf: 1 } as const;
+const time = z.int().min(0).max(8_640_000_000_000_000).multipleOf(1);
 /** A position or counter, indexable. */
-const SEQ = { type: 'integer', minimum: 0, maximum: 1_000_000_000_000_000, multipleOf: 1 } as const;
-const HASH = { type: 'string', maxLength: 128 } as const;
-const ANY_OBJECT = { type: 'object' } as const;
+const seq = z.int().min(0).max(1_000_000_000_000_000).multipleOf(1);
+const hash = z.string().max(128);
+const anyObject = z.record(z.string(), z.unknown());
 
 // ------------------------------------------------------------------------------------------
-// Record types
+// Records kept only by the store
 
-export interface PlantVersionDoc {
+export const plantVersionDocSchema = z.object({
   /** `<plantId>@<version>` */
-  id: string;
-  plantId: string;
-  version: number;
+  id,
+  plantId: short,
+  version: seq,
   /** Content hash of `plant`, so a decision receipt can name exactly what it saw. */
-  hash: string;
-  createdAt: number;
-  createdBy: string;
-  note?: string;
+  hash,
+  createdAt: time,
+  createdBy: short,
+  note: z.string().optional(),
   /** The parsed plant model (shared/plant/schema). */
-  plant: Record<string, unknown>;
-}
+  plant: anyObject,
+});
 
 /** A rule set as it was when a decision used it (decisions.replay re-runs with it). */
-export interface RuleSetVersionDoc {
+export const ruleSetVersionDocSchema = z.object({
   /** The first 40 hex digits of the rule set's content hash. */
-  id: string;
+  id,
   /** The rule set's own version string (e.g. "2026.11-1"). */
-  version: string;
-  name: string;
-  hash: string;
-  createdAt: number;
-  createdBy: string;
-  note?: string;
+  version: short,
+  name: z.string(),
+  hash,
+  createdAt: time,
+  createdBy: short,
+  note: z.string().optional(),
   /** The parsed rule set (shared/decide/rules-schema). */
-  rules: Record<string, unknown>;
-}
+  rules: anyObject,
+});
 
-export interface ExceptionDoc {
-  id: string;
+export const exceptionDocSchema = z.object({
+  id,
   /** Stable condition key (type + subject), shared/decide/exceptions. */
-  key: string;
-  type: string;
-  priority: string;
+  key: z.string().max(160),
+  type: short,
+  priority: short,
   /** ISA-18.2 state (shared/decide/exceptions `exceptionStates`). */
-  state: string;
+  state: short,
   /** Line of the subject, or '' when the exception is not about one line. */
-  lineId: string;
-  raisedAt: number;
-  updatedAt: number;
+  lineId: short,
+  raisedAt: time,
+  updatedAt: time,
   /** The full ExceptionRecord (history, comments, subject…). */
-  record: Record<string, unknown>;
-}
+  record: anyObject,
+});
 
-export interface ScenarioDoc {
-  id: string;
+export const scenarioDocSchema = z.object({
+  id,
   /** The exception the scenario answers, or '' for a what-if scenario saved on its own (whatIf.save). */
-  exceptionId: string;
+  exceptionId: id,
   /** draft | simulated | committed | discarded */
-  status: string;
-  createdAt: number;
-  createdBy: string;
+  status: short,
+  createdAt: time,
+  createdBy: short,
   /** Fork point: journal position the scenario was forked from (absent when not known, e.g. a saved what-if brought in from scenarios.json). */
-  journalPosition?: number;
-  title?: string;
-  changes: Record<string, unknown>[];
-  result?: Record<string, unknown>;
+  journalPosition: seq.optional(),
+  title: z.string().optional(),
+  changes: z.array(anyObject),
+  result: anyObject.optional(),
   /** The full saved what-if scenario (shared/protocol/api SavedScenario) as plain JSON. */
-  saved?: Record<string, unknown>;
-}
+  saved: anyObject.optional(),
+});
 
-/**
- * The commit records (shared/commit/records.ts) are stored as they cross the protocol; the Doc
- * types below name the fields the schemas list (queries and indexes use them), loosely typed, and
- * the stored documents carry the rest of the record (title, detail, verification, chosen option…).
- * main/core/persistence/commit-store.ts converts at the boundary. An unassigned action's `ownerId` is ''.
- */
-export interface DecisionDoc {
-  id: string;
-  exceptionTitle?: string;
-  lineId?: string;
-  forkAt?: number;
-  horizonHours?: number;
-  seed?: number;
-  comment?: string;
-  replayInput?: Record<string, unknown>;
-  unapplied?: string[];
-  /** Position in the receipts' hash chain (0, 1, 2…). */
-  seq: number;
-  exceptionId: string;
-  /** pending-approval | rejected | dispatched | closed */
-  status: string;
-  journalPosition: number;
-  ruleSetVersion: string;
-  ruleSetHash: string;
-  plantVersion: string;
-  committedBy: string;
-  committedRole: string;
-  committedAt: number;
-  options: Record<string, unknown>[];
-  chosenOptionId: string;
-  chosen: Record<string, unknown>;
-  approvalIds: string[];
-  prevHash: string;
-  hash: string;
-}
+// ------------------------------------------------------------------------------------------
+// The commit records (shared/commit/records.ts), stored as they cross the protocol
 
-export interface ApprovalDoc {
-  id: string;
-  reason?: string;
-  decisionId: string;
-  ruleId?: string;
-  role: string;
-  /** pending | approved | rejected | escalated */
-  status: string;
-  requestedAt: number;
-  /** When it escalates if nobody decides. */
-  dueAt: number;
-  escalateTo: string;
-  level: number;
-  decidedBy?: string;
-  decidedAt?: number;
-  comment?: string;
-}
+export const actionDocSchema = actionRecordSchema.extend({
+  /** A persisted XState snapshot of the action's lifecycle machine, from the first store layout; unused (the status is the machine state) but kept so the stored schema stays version 0. */
+  machine: anyObject.optional(),
+});
 
-export interface ActionDoc {
-  id: string;
-  title?: string;
-  detail?: string;
-  ownerName?: string;
-  verification?: Record<string, unknown>;
-  escalatedTo?: string;
-  blockedReason?: string;
-  decisionId: string;
-  /** kitting | line-clearance | qa-release | changeover-readiness | maintenance-window | schedule-communication */
-  kind: string;
-  role: string;
-  /** Person on shift it is assigned to, '' while unassigned. */
-  ownerId: string;
-  /** created | assigned | acknowledged | in-progress | done | verified | blocked | rejected */
-  status: string;
-  lineId: string;
-  orderId?: string;
-  createdAt?: number;
-  dueAt: number;
-  updatedAt: number;
-  dependsOn: string[];
-  overdue?: boolean;
-  /** Persisted XState snapshot of the action's lifecycle machine (unused: the status is the machine state). */
-  machine?: Record<string, unknown>;
-  history: Record<string, unknown>[];
-}
+// ------------------------------------------------------------------------------------------
+// Stored documents: what each collection requires, and the document type that follows
 
-export interface OutboxDoc {
-  id: string;
-  /** erp | mes (the system of record that receives it) */
-  target: string;
-  kind?: string;
-  /** The receiving system de-duplicates on this key. */
-  idempotencyKey: string;
-  decisionId: string;
-  /** pending | sending | acked | failed */
-  status: string;
-  attempts: number;
-  nextAttemptAt: number;
-  createdAt: number;
-  ackedAt?: number;
-  lastError?: string;
-  payload: Record<string, unknown>;
-}
-
-export interface AuditDoc {
-  id: string;
-  /** Position in the audit hash chain. */
-  seq: number;
-  at: number;
-  actor: string;
-  role?: string;
-  /** What happened: decision.committed, approval.approved, action.done, … */
-  kind: string;
-  /** Record it is about (decision, approval, action id…). */
-  subjectId: string;
-  prevHash: string;
-  hash: string;
-  payload: Record<string, unknown>;
-}
+const plantVersionRequired = ['id', 'plantId', 'version', 'hash', 'createdAt', 'createdBy', 'plant'] as const;
+export type PlantVersionDoc = StoredDoc<z.infer<typeof plantVersionDocSchema>, (typeof plantVersionRequired)[number]>;
+const ruleSetVersionRequired = ['id', 'version', 'name', 'hash', 'createdAt', 'createdBy', 'rules'] as const;
+export type RuleSetVersionDoc = StoredDoc<z.infer<typeof ruleSetVersionDocSchema>, (typeof ruleSetVersionRequired)[number]>;
+const exceptionRequired = ['id', 'key', 'type', 'priority', 'state', 'lineId', 'raisedAt', 'updatedAt', 'record'] as const;
+export type ExceptionDoc = StoredDoc<z.infer<typeof exceptionDocSchema>, (typeof exceptionRequired)[number]>;
+const scenarioRequired = ['id', 'exceptionId', 'status', 'createdAt', 'createdBy', 'changes'] as const;
+export type ScenarioDoc = StoredDoc<z.infer<typeof scenarioDocSchema>, (typeof scenarioRequired)[number]>;
+const decisionRequired = ['id', 'seq', 'exceptionId', 'status', 'journalPosition', 'ruleSetVersion', 'ruleSetHash', 'plantVersion', 'committedBy', 'committedRole', 'committedAt', 'options', 'chosenOptionId', 'chosen', 'approvalIds', 'prevHash', 'hash'] as const;
+export type DecisionDoc = StoredDoc<z.infer<typeof decisionReceiptSchema>, (typeof decisionRequired)[number]>;
+const approvalRequired = ['id', 'decisionId', 'role', 'status', 'requestedAt', 'dueAt', 'escalateTo', 'level'] as const;
+export type ApprovalDoc = StoredDoc<z.infer<typeof approvalRecordSchema>, (typeof approvalRequired)[number]>;
+const actionRequired = ['id', 'decisionId', 'kind', 'role', 'ownerId', 'status', 'lineId', 'dueAt', 'updatedAt', 'dependsOn', 'history'] as const;
+export type ActionDoc = StoredDoc<z.infer<typeof actionDocSchema>, (typeof actionRequired)[number]>;
+const outboxRequired = ['id', 'target', 'idempotencyKey', 'decisionId', 'status', 'attempts', 'nextAttemptAt', 'createdAt', 'payload'] as const;
+export type OutboxDoc = StoredDoc<z.infer<typeof outboxRecordSchema>, (typeof outboxRequired)[number]>;
+const auditRequired = ['id', 'seq', 'at', 'actor', 'kind', 'subjectId', 'prevHash', 'hash', 'payload'] as const;
+export type AuditDoc = StoredDoc<z.infer<typeof auditEntrySchema>, (typeof auditRequired)[number]>;
 
 // ------------------------------------------------------------------------------------------
 // Schemas
 
-export const plantVersionSchema: RxJsonSchema<PlantVersionDoc> = {
+export const plantVersionSchema = collectionSchema(plantVersionDocSchema, {
   title: 'plant version',
   version: 0,
   primaryKey: 'id',
-  type: 'object',
-  properties: {
-    id: ID,
-    plantId: SHORT,
-    version: SEQ,
-    hash: HASH,
-    createdAt: TIME,
-    createdBy: SHORT,
-    note: { type: 'string' },
-    plant: ANY_OBJECT,
-  },
-  required: ['id', 'plantId', 'version', 'hash', 'createdAt', 'createdBy', 'plant'],
+  required: plantVersionRequired,
   indexes: [['plantId', 'version'], 'createdAt'],
-};
+});
 
-export const ruleSetVersionSchema: RxJsonSchema<RuleSetVersionDoc> = {
+export const ruleSetVersionSchema = collectionSchema(ruleSetVersionDocSchema, {
   title: 'rule-set version',
   version: 0,
   primaryKey: 'id',
-  type: 'object',
-  properties: {
-    id: ID,
-    version: SHORT,
-    name: { type: 'string' },
-    hash: HASH,
-    createdAt: TIME,
-    createdBy: SHORT,
-    note: { type: 'string' },
-    rules: ANY_OBJECT,
-  },
-  required: ['id', 'version', 'name', 'hash', 'createdAt', 'createdBy', 'rules'],
+  required: ruleSetVersionRequired,
   indexes: ['createdAt'],
-};
+});
 
-export const exceptionSchema: RxJsonSchema<ExceptionDoc> = {
+export const exceptionSchema = collectionSchema(exceptionDocSchema, {
   title: 'exception',
   version: 0,
   primaryKey: 'id',
-  type: 'object',
-  properties: {
-    id: ID,
-    key: { type: 'string', maxLength: 160 },
-    type: SHORT,
-    priority: SHORT,
-    state: SHORT,
-    lineId: SHORT,
-    raisedAt: TIME,
-    updatedAt: TIME,
-    record: ANY_OBJECT,
-  },
-  required: ['id', 'key', 'type', 'priority', 'state', 'lineId', 'raisedAt', 'updatedAt', 'record'],
+  required: exceptionRequired,
   indexes: ['key', ['state', 'raisedAt'], ['lineId', 'raisedAt'], 'updatedAt'],
-};
+});
 
-export const scenarioSchema: RxJsonSchema<ScenarioDoc> = {
+export const scenarioSchema = collectionSchema(scenarioDocSchema, {
   title: 'scenario',
   version: 0,
   primaryKey: 'id',
-  type: 'object',
-  properties: {
-    id: ID,
-    exceptionId: ID,
-    status: SHORT,
-    createdAt: TIME,
-    createdBy: SHORT,
-    journalPosition: SEQ,
-    title: { type: 'string' },
-    changes: { type: 'array', items: ANY_OBJECT },
-    result: ANY_OBJECT,
-    saved: ANY_OBJECT,
-  },
-  required: ['id', 'exceptionId', 'status', 'createdAt', 'createdBy', 'changes'],
+  required: scenarioRequired,
   indexes: [['exceptionId', 'createdAt'], ['status', 'createdAt']],
-};
+});
 
-export const decisionSchema: RxJsonSchema<DecisionDoc> = {
+export const decisionSchema = collectionSchema(decisionReceiptSchema, {
   title: 'decision receipt',
   version: 0,
   primaryKey: 'id',
-  type: 'object',
-  properties: {
-    id: ID,
-    seq: SEQ,
-    exceptionId: { type: 'string', maxLength: 64 },
-    exceptionTitle: { type: 'string' },
-    lineId: { type: 'string' },
-    forkAt: { type: 'integer' },
-    horizonHours: { type: 'number' },
-    seed: { type: 'integer' },
-    comment: { type: 'string' },
-    replayInput: ANY_OBJECT,
-    unapplied: { type: 'array', items: { type: 'string' } },
-    status: SHORT,
-    journalPosition: SEQ,
-    ruleSetVersion: { type: 'string' },
-    ruleSetHash: HASH,
-    plantVersion: { type: 'string' },
-    committedBy: SHORT,
-    committedRole: SHORT,
-    committedAt: TIME,
-    options: { type: 'array', items: ANY_OBJECT },
-    chosenOptionId: { type: 'string' },
-    chosen: ANY_OBJECT,
-    approvalIds: { type: 'array', items: { type: 'string' } },
-    prevHash: HASH,
-    hash: HASH,
-  },
-  required: ['id', 'seq', 'exceptionId', 'status', 'journalPosition', 'ruleSetVersion', 'ruleSetHash', 'plantVersion', 'committedBy', 'committedRole', 'committedAt', 'options', 'chosenOptionId', 'chosen', 'approvalIds', 'prevHash', 'hash'],
+  required: decisionRequired,
   indexes: ['seq', ['status', 'committedAt'], ['exceptionId', 'committedAt']],
-};
+});
 
-export const approvalSchema: RxJsonSchema<ApprovalDoc> = {
+export const approvalSchema = collectionSchema(approvalRecordSchema, {
   title: 'approval',
   version: 0,
   primaryKey: 'id',
-  type: 'object',
-  properties: {
-    id: ID,
-    decisionId: ID,
-    ruleId: { type: 'string' },
-    reason: { type: 'string' },
-    role: SHORT,
-    status: SHORT,
-    requestedAt: TIME,
-    dueAt: TIME,
-    escalateTo: SHORT,
-    level: { type: 'integer', minimum: 0 },
-    decidedBy: { type: 'string' },
-    decidedAt: { type: 'integer' },
-    comment: { type: 'string' },
-  },
-  required: ['id', 'decisionId', 'role', 'status', 'requestedAt', 'dueAt', 'escalateTo', 'level'],
+  required: approvalRequired,
   indexes: [['decisionId', 'requestedAt'], ['status', 'dueAt'], ['role', 'status', 'dueAt']],
-};
+});
 
-export const actionSchema: RxJsonSchema<ActionDoc> = {
+export const actionSchema = collectionSchema(actionDocSchema, {
   title: 'action',
   version: 0,
   primaryKey: 'id',
-  type: 'object',
-  properties: {
-    id: ID,
-    decisionId: ID,
-    kind: SHORT,
-    title: { type: 'string' },
-    detail: { type: 'string' },
-    role: SHORT,
-    ownerId: SHORT,
-    ownerName: { type: 'string' },
-    verification: ANY_OBJECT,
-    escalatedTo: { type: 'string' },
-    blockedReason: { type: 'string' },
-    status: SHORT,
-    lineId: SHORT,
-    orderId: { type: 'string' },
-    createdAt: { type: 'integer' },
-    dueAt: TIME,
-    updatedAt: TIME,
-    dependsOn: { type: 'array', items: { type: 'string' } },
-    overdue: { type: 'boolean' },
-    machine: ANY_OBJECT,
-    history: { type: 'array', items: ANY_OBJECT },
-  },
-  required: ['id', 'decisionId', 'kind', 'role', 'ownerId', 'status', 'lineId', 'dueAt', 'updatedAt', 'dependsOn', 'history'],
+  required: actionRequired,
   indexes: [['ownerId', 'status', 'dueAt'], ['role', 'status', 'dueAt'], ['decisionId', 'dueAt'], ['status', 'dueAt'], ['lineId', 'dueAt']],
-};
+});
 
-export const outboxSchema: RxJsonSchema<OutboxDoc> = {
+export const outboxSchema = collectionSchema(outboxRecordSchema, {
   title: 'outbox message',
   version: 0,
   primaryKey: 'id',
-  type: 'object',
-  properties: {
-    id: ID,
-    target: SHORT,
-    kind: { type: 'string' },
-    idempotencyKey: { type: 'string', maxLength: 160 },
-    decisionId: ID,
-    status: SHORT,
-    attempts: SEQ,
-    nextAttemptAt: TIME,
-    createdAt: TIME,
-    ackedAt: { type: 'integer' },
-    lastError: { type: 'string' },
-    payload: ANY_OBJECT,
-  },
-  required: ['id', 'target', 'idempotencyKey', 'decisionId', 'status', 'attempts', 'nextAttemptAt', 'createdAt', 'payload'],
+  required: outboxRequired,
   indexes: [['status', 'nextAttemptAt'], 'idempotencyKey', ['decisionId', 'createdAt']],
-};
+});
 
-export const auditSchema: RxJsonSchema<AuditDoc> = {
+export const auditSchema = collectionSchema(auditEntrySchema, {
   title: 'audit entry',
   version: 0,
   primaryKey: 'id',
-  type: 'object',
-  properties: {
-    id: ID,
-    seq: SEQ,
-    at: TIME,
-    actor: { type: 'string', maxLength: 128 },
-    role: SHORT,
-    kind: SHORT,
-    subjectId: ID,
-    prevHash: HASH,
-    hash: HASH,
-    payload: ANY_OBJECT,
-  },
-  required: ['id', 'seq', 'at', 'actor', 'kind', 'subjectId', 'prevHash', 'hash', 'payload'],
+  required: auditRequired,
   indexes: ['seq', ['subjectId', 'seq'], 'at'],
-};
+});
 
 /** Every collection of the Takt database, by collection name (RxDB's `addCollections` input). */
 export const TAKT_COLLECTIONS = {

@@ -40,7 +40,7 @@ it('creates every business collection, validates, reacts, and persists across a 
   await db.actions.insert(action('act-1'));
   await db.actions.insert(action('act-2', { dueAt: 1_700_000_100_000 }));
   await (await db.actions.findOne('act-1').exec())!.incrementalPatch({ status: 'done' });
-  await expect(db.actions.insert({ ...action('act-3'), status: 7 as unknown as string })).rejects.toThrow();
+  await expect(db.actions.insert({ ...action('act-3'), status: 7 as unknown as ActionDoc['status'] })).rejects.toThrow();
   await db.outbox.insert({
     id: 'out-1', target: 'erp', idempotencyKey: 'dec-1/erp/1', decisionId: 'dec-1', status: 'pending',
     attempts: 0, nextAttemptAt: 0, createdAt: 1_700_000_000_000, ackedAt: 0, payload: { order: 'PO-1' },

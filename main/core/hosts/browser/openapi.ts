@@ -1,11 +1,23 @@
 /**
- * The OpenAPI 3.1 document of Takt's HTTP API (served at /api/openapi.json). Hand-written as a
- * typed object: the record schemas mirror shared/commit/records.ts and shared/decide/exceptions/
- * (the e2e test validates real responses against them with ajv, so they cannot drift unnoticed);
- * the request body of POST /api/signals comes from the protocol's own zod schema.
+ * The OpenAPI 3.1 document of Takt's HTTP API (served at /api/openapi.json). The record schemas
+ * are generated from the records' own zod schemas (shared/commit/records.ts, and the protocol's
+ * signal schema); the rest, the exception (shared/decide/exceptions/) included, is a typed
+ * object. The e2e test validates real responses against the
+ * served document with ajv, so the document cannot drift from what the API sends unnoticed.
  */
 import { z } from 'zod';
-import { actionKinds, actionStatuses, approvalStatuses, decisionStatuses, outboxStatuses, roles } from '../../../../shared/commit/records';
+import {
+  actionHistoryEntrySchema,
+  actionRecordSchema,
+  actionStatuses,
+  approvalRecordSchema,
+  auditEntrySchema,
+  consideredOptionSchema,
+  decisionReceiptSchema,
+  decisionStatuses,
+  outboxRecordSchema,
+  roles,
+} from '../../../../shared/commit/records';
 import { exceptionPriorities, exceptionTypes } from '../../../../shared/decide/rules-schema';
 import { exceptionStates } from '../../../../shared/decide/exceptions';
 import { signalSchema } from '../../../../shared/signals/schema';
@@ -21,7 +33,36 @@ const obj = (properties: Record<string, Schema>, required: string[] = Object.key
 const arr = (items: Schema): Schema => ({ type: 'array', items });
 const enumOf = (xs: readonly string[]): Schema => ({ type: 'string', enum: [...xs] });
 
+/** The records the API sends and takes, by component name, generated from their zod schemas. */
+function recordSchemas(): Record<string, Schema> {
+  const registry = z.registry<{ id: string }>();
+  registry.add(consideredOptionSchema, { id: 'ConsideredOption' });
+  registry.add(decisionReceiptSchema, { id: 'Decision' });
+  registry.add(approvalRecordSchema, { id: 'Approval' });
+  registry.add(actionHistoryEntrySchema, { id: 'ActionHistoryEntry' });
+  registry.add(actionRecordSchema, { id: 'Action' });
+  registry.add(outboxRecordSchema, { id: 'OutboxMessage' });
+  registry.add(auditEntrySchema, { id: 'AuditEntry' });
+  registry.add(signalSchema, { id: 'Signal' });
+  const { schemas } = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    // The shapes a client sends and receives; `input` also leaves objects open to fields a later
+    // version adds, as the hand-written schemas did.
+    io: 'input',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+    override: ({ jsonSchema }) => {
+      // zod writes the safe-integer range on every `z.int()`; JSON numbers imply it.
+      if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+      if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+    },
+  });
+  // Components are named by their key, not by a `$id`, and the document names its dialect once.
+  return Object.fromEntries(Object.entries(schemas).map(([name, { $id: _id, $schema: _dialect, ...schema }]) => [name, schema as Schema]));
+}
+
 const schemas: Record<string, Schema> = {
+  ...recordSchemas(),
   Error: obj({ error: obj({ code: str, message: str, path: str }, ['code', 'message']) }),
   Health: obj({ ok: bool, plant: str, time: int, position: int, clients: int, deadLetters: int }),
   FloodRate: obj({ windowMinutes: num, newInWindow: int, operators: int, perOperator: num, threshold: num, flooding: bool }),
@@ -45,76 +86,10 @@ const schemas: Record<string, Schema> = {
     },
     ['id', 'key', 'type', 'priority', 'title', 'state', 'raisedAt', 'updatedAt', 'subject'],
   ),
-  ConsideredOption: obj({ id: str, rank: nullable(int), title: str, kind: str, feasible: bool, score: nullable(num), moves: arr({ type: 'object' }) }),
-  Decision: obj(
-    {
-      id: str,
-      seq: int,
-      exceptionId: str,
-      exceptionTitle: str,
-      lineId: str,
-      status: enumOf(decisionStatuses),
-      journalPosition: int,
-      forkAt: int,
-      horizonHours: num,
-      seed: int,
-      ruleSetVersion: str,
-      ruleSetHash: str,
-      plantVersion: str,
-      committedBy: str,
-      committedRole: enumOf(roles),
-      committedAt: int,
-      comment: str,
-      options: arr(ref('ConsideredOption')),
-      chosenOptionId: str,
-      chosen: { type: 'object' },
-      approvalIds: arr(str),
-      prevHash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-      hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-    },
-    ['id', 'seq', 'exceptionId', 'status', 'journalPosition', 'ruleSetVersion', 'ruleSetHash', 'plantVersion', 'committedBy', 'committedRole', 'committedAt', 'options', 'chosenOptionId', 'chosen', 'approvalIds', 'prevHash', 'hash'],
-  ),
-  Approval: obj(
-    { id: str, decisionId: str, ruleId: str, reason: str, role: enumOf(roles), status: enumOf(approvalStatuses), requestedAt: int, dueAt: int, escalateTo: enumOf(roles), level: int, decidedBy: str, decidedAt: int, comment: str },
-    ['id', 'decisionId', 'ruleId', 'role', 'status', 'requestedAt', 'dueAt', 'escalateTo', 'level'],
-  ),
-  ActionHistoryEntry: obj({ at: int, from: nullable(enumOf(actionStatuses)), to: enumOf(actionStatuses), by: str, role: enumOf(roles), comment: str }, ['at', 'from', 'to', 'by']),
-  Action: obj(
-    {
-      id: str,
-      decisionId: str,
-      kind: enumOf(actionKinds),
-      title: str,
-      detail: str,
-      role: enumOf(roles),
-      ownerId: str,
-      ownerName: str,
-      status: enumOf(actionStatuses),
-      lineId: str,
-      orderId: str,
-      createdAt: int,
-      dueAt: int,
-      updatedAt: int,
-      dependsOn: arr(str),
-      verification: obj({ by: enumOf(['signal', 'person']), signalType: str, description: str }, ['by', 'description']),
-      overdue: bool,
-      escalatedTo: enumOf(roles),
-      blockedReason: str,
-      history: arr(ref('ActionHistoryEntry')),
-    },
-    ['id', 'decisionId', 'kind', 'title', 'detail', 'role', 'ownerId', 'ownerName', 'status', 'lineId', 'createdAt', 'dueAt', 'updatedAt', 'dependsOn', 'verification', 'overdue', 'history'],
-  ),
-  OutboxMessage: obj(
-    { id: str, target: enumOf(['erp', 'mes']), kind: str, idempotencyKey: str, decisionId: str, status: enumOf(outboxStatuses), attempts: int, nextAttemptAt: int, createdAt: int, ackedAt: int, lastError: str, payload: { type: 'object' } },
-    ['id', 'target', 'kind', 'idempotencyKey', 'decisionId', 'status', 'attempts', 'nextAttemptAt', 'createdAt', 'payload'],
-  ),
-  AuditEntry: obj({ id: str, seq: int, at: int, actor: str, role: enumOf(roles), kind: str, subjectId: str, payload: { type: 'object' }, prevHash: str, hash: str }, ['id', 'seq', 'at', 'actor', 'kind', 'subjectId', 'payload', 'prevHash', 'hash']),
   DecisionDetail: obj({ decision: ref('Decision'), approvals: arr(ref('Approval')), actions: arr(ref('Action')), outbox: arr(ref('OutboxMessage')), audit: arr(ref('AuditEntry')) }),
   IngestResult: obj({ accepted: int, duplicates: int, rejected: arr(obj({ index: int, reason: str, path: str }, ['index', 'reason'])) }),
-  Signal: z.toJSONSchema(signalSchema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Schema,
   TransitionBody: { type: 'object', properties: { by: { type: 'string', minLength: 1, maxLength: 64, description: 'person id from the plant crews' }, comment: { type: 'string', minLength: 1, maxLength: 2000 } }, required: ['by'], additionalProperties: false },
 };
-delete (schemas['Signal'] as Record<string, unknown>)['$schema'];
 
 const json = (schema: Schema) => ({ 'application/json': { schema } });
 const errors = (...codes: number[]) =>
