@@ -1,11 +1,11 @@
-// Lint, including the layering table of ../shared/GUIDE.md §2: a violation fails `npm test`.
+// Lint, including the layering table (README, Project layout): a violation fails `npm test`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
-const msg = (what) => `layering (../shared/GUIDE.md §2): ${what}`;
+const msg = (what) => `layering (README, Project layout): ${what}`;
 
 /** Import restrictions per folder, as `no-restricted-imports` options. */
 export const layering = {

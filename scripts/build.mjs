@@ -21,8 +21,8 @@ mkdirSync(dist, { recursive: true });
 
 // Pure-JS dependencies the start path needs are bundled into the Node chunks: Node's ESM loader
 // resolves, reads and compiles each file of a package separately (zod alone is ~100 files, yaml
-// ~90 CommonJS files that the loader also lexes for named exports), which cost ~0.4 s of every
-// start before the URL. Everything else (native modules, large lazily-loaded connectors and the
+// ~90 CommonJS files that the loader also lexes for named exports), a visible part of every
+// start before the URL (the `startup` benchmark). Everything else (native modules, large lazily-loaded connectors and the
 // store) stays external and is loaded from node_modules when used.
 const bundled = new Set(['zod', 'yaml', 'xstate', 'commander', '@noble/hashes', 'ws']);
 const packageOf = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);

@@ -12,7 +12,7 @@ export function reportChromiumPath(): string {
 
 /** A4 landscape, backgrounds printed; returns the PDF bytes. Optionally a PNG of the page as laid out for print. */
 export async function htmlToPdf(html: string, opts: { png?: boolean } = {}): Promise<{ pdf: Buffer; png?: Buffer }> {
-  // Loaded on demand: playwright-core costs ~0.4 s of core start-up, and only reports need it.
+  // Loaded on demand: playwright-core is a large part of the core's start-up, and only reports need it.
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: reportChromiumPath(), args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'], headless: true });
   try {

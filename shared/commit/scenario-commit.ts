@@ -1,6 +1,6 @@
 /**
- * Committing a saved what-if scenario as a decision (issue 6: "a controller commits an option or
- * a scenario"). A scenario is a planner's own answer: assumptions (disruptions) plus plan changes
+ * Committing a saved what-if scenario as a decision (a controller commits an option or a
+ * scenario). A scenario is a planner's own answer: assumptions (disruptions) plus plan changes
  * (moves). To commit it, the core
  *  - checks it still applies to the live twin (`scenarioCommitProblems`): it has moves, its
  *    references fit the plant and the order book, every order it moves is still in the twin and

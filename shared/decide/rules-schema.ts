@@ -207,7 +207,7 @@ export const exceptionRulesSchema = z
 export const workflowActionKinds = ['kitting', 'line-clearance', 'qa-release', 'changeover-readiness', 'maintenance-window', 'schedule-communication'] as const;
 
 /**
- * A workflow template (issue 6): what a committed decision expands into. `per` says how many:
+ * A workflow template: what a committed decision expands into. `per` says how many:
  * one per decision (only when the chosen option changes the plan), one per moved order (on the
  * line it moves to), or one for the exception's line (e.g. the maintenance window of a line that
  * is down). `dueMinutes` is the action's SLA from dispatch; an action still open `escalateAfterMinutes`

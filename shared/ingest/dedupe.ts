@@ -33,8 +33,8 @@
  * 255), dropped with the bucket. No JS string is kept per key: a million remembered ids would be a
  * million old-generation objects for the garbage collector to promote, mark and sweep. A new key
  * costs one string hash computed here and, almost always, one probe into a flat Int32Array. A JS
- * `Set` of strings with the same bucket bookkeeping cost ~1 µs per signal in the ingest stream,
- * about twice this (its backing store re-hashes as deletes accumulate, each probe chases pointers
+ * `Set` of strings with the same bucket bookkeeping cost about twice this per signal in the
+ * ingest stream (its backing store re-hashes as deletes accumulate, each probe chases pointers
  * to key strings, and the strings load the GC). The hash is
  * seeded (`hashSeed`; the core passes a random one) so that crafted ids cannot force long probe
  * runs on a table whose hash an attacker could otherwise compute offline.

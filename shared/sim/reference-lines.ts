@@ -1,5 +1,5 @@
 /**
- * The reference plant model of ../shared/bench/simpy_lines.py (SimPy 2.3), on Takt's kernel.
+ * The reference plant model of the SimPy 2.3 line benchmark (`simpy_lines.py`), on Takt's kernel.
  * Used to compare kernels (events per second) and as a statistical check of the kernel.
  *
  * - `lines` parallel lines; `orders` orders arrive as a Poisson stream (rate orders / horizon)

@@ -8,7 +8,7 @@
  *   `minimum`/`maximum`/`multipleOf` (RxDB builds sortable index strings from them);
  * - every indexed field is required; "not yet set" is `''` for strings (e.g. an unassigned
  *   action's `ownerId`) and `0` for times, never null (a null cannot be indexed);
- * - times are epoch milliseconds from the clock object (GUIDE §5), never `Date.now()`;
+ * - times are epoch milliseconds from the clock object (shared/clock), never `Date.now()`;
  * - RxDB stores documents with no properties beyond the listed ones, so a new field means a new
  *   `version` and a migration strategy in main/store/database.ts; test/unit/store/schemas.test.ts
  *   holds the stored schemas of version 0 and fails when a generated one drifts from them.
