@@ -25,7 +25,7 @@ import { createDecideService } from './services/decide-service';
 import { auditedExceptionMethods, type ExceptionPersonMethod } from './services/exception-audit';
 import { createWhatIfService } from './services/whatif-service';
 import { redactSecrets } from '../../shared/plant/redact';
-import { createConnectorManager } from '../connectors/manager';
+import { createConnectorManager } from '../connectors/plant-connectors';
 import { createTimelineService } from './services/timeline-service';
 import type { CommitService } from './services/commit/commit-service';
 import { COMMIT_METHODS, createGate, waitingMethods, waitingStream } from './persistence/deferred-store';

@@ -7,7 +7,7 @@ import type { ProtocolClient } from '../../../shared/protocol/client';
 import type { CoreInfo, CoreStatus } from '../../../shared/protocol/api';
 import type { Plant } from '../../../shared/plant/schema';
 import type { Connection, ConnectionState } from '../transport/connection';
-import { TwinContext } from '../twin/hooks';
+import { TwinContext } from '../twin/slices';
 import type { TwinStore } from '../twin/store';
 import { debugHooks } from '../debug';
 

@@ -1,7 +1,7 @@
 /** Plant name, plant clock (in the plant's time zone), speed and the connection state. */
 import { useEffect, useMemo, useState } from 'react';
 import { useConnection, useConnectionState, useCoreData } from './ClientContext';
-import { useTwinMeta } from '../twin/hooks';
+import { useTwinMeta } from '../twin/slices';
 import type { ConnectionState } from '../transport/connection';
 
 function PlantClock({ timeZone }: { timeZone: string }) {

@@ -8,9 +8,9 @@ import { memo, useId, useState } from 'react';
 import type { ActionRecord } from '../../../shared/commit/records';
 import { useClient } from '../app/ClientContext';
 import { usePlantTime } from '../decide/format';
-import { actionStatusLook, kindLabel, StatusBadge } from './badges';
-import { useRules, useRun, type RecordsFeed } from './hooks';
-import { movesFor, notYours, pendingDependencies, relativeDue, type Move, type Person } from './records-store';
+import { actionStatusLook, kindLabel, StatusBadge } from './record-status';
+import { useRules, useRun, type RecordsFeed } from './records-feed';
+import { movesFor, notYours, pendingDependencies, relativeDue, type Move, type Person } from './records-state';
 import { ErrorText } from './ErrorText';
 
 export interface ActionCardProps {

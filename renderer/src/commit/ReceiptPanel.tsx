@@ -11,11 +11,11 @@ import type { MethodResults } from '../../../shared/protocol/api';
 import { useClient, useCoreData } from '../app/ClientContext';
 import { approvalRefusal } from '../../../shared/commit/permissions';
 import { kpiDiff, kpiValue, num, signed, usePlantTime } from '../decide/format';
-import { usePeople } from '../decide/hooks';
+import { usePeople } from '../decide/people';
 import { ActionCard } from './ActionCard';
-import { approvalStatusLook, decisionStatusLook, outboxStatusLook, StatusBadge } from './badges';
-import { useRun, type RecordsFeed } from './hooks';
-import { approvalsOf, byDecision, relativeDue, sortActions, type Person, type RecordsState } from './records-store';
+import { approvalStatusLook, decisionStatusLook, outboxStatusLook, StatusBadge } from './record-status';
+import { useRun, type RecordsFeed } from './records-feed';
+import { approvalsOf, byDecision, relativeDue, sortActions, type Person, type RecordsState } from './records-state';
 import { ErrorText } from './ErrorText';
 
 interface Props {

@@ -1,6 +1,6 @@
 /**
  * Readiness gates (`dispatch.gates`) for the Floor's line badges ("waiting: kitting, QA release").
- * Kept apart from hooks.ts so the Floor's chunk stays small.
+ * Kept apart from records-feed.ts so the Floor's chunk stays small.
  */
 import { useMemo, useSyncExternalStore } from 'react';
 import type { ProtocolClient } from '../../../shared/protocol/client';

@@ -7,8 +7,9 @@
 import { useId, useMemo } from 'react';
 import { shiftAt } from '../../../shared/twin/schedule';
 import { useCoreData } from '../app/ClientContext';
-import { useRules } from '../commit/hooks';
-import { useCurrentPerson, usePeople, usePlantNow } from './hooks';
+import { useRules } from '../commit/records-feed';
+import { useCurrentPerson, usePeople } from './people';
+import { usePlantNow } from './plant-now';
 
 export function PersonSelect() {
   const people = usePeople();

@@ -5,7 +5,7 @@
  */
 import { memo, useEffect, useRef, useState } from 'react';
 import type { Plant } from '../../../shared/plant/schema';
-import { useTwinStore } from '../twin/hooks';
+import { useTwinStore } from '../twin/slices';
 import { FloorScene } from './FloorScene';
 import { commands } from '../app/commands';
 import { countRender, debugHooks } from '../debug';

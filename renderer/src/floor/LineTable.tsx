@@ -6,7 +6,7 @@
 import { memo, useMemo, useState } from 'react';
 import type { Plant } from '../../../shared/plant/schema';
 import type { LineView } from '../../../shared/twin/view';
-import { useLines } from '../twin/hooks';
+import { useLines } from '../twin/slices';
 import { presentation, severity } from '../app/states';
 import { StatusBadge } from '../app/StateIcon';
 import { countRender } from '../debug';

@@ -8,7 +8,7 @@ import { useMemo, useSyncExternalStore } from 'react';
 import type { Plant } from '../../../shared/plant/schema';
 import type { LineView } from '../../../shared/twin/view';
 import { focusStore, hoverStore, levelOf, parentOf, PLANT, setFocus, type Focus } from './focus';
-import { useLine, useLineHistory, useMachine, useMachineHistory, useOrder } from '../twin/hooks';
+import { useLine, useLineHistory, useMachine, useMachineHistory, useOrder } from '../twin/slices';
 import { StatusBadge } from '../app/StateIcon';
 import { countRender } from '../debug';
 import type { HistoryEntry } from '../twin/store';

@@ -8,12 +8,13 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Plant } from '../../../shared/plant/schema';
 import { layoutPlant, type Rect } from './layout';
-import { useExceptions, usePlantNow } from '../decide/hooks';
+import { useExceptions } from '../decide/exceptions-feed';
+import { usePlantNow } from '../decide/plant-now';
 import { minutesAgo, priorityLabel, usePlantTime } from '../decide/format';
-import { PriorityBadge } from '../decide/badges';
-import { useRecords } from '../commit/hooks';
-import { decisionProgress, progressText } from '../commit/records-store';
-import { decisionStatusLook } from '../commit/badges';
+import { PriorityBadge } from '../decide/exception-status';
+import { useRecords } from '../commit/records-feed';
+import { decisionProgress, progressText } from '../commit/records-state';
+import { decisionStatusLook } from '../commit/record-status';
 
 const SHOW = 6;
 

@@ -6,7 +6,7 @@
 import { useEffect, useSyncExternalStore } from 'react';
 import type { ProtocolClient } from '../../../shared/protocol/client';
 import type { TwinStore } from '../twin/store';
-import { useTwinStore } from '../twin/hooks';
+import { useTwinStore } from '../twin/slices';
 import { useClient } from '../app/ClientContext';
 import './timeline.css';
 

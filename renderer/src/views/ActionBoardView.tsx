@@ -6,10 +6,10 @@
 import { memo, useMemo, useState } from 'react';
 import type { ActionRecord } from '../../../shared/commit/records';
 import { usePlantTime } from '../decide/format';
-import { actionStatusLook, kindLabel, StatusBadge } from '../commit/badges';
-import { usePlantNow, useRecords } from '../commit/hooks';
+import { actionStatusLook, kindLabel, StatusBadge } from '../commit/record-status';
+import { usePlantNow, useRecords } from '../commit/records-feed';
 import { useCardKeys } from '../commit/keys';
-import { boardColumns, boardRows, isClosed, relativeDue } from '../commit/records-store';
+import { boardColumns, boardRows, isClosed, relativeDue } from '../commit/records-state';
 import '../decide/decide.css';
 import '../commit/commit.css';
 import { ErrorText } from '../commit/ErrorText';

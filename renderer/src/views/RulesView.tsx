@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react';
 import { useClient } from '../app/ClientContext';
 import { PersonSelect } from '../decide/PersonSelect';
-import { useCurrentPerson } from '../decide/hooks';
+import { useCurrentPerson } from '../decide/people';
 import type { RulesIssue } from '../../../shared/decide/rules-parse';
 import '../decide/decide.css';
 import { ConnectorsPanel } from './ConnectorsPanel';

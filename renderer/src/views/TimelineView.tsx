@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Bar, Marker, TimelineData } from '../../../shared/timeline/bars';
 import { useClient, usePlant } from '../app/ClientContext';
-import { useTwinStore } from '../twin/hooks';
+import { useTwinStore } from '../twin/slices';
 import { buildModel, BAR_COLOURS, BAR_LABELS } from '../timeline/gantt';
 import { GanttView } from '../timeline/gantt-view';
 import { TravelBanner, formatPlantTime, travelTo } from '../timeline/travel';

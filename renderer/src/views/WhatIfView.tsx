@@ -13,7 +13,7 @@ import type { SavedScenario } from '../../../shared/protocol/api';
 import { useClient, useCoreData } from '../app/ClientContext';
 import { MiniGantt, type GanttMove } from '../decide/MiniGantt';
 import { kpiDiff, kpiValue, num } from '../decide/format';
-import { useCurrentPerson } from '../decide/hooks';
+import { useCurrentPerson } from '../decide/people';
 import { ScenarioCommit } from '../commit/ScenarioCommit';
 import '../decide/decide.css';
 

@@ -10,7 +10,7 @@ import { ProtocolClient } from '../../../shared/protocol/client';
 import { serveConnection, type MethodHandlers, type StreamHandlers } from '../../../shared/protocol/server';
 import { memoryTransportPair } from '../../../shared/protocol/transport';
 import type { ActionRecord, RecordChange } from '../../../shared/commit/records';
-import { RecordsFeed } from '../../../renderer/src/commit/hooks';
+import { RecordsFeed } from '../../../renderer/src/commit/records-feed';
 
 const T0 = Date.UTC(2026, 10, 26, 8, 0);
 const action = (id: string, status: ActionRecord['status'], updatedAt: number): ActionRecord => ({

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { parsePlantText } from '../../../shared/plant/parse';
 import { connectorConfigSchema } from '../../../shared/plant/schema';
-import { ConnectorConfigError, createConnectorManager } from '../../../main/connectors/manager';
+import { ConnectorConfigError, createConnectorManager } from '../../../main/connectors/plant-connectors';
 import { startMosquitto, type Mosquitto } from '../../helpers/mosquitto';
 import { createTestSink, plant, until } from './mqtt-sink';
 

@@ -1,7 +1,7 @@
 /**
  * The console's copy of the commit records (decisions, approvals, actions, outbox, audit), as a
  * pure reducer: initial lists and `records` stream changes are both upserts by id. No DOM, no
- * client: the hook (hooks.ts) feeds it, unit tests drive it directly.
+ * client: the feed (records-feed.ts) feeds it, unit tests drive it directly.
  *
  * Why upserts with a freshness guard rather than "list, then apply the stream": the stream is
  * subscribed before the lists are fetched (so nothing that changes in between is missed), which

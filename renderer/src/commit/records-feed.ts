@@ -1,7 +1,7 @@
 /**
  * Live commit records for React: one shared feed per connection (one `records` subscription per
  * console, however many views read it). The feed subscribes to the stream first, then loads the
- * initial lists (`*.list`), and merges both through the pure reducer in records-store.ts. No
+ * initial lists (`*.list`), and merges both through the pure reducer in records-state.ts. No
  * polling: after the lists, every change arrives on the stream. Stream items are batched and
  * handed to React at most once per 50 ms, so a burst of transitions is one render.
  *
@@ -12,8 +12,9 @@ import type { RuleSet } from '../../../shared/decide/rules-schema';
 import type { ProtocolClient } from '../../../shared/protocol/client';
 import type { RecordChange } from '../../../shared/commit/records';
 import { useClient } from '../app/ClientContext';
-import { useCurrentPerson, usePeople, usePlantNow } from '../decide/hooks';
-import { applyChanges, asChanges, emptyRecords, type Person, type RecordsState } from './records-store';
+import { useCurrentPerson, usePeople } from '../decide/people';
+import { usePlantNow } from '../decide/plant-now';
+import { applyChanges, asChanges, emptyRecords, type Person, type RecordsState } from './records-state';
 
 const FLUSH_MS = 50;
 /** Keep the subscription this long after the last view using it closes (switching views is cheap). */

@@ -20,7 +20,7 @@ import {
   roleInbox,
   sortActions,
   type Person,
-} from '../../../renderer/src/commit/records-store';
+} from '../../../renderer/src/commit/records-state';
 import { gateTexts } from '../../../renderer/src/commit/gates';
 import { eventsFrom, personEvent } from '../../../shared/commit/action-machine';
 import { actionStatuses } from '../../../shared/commit/records';
