@@ -170,7 +170,8 @@ export function encodeBatch(
     const written = bytes.utf8Write(text, o);
     if (written === text.length) {
       // All ASCII (the usual case): bytes and UTF-16 units coincide.
-      for (let k = 0; k < m; k++) ends[g + k] += o;
+      // `g + k < n`, the length of `ends`, so the element exists.
+      for (let k = 0; k < m; k++) ends[g + k]! += o;
     } else {
       for (let k = 0, at = o; k < m; k++) ends[g + k] = at += Buffer.byteLength(group[k]!, 'utf8');
     }
