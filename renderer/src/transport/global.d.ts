@@ -12,4 +12,6 @@ interface Window {
   takt?: TaktShellApi;
   /** Test and benchmark hooks; see renderer/src/debug.ts. */
   __takt?: import('../debug').TaktDebug;
+  /** Test/bench aid for the timeline (renderer/src/views/TimelineView.tsx; never for features). */
+  __taktTimeline?: { visible(): [number, number]; timeToClientX(t: number): number; bars: number; now: number; startTime: number };
 }

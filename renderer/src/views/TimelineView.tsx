@@ -18,13 +18,6 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const REFRESH_MS = 5_000;
 
-declare global {
-  interface Window {
-    /** Test/bench aid for the timeline (never for features). */
-    __taktTimeline?: { visible(): [number, number]; timeToClientX(t: number): number; bars: number; now: number; startTime: number };
-  }
-}
-
 export function TimelineView() {
   const client = useClient();
   const plant = usePlant();
