@@ -87,9 +87,14 @@ async function serve(o: ServeOptions) {
     // Announced as soon as the plant is valid and the page is served; the console connects when the rest of the core is up.
     onServing: (url) => console.log(`Takt is running in browser mode at ${url}`),
   });
-  const stop = async () => {
-    await bm.close();
-    exitWhenFlushed(0);
+  const stop = () => {
+    bm.close().then(
+      () => exitWhenFlushed(0),
+      (e: Error) => {
+        console.error(`takt: stopping the server failed: ${e.message}`);
+        exitWhenFlushed(1);
+      },
+    );
   };
   // The business store opens after start-up (browser mode defers it); a store that cannot open stops the server as it did before.
   bm.core.storeReady.catch(async (e: Error) => {
