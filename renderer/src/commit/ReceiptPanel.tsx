@@ -352,10 +352,10 @@ function Replay({ id }: { id: string }) {
         className="cm-btn"
         data-testid="replay"
         disabled={!client || busy}
-        onClick={async () => {
+        onClick={() => {
           setRes(null);
-          const r = await run('Re-run', () => client!.call('decisions.replay', { id }));
-          if (r) setRes(r);
+          // run() shows a failure beside the button and resolves to undefined: it never rejects.
+          void run('Re-run', () => client!.call('decisions.replay', { id })).then((r) => r && setRes(r));
         }}
       >
         Re-run from journal position

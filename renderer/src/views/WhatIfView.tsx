@@ -193,15 +193,21 @@ export function WhatIfView() {
               className="visually-hidden"
               tabIndex={-1}
               aria-label="Scenario file"
-              onChange={async (e) => {
-                const f = e.target.files?.[0];
+              onChange={(e) => {
+                const input = e.target;
+                const f = input.files?.[0];
                 if (!f) return;
-                const text = await f.text();
-                setText(text, f.name);
-                e.target.value = '';
+                f.text().then(
+                  (text) => {
+                    setText(text, f.name);
+                    input.value = '';
+                  },
+                  (err: Error) => setMessage({ ok: false, text: `Could not read ${f.name}: ${err.message}. Choose the file again.` }),
+                );
               }}
             />
-            {saved.length > 0 && <SavedPicker saved={saved} onOpen={(s) => addDraft(s.text ?? toYaml(s.scenario), `${s.name}.yaml`)} onDelete={async (s) => (await call('Delete', () => client!.call('whatIf.delete', { name: s.name }))) && refreshSaved()} />}
+            {/* call() reports a failure in the message line and resolves to null: it never rejects. */}
+            {saved.length > 0 && <SavedPicker saved={saved} onOpen={(s) => addDraft(s.text ?? toYaml(s.scenario), `${s.name}.yaml`)} onDelete={(s) => void call('Delete', () => client!.call('whatIf.delete', { name: s.name })).then((r) => r && refreshSaved())} />}
             <label className="wi-check">
               <input type="checkbox" checked={draft.inCompare} onChange={(e) => update(draft.key, (d) => ({ ...d, inCompare: e.target.checked }))} /> in comparison
             </label>
