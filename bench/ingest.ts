@@ -233,7 +233,9 @@ function threadCpu(): Map<number, number> {
 
 /** A full GC when the runtime lets us ask for one (it is exposed on demand, no flag needed). */
 const gc: () => void = (() => {
-  if (global.gc) return global.gc;
+  const exposed = global.gc;
+  // Called with no options, gc() collects synchronously (the async form is the one that returns a promise).
+  if (exposed) return () => exposed();
   try {
     setFlagsFromString('--expose-gc');
     return runInNewContext('gc') as () => void;
