@@ -68,6 +68,14 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: msg('electron only in main/electron and preload/') }] }],
     },
   },
+  // Type-aware rules: a promise nobody awaits or catches loses its error, and one passed where a
+  // plain callback is expected (an event handler, a forEach) runs unchecked. Each file is checked
+  // with its layer's tsconfig.json (the project service takes the nearest one).
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error', '@typescript-eslint/no-misused-promises': 'error' },
+  },
   { files: ['shared/**/*.ts'], rules: { 'no-restricted-imports': ['error', layering.shared], 'no-restricted-globals': ['error', { name: 'process', message: msg('shared/ is pure: no process') }, { name: 'window', message: msg('shared/ has no DOM') }, { name: 'document', message: msg('shared/ has no DOM') }] } },
   { files: ['renderer/**/*.ts', 'renderer/**/*.tsx'], rules: { 'no-restricted-imports': ['error', layering.renderer] } },
   { files: ['main/core/**/*.ts'], rules: { 'no-restricted-imports': ['error', layering.core] } },

@@ -13,10 +13,10 @@ interface AbortSignal {
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
   removeEventListener(type: 'abort', listener: () => void): void;
 }
-declare var AbortSignal: { prototype: AbortSignal };
+declare const AbortSignal: { prototype: AbortSignal };
 
 interface AbortController {
   readonly signal: AbortSignal;
   abort(reason?: unknown): void;
 }
-declare var AbortController: { prototype: AbortController; new (): AbortController };
+declare const AbortController: { prototype: AbortController; new (): AbortController };
