@@ -98,7 +98,8 @@ export function KpiPanel({ scope, id, timeZone }: { scope: KpiScope; id?: string
       } catch (e) {
         if (live && !client.isClosed) setError(`could not load KPIs: ${(e as Error).message}`);
       }
-      if (live) timer = setTimeout(load, REFRESH_MS);
+      // load() reports its own failures and never rejects.
+      if (live) timer = setTimeout(() => void load(), REFRESH_MS);
     };
     void load();
     return () => {

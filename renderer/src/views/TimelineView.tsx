@@ -55,7 +55,8 @@ export function TimelineView() {
       } catch (e) {
         if (live && !client.isClosed) setError(`could not load the timeline: ${(e as Error).message}`);
       }
-      if (live) timer = setTimeout(load, REFRESH_MS);
+      // load() reports its own failures and never rejects.
+      if (live) timer = setTimeout(() => void load(), REFRESH_MS);
     };
     void load();
     return () => {
