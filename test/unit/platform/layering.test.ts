@@ -7,7 +7,7 @@ import { ESLint } from 'eslint';
 const eslint = new ESLint({
   cwd: process.cwd(),
   overrideConfig: {
-    languageOptions: { parserOptions: { projectService: false } },
+    languageOptions: { parserOptions: { project: null, projectService: false } },
     rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-misused-promises': 'off' },
   },
 });
