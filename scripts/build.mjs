@@ -24,7 +24,7 @@ mkdirSync(dist, { recursive: true });
 // ~90 CommonJS files that the loader also lexes for named exports), a visible part of every
 // start before the URL (the `startup` benchmark). Everything else (native modules, large lazily-loaded connectors and the
 // store) stays external and is loaded from node_modules when used.
-// csv-parse stays external: tsconfig.base.json maps its import to a declaration file for type
+// csv-parse stays external: shared/tsconfig.json maps its import to a declaration file for type
 // checking, and esbuild would follow that map if it bundled the package.
 const bundled = new Set(['zod', 'yaml', 'xstate', 'commander', '@noble/hashes', 'ws']);
 const packageOf = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);

@@ -2,7 +2,9 @@
  * The part of csv-parse's sync parser that shared/ uses, typed without Node. csv-parse's own
  * declarations pull in Node's types (`/// <reference types="node" />` and `stream`), which would
  * give every layer that imports shared/ Node's globals; the parser itself is plain JavaScript that
- * runs anywhere. The per-layer tsconfigs map `csv-parse/sync` here (tsconfig.base.json `paths`).
+ * runs anywhere. shared/ and renderer/ tsconfig.json map `csv-parse/sync` here (`paths`, for type
+ * checking only: esbuild would follow the map too if it bundled the package, so build.mjs keeps it
+ * external); the layers with Node's types see csv-parse's own declarations.
  */
 export interface CsvParseOptions {
   delimiter?: string | string[];
