@@ -11,16 +11,9 @@ import { elapsed } from '../../clock/plant-time';
 import { TERMINAL, UNISSUED, inboundBefore, num, plannedRuns, plantIndex, timesOf, usableStock, type InboundPo } from '../context';
 import { tierOf } from '../priority';
 import { DEFAULT_EXCEPTION_PRIORITIES, type ExceptionPriority, type ExceptionType, type MaintenanceWindow, type RuleSet, type Tier } from '../rules-schema';
+import type { ExceptionSubject } from './record';
 
-export type { ExceptionPriority, ExceptionType };
-
-export interface ExceptionSubject {
-  lineId?: string;
-  orderId?: string;
-  machineId?: string;
-  component?: string;
-  holdId?: string;
-}
+export type { ExceptionPriority, ExceptionSubject, ExceptionType };
 
 /** A condition present now. `key` is stable across detections of the same condition. */
 export interface DetectedCondition {

@@ -5,3 +5,4 @@
 export * from './detection';
 export * from './lifecycle';
 export * from './registry';
+export { exceptionRecordSchema } from './record';

@@ -16,17 +16,19 @@
 export const exceptionStates = ['active-unacknowledged', 'active-acknowledged', 'rtn-unacknowledged', 'shelved', 'suppressed', 'out-of-service', 'closed'] as const;
 export type ExceptionState = (typeof exceptionStates)[number];
 
-export type LifecycleEvent =
-  | 'ack'
-  | 'condition-cleared'
-  | 'condition-active'
-  | 'shelve'
-  | 'unshelve'
-  | 'shelve-expired'
-  | 'suppress'
-  | 'unsuppress'
-  | 'remove-from-service'
-  | 'return-to-service';
+export const lifecycleEvents = [
+  'ack',
+  'condition-cleared',
+  'condition-active',
+  'shelve',
+  'unshelve',
+  'shelve-expired',
+  'suppress',
+  'unsuppress',
+  'remove-from-service',
+  'return-to-service',
+] as const;
+export type LifecycleEvent = (typeof lifecycleEvents)[number];
 
 /**
  * The transition table. `active` is whether the condition is present after the event. Returns

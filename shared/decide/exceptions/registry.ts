@@ -8,48 +8,11 @@ import { MINUTE } from '../../twin/schedule';
 import { plantTime } from '../../clock/plant-time';
 import { num } from '../context';
 import { exceptionPriorities, type ExceptionPriority, type ExceptionType, type RuleSet } from '../rules-schema';
-import { PRIORITY_RANK, type DetectedCondition, type ExceptionSubject } from './detection';
+import { PRIORITY_RANK, type DetectedCondition } from './detection';
 import { exceptionStates, lifecycleNext, type ExceptionState, type LifecycleEvent } from './lifecycle';
+import type { ExceptionRecord } from './record';
 
-export interface ExceptionTransition {
-  at: number;
-  /** Person id, or `system` for detection and expiry. */
-  by: string;
-  event: LifecycleEvent | 'raised';
-  from: ExceptionState | null;
-  to: ExceptionState;
-  note?: string;
-}
-
-export interface ExceptionComment {
-  at: number;
-  by: string;
-  text: string;
-}
-
-export interface ExceptionRecord {
-  id: string;
-  key: string;
-  type: ExceptionType;
-  priority: ExceptionPriority;
-  title: string;
-  detail: string;
-  subject: ExceptionSubject;
-  numbers?: Record<string, number>;
-  state: ExceptionState;
-  /** Whether the detected condition is present (tracked while shelved or out of service too). */
-  conditionActive: boolean;
-  raisedAt: number;
-  updatedAt: number;
-  clearedAt: number | null;
-  closedAt: number | null;
-  acknowledged: { by: string; at: number } | null;
-  shelved: { by: string; at: number; until: number; reason: string } | null;
-  outOfService: { by: string; at: number; reason: string } | null;
-  suppressedBy: string | null;
-  comments: ExceptionComment[];
-  history: ExceptionTransition[];
-}
+export type { ExceptionComment, ExceptionRecord, ExceptionTransition } from './record';
 
 export type ExceptionChange =
   | { kind: 'raised'; exception: ExceptionRecord }

@@ -1,9 +1,9 @@
 /**
  * The OpenAPI 3.1 document of Takt's HTTP API (served at /api/openapi.json). The record schemas
- * are generated from the records' own zod schemas (shared/commit/records.ts, and the protocol's
- * signal schema); the rest, the exception (shared/decide/exceptions/) included, is a typed
- * object. The e2e test validates real responses against the
- * served document with ajv, so the document cannot drift from what the API sends unnoticed.
+ * are generated from the records' own zod schemas (shared/commit/records.ts, the
+ * exception's (shared/decide/exceptions/record.ts) and the protocol's signal schema); the rest is a
+ * typed object. The e2e test validates real responses against the served document with ajv, so
+ * the document cannot drift from what the API sends unnoticed.
  */
 import { z } from 'zod';
 import {
@@ -18,8 +18,7 @@ import {
   outboxRecordSchema,
   roles,
 } from '../../../../shared/commit/records';
-import { exceptionPriorities, exceptionTypes } from '../../../../shared/decide/rules-schema';
-import { exceptionStates } from '../../../../shared/decide/exceptions';
+import { exceptionRecordSchema } from '../../../../shared/decide/exceptions';
 import { signalSchema } from '../../../../shared/signals/schema';
 
 type Schema = Record<string, unknown>;
@@ -27,7 +26,6 @@ const str: Schema = { type: 'string' };
 const int: Schema = { type: 'integer' };
 const num: Schema = { type: 'number' };
 const bool: Schema = { type: 'boolean' };
-const nullable = (s: Schema): Schema => ({ anyOf: [s, { type: 'null' }] });
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema => ({ type: 'object', properties, required });
 const arr = (items: Schema): Schema => ({ type: 'array', items });
@@ -43,6 +41,7 @@ function recordSchemas(): Record<string, Schema> {
   registry.add(actionRecordSchema, { id: 'Action' });
   registry.add(outboxRecordSchema, { id: 'OutboxMessage' });
   registry.add(auditEntrySchema, { id: 'AuditEntry' });
+  registry.add(exceptionRecordSchema, { id: 'Exception' });
   registry.add(signalSchema, { id: 'Signal' });
   const { schemas } = z.toJSONSchema(registry, {
     target: 'draft-2020-12',
@@ -66,26 +65,6 @@ const schemas: Record<string, Schema> = {
   Error: obj({ error: obj({ code: str, message: str, path: str }, ['code', 'message']) }),
   Health: obj({ ok: bool, plant: str, time: int, position: int, clients: int, deadLetters: int }),
   FloodRate: obj({ windowMinutes: num, newInWindow: int, operators: int, perOperator: num, threshold: num, flooding: bool }),
-  Exception: obj(
-    {
-      id: str,
-      key: str,
-      type: enumOf(exceptionTypes),
-      priority: enumOf(exceptionPriorities),
-      title: str,
-      detail: str,
-      subject: { type: 'object' },
-      state: enumOf(exceptionStates),
-      conditionActive: bool,
-      raisedAt: int,
-      updatedAt: int,
-      clearedAt: nullable(int),
-      closedAt: nullable(int),
-      comments: arr({ type: 'object' }),
-      history: arr({ type: 'object' }),
-    },
-    ['id', 'key', 'type', 'priority', 'title', 'state', 'raisedAt', 'updatedAt', 'subject'],
-  ),
   DecisionDetail: obj({ decision: ref('Decision'), approvals: arr(ref('Approval')), actions: arr(ref('Action')), outbox: arr(ref('OutboxMessage')), audit: arr(ref('AuditEntry')) }),
   IngestResult: obj({ accepted: int, duplicates: int, rejected: arr(obj({ index: int, reason: str, path: str }, ['index', 'reason'])) }),
   TransitionBody: { type: 'object', properties: { by: { type: 'string', minLength: 1, maxLength: 64, description: 'person id from the plant crews' }, comment: { type: 'string', minLength: 1, maxLength: 2000 } }, required: ['by'], additionalProperties: false },
