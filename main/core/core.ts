@@ -37,7 +37,7 @@ export const CORE_VERSION = '0.1.0';
 const STORE_DEFER_MS = 5000;
 /**
  * ...and this long after the first console got its opening view: loading RxDB (ajv, mingo, rxjs) costs
- * ~0.5 s of CPU, which on a small machine would otherwise compete with that console drawing its first frame.
+ * noticeable CPU, which on a small machine would otherwise compete with that console drawing its first frame.
  */
 const STORE_AFTER_FIRST_VIEW_MS = 2000;
 /** How far back (plant time) ingest recognises duplicates; older signals are dead-lettered as too old. */

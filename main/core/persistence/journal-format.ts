@@ -57,8 +57,8 @@ const FORMAT = '2';
 
 /**
  * Pragmas of a write connection. 16 KiB pages for new journals (rows are ~200 bytes appended at the
- * right edge of one B-tree: four times fewer page splits and WAL frames than 4 KiB pages; measured
- * about a quarter less CPU on the writer thread; a no-op on an existing file, which keeps its page
+ * right edge of one B-tree: four times fewer page splits and WAL frames than 4 KiB pages, so
+ * less CPU on the writer thread; a no-op on an existing file, which keeps its page
  * size). WAL; `synchronous` as asked; an automatic checkpoint every 16,384 pages of 16 KiB, i.e.
  * 256 MiB of WAL (fewer, larger checkpoints: each fsyncs the database file) and the WAL file
  * truncated back to 64 MiB afterwards (journal_size_limit); page cache 8 MiB (appends touch few pages); temp data in memory.

@@ -1,6 +1,6 @@
 /**
  * Keeps copies of the decide service's exception registry, the saved what-if scenarios and the
- * active rule set in the Takt RxDB, so the store holds every business record (issue 6). The JSON
+ * active rule set in the Takt RxDB, so the store holds every business record. The JSON
  * files (`exceptions.json`, `scenarios.json`, `rules-active.yaml`) stay what the services load
  * from; the store gets an up-to-date copy, written through the commit store's one serialized
  * writer (so these writes queue behind, never between, the commit chains' writes). A failed

@@ -31,9 +31,9 @@ export interface WhatIfServiceOptions {
   startTime: number;
   /**
    * Risk replications on worker threads (the pool of ./replications.ts) instead of in process.
-   * Default false: measured on the demo plant, 100 replications of a 24 h scenario take about 1.1 s
-   * in process (sliced, so the core's loop keeps running) against 2.3 s on 2 fresh workers (start-up
-   * and copying the plant and state dominate).
+   * Default false: for a plant the size of the demo, in-process replications (sliced, so the core's
+   * loop keeps running) finish sooner than fresh workers, whose start-up and copies of the plant and
+   * state dominate (figures in the README's benchmark table).
    */
   workers?: number | false;
   log?: (line: string) => void;

@@ -4,9 +4,8 @@
  *
  * Why: the same Node thread serves the page's files, accepts its WebSocket and boots the core, and
  * the boot's steps (the journal, the twin's actors, the rules) each hold the thread for up to a few
- * hundred milliseconds on a loaded machine. Measured before this gate: the page's main script
- * arrived ~0.9 s after it was asked for, and its WebSocket opened ~0.4 s after it was created, each
- * time waiting behind a boot step. Once the console is connected, it has its plant (answered before
+ * hundred milliseconds on a loaded machine. Without this gate the page's main script and its
+ * WebSocket each waited behind a boot step. Once the console is connected, it has its plant (answered before
  * the core is up, boot-socket.ts) and builds its floor in the browser's process while the core boots
  * in this one: the two overlap on the two cores instead of taking turns.
  *

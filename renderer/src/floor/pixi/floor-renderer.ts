@@ -10,7 +10,7 @@
  * renderer switched): GPU-process CPU per frame 75 ms (WebGL) vs 5 ms (canvas), and no WebGL
  * context to start (the largest single cost of opening the Floor). With a GPU, Chromium accelerates
  * the 2D canvas too; `?renderer=webgl` (or localStorage `takt.floorRenderer` = `webgl`) selects
- * pixi's WebGL renderer where that is measured to be better.
+ * pixi's WebGL renderer where that draws faster (a PC with a GPU).
  *
  * renderer/public/early-gl.js reads the same two places (it runs before this bundle) to decide
  * whether to start WebGL contexts early.
