@@ -30,6 +30,7 @@ export class Moves {
   private readonly pMovedSame: Int32Array;
   private readonly pMovedLater: Int32Array;
   private readonly visit: Int32Array;
+  private readonly blockScratch = new Int32Array(3);
   /** Set by the caller: when it returns true the walks stop at the next check. */
   stop: () => boolean = () => false;
 
@@ -167,6 +168,137 @@ export class Moves {
     return true;
   }
 
+  /**
+   * Or-opt: takes the block of `b` consecutive orders at positions i… of line l out and puts it
+   * back, as it was or reversed, where the line costs least, if that improves. Scored as
+   * reinsertBest scores one order: the line without the block is timed once, and each candidate
+   * place re-times the stretch after it only until it is back in step (or provably cannot win).
+   * On changeover-heavy lines a pair or triple with small changeovers between them is often worth
+   * keeping together, which single insertions cannot do without first breaking it up.
+   */
+  reinsertBlock(l: number, i: number, b: number, reversed: boolean): boolean {
+    const c = this.c;
+    const s = this.s;
+    const seq = s.seq[l]!;
+    const end = s.end[l]!;
+    const cum = s.cum[l]!;
+    const len = s.len[l]!;
+    const fz = this.frozenLength(l);
+    if (i < fz || i + b > len) return false;
+    const pSeq = this.pSeq;
+    const pEnd = this.pEnd;
+    const pCum = this.pCum;
+    const block = this.blockScratch;
+    for (let q = 0; q < b; q++) block[q] = seq[reversed ? i + b - 1 - q : i + q]!;
+    for (let k = 0; k < i; k++) {
+      pSeq[k] = seq[k]!;
+      pEnd[k] = end[k]!;
+      pCum[k] = cum[k]!;
+    }
+    pCum[i] = cum[i]!;
+    const pLen = len - b;
+    let time = i > 0 ? end[i - 1]! : c.availableFrom[l]!;
+    let prev = i > 0 ? c.family[seq[i - 1]!]! : c.initialFamily[l]!;
+    for (let k = i; k < pLen; k++) {
+      const j = seq[k + b]!;
+      const e = s.endOf(l, j, time, prev);
+      pSeq[k] = j;
+      pEnd[k] = e;
+      pCum[k + 1] = pCum[k]! + s.orderCost(l, j, k, e, prev);
+      time = e;
+      prev = c.family[j]!;
+    }
+    const pTotal = pCum[pLen]!;
+    const carries = c.noIdle[l] === 1;
+    const pLate = this.pLate;
+    // After the block the rest sits b positions later than without it: churn may change.
+    const same = this.pMovedSame;
+    const later = this.pMovedLater;
+    const wChurn = c.wChurn;
+    pLate[pLen] = 0;
+    same[pLen] = later[pLen] = 0;
+    for (let k = pLen - 1; k >= 0; k--) {
+      const j = pSeq[k]!;
+      pLate[k] = pLate[k + 1]! + (pEnd[k]! > c.due[j]! ? c.weight[j]! : 0);
+      const cl = c.currentLine[j]!;
+      const ci = cl === l ? c.currentIndex[j]! : -9;
+      same[k] = same[k + 1]! + (cl !== -1 && ci !== k ? 1 : 0);
+      later[k] = later[k + 1]! + (cl !== -1 && ci !== k + b ? 1 : 0);
+    }
+    const wT = c.wTardiness;
+    const base = s.lineCost(l);
+    let cutoff = base;
+    let bestP = -1;
+    const lastFamily = c.family[block[b - 1]!]!;
+    for (let p = fz; p <= pLen; p++) {
+      if (p === i && !reversed) continue;
+      time = p > 0 ? pEnd[p - 1]! : c.availableFrom[l]!;
+      prev = p > 0 ? c.family[pSeq[p - 1]!]! : c.initialFamily[l]!;
+      let acc = pCum[p]!;
+      let e = time;
+      for (let q = 0; q < b && acc < cutoff; q++) {
+        const x = block[q]!;
+        e = s.endOf(l, x, time, prev);
+        acc += s.orderCost(l, x, p + q, e, prev);
+        time = e;
+        prev = c.family[x]!;
+      }
+      if (acc >= cutoff) continue;
+      prev = lastFamily;
+      for (let k = p; k < pLen; k++) {
+        const j = pSeq[k]!;
+        e = s.endOf(l, j, time, prev);
+        acc += s.orderCost(l, j, k + b, e, prev);
+        if (acc >= cutoff) break;
+        if (e >= pEnd[k]!) {
+          const rest = acc + pTotal - pCum[k + 1]! + wChurn * (later[k + 1]! - same[k + 1]!);
+          if (e === pEnd[k] || rest >= cutoff) {
+            acc = rest;
+            break;
+          }
+          if (carries && rest + wT * (e - pEnd[k]!) * pLate[k + 1]! >= cutoff) {
+            acc = cutoff;
+            break;
+          }
+        }
+        time = e;
+        prev = c.family[j]!;
+      }
+      if (acc < cutoff) {
+        cutoff = acc;
+        bestP = p;
+      }
+    }
+    if (bestP < 0 || !improves(cutoff - base, s.cost)) return false;
+    const r = s.region;
+    if (bestP <= i) {
+      // Block, then the orders it jumped over.
+      for (let q = 0; q < b; q++) r[q] = block[q]!;
+      for (let k = bestP; k < i; k++) r[b + k - bestP] = seq[k]!;
+      s.apply(l, bestP, i + b - bestP, i + b, len);
+    } else {
+      // The orders it jumped over, then the block.
+      const over = bestP - i;
+      for (let k = 0; k < over; k++) r[k] = seq[i + b + k]!;
+      for (let q = 0; q < b; q++) r[over + q] = block[q]!;
+      s.apply(l, i, over + b, bestP + b, len);
+    }
+    return true;
+  }
+
+  /** Or-opt on line l: blocks of two and three orders, as they are and reversed; true when any moved. */
+  blockPass(l: number): boolean {
+    const s = this.s;
+    let any = false;
+    for (let b = 2; b <= 3; b++) {
+      for (let i = this.frozenLength(l); i + b <= s.len[l]! && !this.stop(); i++) {
+        if (this.reinsertBlock(l, i, b, false)) any = true;
+        if (this.reinsertBlock(l, i, b, true)) any = true;
+      }
+    }
+    return any;
+  }
+
   frozenLength(l: number): number {
     return this.c.frozen[l]!.length;
   }
@@ -196,6 +328,12 @@ export class Moves {
     let any = false;
     for (;;) {
       if (this.insertPass(l, startAt)) any = true;
+      if (this.stop()) return any;
+      // Blocks only after single insertions have settled: most of their work is then rejected early.
+      if (this.blockPass(l)) {
+        any = true;
+        continue;
+      }
       if (this.stop() || !this.swapPass(l)) return any;
       any = true;
     }
