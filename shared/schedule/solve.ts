@@ -23,6 +23,8 @@ import { PlanState } from './state';
 const HISTORY = 40;
 /** Iterations without a better current plan before each step up in kick strength. */
 const STALL = 15;
+/** Steps up in kick strength before the walk restarts from the best plan found. */
+const RESTART = 4;
 
 export function solve(problem: ScheduleProblem, options: SolveOptions): SolveResult {
   const t0 = options.now();
@@ -72,6 +74,7 @@ export function solve(problem: ScheduleProblem, options: SolveOptions): SolveRes
   let currentCost = state.cost;
   const history = new Float64Array(HISTORY).fill(currentCost);
   let stall = 0;
+  const restarts = c.simpleLine.some((x) => x === 0);
   while (!isOptimal(bestCost) && iterations < maxIterations && !stop()) {
     iterations++;
     // Stuck for long: kick harder, one step more per STALL iterations without a better current plan.
@@ -88,6 +91,16 @@ export function solve(problem: ScheduleProblem, options: SolveOptions): SolveRes
       state.restore(current);
     }
     history[slot] = currentCost;
+    if (restarts && stall >= RESTART * STALL) {
+      // Long stuck away from the best: go back to it and walk on from there with mild kicks.
+      // Only where changeovers shape the plan: on plain lines the rising kick of dynasearch is
+      // what reaches the optima, and cutting it short there lost some.
+      state.restore(best);
+      state.snapshot(current);
+      currentCost = bestCost;
+      history.fill(currentCost);
+      stall = 0;
+    }
     if (currentCost < bestCost && currentCost < bestCost - 1e-9 * Math.max(1, Math.abs(bestCost))) {
       best = state.snapshot(best);
       bestCost = currentCost;
