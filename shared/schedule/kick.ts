@@ -32,6 +32,10 @@ export function kick(s: PlanState, rng: Rng, strength = 0): void {
     const j = Math.min(len - 1, Math.max(fz, i + (rng.next() < 0.5 ? -reach : reach)));
     if (i === j) continue;
     const seq = s.seq[l]!;
+    if (!c.simpleLine[l] && span >= 4 && rng.next() < 1 / 3) {
+      blockMove(s, l, rng);
+      continue;
+    }
     if (rng.next() < 0.5) {
       const t = seq[i]!;
       seq[i] = seq[j]!;
@@ -107,4 +111,30 @@ function destroyAndRepair(s: PlanState, rng: Rng, d: number): void {
     removed.push(j);
   }
   for (const j of removed) insertBest(s, j);
+}
+
+/**
+ * A random block of two to five orders moved elsewhere on line l, reversed half the time (the
+ * perturbation of Subramanian et al.'s ILS for sequence-dependent setups): it keeps the
+ * changeovers inside the block, which single swaps and insertions would break.
+ */
+function blockMove(s: PlanState, l: number, rng: Rng): void {
+  const c = s.c;
+  const fz = c.frozen[l]!.length;
+  const len = s.len[l]!;
+  const span = len - fz;
+  const b = 2 + rng.int(0, Math.min(3, span - 3));
+  const i = fz + rng.int(0, span - b);
+  // The block's new start among the positions of the line without it.
+  const p = fz + rng.int(0, span - b);
+  if (p === i) return;
+  const seq = s.seq[l]!;
+  const block = Array.from(seq.subarray(i, i + b));
+  if (rng.next() < 0.5) block.reverse();
+  seq.copyWithin(i, i + b, len);
+  seq.copyWithin(p + b, p, len - b);
+  for (let q = 0; q < b; q++) seq[p + q] = block[q]!;
+  const before = s.lineCost(l);
+  s.retime(l, Math.min(i, p));
+  s.cost += s.lineCost(l) - before;
 }

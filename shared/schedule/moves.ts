@@ -30,7 +30,7 @@ export class Moves {
   private readonly pMovedSame: Int32Array;
   private readonly pMovedLater: Int32Array;
   private readonly visit: Int32Array;
-  private readonly blockScratch = new Int32Array(3);
+  private readonly blockScratch = new Int32Array(6);
   /** Set by the caller: when it returns true the walks stop at the next check. */
   stop: () => boolean = () => false;
 
@@ -176,7 +176,7 @@ export class Moves {
    * On changeover-heavy lines a pair or triple with small changeovers between them is often worth
    * keeping together, which single insertions cannot do without first breaking it up.
    */
-  reinsertBlock(l: number, i: number, b: number, reversed: boolean): boolean {
+  reinsertBlock(l: number, i: number, b: number): boolean {
     const c = this.c;
     const s = this.s;
     const seq = s.seq[l]!;
@@ -189,7 +189,8 @@ export class Moves {
     const pEnd = this.pEnd;
     const pCum = this.pCum;
     const block = this.blockScratch;
-    for (let q = 0; q < b; q++) block[q] = seq[reversed ? i + b - 1 - q : i + q]!;
+    // block[0..b): the block as it is; block[b..2b): reversed.
+    for (let q = 0; q < b; q++) block[q] = block[2 * b - 1 - q] = seq[i + q]!;
     for (let k = 0; k < i; k++) {
       pSeq[k] = seq[k]!;
       pEnd[k] = end[k]!;
@@ -229,58 +230,62 @@ export class Moves {
     const base = s.lineCost(l);
     let cutoff = base;
     let bestP = -1;
-    const lastFamily = c.family[block[b - 1]!]!;
+    let bestO = 0;
     for (let p = fz; p <= pLen; p++) {
-      if (p === i && !reversed) continue;
-      time = p > 0 ? pEnd[p - 1]! : c.availableFrom[l]!;
-      prev = p > 0 ? c.family[pSeq[p - 1]!]! : c.initialFamily[l]!;
-      let acc = pCum[p]!;
-      let e = time;
-      for (let q = 0; q < b && acc < cutoff; q++) {
-        const x = block[q]!;
-        e = s.endOf(l, x, time, prev);
-        acc += s.orderCost(l, x, p + q, e, prev);
-        time = e;
-        prev = c.family[x]!;
-      }
-      if (acc >= cutoff) continue;
-      prev = lastFamily;
-      for (let k = p; k < pLen; k++) {
-        const j = pSeq[k]!;
-        e = s.endOf(l, j, time, prev);
-        acc += s.orderCost(l, j, k + b, e, prev);
-        if (acc >= cutoff) break;
-        if (e >= pEnd[k]!) {
-          const rest = acc + pTotal - pCum[k + 1]! + wChurn * (later[k + 1]! - same[k + 1]!);
-          if (e === pEnd[k] || rest >= cutoff) {
-            acc = rest;
-            break;
-          }
-          if (carries && rest + wT * (e - pEnd[k]!) * pLate[k + 1]! >= cutoff) {
-            acc = cutoff;
-            break;
-          }
+      for (let o = 0; o < 2 * b; o += b) {
+        if (p === i && o === 0) continue;
+        const lastFamily = c.family[block[o + b - 1]!]!;
+        time = p > 0 ? pEnd[p - 1]! : c.availableFrom[l]!;
+        prev = p > 0 ? c.family[pSeq[p - 1]!]! : c.initialFamily[l]!;
+        let acc = pCum[p]!;
+        let e = time;
+        for (let q = 0; q < b && acc < cutoff; q++) {
+          const x = block[o + q]!;
+          e = s.endOf(l, x, time, prev);
+          acc += s.orderCost(l, x, p + q, e, prev);
+          time = e;
+          prev = c.family[x]!;
         }
-        time = e;
-        prev = c.family[j]!;
-      }
-      if (acc < cutoff) {
-        cutoff = acc;
-        bestP = p;
+        if (acc >= cutoff) continue;
+        prev = lastFamily;
+        for (let k = p; k < pLen; k++) {
+          const j = pSeq[k]!;
+          e = s.endOf(l, j, time, prev);
+          acc += s.orderCost(l, j, k + b, e, prev);
+          if (acc >= cutoff) break;
+          if (e >= pEnd[k]!) {
+            const rest = acc + pTotal - pCum[k + 1]! + wChurn * (later[k + 1]! - same[k + 1]!);
+            if (e === pEnd[k] || rest >= cutoff) {
+              acc = rest;
+              break;
+            }
+            if (carries && rest + wT * (e - pEnd[k]!) * pLate[k + 1]! >= cutoff) {
+              acc = cutoff;
+              break;
+            }
+          }
+          time = e;
+          prev = c.family[j]!;
+        }
+        if (acc < cutoff) {
+          cutoff = acc;
+          bestP = p;
+          bestO = o;
+        }
       }
     }
     if (bestP < 0 || !improves(cutoff - base, s.cost)) return false;
     const r = s.region;
     if (bestP <= i) {
       // Block, then the orders it jumped over.
-      for (let q = 0; q < b; q++) r[q] = block[q]!;
+      for (let q = 0; q < b; q++) r[q] = block[bestO + q]!;
       for (let k = bestP; k < i; k++) r[b + k - bestP] = seq[k]!;
       s.apply(l, bestP, i + b - bestP, i + b, len);
     } else {
       // The orders it jumped over, then the block.
       const over = bestP - i;
       for (let k = 0; k < over; k++) r[k] = seq[i + b + k]!;
-      for (let q = 0; q < b; q++) r[over + q] = block[q]!;
+      for (let q = 0; q < b; q++) r[over + q] = block[bestO + q]!;
       s.apply(l, i, over + b, bestP + b, len);
     }
     return true;
@@ -292,8 +297,7 @@ export class Moves {
     let any = false;
     for (let b = 2; b <= 3; b++) {
       for (let i = this.frozenLength(l); i + b <= s.len[l]! && !this.stop(); i++) {
-        if (this.reinsertBlock(l, i, b, false)) any = true;
-        if (this.reinsertBlock(l, i, b, true)) any = true;
+        if (this.reinsertBlock(l, i, b)) any = true;
       }
     }
     return any;
