@@ -95,6 +95,18 @@ export interface PlantProblem {
   releases: ReleaseReason[];
   /** Open orders left out (beyond the horizon, or with no line that can run them). */
   excluded: { orderId: string; reason: string }[];
+  /**
+   * Tools fewer than the lines that could use them at once: the problem cannot say so, so the
+   * re-planner checks its plan's runs against them and blocks a line where two would overlap
+   * (./replan.ts).
+   */
+  sharedTools: SharedTool[];
+}
+
+export interface SharedTool {
+  toolId: string;
+  count: number;
+  orderIds: string[];
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -328,6 +340,13 @@ export function problemFromPlant(input: FromPlantInput): PlantProblem {
     });
   }
 
+  const sharedTools: SharedTool[] = [];
+  for (const tool of plant.tools) {
+    const users = orders.filter((o) => index.productBySku.get((byId.get(o.id) as { o: ForecastOrder }).o.sku)?.tools.includes(tool.id));
+    const usedOn = new Set(users.flatMap((o) => Object.keys(o.minutes)));
+    if (users.length > 1 && usedOn.size > tool.count) sharedTools.push({ toolId: tool.id, count: tool.count, orderIds: users.map((o) => o.id) });
+  }
+
   const problem: ScheduleProblem = {
     takt: 'schedule-problem',
     name: `${plant.site.id} re-plan from ${new Date(t0).toISOString()} (${horizonMin / 60} h)`,
@@ -344,7 +363,7 @@ export function problemFromPlant(input: FromPlantInput): PlantProblem {
       churn: input.churnPerOrder ?? objective.costs.changeoverPerMinute * 5,
     },
   };
-  return { problem, t0, asIs, orders: infos, blocks, releases, excluded };
+  return { problem, t0, asIs, orders: infos, blocks, releases, excluded, sharedTools };
 }
 
 /** Minutes of a changeover on a line, QA release included, and whether the rules forbid it. */
