@@ -32,7 +32,13 @@ export interface Explained {
 export function explainReplan(input: ExplainInput): Explained {
   const { pp, asIs, replan, plan, change } = input;
   const problem = pp.problem;
-  const at = (min: number) => new Date(pp.t0 + min * MINUTE).toISOString().slice(11, 16);
+  // hh:mm, with the day after the re-plan's start when it is another day ("+1d")
+  const day0 = Math.floor(pp.t0 / 86_400_000);
+  const at = (min: number) => {
+    const t = pp.t0 + min * MINUTE;
+    const d = Math.floor(t / 86_400_000) - day0;
+    return `${new Date(t).toISOString().slice(11, 16)}${d > 0 ? ` +${d}d` : d < 0 ? ` ${d}d` : ''}`;
+  };
   const hours = (min: number) => `${round(min / 60, 1)} h`;
   const runBefore = new Map(asIs.runs.map((r) => [r.orderId, r] as const));
   const runAfter = new Map(replan.runs.map((r) => [r.orderId, r] as const));
@@ -66,6 +72,7 @@ export function explainReplan(input: ExplainInput): Explained {
     else if (b && lateAfter < lateBefore) reasons.push(`due date: ${due}; ends ${at(a.end)} instead of ${at(b.end)}, ${hours(lateBefore - lateAfter)} less late`);
     else if (b && a.end > b.end) reasons.push(`due date: ${due}; ends ${at(a.end)} instead of ${at(b.end)}${lateAfter > 0 ? `, ${hours(lateAfter)} late` : ', still on time'}: it gives way to more urgent orders`);
     else if (!b) reasons.push(`due date: ${due}; ends ${at(a.end)}${lateAfter > 0 ? `, ${hours(lateAfter)} late` : ', on time'}`);
+    else reasons.push(`due date: ${due}; ends ${at(a.end)} instead of ${at(b.end)}${lateAfter > 0 ? `, still ${hours(lateAfter)} late` : ', on time'}`);
     // tier
     if (info) reasons.push(`tier: ${info.tier} (${info.customer}, ${info.penaltyPerHour}/h late)`);
     // changeover before it
