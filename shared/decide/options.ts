@@ -81,6 +81,11 @@ export interface GenerateOptionsInput {
   /** Affected orders considered one by one (default 6, the most urgent first). */
   maxOrders?: number;
   /**
+   * The fork to score on, when the caller has one with assumptions of its own (a what-if's
+   * disruptions, a benchmark's scripted ones); by default the view's fork (`optionFork`).
+   */
+  state?: ForecastState;
+  /**
    * Candidates made elsewhere (the optimizing re-planner, ../schedule/replan.ts), checked,
    * forecast and ranked with the others on the same fork.
    */
@@ -528,7 +533,8 @@ export function generateOptions(input: GenerateOptionsInput): RankedOption[] {
  * The fork an exception's options are scored on: the twin's view with the exception's expected
  * repair or QA release, and the inbound purchase orders as planned receipts.
  */
-export function optionFork(input: Pick<GenerateOptionsInput, 'plant' | 'twinState' | 'exception' | 'inbound'>): ForecastState {
+export function optionFork(input: Pick<GenerateOptionsInput, 'plant' | 'twinState' | 'exception' | 'inbound' | 'state'>): ForecastState {
+  if (input.state) return cloneState(input.state);
   const ex = toOptionException(input.exception);
   const view = input.twinState;
   const now = view.time;
