@@ -105,4 +105,45 @@ describe('the optimized re-plan in the decision workbench', () => {
     const replay = await client.call('decisions.replay', { id });
     expect(replay.same, JSON.stringify(replay.differences)).toBe(true);
   });
+
+  it('What-if ▸ Optimize: the next hours of the whole plant, at most N moved orders, as a scenario beside the plan; cancellable', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+    watchPage(page);
+    await page.goto(`${core.url}#/what-if`);
+    await page.locator('[data-testid="connection"][data-status="open"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
+    await page.getByTestId('optimize-panel').waitFor();
+    await expect.poll(() => page.getByTestId('scenario-errors').innerText(), { timeout: 15_000 }).toMatch(/Valid: 0 disruptions, 0 moves/);
+    await page.getByTestId('optimize-max-moved').fill('4');
+    await page.getByTestId('optimize-run').click();
+    await expect.poll(() => page.getByTestId('optimize-note').innerText().catch(() => ''), { timeout: 30_000 }).toMatch(/\(optimized\)”: \d+ orders? moved/);
+    const note = await page.getByTestId('optimize-note').innerText();
+    expect(Number(/: (\d+) orders? moved/.exec(note)![1])).toBeLessThanOrEqual(4);
+    // compared with the scenario it came from, on the mini Gantts, and explained
+    await page.getByTestId('kpi-table').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('mini-gantt').count()).toBe(2);
+    await page.getByTestId('replan-detail').waitFor();
+
+    // Over the protocol: the same, and a cancel stops a long search long before its deadline.
+    const empty = { takt: 'scenario' as const, name: 'Plan as is', disruptions: [], moves: [] };
+    const r = await client.call('whatIf.optimize', { scenario: empty, hours: 12, maxMoved: 4, timeLimitMs: 500 });
+    expect(r.moved).toBeLessThanOrEqual(4);
+    expect(r.results.map((x) => x.name)).toEqual(['Plan as is', 'Plan as is (optimized)']);
+    // an optimized scenario commits like any saved scenario: checked, a receipt, approvals or dispatch
+    if (r.moved > 0) {
+      await client.call('whatIf.save', { scenario: r.scenario, by: personWithRole('planner') });
+      const c = await client.call('decisions.commit', { kind: 'scenario', scenarioId: r.scenario.name, by: personWithRole('controller') });
+      expect(c.decision.chosen.feasible, JSON.stringify(c.decision.chosen.violations)).toBe(true);
+      expect(['pending-approval', 'dispatched']).toContain(c.decision.status);
+    }
+    const ac = new AbortController();
+    const t0 = Date.now();
+    const long = client.call('whatIf.optimize', { scenario: empty, timeLimitMs: 60_000 }, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 500);
+    await expect(long).rejects.toThrow();
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    // the worker takes the next search at once
+    const again = await client.call('whatIf.optimize', { scenario: empty, hours: 6, timeLimitMs: 200 });
+    expect(again.scenario.name).toBe('Plan as is (optimized)');
+    await page.context().close();
+  });
 });
