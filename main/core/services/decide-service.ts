@@ -267,7 +267,13 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
             onProgress: (pr) => ctx.progress(Math.min(budget, Math.round(pr.elapsedMs)), budget, `re-plan: best objective ${Math.round(pr.objective)}`),
           });
           const c = replanCandidate({ plant, pp, state: base, result, ...(p.maxMoved !== undefined ? { maxMoved: p.maxMoved } : {}) });
+          replans.delete(p.exceptionId);
           replans.set(p.exceptionId, c);
+          // Only the latest few hundred are kept: an exception's re-plan is asked for again when it is gone.
+          for (const k of replans.keys()) {
+            if (replans.size <= 500) break;
+            replans.delete(k);
+          }
           extra.push(c);
         } catch (e) {
           if (e instanceof ScheduleCancelled) throw new ProtocolFailure('cancelled', `options for '${p.exceptionId}' were cancelled during the re-plan`);
