@@ -8,6 +8,7 @@
 import type { Evaluation, ScheduleProblem, SchedulePlan } from './model';
 import { changeoverMinutes, initialFamilyOf, weightsOf } from './evaluate';
 import type { PlanChange, PlantProblem } from './from-plant';
+import { plantTime } from '../clock/plant-time';
 import type { MovedOrderReason, ObjectiveTerm, ReplanDetails } from './replan-types';
 
 const MINUTE = 60_000;
@@ -32,13 +33,9 @@ export interface Explained {
 export function explainReplan(input: ExplainInput): Explained {
   const { pp, asIs, replan, plan, change } = input;
   const problem = pp.problem;
-  // hh:mm, with the day after the re-plan's start when it is another day ("+1d")
-  const day0 = Math.floor(pp.t0 / 86_400_000);
-  const at = (min: number) => {
-    const t = pp.t0 + min * MINUTE;
-    const d = Math.floor(t / 86_400_000) - day0;
-    return `${new Date(t).toISOString().slice(11, 16)}${d > 0 ? ` +${d}d` : d < 0 ? ` ${d}d` : ''}`;
-  };
+  // plant time in the site's zone, with the day when it is not the re-plan's day
+  const tf = plantTime(pp.timeZone);
+  const at = (min: number) => tf.relative(pp.t0 + min * MINUTE, pp.t0);
   const hours = (min: number) => `${round(min / 60, 1)} h`;
   const runBefore = new Map(asIs.runs.map((r) => [r.orderId, r] as const));
   const runAfter = new Map(replan.runs.map((r) => [r.orderId, r] as const));

@@ -34,7 +34,7 @@
 import type { Plant } from '../plant/schema';
 import type { RuleSet } from '../decide/rules-schema';
 import { objectiveFromRules } from '../decide/options';
-import { plantIndex } from '../decide/context';
+import { plantIndex, timesOf } from '../decide/context';
 import { crewAssignment, lineQueue, type ForecastOrder, type ForecastState, type Move } from '../sim/forecast';
 import { HOUR, MINUTE, UNKNOWN_RATE, shiftAt, type PlantIndex } from '../twin/schedule';
 import type { ScheduleLine, ScheduleOrder, SchedulePlan, ScheduleProblem, ScheduleWindow } from './model';
@@ -88,6 +88,8 @@ export interface PlantProblem {
   problem: ScheduleProblem;
   /** Plant time of minute 0. */
   t0: number;
+  /** The site's time zone, for the times explanations show. */
+  timeZone?: string;
   /** The plan as is (each line's orders of the problem, in the order the forecast would run them). */
   asIs: SchedulePlan;
   orders: Map<string, OrderInfo>;
@@ -121,6 +123,9 @@ export function problemFromPlant(input: FromPlantInput): PlantProblem {
   const qaMin = input.qaReleaseMinutes ?? 15;
   const objective = objectiveFromRules(rules);
   const toMin = (ms: number) => round((ms - t0) / MINUTE);
+  // Times people read are plant times in the site's zone (with the day when it is not today).
+  const times = timesOf(plant);
+  const hhmm = (t: number) => times(t, t0);
   const lineIds = new Set(input.lineIds ?? state.lines.map((l) => l.id));
   const lines = state.lines.filter((l) => lineIds.has(l.id));
   const tierOf = new Map(plant.customers.map((c) => [c.id, c.tier] as const));
@@ -161,7 +166,7 @@ export function problemFromPlant(input: FromPlantInput): PlantProblem {
   for (const e of state.planned) {
     if (e.type === 'line-down' && lineIds.has(e.lineId)) block(e.lineId, toMin(e.at), toMin(e.at) + e.minutes, `${e.lineId} down ${hhmm(e.at)}–${hhmm(e.at + e.minutes * MINUTE)}${e.reason ? ` (${e.reason})` : ''}`);
   }
-  calendarBlocks(plant, index, state, lines.map((l) => l.id), t0, calendarEnd, rules, block);
+  calendarBlocks(plant, index, state, lines.map((l) => l.id), t0, calendarEnd, rules, block, hhmm);
 
   const family = (sku: string) => index.familyOf(sku) ?? `sku:${sku}`;
   const runMinutes = (o: ForecastOrder, lineId: string) => {
@@ -193,8 +198,9 @@ export function problemFromPlant(input: FromPlantInput): PlantProblem {
   const excluded: PlantProblem['excluded'] = [];
   const releases: ReleaseReason[] = [];
   const releaseOf = new Map<string, number>();
-  for (const a of all) {
-    const r = materialRelease(plant, index, state, a.o, t0);
+  /** An order's release (minutes) and why, given the stock orders before it take first. */
+  const releaseFor = (a: (typeof all)[number], needBefore: Map<string, number>) => {
+    const r = materialRelease(plant, index, state, a.o, t0, hhmm, needBefore);
     let rel = Math.max(r.at, a.arrives);
     let why = r.reason;
     if (a.arrives > t0 && a.arrives >= r.at) why = `arrives at ${hhmm(a.arrives)}`;
@@ -202,10 +208,10 @@ export function problemFromPlant(input: FromPlantInput): PlantProblem {
       rel = a.o.heldUntil;
       why = `on QA hold until ${hhmm(a.o.heldUntil)}`;
     }
-    const m = Math.max(0, toMin(rel));
-    releaseOf.set(a.o.id, m);
-    if (m > 0 && why) releases.push({ orderId: a.o.id, release: m, reason: why });
-  }
+    return { m: Math.max(0, toMin(rel)), why };
+  };
+  // First pass: each order on its own (for the projection of the plan as is, below).
+  for (const a of all) releaseOf.set(a.o.id, releaseFor(a, new Map()).m);
   const blocksOf = (lineId: string) => blocks.filter((b) => b.lineId === lineId).sort((x, y) => x.from - y.from);
   const co = (lineId: string, from: string | null, to: string) => changeoverMinutes(index, rules, lineId, from, to, qaMin, lineDef.get(lineId)?.families ?? []);
   for (const l of lines) {
@@ -235,6 +241,19 @@ export function problemFromPlant(input: FromPlantInput): PlantProblem {
       fam = f;
     }
     asIs.lines[l.id] = seq;
+  }
+
+  // Second pass: components go to orders in the order the plan as is starts them, so a re-plan never
+  // pulls an order ahead onto material an earlier order needs (the constraint rules reserve the same way).
+  {
+    const ordered = [...all].sort((x, y) => (projectedStart.get(x.o.id) ?? Infinity) - (projectedStart.get(y.o.id) ?? Infinity) || x.o.due - y.o.due || (x.o.id < y.o.id ? -1 : 1));
+    const needBefore = new Map<string, number>();
+    for (const a of ordered) {
+      const r = releaseFor(a, needBefore);
+      releaseOf.set(a.o.id, r.m);
+      if (r.m > 0 && r.why) releases.push({ orderId: a.o.id, release: r.m, reason: r.why });
+      for (const b of index.productBySku.get(a.o.sku)?.bom ?? []) needBefore.set(b.component, (needBefore.get(b.component) ?? 0) + b.perUnit * Math.max(0, a.o.remaining));
+    }
   }
 
   // --- which orders take part
@@ -363,7 +382,7 @@ export function problemFromPlant(input: FromPlantInput): PlantProblem {
       churn: input.churnPerOrder ?? objective.costs.changeoverPerMinute * 5,
     },
   };
-  return { problem, t0, asIs, orders: infos, blocks, releases, excluded, sharedTools };
+  return { problem, t0, ...(plant.site.timezone ? { timeZone: plant.site.timezone } : {}), asIs, orders: infos, blocks, releases, excluded, sharedTools };
 }
 
 /** Minutes of a changeover on a line, QA release included, and whether the rules forbid it. */
@@ -390,13 +409,14 @@ export function changeoverMinutes(index: PlantIndex, rules: RuleSet, lineId: str
 }
 
 /** When an order's components are there for it: stock, then planned receipts, then the standard replenishment. */
-function materialRelease(plant: Plant, index: PlantIndex, state: ForecastState, o: ForecastOrder, t0: number): { at: number; reason: string } {
+function materialRelease(plant: Plant, index: PlantIndex, state: ForecastState, o: ForecastOrder, t0: number, hhmm: (t: number) => string, needBefore: ReadonlyMap<string, number>): { at: number; reason: string } {
   const bom = index.productBySku.get(o.sku)?.bom ?? [];
   let at = t0;
   let reason = '';
   for (const b of bom) {
-    const need = b.perUnit * Math.max(0, o.remaining);
-    if (need <= 0) continue;
+    const own = b.perUnit * Math.max(0, o.remaining);
+    if (own <= 0) continue;
+    const need = own + (needBefore.get(b.component) ?? 0);
     // stock over time: on hand, receipts in, losses out; a block makes it unusable until it ends
     const events = state.planned
       .flatMap((e) => (e.type === 'receipt' && e.component === b.component ? [{ at: e.at, d: e.qty, what: e.expedited ? 'the expedited delivery' : 'an inbound delivery' }] : e.type === 'stock-loss' && e.component === b.component ? [{ at: e.at, d: -e.qty, what: '' }] : []))
@@ -436,7 +456,7 @@ function materialRelease(plant: Plant, index: PlantIndex, state: ForecastState, 
 }
 
 /** Windows in which a line may not run: outside every shift, a crew without the line's skills, nobody left after absences. */
-function calendarBlocks(plant: Plant, index: PlantIndex, state: ForecastState, lineIds: readonly string[], t0: number, endMin: number, rules: RuleSet, block: (lineId: string, from: number, to: number, reason: string) => void): void {
+function calendarBlocks(plant: Plant, index: PlantIndex, state: ForecastState, lineIds: readonly string[], t0: number, endMin: number, rules: RuleSet, block: (lineId: string, from: number, to: number, reason: string) => void, hhmm: (t: number) => string): void {
   if (plant.shifts.length === 0) return;
   const step = 15;
   const crewOn = rules.constraints.crew;
@@ -483,9 +503,6 @@ function mergeWindows(ws: ScheduleWindow[]): ScheduleWindow[] {
   return out;
 }
 
-function hhmm(t: number): string {
-  return new Date(t).toISOString().slice(11, 16);
-}
 
 // ---------------------------------------------------------------- the way back
 

@@ -77,15 +77,15 @@ describe('the re-plan as a what-if scenario', () => {
   it('the scenario’s disruptions in, an optimized scenario out that the forecast scores better', () => {
     const view = lineDownView();
     const base = forkTwin(plant, view);
-    const scenario: Scenario = { takt: 'scenario', name: 'BS-L2 down 6 h', disruptions: [{ type: 'line-down', line: 'BS-L2', atHours: 0.5, hours: 6 }], moves: [] };
+    const scenario: Scenario = { takt: 'scenario', name: 'DD-L2 down 6 h', disruptions: [{ type: 'line-down', line: 'DD-L2', atHours: 0.5, hours: 6 }], moves: [] };
     const state = applyScenario(plant, base, scenario);
     const pp = problemFromPlant({ plant, rules, state });
-    expect(pp.problem.lines.find((l) => l.id === 'BS-L2')!.blocked).toContainEqual({ from: 30, to: 390 });
+    expect(pp.problem.lines.find((l) => l.id === 'DD-L2')!.blocked).toContainEqual({ from: 30, to: 390 });
     const res = solveReplan(pp.problem, pp.asIs, { timeLimitMs: 1e9, maxIterations: 300, seed: 1, now: counter(), sharedTools: pp.sharedTools });
     const moves = planToScenarioMoves(pp, res.plan, state);
     expect(moves.length).toBeGreaterThan(0);
     const opt = optimizedScenario(scenario, moves);
-    expect(opt.name).toBe('BS-L2 down 6 h (optimized)');
+    expect(opt.name).toBe('DD-L2 down 6 h (optimized)');
     const costs = { tierWeights: { A: 3, B: 2, C: 1 }, costs: { latePenaltyPerHour: { A: 500, B: 150, C: 40 } } };
     const before = runScenario(plant, base, scenario, costs);
     const after = runScenario(plant, base, opt, costs);
