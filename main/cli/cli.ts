@@ -191,7 +191,15 @@ program
   .option('--time-limit-ms <n>', 'search time in milliseconds; the best plan found is printed', int('time-limit-ms', 1, 3_600_000), 5000)
   .option('--seed <n>', 'seed of the search', int('seed', 0, 2 ** 31), 1)
   .option('--json', 'print the plan as one JSON object (the last line)')
-  .action(async (o: { problem?: string; timeLimitMs: number; seed: number; json?: boolean }) => process.exit(await (await import('./schedule')).scheduleCommand(o)));
+  .option('--data <dir>', "re-plan this data folder's twin (at its journal's end) and write the plan as a what-if scenario file")
+  .option('--hours <n>', 'with --data: the hours ahead to re-plan (orders starting or due within them)', int('hours', 1, 24 * 7))
+  .option('--max-moved <n>', 'with --data: the most orders the re-plan may move', int('max-moved', 0, 100_000))
+  .option('--out <file>', 'with --data: the scenario file to write (default <data>/replan-<time>.yaml)')
+  .option('--plant <file>', 'with --data: plant file the data folder was recorded with')
+  .action(async (o: { problem?: string; timeLimitMs: number; seed: number; json?: boolean; data?: string; hours?: number; maxMoved?: number; out?: string; plant?: string }) => {
+    const { out, ...rest } = o;
+    process.exit(await (await import('./schedule')).scheduleCommand({ ...rest, ...(out !== undefined ? { outFile: out } : {}) }));
+  });
 
 const audit = program.command('audit').description('the commit records\u2019 audit trail');
 audit

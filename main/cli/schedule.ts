@@ -21,6 +21,12 @@ export interface ScheduleCommandOptions {
   timeLimitMs: number;
   seed: number;
   json?: boolean;
+  /** Re-plan a data folder's twin instead (./schedule-data.ts): the next `hours`, written as a scenario to `outFile`. */
+  data?: string;
+  hours?: number;
+  plant?: string;
+  outFile?: string;
+  maxMoved?: number;
   /** Where output goes (tests); defaults to stdout and stderr. */
   out?: (text: string) => void;
   err?: (text: string) => void;
@@ -28,9 +34,27 @@ export interface ScheduleCommandOptions {
 
 export async function scheduleCommand(o: ScheduleCommandOptions): Promise<number> {
   const err = o.err ?? ((t: string) => void process.stderr.write(t + '\n'));
-  // One source of problems per run; a data-folder source (the plant's twin) slots in beside --problem.
+  // One source of problems per run: a problem file, or a data folder's twin.
+  if (o.problem !== undefined && o.data !== undefined) {
+    err('takt schedule: give either --problem FILE.json or --data DIR, not both');
+    return 2;
+  }
   if (o.problem !== undefined) return solveProblemFile(o.problem, o);
-  err('takt schedule: give the problem to solve with --problem FILE.json');
+  if (o.data !== undefined) {
+    return (await import('./schedule-data')).scheduleDataCommand({
+      data: o.data,
+      hours: o.hours ?? 24,
+      timeLimitMs: o.timeLimitMs,
+      seed: o.seed,
+      ...(o.plant !== undefined ? { plant: o.plant } : {}),
+      ...(o.outFile !== undefined ? { out: o.outFile } : {}),
+      ...(o.maxMoved !== undefined ? { maxMoved: o.maxMoved } : {}),
+      ...(o.json ? { json: true } : {}),
+      ...(o.out ? { outFn: o.out } : {}),
+      ...(o.err ? { err: o.err } : {}),
+    });
+  }
+  err('takt schedule: give the problem to solve with --problem FILE.json, or a data folder to re-plan with --data DIR');
   return 2;
 }
 

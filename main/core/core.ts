@@ -490,7 +490,7 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
       await connectors.stop();
       pipeline.flush();
       snapshot();
-      decide.close();
+      await decide.close();
       timeline.close();
       if (storeTimer) clearTimeout(storeTimer);
       storeGate.open(); // a core closed before its deferred store opened still opens and closes it cleanly

@@ -125,6 +125,11 @@ export const decisionReceiptSchema = z.object({
        * properties) would need a version bump and a migration for a new top-level field.
        */
       scenario: scenarioCommitInfoSchema.optional(),
+      /**
+       * The optimizing re-plan offered with the options (../decide/options.ts `ExtraCandidate`, as
+       * plain data): a replay checks and forecasts the same plan again (the search is not re-run).
+       */
+      replan: z.array(anyObject).optional(),
     })
     .optional(),
   /** Parts of the plan change the twin cannot take as a signal yet (written back to the systems of record only). */

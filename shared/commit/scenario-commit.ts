@@ -55,6 +55,8 @@ export function scenarioCommitProblems(plant: Plant, view: TwinState, s: Scenari
   const byId = new Map(view.orders.map((o) => [o.id, o]));
   const rushIds = new Set(s.disruptions.flatMap((d) => (d.type === 'rush-order' ? [d.id] : [])));
   s.moves.forEach((m, i) => {
+    // A resequence names a line's queue: orders that finished meanwhile simply drop out of it.
+    if (m.type === 'resequence') return;
     const path = `moves.${i}.order`;
     const o = byId.get(m.order);
     if (!o) {
@@ -114,7 +116,9 @@ export function evaluateScenarioCommit(input: ScenarioEvaluationInput): Scenario
   const ctx: DecideContext = { plant, rules, view, inbound: input.inbound };
   const byId = new Map(view.orders.map((o) => [o.id, o]));
   const checks: OptionCheck[] = [];
+  const startOf = new Map(result.orders.map((o) => [o.id, o.start] as const));
   const assignments: (ProposedAssignment & { moved: boolean })[] = scenario.moves.flatMap((m): (ProposedAssignment & { moved: boolean })[] => {
+    if (m.type === 'resequence') return resequenceAssignments(plant, view, m, startOf, scenario.moves);
     const o = byId.get(m.order);
     if (!o) return [];
     switch (m.type) {
@@ -145,7 +149,7 @@ export function evaluateScenarioCommit(input: ScenarioEvaluationInput): Scenario
   const facts = changeFacts(plant, scenario, byId, checks, delta);
   const approvals = requiredApprovals(rules, facts);
   const feasible = violations.length === 0;
-  const movedIds = [...new Set(scenario.moves.map((m) => m.order))];
+  const movedIds = [...new Set(scenario.moves.flatMap((m) => (m.type === 'resequence' ? resequenceAssignments(plant, view, m, startOf, scenario.moves).map((a) => a.orderId) : [m.order])))];
 
   const explanation: string[] = [
     ...scenario.disruptions.map((d) => `assumes: ${describeDisruption(d)}`),
@@ -193,12 +197,40 @@ export function evaluateScenarioCommit(input: ScenarioEvaluationInput): Scenario
   return { options: [...ranked, ...(feasible ? [] : [chosen])], chosen, comparison, horizonHours, seed };
 }
 
+/**
+ * The placements a resequence makes: each order whose slot differs from the view's queue, with
+ * the family before it in the new sequence and its forecast start, so the allergen and material
+ * checks judge the new neighbours (the view's queue does not show them).
+ */
+function resequenceAssignments(plant: Plant, view: TwinState, m: Extract<ScenarioMove, { type: 'resequence' }>, startOf: ReadonlyMap<string, number | null>, all: readonly ScenarioMove[]): (ProposedAssignment & { moved: boolean })[] {
+  const index = plantIndex(plant);
+  const line = view.lines.find((l) => l.id === m.line);
+  const byId = new Map(view.orders.map((o) => [o.id, o]));
+  // Orders another move of the scenario brings to this line count as on it.
+  const comingIn = new Set(all.flatMap((x) => (x.type === 'move' && x.line === m.line ? [x.order] : [])));
+  const ids = m.orders.filter((id) => {
+    const o = byId.get(id);
+    return o && !TERMINAL.has(o.state) && o.id !== line?.currentOrderId && (o.lineId === m.line || comingIn.has(id));
+  });
+  const before = line ? line.queue.map((q) => q.orderId) : [];
+  let prev: string | null = line?.currentSku ? index.familyOf(line.currentSku) : (line?.lastFamily ?? null);
+  const out: (ProposedAssignment & { moved: boolean })[] = [];
+  ids.forEach((id, i) => {
+    const o = byId.get(id)!;
+    const start = startOf.get(id);
+    if (before[i] !== id) out.push({ orderId: id, lineId: m.line, position: i, previousFamily: prev, ...(typeof start === 'number' ? { start } : {}), moved: false });
+    prev = index.familyOf(o.sku) ?? prev;
+  });
+  return out;
+}
+
 /** Templates filter on option kinds: a scenario takes the kind of its strongest move, so the same workflows apply as for an option making that move. */
 function kindOf(moves: readonly Move[]): OptionKind {
   if (moves.some((m) => m.kind === 'split')) return 'split';
   const reroutes = moves.filter((m) => m.kind === 'reroute').length;
   if (reroutes > 1) return 'reroute-all';
   if (reroutes === 1) return 'reroute';
+  if (moves.some((m) => m.kind === 'resequence')) return 'resequence';
   return 'pull-ahead';
 }
 
@@ -229,6 +261,8 @@ export function describeMove(m: ScenarioMove): string {
       return `${m.order} to slot ${m.position + 1} of its line`;
     case 'split':
       return `split ${m.qty} of ${m.order} to ${m.line}`;
+    case 'resequence':
+      return `${m.line} in the order ${m.orders.slice(0, 6).join(', ')}${m.orders.length > 6 ? ` … (${m.orders.length} orders)` : ''}`;
   }
 }
 

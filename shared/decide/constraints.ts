@@ -7,7 +7,7 @@
 import type { Plant, Product } from '../plant/schema';
 import { HOUR, MINUTE, runMs, shiftAt, type ChangeoverSpec } from '../twin/schedule';
 import type { LineView } from '../twin/view';
-import { UNISSUED, inboundBefore, timesOf, num, plannedRuns, plantIndex, usableStock, type DecideContext } from './context';
+import { UNISSUED, inboundBefore, timesOf, num, plannedRuns, plantIndex, usableStock, type DecideContext, type PlannedRun } from './context';
 import type { AllergenRule, RuleSet } from './rules-schema';
 
 export type ConstraintRuleName = 'line-capability' | 'allergen-sequencing' | 'tooling' | 'material' | 'crew-skill' | 'shift-coverage';
@@ -31,6 +31,16 @@ export interface ProposedAssignment {
   start?: number;
   /** The order when the view does not hold it (a split part, an order being planned). */
   order?: { id: string; sku: string; qty: number; customer: string; due: number; priority: number };
+  /**
+   * The family that runs before it on the line, when the option sets the whole sequence (a
+   * re-plan): the view's queue does not show the new neighbours. Null: nothing before it.
+   */
+  previousFamily?: string | null;
+  /**
+   * The runs of the plan the option makes, when it changes the whole plan (a re-plan): the tooling
+   * and material checks compare with these instead of the view's projection of the plan as is.
+   */
+  runs?: readonly PlannedRun[];
   /** The option adds a clean / a QA release to the changeover. */
   withClean?: boolean;
   withQaRelease?: boolean;
@@ -59,7 +69,9 @@ function place(ctx: DecideContext, a: ProposedAssignment, line: LineView | undef
   const now = ctx.view.time;
   let previousFamily: string | null = null;
   let previousEnd = now;
-  if (line) {
+  if (a.previousFamily !== undefined) {
+    previousFamily = a.previousFamily;
+  } else if (line) {
     const queue = line.queue.filter((q) => q.orderId !== a.orderId);
     const pos = Math.max(0, Math.min(a.position ?? queue.length, queue.length));
     if (pos > 0) {
@@ -212,7 +224,7 @@ function toolingChecks(ctx: DecideContext, a: ProposedAssignment, r: Run): Const
   const { plant, view } = ctx;
   const index = plantIndex(plant);
   if (r.product.tools.length === 0) return [{ rule: 'tooling', passed: true, detail: `tooling: ${r.order.sku} needs no tools` }];
-  const runs = plannedRuns(view);
+  const runs = a.runs ?? plannedRuns(view);
   return r.product.tools.map((toolId): ConstraintCheck => {
     const tool = plant.tools.find((t) => t.id === toolId);
     if (!tool) return { rule: 'tooling', ruleId: toolId, passed: false, detail: `tooling: ${r.order.sku} needs tool '${toolId}', which the plant does not declare` };
@@ -244,7 +256,7 @@ function materialChecks(ctx: DecideContext, a: ProposedAssignment, r: Run): Cons
   if (r.product.bom.length === 0) return [{ rule: 'material', passed: true, detail: `material: ${r.order.sku} has no bill of materials` }];
   const index = plantIndex(plant);
   const states = new Map(view.orders.map((o) => [o.id, o.state] as const));
-  const earlier = m.reserveForEarlierOrders ? plannedRuns(view).filter((x) => x.orderId !== a.orderId && x.start < r.start && UNISSUED.has(states.get(x.orderId) ?? 'complete')) : [];
+  const earlier = m.reserveForEarlierOrders ? (a.runs ?? plannedRuns(view)).filter((x) => x.orderId !== a.orderId && x.start < r.start && UNISSUED.has(states.get(x.orderId) ?? 'complete')) : [];
   return r.product.bom.map((line): ConstraintCheck => {
     const comp = plant.components.find((c) => c.id === line.component);
     const uom = comp?.uom ?? '';

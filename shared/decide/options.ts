@@ -36,13 +36,14 @@ import {
   type ForecastState,
   type Move,
 } from '../sim/forecast';
-import { plantIndex, timesOf, type DecideContext, type InboundPo } from './context';
+import { plantIndex, timesOf, type DecideContext, type InboundPo, type PlannedRun } from './context';
 import { evaluateConstraints, evaluateInPlace, type ConstraintCheck } from './constraints';
 import { requiredApprovals, type ChangeFacts, type RequiredApproval } from './escalation';
 import type { DetectedCondition, ExceptionRecord } from './exceptions';
 import { scoreOrder, tierOf } from './priority';
 import { genericRules, type LoadedRules } from './rules-parse';
 import type { RuleSet } from './rules-schema';
+import type { ReplanDetails } from '../schedule/replan-types';
 
 // ---------------------------------------------------------------- input
 
@@ -79,11 +80,35 @@ export interface GenerateOptionsInput {
   expediteHours?: number;
   /** Affected orders considered one by one (default 6, the most urgent first). */
   maxOrders?: number;
+  /**
+   * The fork to score on, when the caller has one with assumptions of its own (a what-if's
+   * disruptions, a benchmark's scripted ones); by default the view's fork (`optionFork`).
+   */
+  state?: ForecastState;
+  /**
+   * Candidates made elsewhere (the optimizing re-planner, ../schedule/replan.ts), checked,
+   * forecast and ranked with the others on the same fork.
+   */
+  extraCandidates?: readonly ExtraCandidate[];
+}
+
+/** A candidate from outside the hand-written ones, with its own id suffix and explanation. */
+export interface ExtraCandidate {
+  /** Option id is `<exception>#<idSuffix>`: stable, so a commit finds it again. */
+  idSuffix: string;
+  kind: OptionKind;
+  title: string;
+  moves: Move[];
+  /** Placements to check against the constraint rules (with their planned start and neighbour). */
+  assignments: Candidate['assignments'];
+  affected: string[];
+  explanation?: string[];
+  replan?: ReplanDetails;
 }
 
 // ---------------------------------------------------------------- output
 
-export type OptionKind = 'wait' | 'reroute' | 'reroute-all' | 'resequence' | 'split' | 'pull-ahead' | 'expedite' | 'pause-held' | 'as-planned';
+export type OptionKind = 'wait' | 'reroute' | 'reroute-all' | 'resequence' | 'split' | 'pull-ahead' | 'expedite' | 'pause-held' | 'as-planned' | 'replan';
 
 /** A constraint check with where it came from: the rule set's constraint rules or the forecast's own availability checks. */
 export interface OptionCheck extends Omit<ConstraintCheck, 'rule'> {
@@ -123,6 +148,8 @@ export interface RankedOption {
   affectedOrders: string[];
   /** True for the "do nothing" baseline. */
   baseline: boolean;
+  /** The optimizing re-plan's own account: why each order moved, its objective against the plan as is. */
+  replan?: ReplanDetails;
 }
 
 export interface ObjectiveWeights {
@@ -147,9 +174,12 @@ interface Candidate {
   title: string;
   moves: Move[];
   /** Assignments to check against the constraint rules. */
-  assignments: { orderId: string; lineId: string; position: number; moved?: boolean; order?: { id: string; sku: string; qty: number; customer: string; due: number; priority: number } }[];
+  assignments: { orderId: string; lineId: string; position: number; moved?: boolean; start?: number; previousFamily?: string | null; runs?: readonly PlannedRun[]; order?: { id: string; sku: string; qty: number; customer: string; due: number; priority: number } }[];
   affected: string[];
   extraChecks?: OptionCheck[];
+  idSuffix?: string;
+  explanation?: string[];
+  replan?: ReplanDetails;
 }
 
 /** The fields options need, from a detected condition / registry record (subject, numbers) or as given. */
@@ -184,13 +214,7 @@ export function generateOptions(input: GenerateOptionsInput): RankedOption[] {
   const now = view.time;
 
   // --- the fork
-  const expectedRepair: Record<string, number> = {};
-  if (ex.type === 'line-down' && ex.lineId) expectedRepair[ex.lineId] = now + (ex.expectedRepairMinutes ?? 60) * 60_000;
-  const base = forkTwin(plant, view, { expectedRepair, ...(ex.type === 'qa-hold' && ex.expectedReleaseMinutes !== undefined ? { holdReleaseMinutes: ex.expectedReleaseMinutes } : {}) });
-  for (const p of input.inbound ?? []) if (p.eta >= now) base.planned.push({ at: p.eta, type: 'receipt', component: p.component, qty: p.qty });
-  if (ex.type === 'material-shortage' && ex.component) {
-    // the shortage is real now: the stock the twin shows is what there is
-  }
+  const base = optionFork(input);
 
   const maxOrders = input.maxOrders ?? 6;
   const orderById = new Map(base.orders.map((o) => [o.id, o] as const));
@@ -421,9 +445,9 @@ export function generateOptions(input: GenerateOptionsInput): RankedOption[] {
     if (!inPlaceCache.has(orderId)) inPlaceCache.set(orderId, evaluateInPlace(ctx, orderId)?.checks ?? null);
     return inPlaceCache.get(orderId) ?? null;
   };
-  const all: Candidate[] = [wait, ...candidates];
+  const all: Candidate[] = [wait, ...candidates, ...(input.extraCandidates ?? [])];
   all.forEach((c, i) => {
-    const id = `${ex.id ?? ex.type}#${i}`;
+    const id = `${ex.id ?? ex.type}#${c.idSuffix ?? i}`;
     const checks: OptionCheck[] = [...(c.extraChecks ?? [])];
     for (const a of c.assignments) {
       const lineState = a.moved ? base.lines.find((l) => l.id === a.lineId) : undefined;
@@ -433,7 +457,7 @@ export function generateOptions(input: GenerateOptionsInput): RankedOption[] {
         checks.push({ rule: 'line-available', passed: false, detail: `line: ${a.lineId} is on QA hold`, orderId: a.orderId, lineId: a.lineId });
       }
       try {
-        const r = evaluateConstraints(ctx, { orderId: a.orderId, lineId: a.lineId, position: a.position, ...(a.order ? { order: a.order } : {}) });
+        const r = evaluateConstraints(ctx, { orderId: a.orderId, lineId: a.lineId, position: a.position, ...(a.order ? { order: a.order } : {}), ...(a.start !== undefined ? { start: a.start } : {}), ...(a.previousFamily !== undefined ? { previousFamily: a.previousFamily } : {}), ...(a.runs ? { runs: a.runs } : {}) });
         // A check that fails for this order in the current plan too is not caused by the option: kept, marked, not a violation.
         const before = r.checks.some((ch) => !ch.passed) ? inPlace(a.orderId) : null;
         for (const ch of r.checks) {
@@ -454,7 +478,7 @@ export function generateOptions(input: GenerateOptionsInput): RankedOption[] {
     const violations = checks.filter((ch) => !ch.passed);
     const feasible = violations.length === 0;
     const approvals: Approval[] = requiredApprovals(rules, changeFacts(c, checks, plant, orderById));
-    const explanation: string[] = [...explainPriority(c.affected)];
+    const explanation: string[] = [...(c.explanation ?? []), ...explainPriority(c.affected)];
     for (const ch of checks) explanation.push(`${ch.preExisting ? 'note' : ch.passed ? 'pass' : 'FAIL'} ${ch.rule}${ch.ruleId ? ` [${ch.ruleId}]` : ''}: ${ch.detail}`);
     for (const a of approvals) explanation.push(`escalation [${a.ruleId}]: ${a.reason} → approval by ${a.approver} (escalates to ${a.escalateTo} after ${a.escalateAfterMinutes} min)`);
     let kpis: ForecastKpis | null = null;
@@ -495,6 +519,7 @@ export function generateOptions(input: GenerateOptionsInput): RankedOption[] {
       explanation,
       affectedOrders: c.affected,
       baseline: i === 0,
+      ...(c.replan ? { replan: c.replan } : {}),
     });
   });
 
@@ -502,6 +527,23 @@ export function generateOptions(input: GenerateOptionsInput): RankedOption[] {
   const feasible = out.filter((o) => o.feasible).sort((a, b) => (a.score as number) - (b.score as number) || a.moves.length - b.moves.length || Number(b.baseline) - Number(a.baseline) || (a.id < b.id ? -1 : 1));
   feasible.forEach((o, i) => (o.rank = i + 1));
   return [...feasible, ...out.filter((o) => !o.feasible)];
+}
+
+/**
+ * The fork an exception's options are scored on: the twin's view with the exception's expected
+ * repair or QA release, and the inbound purchase orders as planned receipts.
+ */
+export function optionFork(input: Pick<GenerateOptionsInput, 'plant' | 'twinState' | 'exception' | 'inbound' | 'state'>): ForecastState {
+  if (input.state) return cloneState(input.state);
+  const ex = toOptionException(input.exception);
+  const view = input.twinState;
+  const now = view.time;
+  const expectedRepair: Record<string, number> = {};
+  if (ex.type === 'line-down' && ex.lineId) expectedRepair[ex.lineId] = now + (ex.expectedRepairMinutes ?? 60) * 60_000;
+  // A material shortage is real now: the stock the twin shows is what there is.
+  const base = forkTwin(input.plant, view, { expectedRepair, ...(ex.type === 'qa-hold' && ex.expectedReleaseMinutes !== undefined ? { holdReleaseMinutes: ex.expectedReleaseMinutes } : {}) });
+  for (const p of input.inbound ?? []) if (p.eta >= now) base.planned.push({ at: p.eta, type: 'receipt', component: p.component, qty: p.qty });
+  return base;
 }
 
 /** KPIs of `a` minus those of `b`, rounded to 0.001 (an option's, or a scenario's, change against the baseline). */

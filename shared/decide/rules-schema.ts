@@ -224,7 +224,7 @@ export const workflowTemplateSchema = z
     /** Only for exceptions of these types (all when empty). */
     exceptionTypes: z.array(z.enum(exceptionTypes)).default([]),
     /** Only for options of these kinds (shared/decide/options.ts OptionKind; all when empty). */
-    optionKinds: z.array(z.enum(['wait', 'reroute', 'reroute-all', 'resequence', 'split', 'pull-ahead', 'expedite', 'pause-held', 'as-planned'])).default([]),
+    optionKinds: z.array(z.enum(['wait', 'reroute', 'reroute-all', 'resequence', 'split', 'pull-ahead', 'expedite', 'pause-held', 'as-planned', 'replan'])).default([]),
     dueMinutes: positive,
     /** Template ids of the same decision (and the same order) that must be done first. */
     dependsOn: z.array(id).default([]),

@@ -11,6 +11,7 @@ import type { ExceptionChange, ExceptionRecord, FloodRate } from '../decide/exce
 import { exceptionPriorities, exceptionTypes } from '../decide/rules-schema';
 import { exceptionStates } from '../decide/exceptions';
 import type { RankedOption } from '../decide/options';
+import type { ReplanDetails } from '../schedule/replan-types';
 import type { FileIssue } from '../files/positioned';
 import type { DeadLetter, IngestResult } from '../ingest/results';
 import {
@@ -80,12 +81,39 @@ export const methodParams = {
   'exceptions.returnToService': z.object({ id: exceptionId, by: personId }).strict(),
   'exceptions.flood': empty,
   // decide: options for an exception, scored on a fork of the live twin
-  'decide.options': z.object({ exceptionId, horizonHours: z.number().positive().max(24 * 14).optional(), seed: z.number().int().nonnegative().max(2 ** 31).optional() }).strict(),
+  /**
+   * `replanMs`: real milliseconds the optimizing re-plan may search (default 1000; 0 leaves it
+   * out); `maxMoved`: most orders it may move. Progress reports the re-plan's best objective.
+   */
+  'decide.options': z
+    .object({
+      exceptionId,
+      horizonHours: z.number().positive().max(24 * 14).optional(),
+      seed: z.number().int().nonnegative().max(2 ** 31).optional(),
+      replanMs: z.number().int().min(0).max(60_000).optional(),
+      maxMoved: z.number().int().min(0).max(10_000).optional(),
+    })
+    .strict(),
   // what-if sandbox: scenarios parsed, run, compared, risk replications; saved in the core
   'whatIf.parse': z.object({ text: z.string().max(1_000_000), file: z.string().min(1).max(300).default('scenario.yaml') }).strict(),
   'whatIf.run': z.object({ scenario: scenarioSchema, from: whatIfFrom }).strict(),
   'whatIf.compare': z.object({ scenarios: z.array(scenarioSchema).min(1).max(4), from: whatIfFrom }).strict(),
   'whatIf.risk': z.object({ scenario: scenarioSchema, replications: z.number().int().min(1).max(5000), seed: z.number().int().nonnegative().max(2 ** 31).default(1), from: whatIfFrom, mtbfHours: z.number().positive().max(10_000).optional() }).strict(),
+  /**
+   * Optimize: the scenario's disruptions (and moves) in, the re-planner's best plan for the next
+   * `hours` out as a scenario of its own (moves appended), both run and compared. An empty
+   * scenario optimizes the plan as is for the whole plant; `maxMoved` limits the orders moved.
+   */
+  'whatIf.optimize': z
+    .object({
+      scenario: scenarioSchema,
+      from: whatIfFrom,
+      hours: z.number().positive().max(24 * 7).default(24),
+      maxMoved: z.number().int().min(0).max(10_000).optional(),
+      timeLimitMs: z.number().int().min(50).max(120_000).default(3000),
+      seed: z.number().int().nonnegative().max(2 ** 31).default(1),
+    })
+    .strict(),
   'whatIf.list': empty,
   'whatIf.save': z.object({ scenario: scenarioSchema, text: z.string().max(1_000_000).optional(), by: personId.optional() }).strict(),
   'whatIf.delete': z.object({ name: z.string().min(1).max(120) }).strict(),
@@ -213,6 +241,7 @@ export interface MethodResults {
   'whatIf.run': ScenarioResult;
   'whatIf.compare': { results: ScenarioResult[]; comparison: ScenarioComparison };
   'whatIf.risk': RiskResult;
+  'whatIf.optimize': WhatIfOptimizeResult;
   'whatIf.list': { items: SavedScenario[] };
   'whatIf.save': SavedScenario;
   'whatIf.delete': { deleted: string };
@@ -248,6 +277,20 @@ export interface DecideOptionsResult {
   /** Real milliseconds generating and scoring took. */
   ms: number;
   options: RankedOption[];
+}
+
+/** An optimized scenario and how it compares with the scenario it came from. */
+export interface WhatIfOptimizeResult {
+  /** The scenario with the re-plan's moves appended (named "… (optimized)"). */
+  scenario: Scenario;
+  /** The scenario as given, then the optimized one. */
+  results: ScenarioResult[];
+  comparison: ScenarioComparison;
+  replan: ReplanDetails;
+  /** Why the orders moved and the objective, as lines. */
+  explanation: string[];
+  /** Orders the re-plan moved (line or position). */
+  moved: number;
 }
 
 /** A planner's scenario kept in the core (`<dataDir>/scenarios.json`), keyed by name. */

@@ -96,6 +96,8 @@ export const scenarioMoveSchema = z.discriminatedUnion('type', [
   /** Drag an order to a slot of its own line's queue. */
   z.object({ type: z.literal('sequence'), order: id, position: z.number().int().nonnegative() }).strict(),
   z.object({ type: z.literal('split'), order: id, line: id, qty: z.number().finite().positive(), newId: id.optional(), position: z.number().int().nonnegative().optional() }).strict(),
+  /** Fix a line's queue: these orders run first, in this order (what the optimizing re-planner writes). */
+  z.object({ type: z.literal('resequence'), line: id, orders: z.array(id).min(1).max(5000) }).strict(),
 ]);
 
 export const scenarioSchema = z
@@ -188,6 +190,11 @@ export function checkScenario(s: Scenario, plant?: Plant, knownOrders?: readonly
   });
   s.moves.forEach((m, i) => {
     const p = (k: string): IssuePath => ['moves', i, k];
+    if (m.type === 'resequence') {
+      ref(p('line'), 'line', m.line, lines);
+      m.orders.forEach((o, j) => ref(['moves', i, 'orders', j], 'order', o, orders ? [...orders, ...rushIds] : null));
+      return;
+    }
     ref(p('order'), 'order', m.order, orders ? [...orders, ...rushIds] : null);
     if (m.type !== 'sequence') ref(p('line'), 'line', m.line, lines);
     if (plant && m.type !== 'sequence') {
@@ -247,7 +254,8 @@ export function applyScenario(plant: Plant, base: ForecastState, scenario: Scena
   }
   // A rush order that a move names must exist before the move: add those at the start.
   for (const m of scenario.moves) {
-    const add = st.planned.find((e): e is Extract<ForecastState['planned'][number], { type: 'order-add' }> => e.type === 'order-add' && e.order.id === m.order);
+    // A resequence keeps a rush order's slot for when it arrives (../sim/forecast.ts applyMove).
+    const add = m.type === 'resequence' ? undefined : st.planned.find((e): e is Extract<ForecastState['planned'][number], { type: 'order-add' }> => e.type === 'order-add' && e.order.id === m.order);
     if (add && !st.orders.some((o) => o.id === add.order.id)) {
       st.orders.push(add.order);
       st.planned = st.planned.filter((e) => e !== add);
@@ -266,6 +274,8 @@ export function toMove(m: ScenarioMove): Move {
       return { kind: 'sequence', orderId: m.order, position: m.position };
     case 'split':
       return { kind: 'split', orderId: m.order, toLine: m.line, qty: m.qty, ...(m.newId ? { newId: m.newId } : {}), ...(m.position !== undefined ? { position: m.position } : {}) };
+    case 'resequence':
+      return { kind: 'resequence', lineId: m.line, orderIds: [...m.orders] };
   }
 }
 

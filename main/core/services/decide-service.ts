@@ -19,7 +19,10 @@ import { MINUTE } from '../../../shared/twin/schedule';
 import { formatRulesIssues, genericRules, parseRulesText, type LoadedRules, type RulesIssue } from '../../../shared/decide/rules-parse';
 import { ExceptionError, ExceptionRegistry, detectExceptions, type ExceptionChange, type ExceptionRecord, type RegistrySnapshot } from '../../../shared/decide/exceptions';
 import type { InboundPo } from '../../../shared/decide/context';
-import { generateOptions } from '../../../shared/decide/options';
+import { generateOptions, optionFork, type ExtraCandidate } from '../../../shared/decide/options';
+import { problemFromPlant } from '../../../shared/schedule/from-plant';
+import { replanCandidate } from '../../../shared/schedule/replan';
+import { ScheduleCancelled, createScheduleRunner, type ScheduleRunner } from './schedule-runner';
 import { packageRoot } from '../package-root';
 import { stringify as stringifyYaml } from 'yaml';
 
@@ -67,6 +70,10 @@ export interface DecideServiceOptions {
   detectEveryMs?: number;
   /** Real milliseconds between registry saves when something changed (default 5000). */
   persistEveryMs?: number;
+  /** The re-planner's worker (one is started on first use when absent). */
+  scheduleRunner?: ScheduleRunner;
+  /** Real ms the optimizing re-plan searches for an exception's options (default 1000; 0: none). */
+  replanMs?: number;
   log?: (line: string) => void;
 }
 
@@ -99,7 +106,11 @@ export interface DecideService {
   tick(force?: boolean): ExceptionChange[];
   /** Writes the registry when it changed. */
   persist(): void;
-  close(): void;
+  /** The re-planner's worker thread (options and what-ifs share it). */
+  readonly scheduleRunner: ScheduleRunner;
+  /** The re-plan last offered for an exception: a commit re-scores it with the options then. */
+  replanFor(exceptionId: string): ExtraCandidate[];
+  close(): Promise<void>;
 }
 
 interface DecideFile {
@@ -227,15 +238,49 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
     }
   };
 
+  const runner = opts.scheduleRunner ?? createScheduleRunner({ log });
+  /** The re-plan last offered per exception: what a commit of `<exception>#replan` re-scores. */
+  const replans = new Map<string, ExtraCandidate>();
+
   const methods: Pick<MethodHandlers, DecideMethod> = {
-    'decide.options': (p) => {
+    'decide.options': async (p, ctx) => {
       if (!registry.has(p.exceptionId)) throw new ProtocolFailure('not_found', `no exception with id '${p.exceptionId}' (it may have closed and been pruned; list them with exceptions.list)`, 'params.exceptionId');
       const exception = registry.get(p.exceptionId);
       const view = twin.peek();
       const t0 = performance.now();
       const horizonHours = p.horizonHours ?? 24;
       const seed = p.seed ?? 1;
-      const options = generateOptions({ plant, rules, twinState: view, exception, horizonHours, seed, inbound: [...inbound.values()] });
+      const known = [...inbound.values()];
+      const budget = p.replanMs ?? opts.replanMs ?? 1000;
+      const extra: ExtraCandidate[] = [];
+      if (budget > 0) {
+        // The optimizing re-plan searches the fork the options are scored on, off the core's loop.
+        const base = optionFork({ plant, twinState: view, exception, inbound: known });
+        try {
+          const pp = problemFromPlant({ plant, rules: rules.rules, state: base, horizonHours });
+          const result = await runner.solve(pp.problem, pp.asIs, {
+            timeLimitMs: budget,
+            seed,
+            sharedTools: pp.sharedTools,
+            ...(p.maxMoved !== undefined ? { maxMoved: p.maxMoved } : {}),
+            signal: ctx.signal,
+            onProgress: (pr) => ctx.progress(Math.min(budget, Math.round(pr.elapsedMs)), budget, `re-plan: best objective ${Math.round(pr.objective)}`),
+          });
+          const c = replanCandidate({ plant, pp, state: base, result, ...(p.maxMoved !== undefined ? { maxMoved: p.maxMoved } : {}) });
+          replans.delete(p.exceptionId);
+          replans.set(p.exceptionId, c);
+          // Only the latest few hundred are kept: an exception's re-plan is asked for again when it is gone.
+          for (const k of replans.keys()) {
+            if (replans.size <= 500) break;
+            replans.delete(k);
+          }
+          extra.push(c);
+        } catch (e) {
+          if (e instanceof ScheduleCancelled) throw new ProtocolFailure('cancelled', `options for '${p.exceptionId}' were cancelled during the re-plan`);
+          log(`decide: the re-plan for exception '${p.exceptionId}' failed (${(e as Error).message}); the other options are offered without it`);
+        }
+      }
+      const options = generateOptions({ plant, rules, twinState: view, exception, horizonHours, seed, inbound: known, extraCandidates: extra });
       return { exceptionId: p.exceptionId, at: view.time, horizonHours, seed, rulesVersion: rules.version, ms: Math.round(performance.now() - t0), options };
     },
     'rules.get': () => ({ version: rules.version, hash: rules.hash, file: rules.file, name: rules.rules.name, rules: rules.rules }),
@@ -295,7 +340,13 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
     inbound: () => [...inbound.values()],
     tick,
     persist,
-    close() {
+    scheduleRunner: runner,
+    replanFor: (id) => {
+      const c = replans.get(id);
+      return c ? [c] : [];
+    },
+    async close() {
+      await runner.close();
       clearInterval(persistTimer);
       try {
         tick(true);

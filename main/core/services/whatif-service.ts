@@ -13,9 +13,13 @@ import type { Plant } from '../../../shared/plant/schema';
 import type { Twin } from '../../../shared/twin/twin';
 import { indexPlant } from '../../../shared/twin/schedule';
 import { forkTwin, openingState, type ForecastState } from '../../../shared/sim/forecast';
-import { aggregateRisk, checkScenario, compareScenarios, parseScenarioText, prepareRisk, runReplication, runScenario, type ReplicationResult, type RiskResult, type Scenario } from '../../../shared/sim/scenario';
+import { aggregateRisk, applyScenario, checkScenario, compareScenarios, parseScenarioText, prepareRisk, runReplication, runScenario, type ReplicationResult, type RiskResult, type Scenario } from '../../../shared/sim/scenario';
+import { problemFromPlant } from '../../../shared/schedule/from-plant';
+import { replanCandidate } from '../../../shared/schedule/replan';
+import { optimizedScenario, planToScenarioMoves } from '../../../shared/schedule/to-scenario';
 import type { DecideService } from './decide-service';
 import { ReplicationsCancelled, runReplications } from './replications';
+import { ScheduleCancelled } from './schedule-runner';
 
 /** Real ms of simulation per slice before the core's event loop gets a turn (in-process risk). */
 const RISK_SLICE_MS = 25;
@@ -39,7 +43,7 @@ export interface WhatIfServiceOptions {
   log?: (line: string) => void;
 }
 
-type WhatIfMethod = 'whatIf.parse' | 'whatIf.run' | 'whatIf.compare' | 'whatIf.risk' | 'whatIf.list' | 'whatIf.save' | 'whatIf.delete';
+type WhatIfMethod = 'whatIf.parse' | 'whatIf.run' | 'whatIf.compare' | 'whatIf.risk' | 'whatIf.optimize' | 'whatIf.list' | 'whatIf.save' | 'whatIf.delete';
 
 export interface WhatIfService {
   readonly methods: Pick<MethodHandlers, WhatIfMethod>;
@@ -56,6 +60,8 @@ export function createWhatIfService(opts: WhatIfServiceOptions): WhatIfService {
   const { plant, twin, decide } = opts;
   const log = opts.log ?? (() => undefined);
   const index = indexPlant(plant);
+  // The re-planner's worker thread is the decide service's (one worker for options and what-ifs).
+  const runner = decide.scheduleRunner;
 
   // --- saved scenarios
   const file = join(opts.dataDir, 'scenarios.json');
@@ -147,6 +153,31 @@ export function createWhatIfService(opts: WhatIfServiceOptions): WhatIfService {
         if (e instanceof ReplicationsCancelled) throw new ProtocolFailure('cancelled', e.message);
         throw e;
       }
+    },
+    'whatIf.optimize': async (p, ctx) => {
+      mustFit(p.scenario, 'params.scenario');
+      const base = baseFor(p.from, p.scenario);
+      const state = applyScenario(plant, base, p.scenario, index);
+      const pp = problemFromPlant({ plant, rules: decide.rules.rules, state, horizonHours: p.hours, index });
+      let result;
+      try {
+        result = await runner.solve(pp.problem, pp.asIs, {
+          timeLimitMs: p.timeLimitMs,
+          seed: p.seed,
+          sharedTools: pp.sharedTools,
+          ...(p.maxMoved !== undefined ? { maxMoved: p.maxMoved } : {}),
+          signal: ctx.signal,
+          onProgress: (pr) => ctx.progress(Math.min(p.timeLimitMs, Math.round(pr.elapsedMs)), p.timeLimitMs, `re-plan: best objective ${Math.round(pr.objective)}`),
+        });
+      } catch (e) {
+        if (e instanceof ScheduleCancelled) throw new ProtocolFailure('cancelled', `optimizing '${p.scenario.name}' was cancelled`);
+        throw e;
+      }
+      const moves = planToScenarioMoves(pp, result.plan, state);
+      const optimized = optimizedScenario(p.scenario, moves);
+      const c = replanCandidate({ plant, pp, state, result, ...(p.maxMoved !== undefined ? { maxMoved: p.maxMoved } : {}) });
+      const results = [runScenario(plant, base, p.scenario, { index, ...objective() }), runScenario(plant, base, optimized, { index, ...objective() })];
+      return { scenario: optimized, results, comparison: compareScenarios(results), replan: c.replan!, explanation: c.explanation ?? [], moved: c.affected.length };
     },
     'whatIf.list': () => ({ items: [...saved.values()].sort((a, b) => a.name.localeCompare(b.name)) }),
     'whatIf.save': (p) => {

@@ -74,7 +74,7 @@ export function AuditView() {
         </div>
       </div>
       {(error || records.error) && <ErrorText text={(error ?? records.error)!} />}
-      <div className="cm-audit-wrap">
+      <div className="cm-audit-wrap" tabIndex={0} role="region" aria-label="Audit entries">
         <table className="cm-table cm-audit" data-testid="audit-table">
           <caption className="visually-hidden">Audit entries, newest first</caption>
           <thead>

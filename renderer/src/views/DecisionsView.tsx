@@ -27,6 +27,7 @@ import { decisionsOf } from '../commit/records-state';
 import '../decide/decide.css';
 import '../commit/commit.css';
 import { ErrorText } from '../commit/ErrorText';
+import { ReplanDetail } from '../commit/ReplanDetail';
 
 const subscribeHash = (cb: () => void) => {
   window.addEventListener('hashchange', cb);
@@ -117,6 +118,7 @@ function Workbench({ record: r }: { record: ExceptionRecord }) {
   const [result, setResult] = useState<DecideOptionsResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const hid = useId();
 
@@ -125,13 +127,14 @@ function Workbench({ record: r }: { record: ExceptionRecord }) {
     setBusy(true);
     setError(null);
     try {
-      const res = await client.call('decide.options', { exceptionId: r.id, horizonHours: horizon });
+      const res = await client.call('decide.options', { exceptionId: r.id, horizonHours: horizon }, { onProgress: (_d, _t, label) => setProgress(label ?? null) });
       setResult(res);
       setOpen((o) => o ?? res.options.find((x) => x.rank === 1)?.id ?? null);
     } catch (e) {
       setError(`Could not compute options for ${r.id}: ${(e as Error).message}`);
     } finally {
       setBusy(false);
+      setProgress(null);
     }
   }, [client, r.id, horizon]);
   useEffect(() => {
@@ -185,7 +188,7 @@ function Workbench({ record: r }: { record: ExceptionRecord }) {
             Recompute on the live twin
           </button>
           <span className="muted" role="status">
-            {busy ? 'Forking the twin and scoring options…' : result ? `${options.length} options, ${feasible} feasible · forecast ${result.horizonHours} h from ${fmt(result.at)} · rules ${result.rulesVersion} · ${result.ms} ms` : ''}
+            {busy ? `Forking the twin, re-planning and scoring options…${progress ? ` (${progress})` : ''}` : result ? `${options.length} options, ${feasible} feasible · forecast ${result.horizonHours} h from ${fmt(result.at)} · rules ${result.rulesVersion} · ${result.ms} ms` : ''}
           </span>
         </div>
         {error && (
@@ -363,7 +366,7 @@ function NoApprovalWhy() {
 }
 
 function OptionDetail({ o, base, result, exceptionId }: { o: RankedOption; base: RankedOption | null; result: DecideOptionsResult; exceptionId: string }) {
-  const fired = o.explanation.filter((l) => l.startsWith('priority:') || l.startsWith('escalation') || l.startsWith('forecast'));
+  const fired = o.explanation.filter((l) => l.startsWith('priority:') || l.startsWith('escalation') || l.startsWith('forecast') || l.startsWith('re-plan'));
   return (
     <div className="wb-detail" data-testid="option-detail">
       <div>
@@ -411,6 +414,7 @@ function OptionDetail({ o, base, result, exceptionId }: { o: RankedOption; base:
           </ul>
         )}
       </div>
+      {o.replan && <ReplanDetail d={o.replan} />}
       <CommitForm o={o} result={result} exceptionId={exceptionId} />
     </div>
   );

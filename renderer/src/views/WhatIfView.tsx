@@ -15,6 +15,8 @@ import { MiniGantt, type GanttMove } from '../decide/MiniGantt';
 import { kpiDiff, kpiValue, num } from '../decide/format';
 import { useCurrentPerson } from '../decide/people';
 import { ScenarioCommit } from '../commit/ScenarioCommit';
+import { OptimizePanel } from './OptimizePanel';
+import type { WhatIfOptimizeResult } from '../../../shared/protocol/api';
 import '../decide/decide.css';
 
 interface Draft {
@@ -161,6 +163,16 @@ export function WhatIfView() {
     if (ok) setMessage({ ok: true, text: `Added a move: ${m.order} → ${m.line}, slot ${m.position + 1}. Run or compare again to see its effect.` });
   };
 
+  /** An optimized scenario becomes a draft of its own, compared with the one it came from. */
+  const onOptimized = (r: WhatIfOptimizeResult) => {
+    const from = draft.key;
+    const d: Draft = { ...newDraft(toYaml(r.scenario, { lineWidth: 0 })), scenario: r.scenario, result: r.results[1] ?? null, inCompare: true };
+    setDrafts((ds) => [...ds.map((x) => (x.key === from ? { ...x, result: r.results[0] ?? x.result, inCompare: true } : x.scenario?.name === r.scenario.name ? { ...x, inCompare: false } : x)), d]);
+    setActive(drafts.length);
+    setComparison({ comparison: r.comparison, results: r.results });
+    setMessage({ ok: true, text: `Optimized “${r.results[0]?.name}”: the re-plan is the new scenario “${r.scenario.name}”.` });
+  };
+
   const fileInput = useRef<HTMLInputElement>(null);
   const ids = { text: useId(), file: useId(), errors: useId() };
   const lineOf = (e: FileIssue) => (e.line ? `line ${e.line}${e.column ? `:${e.column}` : ''}` : e.path || 'file');
@@ -274,6 +286,7 @@ export function WhatIfView() {
           <p className="wi-message" role="status" data-testid="whatif-message">
             {busy ? `${busy}…` : message && <span className={message.ok ? '' : 'ex-error-text'}>{message.text}</span>}
           </p>
+          <OptimizePanel scenario={draft.scenario} onOptimized={onOptimized} />
           <RiskPanel scenario={draft.scenario} />
         </section>
         <section className="wi-results" aria-label="Results" tabIndex={0}>

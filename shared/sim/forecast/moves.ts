@@ -84,7 +84,9 @@ export function applyMove(state: ForecastState, move: Move): void {
     }
     case 'resequence': {
       const line = lineOf(move.lineId);
-      line.pinned = move.orderIds.filter((id) => state.orders.some((o) => o.id === id && o.lineId === line.id));
+      // Orders the fork adds later (a rush order) keep their slot too: the pin applies when they arrive.
+      const onLine = (id: string) => state.orders.some((o) => o.id === id && o.lineId === line.id) || state.planned.some((e) => e.type === 'order-add' && e.order.id === id && e.order.lineId === line.id);
+      line.pinned = move.orderIds.filter(onLine);
       return;
     }
     case 'split': {

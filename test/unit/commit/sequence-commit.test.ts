@@ -81,7 +81,8 @@ describe('committing a sequence option', () => {
 
     const audit = (await client.call('decisions.get', { id: r.decision.id })).audit.find((e) => e.kind === 'decision.dispatched')!;
     expect(audit.payload).toMatchObject({ applied: ['sequence O1, O5, O2 first on L1'], unapplied: [], refused: [], signals: 1, accepted: 1 });
-    expect((await client.call('decisions.replay', { id: r.decision.id })).same).toBe(true);
+    const rp = await client.call('decisions.replay', { id: r.decision.id });
+    expect(rp.same, JSON.stringify(rp.differences)).toBe(true);
   }, 60_000);
 
   it('bad plan.sequence signals: an unknown line is refused by ingest; an order on another line is dead-lettered with the reason', async () => {

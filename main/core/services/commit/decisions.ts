@@ -12,7 +12,7 @@
  */
 import { ProtocolFailure, type MethodHandlers } from '../../../../shared/protocol/server';
 import type { MethodResults, SavedScenario } from '../../../../shared/protocol/api';
-import { generateOptions } from '../../../../shared/decide/options';
+import { generateOptions, type ExtraCandidate } from '../../../../shared/decide/options';
 import { ruleSetSchema } from '../../../../shared/decide/rules-schema';
 import type { LoadedRules } from '../../../../shared/decide/rules-parse';
 import type { ExceptionRecord } from '../../../../shared/decide/exceptions';
@@ -51,7 +51,9 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
     const horizonHours = p.horizonHours ?? 24;
     const seed = p.seed ?? 1;
     const inbound = decide.inbound();
-    const options = generateOptions({ plant, rules, twinState: view, exception, horizonHours, seed, inbound });
+    // The re-plan last offered for the exception is re-scored with the others at this position.
+    const replan = decide.replanFor(exception.id);
+    const options = generateOptions({ plant, rules, twinState: view, exception, horizonHours, seed, inbound, extraCandidates: replan });
     const chosen = options.find((o) => o.id === p.optionId);
     if (!chosen) throw new ProtocolFailure('not_found', `exception '${p.exceptionId}' has no option '${p.optionId}' at journal position ${view.position} (options now: ${options.map((o) => o.id).join(', ')}); ask decide.options again`, 'params.optionId');
     if (!chosen.feasible) throw new ProtocolFailure('conflict', `option '${chosen.id}' (${chosen.title}) is infeasible: ${chosen.violations.map((v) => v.detail).join('; ')}`, 'params.optionId');
@@ -69,7 +71,7 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
         exceptionId: exception.id,
         exceptionTitle: exception.title,
         lineId: exceptionLine(exception),
-        replayInput: { exception: JSON.parse(JSON.stringify(exception)) as Record<string, unknown>, inbound },
+        replayInput: { exception: JSON.parse(JSON.stringify(exception)) as Record<string, unknown>, inbound, ...(replan.length ? { replan: JSON.parse(JSON.stringify(replan)) as Record<string, unknown>[] } : {}) },
       }),
       auditPayload: (receiptHash, approvals) => ({ exceptionId: exception.id, optionId: chosen.id, receiptHash, approvals }),
     });
@@ -150,7 +152,7 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
     // A scenario decision is re-simulated from its scenario as committed; an option decision re-generates the options.
     const options = input.scenario
       ? evaluateScenarioCommit({ plant, rules, view: past.view(), scenario: input.scenario.scenario, inbound: input.inbound }).options
-      : generateOptions({ plant, rules, twinState: past.view(), exception: input.exception as unknown as ExceptionRecord, horizonHours: d.horizonHours, seed: d.seed, inbound: input.inbound });
+      : generateOptions({ plant, rules, twinState: past.view(), exception: input.exception as unknown as ExceptionRecord, horizonHours: d.horizonHours, seed: d.seed, inbound: input.inbound, extraCandidates: (input.replan ?? []) as unknown as ExtraCandidate[] });
     const brief = (o: { id: string; rank: number | null; score: number | null }) => ({ id: o.id, rank: o.rank, score: o.score });
     const recorded = d.options.map(brief);
     const replayed = options.map(brief);
