@@ -10,7 +10,7 @@
  * - `lineStatus(id)`       a line's status as the store holds it ('' when unknown)
  * - `sceneMachineState(id)` the state the canvas has DRAWN for a machine ('' when none)
  * - `renders`              React renders per component name (countRender): proves no re-render per delta
- * - `store()`              the twin store's counters: deltas received, flushes that notified React,
+ * - `store()`              the twin mirror's counters: deltas received, flushes that notified React,
  *                          line rows marked changed in those flushes
  * - `tokens`               WIP tokens on the canvas now; `renderer` pixi's name for the board's
  *                          renderer ('canvas', 'webgl')
@@ -18,7 +18,7 @@
  *                          taken right after the frame that first drew them (signal-to-pixel latency)
  * - `fit()`                fits the floor to the screen
  */
-import type { TwinStore } from './twin/store';
+import type { TwinMirror } from './twin/twin-mirror';
 
 export interface TaktDebug {
   frames: number;
@@ -36,7 +36,7 @@ export interface TaktDebug {
   fit(): void;
 }
 
-export function installDebug(store: TwinStore): TaktDebug {
+export function installDebug(store: TwinMirror): TaktDebug {
   const d: TaktDebug = {
     frames: 0,
     lastAppliedPosition: -1,

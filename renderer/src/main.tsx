@@ -1,12 +1,12 @@
 /**
  * The renderer's one entry point, for both shells: Electron (MessagePort from the preload) and
- * browser mode (WebSocket to /ws). The connection and the twin store live outside React.
+ * browser mode (WebSocket to /ws). The connection and the twin mirror live outside React.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Connection } from './transport/connection';
 import { waitForElectronPort } from './transport/messageport';
-import { TwinStore } from './twin/store';
+import { TwinMirror } from './twin/twin-mirror';
 import { ClientProvider } from './app/ClientContext';
 import { App } from './app/App';
 import { installDebug } from './debug';
@@ -17,7 +17,7 @@ import './styles.css';
 // Listen for the preload's port before anything else, so its message cannot be missed.
 if (window.takt?.shell === 'electron') void waitForElectronPort().catch(() => undefined);
 
-const store = new TwinStore();
+const store = new TwinMirror();
 installDebug(store);
 const connection = new Connection().start();
 // Start the WebGL renderer while the connection opens and the plant loads.

@@ -8,7 +8,7 @@ import type { CoreInfo, CoreStatus } from '../../../shared/protocol/api';
 import type { Plant } from '../../../shared/plant/schema';
 import type { Connection, ConnectionState } from '../transport/connection';
 import { TwinContext } from '../twin/slices';
-import type { TwinStore } from '../twin/store';
+import type { TwinMirror } from '../twin/twin-mirror';
 import { debugHooks } from '../debug';
 
 const ConnectionContext = createContext<Connection | null>(null);
@@ -47,7 +47,7 @@ export function useCoreData(): CoreData {
   return useContext(CoreDataContext);
 }
 
-export function ClientProvider({ connection, store, children }: { connection: Connection; store: TwinStore; children: ReactNode }) {
+export function ClientProvider({ connection, store, children }: { connection: Connection; store: TwinMirror; children: ReactNode }) {
   const state = useSyncExternalStore(connection.subscribe, connection.getState);
   const client = state.client;
   const [data, setData] = useState<CoreData>({ plant: null, info: null, status: null, error: null });

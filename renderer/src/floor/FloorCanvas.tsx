@@ -1,11 +1,11 @@
 /**
  * Mounts the FloorScene into a div. The component renders once per plant (and wall switch); live
- * state flows from the TwinStore straight into the scene, never through React. `?tokens=N` in the
+ * state flows from the TwinMirror straight into the scene, never through React. `?tokens=N` in the
  * page URL sets the WIP token budget (the render benchmark uses it).
  */
 import { memo, useEffect, useRef, useState } from 'react';
 import type { Plant } from '../../../shared/plant/schema';
-import { useTwinStore } from '../twin/slices';
+import { useTwinMirror } from '../twin/slices';
 import { FloorScene } from './FloorScene';
 import { commands } from '../app/commands';
 import { countRender, debugHooks } from '../debug';
@@ -20,7 +20,7 @@ function tokenBudget(): number | undefined {
 export const FloorCanvas = memo(function FloorCanvas({ plant, wall }: { plant: Plant | null; wall: boolean }) {
   countRender('FloorCanvas');
   const host = useRef<HTMLDivElement>(null);
-  const store = useTwinStore();
+  const store = useTwinMirror();
   const [scene, setScene] = useState<FloorScene | null>(null);
   const [error, setError] = useState<string | null>(null);
 

@@ -4,7 +4,7 @@
  *
  * - Built from the Plant (layoutPlant): areas as zones, lines as rows with a label, machines as
  *   boxes, buffers as level gauges, WIP tokens on a conveyor lane below the boxes (never hidden).
- * - Twin deltas are queued as they arrive (TwinStore.onDelta) and drained in the ticker, at most
+ * - Twin deltas are queued as they arrive (TwinMirror.onDelta) and drained in the ticker, at most
  *   once per frame; draining collapses the queue to the set of changed ids and redraws only those
  *   from the store's current state.
  * - Three stacked canvases, so that what moves every frame does not make everything else redraw:
@@ -23,7 +23,7 @@ import { startFloorRenderers } from './scene/floor-renderers';
 import { UPDATE_PRIORITY, type Application } from 'pixi.js';
 import type { Plant } from '../../../shared/plant/schema';
 import type { TwinDelta, TwinView } from '../../../shared/twin/view';
-import type { TwinStore } from '../twin/store';
+import type { TwinMirror } from '../twin/twin-mirror';
 import { layoutPlant } from './layout';
 import { focusStore, hoverStore, levelOf } from './focus';
 import { FloorCamera, type Size } from './scene/camera';
@@ -80,7 +80,7 @@ export class FloorScene {
 
   constructor(
     private readonly host: HTMLElement,
-    private readonly store: TwinStore,
+    private readonly store: TwinMirror,
     private readonly opts: FloorSceneOptions = {},
   ) {}
 

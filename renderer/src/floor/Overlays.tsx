@@ -11,7 +11,7 @@ import { focusStore, hoverStore, levelOf, parentOf, PLANT, setFocus, type Focus 
 import { useLine, useLineHistory, useMachine, useMachineHistory, useOrder } from '../twin/slices';
 import { StatusBadge } from '../app/StateIcon';
 import { countRender } from '../debug';
-import type { HistoryEntry } from '../twin/store';
+import type { HistoryEntry } from '../twin/twin-mirror';
 import { badgeOf } from './scene/board-style';
 
 export function useFocus(): Focus {

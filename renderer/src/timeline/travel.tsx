@@ -1,32 +1,32 @@
 /**
- * Time travel from the timeline's cursor: the floor (and everything reading the twin store) shows
+ * Time travel from the timeline's cursor: the floor (and everything reading the twin mirror) shows
  * the twin as it was at an instant (`twin.view {at}`, rebuilt by the core from snapshots and the
  * journal), under a banner; `L` (or the banner's button) returns to live.
  */
 import { useEffect, useSyncExternalStore } from 'react';
 import type { ProtocolClient } from '../../../shared/protocol/client';
-import type { TwinStore } from '../twin/store';
-import { useTwinStore } from '../twin/slices';
+import type { TwinMirror } from '../twin/twin-mirror';
+import { useTwinMirror } from '../twin/slices';
 import { useClient } from '../app/ClientContext';
 import './timeline.css';
 
 let latest = 0;
 
 /** Shows the twin at `at`; when several calls overlap only the last one lands. */
-export async function travelTo(client: ProtocolClient, store: TwinStore, at: number): Promise<void> {
+export async function travelTo(client: ProtocolClient, store: TwinMirror, at: number): Promise<void> {
   const n = ++latest;
   const view = await client.call('twin.view', { at: Math.round(at) });
   if (n === latest) store.showPast(view);
 }
 
-export async function goLive(client: ProtocolClient, store: TwinStore): Promise<void> {
+export async function goLive(client: ProtocolClient, store: TwinMirror): Promise<void> {
   const n = ++latest;
   const view = await client.call('twin.view');
   if (n === latest) store.returnLive(view);
 }
 
 export function useTravel(): { at: number } | null {
-  const store = useTwinStore();
+  const store = useTwinMirror();
   return useSyncExternalStore(store.subscribeTravel, store.getTravel);
 }
 
@@ -42,7 +42,7 @@ function typing(e: KeyboardEvent): boolean {
 /** "VIEWING <time> — press L for live", shown while the store shows the past; `L` goes live. */
 export function TravelBanner({ timeZone = 'UTC' }: { timeZone?: string }) {
   const travel = useTravel();
-  const store = useTwinStore();
+  const store = useTwinMirror();
   const client = useClient();
   useEffect(() => {
     if (!travel || !client) return;

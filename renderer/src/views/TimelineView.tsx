@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Bar, Marker, TimelineData } from '../../../shared/timeline/bars';
 import { useClient, usePlant } from '../app/ClientContext';
-import { useTwinStore } from '../twin/slices';
+import { useTwinMirror } from '../twin/slices';
 import { buildModel, BAR_COLOURS, BAR_LABELS } from '../timeline/gantt';
 import { GanttView } from '../timeline/gantt-view';
 import { TravelBanner, formatPlantTime, travelTo } from '../timeline/travel';
@@ -21,7 +21,7 @@ const REFRESH_MS = 5_000;
 export function TimelineView() {
   const client = useClient();
   const plant = usePlant();
-  const store = useTwinStore();
+  const store = useTwinMirror();
   const timeZone = plant?.site.timezone ?? 'UTC';
   const [data, setData] = useState<TimelineData | null>(null);
   const [error, setError] = useState<string | null>(null);

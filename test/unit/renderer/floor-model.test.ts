@@ -1,6 +1,6 @@
 /** Floor logic without a browser: history ring buffers, drill-down levels, lane/buffer geometry. */
 import { describe, expect, it } from 'vitest';
-import { HISTORY_SIZE, Ring, TwinStore } from '../../../renderer/src/twin/store';
+import { HISTORY_SIZE, Ring, TwinMirror } from '../../../renderer/src/twin/twin-mirror';
 import { layoutPlant, LANE_DY, MACHINE_H, MACHINE_W } from '../../../renderer/src/floor/layout';
 import { levelOf, parentOf, PLANT } from '../../../renderer/src/floor/focus';
 import type { Plant } from '../../../shared/plant/schema';
@@ -19,9 +19,9 @@ describe('Ring', () => {
   });
 });
 
-describe('TwinStore history', () => {
+describe('TwinMirror history', () => {
   it('remembers machine and line state changes, bounded, with stable snapshots', () => {
-    const s = new TwinStore();
+    const s = new TwinMirror();
     s.applyView(view());
     s.applyDelta({ time: 2, position: 2, machines: [{ id: 'M1', state: 'down', since: 2, reason: 'fault' }], lines: [{ id: 'L1', status: 'down' }] });
     s.applyDelta({ time: 3, position: 3, machines: [{ id: 'M1', good: 5 }] }); // no state change: no entry

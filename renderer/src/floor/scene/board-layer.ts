@@ -12,7 +12,7 @@
  */
 import { Container, Graphics, Matrix, Rectangle, RendererType, type CanvasRenderer, type Renderer } from 'pixi.js';
 import type { LineView, MachineView } from '../../../../shared/twin/view';
-import type { TwinStore } from '../../twin/store';
+import type { TwinMirror } from '../../twin/twin-mirror';
 import { colorNumber, presentation, states } from '../../app/states';
 import { GAUGE_W, MACHINE_H, MACHINE_W, STATE_WORD_DY, type FloorLayout, type LineLayout, type MachineLayout, type Rect } from '../layout';
 import { MAX_PASSES, screenRects } from '../dirty';
@@ -87,7 +87,7 @@ export class BoardLayer {
 
   constructor(
     private readonly renderer: Renderer,
-    private readonly store: TwinStore,
+    private readonly store: TwinMirror,
     private readonly tokens: TokenLayer,
     private readonly events: BoardEvents,
   ) {

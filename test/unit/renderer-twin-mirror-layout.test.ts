@@ -1,6 +1,6 @@
 /** Renderer logic that needs no browser: the twin store, the floor layout, reconnect backoff, table rows. */
 import { describe, expect, it } from 'vitest';
-import { TwinStore } from '../../renderer/src/twin/store';
+import { TwinMirror } from '../../renderer/src/twin/twin-mirror';
 import { layoutPlant } from '../../renderer/src/floor/layout';
 import { backoffDelay } from '../../renderer/src/transport/connection';
 import { toRow } from '../../renderer/src/floor/LineTable';
@@ -12,9 +12,9 @@ const line = (id: string, o: Partial<LineView> = {}): LineView => ({
 });
 const view = (lines: LineView[], position = 10): TwinView => ({ time: 1, position, hash: 'h', lines, machines: [], orders: [], inventory: [], onShift: { shiftId: null, people: [] } });
 
-describe('TwinStore', () => {
+describe('TwinMirror', () => {
   it('applies deltas immutably and notifies only the slices that changed', () => {
-    const s = new TwinStore();
+    const s = new TwinMirror();
     s.applyView(view([line('L1'), line('L2')]));
     s.flush();
     const l2 = s.getLine('L2');
@@ -35,7 +35,7 @@ describe('TwinStore', () => {
   });
 
   it('ignores deltas before the first view and stale ones after it', () => {
-    const s = new TwinStore();
+    const s = new TwinMirror();
     s.applyDelta({ time: 1, position: 5, lines: [{ id: 'L1', good: 1 }] });
     expect(s.getLine('L1')).toBeUndefined();
     s.applyView(view([line('L1')], 10));

@@ -18,7 +18,7 @@ export interface HistoryEntry {
   state: string;
   reason?: string;
 }
-/** How many state changes per line/machine the store remembers. */
+/** How many state changes per line/machine the mirror remembers. */
 export const HISTORY_SIZE = 40;
 
 /** A small ring buffer: newest last; `items()` copies oldest → newest. */
@@ -54,7 +54,7 @@ export interface TwinMeta {
   ready: boolean;
 }
 
-export class TwinStore {
+export class TwinMirror {
   private lines = new Map<string, LineView>();
   private machines = new Map<string, MachineView>();
   private orders = new Map<string, OrderView>();
@@ -136,7 +136,7 @@ export class TwinStore {
     this.schedule();
   }
 
-  /** Feed for `client.subscribe('twin.deltas', store.onStreamItem)`. */
+  /** Feed for `client.subscribe('twin.deltas', mirror.onStreamItem)`. */
   onStreamItem = (item: { view: TwinView } | { delta: TwinDelta }): void => {
     // While viewing the past the live stream is set aside; returnLive() reloads a full live view.
     if (this.travel) return;
