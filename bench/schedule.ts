@@ -1,8 +1,9 @@
 /**
  * Re-planner benchmark against problems with known answers.
  *
- *   npm run bench -- schedule [--json] [--only orlib40,orlib100,wtsds] [--limit N]
+ *   npm run bench -- schedule [--json] [--only orlib40,orlib100,wtsds,demo] [--limit N]
  *                             [--orlib40-ms N] [--orlib100-ms N] [--wtsds-ms N] [--seed S]
+ *                             [--skip-reference]
  *
  * - orlib40: OR-Library single-machine weighted tardiness, 40 jobs, 125 instances with proven
  *   optima; each run stops when it reaches the optimum (the time to reach it is what is reported)
@@ -10,6 +11,9 @@
  * - orlib100: the 100-job set against the best known values (wtbest100b), same rule (default 2 s).
  * - wtsds: Cicirello's weighted tardiness with sequence-dependent setups (60 jobs), Takt at
  *   --wtsds-ms (default 10 s) against ATCS (best of a k1 × k2 grid, ./schedule/atcs.ts).
+ * - demo: the demo plant's ten scripted disruptions (./schedule-demo.ts): the re-plan against
+ *   today's best hand-written option by the full forecast, and a 24 h whole-plant re-plan after
+ *   5 s against 60 s (--skip-reference leaves out the 60 s run).
  * Every objective reported is recomputed by evaluate() from the plan's sequences.
  * One JSON object per line (per instance), the last line the summary.
  */
@@ -20,6 +24,7 @@ import { evaluate } from '../shared/schedule/evaluate';
 import type { ScheduleProblem } from '../shared/schedule/model';
 import { solve } from '../shared/schedule/solve';
 import { atcs } from './schedule/atcs';
+import { demoBench } from './schedule-demo';
 import { dataDir, orlib, references, wtsds, type Instance } from './schedule/formats';
 
 const args = process.argv.slice(2);
@@ -28,7 +33,7 @@ const arg = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const json = args.includes('--json');
-const only = new Set((arg('--only') ?? 'orlib40,orlib100,wtsds').split(','));
+const only = new Set((arg('--only') ?? 'orlib40,orlib100,wtsds,demo').split(','));
 const limit = Number(arg('--limit') ?? Infinity);
 const seed = Number(arg('--seed') ?? 1);
 const ms = { orlib40: Number(arg('--orlib40-ms') ?? 1000), orlib100: Number(arg('--orlib100-ms') ?? 2000), wtsds: Number(arg('--wtsds-ms') ?? 10_000) };
@@ -101,5 +106,15 @@ if (only.has('wtsds')) {
     print({ set: 'wtsds', instance: inst.name, objective: r.objective, atcs: base.objective, ratio, ms: r.ms, iterations: r.iterations });
   }
   Object.assign(summary, { wtsds_instances: ratios.length, wtsds_ratio_vs_atcs: mean(ratios), wtsds_worse_than_atcs: worse, wtsds_limit_ms: ms.wtsds });
+}
+if (only.has('demo')) {
+  const d = await demoBench({ skipReference: args.includes('--skip-reference'), emit: (o) => print({ set: 'demo', ...o }) });
+  Object.assign(summary, {
+    demo_scenarios: d.scenarios,
+    demo_better: d.demo_better,
+    demo_worse: d.demo_worse,
+    options_with_replan_ms: d.options_with_replan_ms,
+    replan_24h_gap_pct: d.replan_24h_gap_pct ?? 'skipped',
+  });
 }
 print(summary);
