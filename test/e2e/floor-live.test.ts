@@ -31,7 +31,8 @@ afterAll(async () => {
 async function openFloor(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
   const page = await context.newPage();
-  page.on('close', () => void context.close());
+  // The last page may close while afterAll closes the browser: its context is then gone already.
+  page.on('close', () => void context.close().catch(() => undefined));
   await page.goto(core.url);
   await page.waitForFunction(() => (window.__takt?.deltasApplied ?? 0) > 0 && window.__takt!.frames > 2, null, { timeout: SETUP_TIMEOUT_MS });
   return page;

@@ -319,17 +319,17 @@ function ActionPanel({ record, now, fmt, progress }: { record: ExceptionRecord |
       {r.suppressedBy && <p className="muted">Suppressed by design: {r.suppressedBy}</p>}
       {r.shelved && (
         <p className="muted">
-          Shelved by {r.shelved.by} until {fmt(r.shelved.until)}: {r.shelved.reason}
+          Shelved by {personName(plant, r.shelved.by)} until {fmt(r.shelved.until)}: {r.shelved.reason}
         </p>
       )}
       {r.outOfService && (
         <p className="muted">
-          Out of service ({r.outOfService.by}): {r.outOfService.reason}
+          Out of service ({personName(plant, r.outOfService.by)}): {r.outOfService.reason}
         </p>
       )}
       {r.acknowledged && (
-        <p className="muted">
-          Acknowledged by {r.acknowledged.by} at {fmt(r.acknowledged.at)}
+        <p className="muted" data-testid="exception-acknowledged">
+          Acknowledged by {personName(plant, r.acknowledged.by)} at {fmt(r.acknowledged.at)}
         </p>
       )}
       {noPerson && <p className="ex-warn">Choose who you are in “Acting as” to act on exceptions.</p>}
@@ -425,7 +425,7 @@ function ActionPanel({ record, now, fmt, progress }: { record: ExceptionRecord |
               .slice(0, 12)
               .map((h, i) => (
                 <li key={i}>
-                  <time dateTime={new Date(h.at).toISOString()}>{fmt(h.at)}</time> <span>{h.text}</span> <span className="muted">by {h.by}</span>
+                  <time dateTime={new Date(h.at).toISOString()}>{fmt(h.at)}</time> <span>{h.text}</span> <span className="muted">by {personName(plant, h.by)}</span>
                   {h.note && <span>“{h.note}”</span>}
                 </li>
               ))}
