@@ -101,7 +101,10 @@ describe('decide: exceptions, workbench and what-if in the console', () => {
     // score, Δ score vs do nothing, then four KPI deltas (Δ cost is Δ score: the score is the cost)
     const deltas = await rows.first().locator('td[data-col]').allInnerTexts();
     expect(deltas).toHaveLength(6);
-    deltas.forEach((d) => expect(d).toMatch(/^(✓ |✗ )?[+−]?[\d,.]+$|^0$/));
+    // A better or worse delta carries a screen-reader word ("better"/"worse", visually hidden but in
+    // innerText on its own line) after its mark: the best row is better than doing nothing now that
+    // the optimized re-plan ranks first.
+    deltas.forEach((d) => expect(d).toMatch(/^(✓ \nbetter\n|✗ \nworse\n)?[+−]?[\d,.]+$|^0$/));
     // The best option is expanded: explanation and constraint checks.
     const explain = await page.locator('[data-testid="option-explanation"] li').allInnerTexts();
     expect(explain.join('\n')).toMatch(/forecast \d+ h vs do nothing/);

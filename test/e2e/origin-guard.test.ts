@@ -77,7 +77,8 @@ describe('another origin', () => {
       const plant = await client.call('plant.get');
       const machine = plant.areas[0]!.lines[0]!.machines[0]!.id;
       const maker = await signalMaker(client, 'origin-e2e');
-      const body = JSON.stringify({ signals: [maker.make('machine.state', { machine, state: 'down', reason: 'injected by another page' })] });
+      const attackSignal = maker.make('machine.state', { machine, state: 'down', reason: 'injected by another page' });
+      const body = JSON.stringify({ signals: [attackSignal] });
 
       const page = await browser.newPage();
       try {
@@ -89,8 +90,12 @@ describe('another origin', () => {
       } finally {
         await page.close();
       }
-      // Nothing was ingested: the same signal from a legitimate client (no Origin: a program) is new.
-      const r = await fetch(`${bm.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      // Nothing was ingested: the same signal (same source and id, so a duplicate had it got in) from a
+      // legitimate client (no Origin: a program) is new. Stamped afresh: the attack took seconds of
+      // real time, minutes of plant time at ×60, and the old stamp could now be behind the watermark.
+      await maker.sync();
+      const again = { ...maker.make('machine.state', { machine, state: 'down', reason: 'injected by another page' }), id: attackSignal.id, seq: attackSignal.seq };
+      const r = await fetch(`${bm.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signals: [again] }) });
       expect(r.status).toBe(200);
       expect(await r.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
 
