@@ -43,6 +43,12 @@ export interface Compiled {
   wChurn: number;
   /** Line l can be searched with dynasearch swaps: no changeovers, releases, windows or forbidden pairs, so a swap leaves the completion times outside it as they were. */
   simpleLine: Uint8Array;
+  /** The frozen tail of each line (./model.ts `ScheduleLine.tail`): runs after the plan, costed, never moved. */
+  tailFamily: Int32Array[];
+  tailMinutes: Float64Array[];
+  tailDue: Float64Array[];
+  tailWeight: Float64Array[];
+  tailRelease: Float64Array[];
   /** Line l never idles between runs (no windows, no release after it is free): a delay carries whole to every later run. */
   noIdle: Uint8Array;
 }
@@ -67,6 +73,8 @@ export function compile(problem: ScheduleProblem): Compiled {
     const f = initialFamilyOf(problem, l);
     return f === undefined ? -1 : fam(f);
   }));
+  const tails = problem.lines.map((l) => l.tail ?? []);
+  const tailFamily = tails.map((t) => Int32Array.from(t.map((r) => fam(r.family))));
   const f = Math.max(1, families.size);
   const minutes = new Float64Array(m * n);
   const eligible = new Uint8Array(m * n);
@@ -135,7 +143,8 @@ export function compile(problem: ScheduleProblem): Compiled {
     let idle = windows[l]!.length > 0;
     for (let j = 0; !idle && j < n; j++) if (eligible[l * n + j] && release[j]! > availableFrom[l]!) idle = true;
     noIdle[l] = idle ? 0 : 1;
-    simpleLine[l] = !idle && !forbidden[l]!.some((x) => x !== 0) && !setup[l]!.some((x) => x !== 0) ? 1 : 0;
+    // A tail's cost depends on when the line ends and on its last family: swaps alone do not see it.
+    simpleLine[l] = tails[l]!.length === 0 && !idle && !forbidden[l]!.some((x) => x !== 0) && !setup[l]!.some((x) => x !== 0) ? 1 : 0;
   }
   return {
     n,
@@ -164,6 +173,11 @@ export function compile(problem: ScheduleProblem): Compiled {
     wChurn: w.churn,
     simpleLine,
     noIdle,
+    tailFamily,
+    tailMinutes: tails.map((t) => Float64Array.from(t.map((r) => r.minutes))),
+    tailDue: tails.map((t) => Float64Array.from(t.map((r) => r.due))),
+    tailWeight: tails.map((t) => Float64Array.from(t.map((r) => r.weight))),
+    tailRelease: tails.map((t) => Float64Array.from(t.map((r) => r.release ?? -Infinity))),
   };
 }
 

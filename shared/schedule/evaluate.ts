@@ -81,6 +81,20 @@ export function evaluate(problem: ScheduleProblem, plan: SchedulePlan): Evaluati
       time = end;
       family = order.family;
     });
+    // The line's frozen tail runs after its plan: it is not searched but its costs count.
+    (line.tail ?? []).forEach((t, k) => {
+      if (k === 0 && isForbidden(problem, lineId, family, t.family)) violations.push(`${lineId}: ${family} may not be followed by ${t.family} (the line's next order ${t.id})`);
+      const setup = changeoverMinutes(problem, lineId, family, t.family);
+      const start = startOutsideWindows(Math.max(time + setup, t.release ?? -Infinity), t.minutes, windows);
+      const end = start + t.minutes;
+      parts.changeoverMinutes += setup;
+      if (end > t.due) {
+        parts.weightedTardiness += t.weight * (end - t.due);
+        parts.lateOrders += 1;
+      }
+      time = end;
+      family = t.family;
+    });
   }
 
   for (const order of problem.orders) if (!seen.has(order.id)) violations.push(`order ${order.id} is in no line`);

@@ -21,7 +21,9 @@
  *    one left by an absence, is `blocked` then;
  *  - the frozen window: the order running now and those starting within `frozenMinutes` stay as
  *    each line's frozen prefix; planners' pins (the lines' `plan.sequence` pins) keep their line;
- *  - `current` holds each order's line and position in the plan as is, for the churn penalty.
+ *  - `current` holds each order's line and position in the plan as is, for the churn penalty;
+ *  - the orders that start after the horizon in the plan as is are each line's frozen `tail`:
+ *    not searched, but a plan that loads a line more pays for the lateness it pushes onto them.
  * Weights come from the rule set's priority rules: an order's weight is its tier's lateness
  * penalty per hour (so the engine's tardiness term is the forecast's tardiness cost), plus the
  * forecast's costs of a late order and of a changeover minute. Overtime and premium freight are
@@ -37,7 +39,7 @@ import { objectiveFromRules } from '../decide/options';
 import { plantIndex, timesOf } from '../decide/context';
 import { crewAssignment, lineQueue, type ForecastOrder, type ForecastState, type Move } from '../sim/forecast';
 import { HOUR, MINUTE, UNKNOWN_RATE, shiftAt, type PlantIndex } from '../twin/schedule';
-import type { ScheduleLine, ScheduleOrder, SchedulePlan, ScheduleProblem, ScheduleWindow } from './model';
+import type { ScheduleLine, ScheduleOrder, SchedulePlan, ScheduleProblem, ScheduleWindow, TailRun } from './model';
 
 export interface FromPlantInput {
   plant: Plant;
@@ -95,7 +97,7 @@ export interface PlantProblem {
   orders: Map<string, OrderInfo>;
   blocks: BlockReason[];
   releases: ReleaseReason[];
-  /** Open orders left out (beyond the horizon, or with no line that can run them). */
+  /** Open orders left out of the search (beyond the horizon: their line's tail; or with no line that can run them). */
   excluded: { orderId: string; reason: string }[];
   /**
    * Tools fewer than the lines that could use them at once: the problem cannot say so, so the
@@ -319,6 +321,7 @@ export function problemFromPlant(input: FromPlantInput): PlantProblem {
     });
     infos.set(o.id, { id: o.id, sku: o.sku, customer: o.customer, tier, penaltyPerHour: penalty(tier), dueAt: o.due, running: o.state === 'running' });
   }
+  const plannedSeq = new Map(Object.entries(asIs.lines).map(([lid, ids]) => [lid, [...ids]] as const));
   for (const l of lines) {
     for (const id of l.pinned) if (inProblem.has(id) && byId.get(id)?.o.lineId === l.id) pins[id] = l.id;
     const seq = (asIs.lines[l.id] as string[]).filter((id) => inProblem.has(id));
@@ -331,9 +334,20 @@ export function problemFromPlant(input: FromPlantInput): PlantProblem {
   const changeovers: NonNullable<ScheduleProblem['changeovers']> = {};
   const forbidden: NonNullable<ScheduleProblem['forbidden']> = {};
   const outLines: ScheduleLine[] = [];
+  // Each line's orders beyond the horizon, as the plan as is runs them: the line's frozen tail, so
+  // that a re-plan that loads the line more sees what pushing them back costs, without moving them.
+  const excludedIds = new Set(excluded.map((e) => e.orderId));
+  const tailOf = (lineId: string): TailRun[] =>
+    (plannedSeq.get(lineId) ?? []).filter((id) => excludedIds.has(id)).map((id) => {
+      const o = (byId.get(id) as { o: ForecastOrder }).o;
+      const rel = releaseOf.get(id) ?? 0;
+      return { id, family: family(o.sku), minutes: runMinutes(o, lineId), due: toMin(o.due), weight: penalty(tierOf.get(o.customer) ?? 'C'), ...(rel > 0 ? { release: rel } : {}) };
+    });
   for (const l of lines) {
     const fams = new Set<string>();
     for (const o of orders) if (o.minutes[l.id] !== undefined) fams.add(o.family);
+    const tail = tailOf(l.id);
+    for (const t of tail) fams.add(t.family);
     const cur = l.currentOrderId && inProblem.has(l.currentOrderId) ? family((byId.get(l.currentOrderId) as { o: ForecastOrder }).o.sku) : null;
     const initial = cur ?? l.lastFamily;
     const froms = new Set(fams);
@@ -356,6 +370,7 @@ export function problemFromPlant(input: FromPlantInput): PlantProblem {
       ...(initial ? { initialFamily: initial } : {}),
       ...(l.currentOrderId && inProblem.has(l.currentOrderId) && l.setupRemainingMinutes > 0 ? { availableFrom: round(l.setupRemainingMinutes) } : {}),
       ...(windows.length ? { blocked: windows } : {}),
+      ...(tail.length ? { tail } : {}),
     });
   }
 

@@ -18,6 +18,10 @@
  *    line's initial family counts as the one before its first order);
  *  - the `frozen` prefix of each line stays first on that line, in that order;
  *  - a `pins` entry keeps an order on its line;
+ *  - a line's `tail` runs after its last order, in that order, as the line's frozen end: its runs
+ *    are timed and cost like orders (tardiness, late, changeover) but are not part of the plan and
+ *    are never moved. It lets a problem for a horizon see what pushing the line's later work back
+ *    costs, without searching that work;
  *  - objective = weights.tardiness × Σ weight × max(0, end − due)
  *              + weights.lateOrder × (number of orders with end > due)
  *              + weights.changeover × Σ changeover minutes
@@ -40,6 +44,18 @@ export interface ScheduleLine {
   availableFrom?: number;
   /** Windows in which no run may be in progress (downtime, off-shift without a crew). */
   blocked?: ScheduleWindow[];
+  /** Runs after the line's last order, in this order, never moved (see the semantics above). */
+  tail?: TailRun[];
+}
+
+/** A run of a line's frozen tail: timed and costed like an order on that line. */
+export interface TailRun {
+  id: string;
+  family: string;
+  minutes: number;
+  due: number;
+  weight: number;
+  release?: number;
 }
 
 export interface ScheduleOrder {

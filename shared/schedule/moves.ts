@@ -105,7 +105,8 @@ export class Moves {
       time = e;
       prev = c.family[j]!;
     }
-    const pTotal = pCum[len - 1]!;
+    // The line without the order, its frozen tail included.
+    const pTotal = pCum[len - 1]! + s.tailCost(l, time, prev);
     // On a line that never idles a delay of d carries whole to every later run, so each order
     // already late costs at least weight × d more: a much tighter bound than "no cheaper".
     const carries = c.noIdle[l] === 1;
@@ -138,7 +139,8 @@ export class Moves {
       if (acc >= cutoff) continue;
       time = e;
       prev = fx;
-      for (let k = p; k < len - 1; k++) {
+      let k = p;
+      for (; k < len - 1; k++) {
         const j = pSeq[k]!;
         e = s.endOf(l, j, time, prev);
         acc += s.orderCost(l, j, k + 1, e, prev);
@@ -158,6 +160,8 @@ export class Moves {
         time = e;
         prev = c.family[j]!;
       }
+      // Ran to the end of the line: its tail starts when the new plan ends.
+      if (k === len - 1) acc += s.tailCost(l, time, prev);
       if (acc < cutoff) {
         cutoff = acc;
         bestP = p;
@@ -209,7 +213,7 @@ export class Moves {
       time = e;
       prev = c.family[j]!;
     }
-    const pTotal = pCum[pLen]!;
+    const pTotal = pCum[pLen]! + s.tailCost(l, time, prev);
     const carries = c.noIdle[l] === 1;
     const pLate = this.pLate;
     // After the block the rest sits b positions later than without it: churn may change.
@@ -248,7 +252,8 @@ export class Moves {
         }
         if (acc >= cutoff) continue;
         prev = lastFamily;
-        for (let k = p; k < pLen; k++) {
+        let k = p;
+        for (; k < pLen; k++) {
           const j = pSeq[k]!;
           e = s.endOf(l, j, time, prev);
           acc += s.orderCost(l, j, k + b, e, prev);
@@ -267,6 +272,8 @@ export class Moves {
           time = e;
           prev = c.family[j]!;
         }
+        // Ran to the end of the line: its tail starts when the new plan ends.
+        if (k === pLen) acc += s.tailCost(l, time, prev);
         if (acc < cutoff) {
           cutoff = acc;
           bestP = p;

@@ -15,11 +15,21 @@ const id = z.string().min(1);
 
 const windowSchema = z.strictObject({ from: time, to: time }).refine((w) => w.to > w.from, { message: 'a window must end after it starts (to > from)' });
 
+const tailSchema = z.strictObject({
+  id,
+  family: z.string(),
+  minutes,
+  due: time,
+  weight: z.number().finite().min(0),
+  release: time.optional(),
+});
+
 const lineSchema = z.strictObject({
   id,
   initialFamily: z.string().optional(),
   availableFrom: time.optional(),
   blocked: z.array(windowSchema).optional(),
+  tail: z.array(tailSchema).optional(),
 });
 
 const orderSchema = z.strictObject({

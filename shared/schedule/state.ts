@@ -33,6 +33,8 @@ export class PlanState {
   readonly posOf: Int32Array;
   /** Scratch for the changed region of a move. */
   readonly region: Int32Array;
+  /** tailCost[l]: the cost of line l's frozen tail after its plan as it stands. */
+  readonly tailCostOf: Float64Array;
   cost = 0;
 
   constructor(c: Compiled) {
@@ -47,10 +49,43 @@ export class PlanState {
     this.lineOf = new Int32Array(c.n).fill(-1);
     this.posOf = new Int32Array(c.n).fill(-1);
     this.region = new Int32Array(cap);
+    this.tailCostOf = new Float64Array(c.m);
   }
 
+  /** The line's cost: its orders' (cum) and its frozen tail's. */
   lineCost(l: number): number {
-    return this.cum[l]![this.len[l]!]!;
+    return this.cum[l]![this.len[l]!]! + this.tailCostOf[l]!;
+  }
+
+  /** Cost of line l's frozen tail when its plan ends at `time` with family `prev` (0 with no tail). */
+  tailCost(l: number, time: number, prev: number): number {
+    const c = this.c;
+    const fams = c.tailFamily[l]!;
+    if (fams.length === 0) return 0;
+    const mins = c.tailMinutes[l]!;
+    const due = c.tailDue[l]!;
+    const weight = c.tailWeight[l]!;
+    const rel = c.tailRelease[l]!;
+    const w = c.windows[l]!;
+    let cost = 0;
+    for (let k = 0; k < fams.length; k++) {
+      const fk = fams[k]!;
+      let ready = time;
+      if (prev >= 0) {
+        const x = prev * c.f + fk;
+        ready += c.setup[l]![x]!;
+        // Only the step into the tail can be forbidden by the plan: the tail's own steps are as planned.
+        cost += c.wChangeover * c.setup[l]![x]! + (k === 0 ? PENALTY * c.forbidden[l]![x]! : 0);
+      }
+      if (rel[k]! > ready) ready = rel[k]!;
+      const p = mins[k]!;
+      const e = (w.length === 0 ? ready : startOutside(ready, p, w)) + p;
+      const late = e - due[k]!;
+      if (late > 0) cost += c.wTardiness * weight[k]! * late + c.wLate;
+      time = e;
+      prev = fk;
+    }
+    return cost;
   }
 
   /** Cost of order j at position k of line l ending at `end`, after `setup` minutes from family `prev`. */
@@ -98,6 +133,7 @@ export class PlanState {
       time = e;
       prev = c.family[j]!;
     }
+    this.tailCostOf[l] = this.tailCost(l, time, prev);
     const lateAfter = this.lateAfter[l]!;
     const earlier = this.movedAfter[0]![l]!;
     const same = this.movedAfter[1]![l]!;
@@ -152,7 +188,7 @@ export class PlanState {
     const carries = canStop && c.noIdle[l] === 1;
     const lateAfter = this.lateAfter[l]!;
     const wT = c.wTardiness;
-    const total = cum[this.len[l]!]!;
+    const total = this.lineCost(l);
     let time = from > 0 ? end[from - 1]! : c.availableFrom[l]!;
     let prev = from > 0 ? c.family[seq[from - 1]!]! : c.initialFamily[l]!;
     let acc = cum[from]!;
@@ -173,7 +209,8 @@ export class PlanState {
       time = e;
       prev = c.family[j]!;
     }
-    return acc;
+    // Ran to the end of the line: its tail starts when the new plan ends.
+    return acc + this.tailCost(l, time, prev);
   }
 
   /** Replaces positions from..from+rlen-1 of line l by the region and shifts the rest as evalLine assumed. */

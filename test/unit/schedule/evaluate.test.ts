@@ -13,6 +13,28 @@ const base: ScheduleProblem = {
 };
 
 describe('evaluate', () => {
+  it('a line\'s frozen tail runs after its plan: its changeover and lateness count, it is no run of the plan', () => {
+    const p: ScheduleProblem = {
+      ...base,
+      lines: [{ id: 'L1', tail: [{ id: 'T1', family: 'F1', minutes: 10, due: 125, weight: 5 }, { id: 'T2', family: 'F2', minutes: 5, due: 200, weight: 1, release: 190 }] }, { id: 'L2' }],
+    };
+    // B 0..30, A 30..120 (F2 → F1 costs 0); T1 120..130, 5 late × 5; F1 → F2 20: T2 waits for 190, 195..
+    const ev = evaluate(p, { lines: { L1: ['B', 'A'], L2: [] } });
+    expect(ev.violations).toEqual([]);
+    expect(ev.runs.map((r) => r.orderId)).toEqual(['B', 'A']);
+    expect(ev.parts).toEqual({ weightedTardiness: 3 * 20 + 5 * 5, lateOrders: 2, changeoverMinutes: 20, moved: 0 });
+    // A first: A 0..90, F1 → F2 20, B 110..140; T1 140..150 (F2 → F1 0), 25 late × 5
+    expect(evaluate(p, { lines: { L1: ['A', 'B'], L2: [] } }).parts).toEqual({ weightedTardiness: 2 * 40 + 5 * 25, lateOrders: 2, changeoverMinutes: 40, moved: 0 });
+  });
+
+  it('a forbidden step into the tail is a violation', () => {
+    const p: ScheduleProblem = { ...base, initial: {}, lines: [{ id: 'L1', tail: [{ id: 'T1', family: 'F1', minutes: 10, due: 500, weight: 1 }] }, { id: 'L2' }], forbidden: { L1: { F2: ['F1'] } } };
+    expect(evaluate(p, { lines: { L1: ['A', 'B'], L2: [] } }).violations).toEqual(['L1: F2 may not be followed by F1 (the line\'s next order T1)']);
+    expect(evaluate(p, { lines: { L1: ['B'], L2: ['A'] } }).violations).toHaveLength(1);
+    // the line's initial family counts when the plan leaves the line empty
+    expect(evaluate({ ...p, initial: { L1: 'F2' } }, { lines: { L1: [], L2: [] } }).violations).toContain('L1: F2 may not be followed by F1 (the line\'s next order T1)');
+  });
+
   it('times a line one order after another, with changeovers from the previous family', () => {
     // L1 starts on F2: B needs no changeover (0..30), then F2 → F1 is not in the matrix (0): A 30..120.
     const ev = evaluate(base, { lines: { L1: ['B', 'A'], L2: [] } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMove, cloneState, forecast, forkTwin, openingState, type ForecastState } from '../../../shared/sim/forecast';
+import { applyMove, cloneState, forecast, forkTwin, lineQueue, openingState, type ForecastState } from '../../../shared/sim/forecast';
 import { plantIndex } from '../../../shared/decide/context';
 import { changeoverMinutes, planToMoves, problemFromPlant } from '../../../shared/schedule/from-plant';
 import { evaluate } from '../../../shared/schedule/evaluate';
@@ -103,8 +103,28 @@ describe('problemFromPlant: the plant constraints in the problem', () => {
     expect(p.weights!.churn).toBeGreaterThan(0);
   });
 
-  it('the plan as is breaks no constraint but the rule set\'s forbidden transitions (the demo book has juice behind milk on BV-L2, which no sequence avoids)', () => {
-    for (const v of evaluate(p, pp.asIs).violations) expect(v).toMatch(/BV-L2.*choco-milk may not be followed by juice/);
+  it('the plan as is breaks no constraint but the rule set\'s forbidden transitions (the demo book has juice and ice tea behind milk on BV-L2, which no sequence avoids)', () => {
+    for (const v of evaluate(p, pp.asIs).violations) expect(v).toMatch(/BV-L2.*choco-milk may not be followed by (juice|ice-tea)/);
+  });
+
+  it('orders beyond the horizon are each line\'s frozen tail, in the order the plan as is runs them', () => {
+    const short = problemFromPlant({ plant, rules, state, horizonHours: 6 });
+    const beyond = short.excluded.filter((e) => e.reason.includes('horizon')).map((e) => e.orderId);
+    expect(beyond.length).toBeGreaterThan(0);
+    const tails = short.problem.lines.flatMap((l) => (l.tail ?? []).map((t) => ({ ...t, lineId: l.id })));
+    expect(tails.map((t) => t.id).sort()).toEqual([...beyond].sort());
+    const inProblem = new Set(short.problem.orders.map((o) => o.id));
+    for (const t of tails) {
+      const o = byId.get(t.id)!;
+      expect(inProblem.has(t.id)).toBe(false);
+      expect(o.lineId).toBe(t.lineId);
+      expect(t.minutes).toBeGreaterThan(0);
+      expect(t.due).toBeCloseTo((o.due - T0) / MIN, 3);
+    }
+    const line = short.problem.lines.find((l) => (l.tail?.length ?? 0) > 1)!;
+    const queue = lineQueue(state, line.id).map((o) => o.id);
+    const ids = line.tail!.map((t) => t.id);
+    expect(ids).toEqual(queue.filter((id) => ids.includes(id)));
   });
 });
 

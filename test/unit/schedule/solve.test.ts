@@ -76,6 +76,34 @@ describe('solve: exact optima against brute force', () => {
       for (let seed = 1; seed <= 6; seed++) expectOptimal(randomProblem(seed * 101 + o.orders, o));
     });
   }
+
+  it('a frozen tail on a line: the search weighs what loading the line costs the orders after the plan', () => {
+    // Without the tail, both orders on L1 is best (L2 is slow); with a tight tail on L1, B goes to L2.
+    const p: ScheduleProblem = {
+      lines: [{ id: 'L1', tail: [{ id: 'T', family: 'F', minutes: 10, due: 45, weight: 10 }] }, { id: 'L2' }],
+      orders: [
+        { id: 'A', family: 'F', due: 40, weight: 1, minutes: { L1: 20, L2: 40 } },
+        { id: 'B', family: 'F', due: 40, weight: 1, minutes: { L1: 20, L2: 45 } },
+      ],
+    };
+    expectOptimal(p);
+    const r = solve(p, opts());
+    expect(r.plan.lines.L2).toHaveLength(1);
+    expect(solve({ ...p, lines: [{ id: 'L1' }, { id: 'L2' }] }, opts()).plan.lines.L1).toHaveLength(2);
+  });
+
+  it('random problems with frozen tails on their lines', () => {
+    const o: RandomProblemOptions = { orders: 6, lines: 2, changeovers: true, releases: true, blocked: true, churn: true };
+    for (let seed = 1; seed <= 8; seed++) {
+      const p = randomProblem(seed * 37 + 5, o);
+      const fams = [...new Set(p.orders.map((x) => x.family))];
+      const withTails: ScheduleProblem = {
+        ...p,
+        lines: p.lines.map((l, i) => ({ ...l, tail: Array.from({ length: 1 + ((seed + i) % 3) }, (_, k) => ({ id: `T${i}-${k}`, family: fams[(seed + k) % fams.length]!, minutes: 5 + ((seed * 7 + k * 11) % 20), due: 60 + 25 * k + ((seed * 13) % 40), weight: 1 + ((seed + k) % 4) })) })),
+      };
+      expectOptimal(withTails);
+    }
+  });
 });
 
 describe('solve: behaviour', () => {
