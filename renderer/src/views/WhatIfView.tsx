@@ -475,6 +475,7 @@ function CompareTable({ c }: { c: ScenarioComparison }) {
 
 function Gantts({ comparison, drafts, activeKey, onMove }: { comparison: { results: ScenarioResult[] } | null; drafts: Draft[]; activeKey: number; onMove(key: number): (m: GanttMove) => void }) {
   const host = useRef<HTMLDivElement>(null);
+  const timeZone = useCoreData().plant?.site.timezone ?? 'UTC';
   const [width, setWidth] = useState(600);
   useEffect(() => {
     const el = host.current;
@@ -509,7 +510,7 @@ function Gantts({ comparison, drafts, activeKey, onMove }: { comparison: { resul
       ))}
       {items.length > 0 && (
         <p className="muted small wi-legend">
-          <span className="sw sw-run" /> run <span className="sw sw-late" /> late order (dark, red outline) <span className="sw sw-setup" /> changeover <span className="sw sw-down" /> down <span className="sw sw-held" /> QA hold · times UTC
+          <span className="sw sw-run" /> run <span className="sw sw-late" /> late order (dark, red outline) <span className="sw sw-setup" /> changeover <span className="sw sw-down" /> down <span className="sw sw-held" /> QA hold · times in plant time ({timeZone})
         </p>
       )}
     </div>
