@@ -37,7 +37,7 @@ import type { Plant } from '../plant/schema';
 import type { RuleSet } from '../decide/rules-schema';
 import { objectiveFromRules } from '../decide/options';
 import { plantIndex, timesOf } from '../decide/context';
-import { crewAssignment, lineQueue, type ForecastOrder, type ForecastState, type Move } from '../sim/forecast';
+import { applyOrderChange, crewAssignment, lineQueue, type ForecastOrder, type ForecastState, type Move } from '../sim/forecast';
 import { HOUR, MINUTE, UNKNOWN_RATE, shiftAt, type PlantIndex } from '../twin/schedule';
 import type { ScheduleLine, ScheduleOrder, SchedulePlan, ScheduleProblem, ScheduleWindow, TailRun } from './model';
 
@@ -146,13 +146,7 @@ export function problemFromPlant(input: FromPlantInput): PlantProblem {
     if (e.type !== 'order-change') continue;
     const x = all.find((a) => a.o.id === e.orderId);
     if (!x) continue;
-    if (e.qty !== undefined) {
-      const made = x.o.qty - x.o.remaining;
-      x.o.qty = e.qty;
-      x.o.remaining = Math.max(0, e.qty - made);
-    }
-    if (e.due !== undefined) x.o.due = e.due;
-    if (e.priority !== undefined) x.o.priority = e.priority;
+    applyOrderChange(x.o, e);
   }
 
   // --- lines: blocked windows (down, holds, calendars) and the plan as is

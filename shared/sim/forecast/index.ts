@@ -4,3 +4,4 @@ export { forkTwin, openingState, cloneState, type ForkOptions } from './fork';
 export { forecast } from './forecast';
 export { applyMove, lineQueue, type Move } from './moves';
 export { crewAssignment, crewCoverage } from './crew';
+export { applyOrderChange } from './planned';

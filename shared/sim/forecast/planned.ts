@@ -4,7 +4,7 @@
  */
 import { dispatch, goDown, interruptRun, onReceipt, startSegment } from './dispatch';
 import { addOrder, toMin, type Run } from './run';
-import type { PlannedEvent } from './types';
+import type { ForecastOrder, PlannedEvent } from './types';
 
 export function onPlanned(run: Run, e: PlannedEvent): void {
   const { sim, inv } = run;
@@ -43,13 +43,7 @@ export function onPlanned(run: Run, e: PlannedEvent): void {
     case 'order-change': {
       const rt = run.orders.get(e.orderId);
       if (!rt) return;
-      if (e.qty !== undefined) {
-        const made = rt.o.qty - rt.o.remaining;
-        rt.o.qty = e.qty;
-        rt.o.remaining = Math.max(0, e.qty - made);
-      }
-      if (e.due !== undefined) rt.o.due = e.due;
-      if (e.priority !== undefined) rt.o.priority = e.priority;
+      applyOrderChange(rt.o, e);
       return;
     }
   }
@@ -61,4 +55,15 @@ export function schedulePlanned(run: Run): void {
     const m = Math.max(0, toMin(run, e.at));
     if (m <= run.H) run.sim.schedule(m, run.on.planned, e, -2);
   }
+}
+
+/** A planned order change applied to an order: a new quantity keeps what was already made. */
+export function applyOrderChange(o: ForecastOrder, e: Extract<PlannedEvent, { type: 'order-change' }>): void {
+  if (e.qty !== undefined) {
+    const made = o.qty - o.remaining;
+    o.qty = e.qty;
+    o.remaining = Math.max(0, e.qty - made);
+  }
+  if (e.due !== undefined) o.due = e.due;
+  if (e.priority !== undefined) o.priority = e.priority;
 }
