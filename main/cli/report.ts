@@ -15,6 +15,7 @@ import { shiftReportCsv, shiftReportHtml } from '../../shared/kpi/report-html';
 import type { ShiftReport } from '../../shared/kpi/report';
 import { parseInstant } from './replay';
 import { htmlToPdf } from '../report/pdf';
+import { SYSTEM_CALLER } from '../../shared/auth/caller';
 
 export interface ReportCommandOptions {
   shift: string;
@@ -32,7 +33,7 @@ export async function buildShiftReport(o: { shiftStart: number; data: string; pl
   const core = await startCore({ dataDir: o.data, plantFile: o.plant, simulator: false, speed: 1 });
   try {
     const [server, clientSide] = memoryTransportPair();
-    core.connect(server);
+    core.connect(server, SYSTEM_CALLER);
     const client = new ProtocolClient(clientSide);
     return await client.call('report.shift', { shiftStart: o.shiftStart });
   } finally {

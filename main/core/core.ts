@@ -31,6 +31,7 @@ import type { CommitService } from './services/commit/commit-service';
 import { COMMIT_METHODS, createGate, waitingMethods, waitingStream } from './persistence/deferred-store';
 import { createStoreMirror } from './persistence/store-mirror';
 import type { RetryPolicy } from '../../shared/commit/outbox-policy';
+import type { Caller } from '../../shared/auth/caller';
 
 export const CORE_VERSION = '0.1.0';
 /** With `deferStore`, the store opens this long after start at the latest (real ms) when no console has come. */
@@ -92,7 +93,8 @@ export interface TaktCore {
   readonly twin: Twin;
   readonly journal: Journal;
   readonly pipeline: IngestPipeline;
-  connect(t: TextTransport): void;
+  /** Serves one connection; `caller` is who the host established is on the other end. */
+  connect(t: TextTransport, caller: Caller): void;
   health(): CoreHealth;
   /** The protocol's method table (the HTTP API calls through it, with the same validation). */
   readonly methods: MethodHandlers;
@@ -475,10 +477,10 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
       },
     },
     storeReady: storeReadyPublic,
-    connect(t) {
+    connect(t, caller) {
       clients++;
       t.onClose(() => clients--);
-      serveConnection(t, { name: `takt-core ${CORE_VERSION}`, methods, streams, onError: (e) => log(`protocol handler error: ${(e as Error).stack ?? e}`) });
+      serveConnection(t, { name: `takt-core ${CORE_VERSION}`, methods, streams, caller, onError: (e) => log(`protocol handler error: ${(e as Error).stack ?? e}`) });
     },
     health: () => ({ ok: !closed, plant: plant.site.id, time: twin.time, position: twin.position, clients, deadLetters: deadLetterCount }),
     snapshot,

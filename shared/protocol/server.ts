@@ -7,6 +7,7 @@ import { describeIssues, parseClientFrame, PROTOCOL_VERSION, type ProtocolError,
 import { methodParams, streamParams, type MethodName, type MethodResults, type StreamItems, type StreamName } from './api';
 import type { TextTransport } from './transport';
 import type { z } from 'zod';
+import { SYSTEM_CALLER, type Caller } from '../auth/caller';
 
 export class ProtocolFailure extends Error {
   constructor(readonly code: ProtocolError['code'], message: string, readonly path?: string) {
@@ -16,6 +17,8 @@ export class ProtocolFailure extends Error {
 
 export interface CallContext {
   signal: AbortSignal;
+  /** Who made the call, as the host established it for this connection. */
+  caller: Caller;
   progress(done: number, total: number, label?: string): void;
 }
 
@@ -32,6 +35,8 @@ export interface ProtocolServerOptions {
   methods: MethodHandlers;
   streams: StreamHandlers;
   onError?: (e: unknown) => void;
+  /** Who is on the other end (default: the in-process host, for transports that never leave the process). */
+  caller?: Caller;
   /** Most open subscriptions one connection may hold (default MAX_SUBSCRIPTIONS). */
   maxSubscriptions?: number;
 }
@@ -46,6 +51,7 @@ export function serveConnection(transport: TextTransport, opts: ProtocolServerOp
   const running = new Map<number, AbortController>();
   const subscriptions = new Map<number, () => void>();
   const maxSubscriptions = opts.maxSubscriptions ?? MAX_SUBSCRIPTIONS;
+  const caller = opts.caller ?? SYSTEM_CALLER;
   let open = true;
   const send = (m: ServerMessage) => {
     if (!open) return;
@@ -84,7 +90,7 @@ export function serveConnection(transport: TextTransport, opts: ProtocolServerOp
         }
         const ac = new AbortController();
         running.set(msg.id, ac);
-        const ctx: CallContext = { signal: ac.signal, progress: (done, total, label) => send({ t: 'progress', id: msg.id, done, total, label }) };
+        const ctx: CallContext = { signal: ac.signal, caller, progress: (done, total, label) => send({ t: 'progress', id: msg.id, done, total, label }) };
         Promise.resolve()
           .then(() => (opts.methods[method] as (p: unknown, c: CallContext) => unknown)(p.data, ctx))
           .then(

@@ -17,6 +17,7 @@ import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { repoRoot } from './core';
 import { memoryTransportPair } from '../../shared/protocol/transport';
 import { ProtocolClient } from '../../shared/protocol/client';
+import { SYSTEM_CALLER } from '../../shared/auth/caller';
 
 const N = Number(process.env.TAKT_FAULT_N ?? 12_000);
 const MACHINES = ['DD-L1-MIX', 'DD-L1-FIL', 'DD-L1-CHK', 'DD-L1-PAK', 'DD-L1-PAL'];
@@ -65,7 +66,7 @@ describe('MQTT connector under a broker restart', () => {
     expect(core.pipeline.stats().accepted).toBe(0);
     // Over the protocol: the simulator is replaced, and the connector reports itself connected.
     const [a, b] = memoryTransportPair();
-    core.connect(a);
+    core.connect(a, SYSTEM_CALLER);
     const client = new ProtocolClient(b);
     expect((await client.call('core.info')).source).toBe('external connectors');
     await expect.poll(async () => (await client.call('connectors.status')).items, { timeout: 30_000 }).toEqual([expect.objectContaining({ id: 'uns', kind: 'mqtt', state: 'connected', deadLetters: 0 })]);

@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { startCore, type TaktCore } from '../../main/core/core';
 import { ruleSetDocId, savedScenarioDocId } from '../../main/core/persistence/store-mirror';
 import type { CallContext } from '../../shared/protocol/server';
+import { SYSTEM_CALLER } from '../../shared/auth/caller';
 import type { ExceptionRecord } from '../../shared/decide/exceptions';
 import { repoRoot } from './core';
 
-const ctx: CallContext = { signal: new AbortController().signal, progress: () => undefined };
+const ctx: CallContext = { signal: new AbortController().signal, caller: SYSTEM_CALLER, progress: () => undefined };
 const plantFile = join(repoRoot, 'test/fixtures/plants/small-plant.yaml');
 const KEY = 'line-down:L1';
 

@@ -12,6 +12,7 @@ import { connectClient } from './signals';
 import { startCore } from '../../main/core/core';
 import { ProtocolClient } from '../../shared/protocol/client';
 import { memoryTransportPair } from '../../shared/protocol/transport';
+import { SYSTEM_CALLER } from '../../shared/auth/caller';
 
 const dir = mkdtempSync(join(tmpdir(), 'takt-e2e-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,7 +34,7 @@ describe('takt report', () => {
     const core = await startCore({ dataDir: data, simulator: false, speed: 1 });
     try {
       const [server, clientSide] = memoryTransportPair();
-      core.connect(server);
+      core.connect(server, SYSTEM_CALLER);
       return await new ProtocolClient(clientSide).call('kpi.get', { scope: 'plant', period: 'shift', at: shiftStart });
     } finally {
       await core.close();

@@ -6,6 +6,7 @@
  * becomes a TextTransport joined to the core. `{type: 'takt:shutdown'}` closes the core cleanly.
  */
 import type { TextTransport } from '../../../shared/protocol/transport';
+import type { Caller } from '../../../shared/auth/caller';
 
 /** The part of Electron's MessagePortMain this entry uses (typed here: no electron import). */
 export interface MessagePortMainLike {
@@ -24,7 +25,7 @@ export interface ParentPortLike {
 
 /** What the entry needs from the core (`TaktCore` satisfies it). */
 export interface ConnectableCore {
-  connect(t: TextTransport): void;
+  connect(t: TextTransport, caller: Caller): void;
   close(): Promise<void>;
 }
 
@@ -101,7 +102,7 @@ export function serveParentPort(parentPort: ParentPortLike, core: Promise<Connec
     const ports = e.ports ?? [];
     for (const port of ports) {
       void core.then(
-        (c) => c.connect(messagePortTransport(port)),
+        (c) => c.connect(messagePortTransport(port), { kind: 'system', name: 'electron window' }),
         () => port.close(),
       );
     }

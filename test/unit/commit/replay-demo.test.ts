@@ -10,6 +10,7 @@ import { afterAll, expect, it } from 'vitest';
 import { startCore, type TaktCore } from '../../../main/core/core';
 import { ProtocolClient } from '../../../shared/protocol/client';
 import { memoryTransportPair } from '../../../shared/protocol/transport';
+import { SYSTEM_CALLER } from '../../../shared/auth/caller';
 
 const dir = mkdtempSync(join(tmpdir(), 'takt-commit-replay-'));
 let core: TaktCore | undefined;
@@ -21,7 +22,7 @@ afterAll(async () => {
 it('reproduces the ranking of a decision made while the simulator was running', { timeout: 120_000 }, async () => {
   core = await startCore({ dataDir: dir, speed: 120, seed: 7 });
   const [a, b] = memoryTransportPair();
-  core.connect(a);
+  core.connect(a, SYSTEM_CALLER);
   const client = new ProtocolClient(b);
   await new Promise((r) => setTimeout(r, 1500));
   const view = await client.call('twin.view');

@@ -15,6 +15,7 @@ import { ProtocolClient } from '../../../shared/protocol/client';
 import { memoryTransportPair } from '../../../shared/protocol/transport';
 import type { TwinView } from '../../../shared/twin/view';
 import { until } from '../../helpers/until';
+import { SYSTEM_CALLER } from '../../../shared/auth/caller';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'takt-commit-seq-'));
@@ -35,7 +36,7 @@ async function start(): Promise<{ core: TaktCore; client: ProtocolClient }> {
     simulator: false,
   });
   const [a, b] = memoryTransportPair();
-  c.connect(a);
+  c.connect(a, SYSTEM_CALLER);
   core = c;
   return { core: c, client: new ProtocolClient(b) };
 }

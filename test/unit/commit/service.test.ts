@@ -15,6 +15,7 @@ import { ProtocolClient, RemoteError } from '../../../shared/protocol/client';
 import { memoryTransportPair } from '../../../shared/protocol/transport';
 import type { RecordChange } from '../../../shared/commit/records';
 import { until } from '../../helpers/until';
+import { SYSTEM_CALLER } from '../../../shared/auth/caller';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'takt-commit-svc-'));
@@ -34,7 +35,7 @@ beforeAll(async () => {
     outboxRetry: { baseMs: 20, capMs: 50, maxAttempts: 3, seed: 3 },
   });
   const [a, b] = memoryTransportPair();
-  core.connect(a);
+  core.connect(a, SYSTEM_CALLER);
   client = new ProtocolClient(b);
   core.commit.registerWriteBack({
     id: 'mes-gateway',

@@ -7,6 +7,7 @@ import { ProtocolClient, RemoteError } from '../../../shared/protocol/client';
 import { memoryTransportPair } from '../../../shared/protocol/transport';
 import type { StreamItems } from '../../../shared/protocol/api';
 import { defaultRulesText, root } from './helpers';
+import { SYSTEM_CALLER } from '../../../shared/auth/caller';
 
 let core: TaktCore | null = null;
 let dir = '';
@@ -18,7 +19,7 @@ afterEach(async () => {
 
 function connect(c: TaktCore): ProtocolClient {
   const [a, b] = memoryTransportPair();
-  c.connect(a);
+  c.connect(a, SYSTEM_CALLER);
   return new ProtocolClient(b);
 }
 

@@ -9,6 +9,7 @@ import { attachWhenReady, MAX_HELD_BYTES, type EarlyAnswers } from '../../../mai
 import type { TaktCore } from '../../../main/core/core';
 import type { Plant } from '../../../shared/plant/schema';
 import { serveConnection, type MethodHandlers, type StreamHandlers } from '../../../shared/protocol/server';
+import { SYSTEM_CALLER } from '../../../shared/auth/caller';
 
 const plant = { takt: 1, site: { id: 'early-plant', name: 'Early plant', timezone: 'UTC' } } as unknown as Plant;
 let wss: WebSocketServer | undefined;
@@ -27,7 +28,7 @@ async function setUp(early: EarlyAnswers | null) {
   let down!: (e: Error) => void;
   const ready = new Promise<{ core: TaktCore }>((r, f) => ((up = r), (down = f)));
   wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  wss.on('connection', (ws) => attachWhenReady(ws, ready, early));
+  wss.on('connection', (ws) => attachWhenReady(ws, ready, early, SYSTEM_CALLER));
   await new Promise<void>((r) => wss!.once('listening', () => r()));
   const port = (wss.address() as { port: number }).port;
   const ws = new WebSocket(`ws://127.0.0.1:${port}`);

@@ -12,6 +12,7 @@ import { startCore, type TaktCore } from '../../../main/core/core';
 import { ProtocolClient } from '../../../shared/protocol/client';
 import { memoryTransportPair } from '../../../shared/protocol/transport';
 import type { RecordChange } from '../../../shared/commit/records';
+import { SYSTEM_CALLER } from '../../../shared/auth/caller';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const dirs: string[] = [];
@@ -35,7 +36,7 @@ const start = async () => {
     deferStore: 3_600_000,
   });
   const [a, b] = memoryTransportPair();
-  core.connect(a);
+  core.connect(a, SYSTEM_CALLER);
   return { core, client: new ProtocolClient(b), dataDir };
 };
 const storeIsOpen = (c: TaktCore) => {

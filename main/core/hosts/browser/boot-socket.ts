@@ -15,6 +15,7 @@ import type { Plant } from '../../../../shared/plant/schema';
 import { serveConnection, type MethodHandlers, type StreamHandlers } from '../../../../shared/protocol/server';
 import type { TextTransport } from '../../../../shared/protocol/transport';
 import type { TaktCore } from '../../core';
+import type { Caller } from '../../../../shared/auth/caller';
 import { wsTransport } from './ws-transport';
 
 /** What a console can be answered from before the core is up. */
@@ -113,7 +114,7 @@ function withoutHello(t: TextTransport): TextTransport {
  * Hands a socket to the core once it is up; until then holds its frames, answering `plant.get`
  * from `early` when given (null: the plant is not checked yet, everything waits).
  */
-export function attachWhenReady(ws: WebSocket, ready: Promise<{ core: TaktCore }>, early: EarlyAnswers | null): void {
+export function attachWhenReady(ws: WebSocket, ready: Promise<{ core: TaktCore }>, early: EarlyAnswers | null, caller: Caller): void {
   const held: Frame[] = [];
   let heldBytes = 0;
   const answers = early ? earlyServer(ws, early) : null;
@@ -144,7 +145,7 @@ export function attachWhenReady(ws: WebSocket, ready: Promise<{ core: TaktCore }
       ws.off('message', onMessage);
       answers?.stop();
       if (ws.readyState !== ws.OPEN) return;
-      core.connect(answers ? withoutHello(wsTransport(ws)) : wsTransport(ws));
+      core.connect(answers ? withoutHello(wsTransport(ws)) : wsTransport(ws), caller);
       for (const [data, isBinary] of held) ws.emit('message', data, isBinary);
     },
     (e: Error) => {

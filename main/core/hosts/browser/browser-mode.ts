@@ -199,7 +199,8 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => ws.terminate());
-      attachWhenReady(ws, ready, early);
+      // Until sign-in exists every console that passes the request policy acts as the host itself.
+      attachWhenReady(ws, ready, early, { kind: 'system', name: 'browser console' });
     });
   });
   await new Promise<void>((resolve, reject) => {

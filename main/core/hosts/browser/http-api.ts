@@ -13,7 +13,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { methodParams, type MethodName, type MethodResults, type ParamsOf } from '../../../../shared/protocol/api';
 import { describeIssues, jsonTooDeep, MAX_JSON_DEPTH, type ErrorCode } from '../../../../shared/protocol/messages';
-import { ProtocolFailure, type MethodHandlers } from '../../../../shared/protocol/server';
+import { ProtocolFailure, type CallContext, type MethodHandlers } from '../../../../shared/protocol/server';
+import type { Caller } from '../../../../shared/auth/caller';
+
+/** Until sign-in exists an HTTP call that passes the request policy acts as the host itself. */
+const HTTP_CALLER: Caller = { kind: 'system', name: 'http api' };
 import { openApiDocument } from './openapi';
 import type { CoreHealth } from '../../core';
 
@@ -58,15 +62,15 @@ const STATUS: Record<ErrorCode, number> = {
 };
 
 /** Calls a protocol method with the protocol's validation (params parsed by its zod schema). */
-export async function callMethod<M extends MethodName>(methods: MethodHandlers, method: M, params: ParamsOf<M> | undefined): Promise<MethodResults[M]> {
+export async function callMethod<M extends MethodName>(methods: MethodHandlers, method: M, params: ParamsOf<M> | undefined, caller: Caller): Promise<MethodResults[M]> {
   const p = methodParams[method].safeParse(params);
   if (!p.success) {
     const d = describeIssues(p.error.issues, '');
     throw new ProtocolFailure('bad_params', `bad request for '${method}': ${d.message}`, d.path?.replace(/^\./, ''));
   }
   const ac = new AbortController();
-  const handler = methods[method] as (p: unknown, c: { signal: AbortSignal; progress(): void }) => MethodResults[M] | Promise<MethodResults[M]>;
-  return handler(p.data, { signal: ac.signal, progress: () => undefined });
+  const handler = methods[method] as (p: unknown, c: CallContext) => MethodResults[M] | Promise<MethodResults[M]>;
+  return handler(p.data, { signal: ac.signal, caller, progress: () => undefined });
 }
 
 /**
@@ -148,7 +152,7 @@ export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: Se
     o.log?.(`http api: ${(e as Error)?.stack ?? e}`);
     return send(res, 500, { error: { code: 'internal', message: `internal error: ${(e as Error)?.message ?? String(e)}` } });
   };
-  const call = <M extends MethodName>(m: M, p: ParamsOf<M> | undefined) => callMethod(o.methods, m, p);
+  const call = <M extends MethodName>(m: M, p: ParamsOf<M> | undefined) => callMethod(o.methods, m, p, HTTP_CALLER);
   const list = (q: URLSearchParams, name: string) => {
     const v = q.getAll(name).flatMap((x) => x.split(',')).filter(Boolean);
     return v.length ? v : undefined;

@@ -1,0 +1,43 @@
+/**
+ * Who is on the other end of a connection or an HTTP call, as the core established it (a session
+ * cookie, an API token, or the in-process host itself). Handlers take the acting person from here,
+ * never from a request's body: a client cannot name someone else.
+ */
+
+/** What an API token may do; a token carries a subset. */
+export const TOKEN_SCOPES = ['ingest', 'read', 'actions'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+/** How a person proved who they are. */
+export type SignInMethod = 'password' | 'oidc' | 'first-start';
+
+export type Caller =
+  /** A person signed in with a session; `personId` is one of the plant's people. */
+  | { readonly kind: 'person'; readonly personId: string; readonly sessionId: string; readonly via: SignInMethod }
+  /** A machine with an API token (connectors, `takt import --core`); acts as no person. */
+  | { readonly kind: 'token'; readonly tokenId: string; readonly name: string; readonly scopes: readonly TokenScope[] }
+  /**
+   * The host process itself (the simulator, connectors and tests running in-process). Never
+   * given to a network connection.
+   */
+  | { readonly kind: 'system'; readonly name: string };
+
+/** The in-process host: used where no network peer is involved. */
+export const SYSTEM_CALLER: Caller = Object.freeze({ kind: 'system', name: 'takt' });
+
+/** The person acting, or null when the caller is a machine. */
+export function personOf(caller: Caller): string | null {
+  return caller.kind === 'person' ? caller.personId : null;
+}
+
+/** For logs and audit lines: who the caller is, without secrets. */
+export function describeCaller(caller: Caller): string {
+  switch (caller.kind) {
+    case 'person':
+      return `person ${caller.personId} (${caller.via})`;
+    case 'token':
+      return `token '${caller.name}' (${caller.scopes.join(', ') || 'no scopes'})`;
+    case 'system':
+      return caller.name;
+  }
+}
