@@ -30,6 +30,8 @@ function withHistory(): string {
   j.close();
   mkdirSync(join(dir, 'store'));
   writeFileSync(join(dir, 'exceptions.json'), '[]');
+  writeFileSync(join(dir, 'scenarios.json'), '[]');
+  mkdirSync(join(dir, 'writeback'));
   return dd.journalPath;
 }
 
@@ -89,7 +91,7 @@ describe('a history without its journal', () => {
     const journal = withHistory();
     unlinkSync(journal);
     expect(() => openDataDir(dir, fresh)).toThrow(new RegExp(`the journal ${journal} is missing.*restore journal\\.sqlite.*--reset`));
-    expect(() => openDataDir(dir, fresh)).toThrow(/store, exceptions\.json/);
+    expect(() => openDataDir(dir, fresh)).toThrow(/store, exceptions\.json, scenarios\.json, writeback/);
   });
 
   it('is a fresh folder when a first start stopped before its journal existed (only the identity, lock and plant cache)', () => {
