@@ -61,8 +61,15 @@ for (const [name, cmd, args] of checks) {
 
 for (const project of ['unit', 'e2e']) {
   const report = join(out, `vitest-${project}.json`);
-  step(`${project} tests`, npx, ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  const ok = step(`${project} tests`, npx, ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  const failedBefore = totals.failed;
   countVitest(report, project);
+  // Vitest fails a run whose tests all passed when an error escaped them (an unhandled rejection,
+  // an error after a test ended): the report has no failed test, so count the run itself.
+  if (!ok && totals.failed === failedBefore) {
+    totals.failed += 1;
+    failures.push(`${project}: vitest failed with no failed test: look for "Unhandled Errors" in the log above`);
+  }
 }
 
 if (failures.length) console.log(`\nfailed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
