@@ -187,9 +187,9 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
   const json = flags.json === true;
   const at = (flag: 'replan-ms' | 'quick-ms' | 'reference-ms') => (flags[flag] === undefined ? undefined : numberFlag('schedule-demo', flag, flags[flag], 0));
   demoBench({
-    ...(at('--replan-ms') !== undefined ? { replanMs: at('--replan-ms')! } : {}),
-    ...(at('--quick-ms') !== undefined ? { quickMs: at('--quick-ms')! } : {}),
-    ...(at('--reference-ms') !== undefined ? { referenceMs: at('--reference-ms')! } : {}),
+    ...(at('replan-ms') !== undefined ? { replanMs: at('replan-ms')! } : {}),
+    ...(at('quick-ms') !== undefined ? { quickMs: at('quick-ms')! } : {}),
+    ...(at('reference-ms') !== undefined ? { referenceMs: at('reference-ms')! } : {}),
     skipReference: flags['skip-reference'] === true,
     emit: (o) => console.log(json ? JSON.stringify(o) : JSON.stringify(o, null, 1)),
   }).catch((e: unknown) => {
