@@ -24,6 +24,7 @@ import { generateOptions, type OptionException } from '../shared/decide/options'
 import { problemFromPlant } from '../shared/schedule/from-plant';
 import { replanCandidate, solveReplan } from '../shared/schedule/replan';
 import { evaluate } from '../shared/schedule/evaluate';
+import { benchArgs, numberFlag } from './_args';
 
 export interface DemoBenchOptions {
   /** Real ms the re-plan searches per scenario (default 1000). */
@@ -177,17 +178,19 @@ function round(x: number): number {
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('schedule-demo.ts')) {
-  const argv = process.argv.slice(2);
-  const json = argv.includes('--json');
-  const at = (flag: string) => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? Number(argv[i + 1]) : undefined;
-  };
+  const flags = benchArgs('schedule-demo', {
+    'replan-ms': { type: 'string' },
+    'quick-ms': { type: 'string' },
+    'reference-ms': { type: 'string' },
+    'skip-reference': { type: 'boolean' },
+  });
+  const json = flags.json === true;
+  const at = (flag: 'replan-ms' | 'quick-ms' | 'reference-ms') => (flags[flag] === undefined ? undefined : numberFlag('schedule-demo', flag, flags[flag], 0));
   demoBench({
-    ...(at('--replan-ms') !== undefined ? { replanMs: at('--replan-ms')! } : {}),
-    ...(at('--quick-ms') !== undefined ? { quickMs: at('--quick-ms')! } : {}),
-    ...(at('--reference-ms') !== undefined ? { referenceMs: at('--reference-ms')! } : {}),
-    skipReference: argv.includes('--skip-reference'),
+    ...(at('replan-ms') !== undefined ? { replanMs: at('replan-ms')! } : {}),
+    ...(at('quick-ms') !== undefined ? { quickMs: at('quick-ms')! } : {}),
+    ...(at('reference-ms') !== undefined ? { referenceMs: at('reference-ms')! } : {}),
+    skipReference: flags['skip-reference'] === true,
     emit: (o) => console.log(json ? JSON.stringify(o) : JSON.stringify(o, null, 1)),
   }).catch((e: unknown) => {
     console.error(`schedule-demo: ${(e as Error).stack ?? String(e)}`);

@@ -23,20 +23,36 @@ import { performance } from 'node:perf_hooks';
 import { evaluate } from '../shared/schedule/evaluate';
 import type { ScheduleProblem } from '../shared/schedule/model';
 import { solve } from '../shared/schedule/solve';
+import { benchArgs, numberFlag } from './_args';
 import { atcs } from './schedule/atcs';
 import { demoBench } from './schedule-demo';
 import { dataDir, orlib, references, wtsds, type Instance } from './schedule/formats';
 
-const args = process.argv.slice(2);
-const arg = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
+const flags = benchArgs('schedule', {
+  only: { type: 'string' },
+  limit: { type: 'string' },
+  seed: { type: 'string' },
+  'orlib40-ms': { type: 'string' },
+  'orlib100-ms': { type: 'string' },
+  'wtsds-ms': { type: 'string' },
+  'skip-reference': { type: 'boolean' },
+});
+const json = flags.json === true;
+const SETS = ['orlib40', 'orlib100', 'wtsds', 'demo'];
+const only = new Set((flags.only ?? SETS.join(',')).split(','));
+for (const set of only) {
+  if (!SETS.includes(set)) {
+    console.error(`bench schedule: --only: unknown set '${set}' (sets: ${SETS.join(', ')})`);
+    process.exit(2);
+  }
+}
+const limit = numberFlag('schedule', 'limit', flags.limit, Infinity);
+const seed = numberFlag('schedule', 'seed', flags.seed, 1);
+const ms = {
+  orlib40: numberFlag('schedule', 'orlib40-ms', flags['orlib40-ms'], 1000),
+  orlib100: numberFlag('schedule', 'orlib100-ms', flags['orlib100-ms'], 2000),
+  wtsds: numberFlag('schedule', 'wtsds-ms', flags['wtsds-ms'], 10_000),
 };
-const json = args.includes('--json');
-const only = new Set((arg('--only') ?? 'orlib40,orlib100,wtsds,demo').split(','));
-const limit = Number(arg('--limit') ?? Infinity);
-const seed = Number(arg('--seed') ?? 1);
-const ms = { orlib40: Number(arg('--orlib40-ms') ?? 1000), orlib100: Number(arg('--orlib100-ms') ?? 2000), wtsds: Number(arg('--wtsds-ms') ?? 10_000) };
 
 const print = (o: object) => console.log(json ? JSON.stringify(o) : Object.entries(o).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toFixed(3) : v}`).join(' '));
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -108,7 +124,7 @@ if (only.has('wtsds')) {
   Object.assign(summary, { wtsds_instances: ratios.length, wtsds_ratio_vs_atcs: mean(ratios), wtsds_worse_than_atcs: worse, wtsds_limit_ms: ms.wtsds });
 }
 if (only.has('demo')) {
-  const d = await demoBench({ skipReference: args.includes('--skip-reference'), emit: (o) => print({ set: 'demo', ...o }) });
+  const d = await demoBench({ skipReference: flags['skip-reference'] === true, emit: (o) => print({ set: 'demo', ...o }) });
   Object.assign(summary, {
     demo_scenarios: d.scenarios,
     demo_better: d.demo_better,

@@ -49,6 +49,7 @@ export function kick(s: PlanState, rng: Rng, strength = 0): void {
     const before = s.lineCost(l);
     s.retime(l, Math.min(i, j));
     s.cost += s.lineCost(l) - before;
+    s.touch(l, Math.min(i, j), Math.max(i, j));
   }
 }
 
@@ -137,4 +138,6 @@ function blockMove(s: PlanState, l: number, rng: Rng): void {
   const before = s.lineCost(l);
   s.retime(l, Math.min(i, p));
   s.cost += s.lineCost(l) - before;
+  s.touch(l, p, p + b - 1);
+  s.touch(l, i, i);
 }

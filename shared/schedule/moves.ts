@@ -14,6 +14,12 @@ import type { PlanState } from './state';
 /** An improvement must beat rounding noise, which grows with the size of the cost. */
 export const improves = (delta: number, base: number) => delta < -1e-9 * Math.max(1, Math.abs(base));
 
+/**
+ * How far from a swap's first order the local descent looks for its second: a swap with an order
+ * far away shifts everything between, is rarely an improvement where insertions have settled, and
+ * costs the length of the stretch to score (the literature's neighbourhood limitation).
+ */
+const SWAP_REACH = 10;
 export class Moves {
   private readonly c: Compiled;
   private readonly s: PlanState;
@@ -31,6 +37,14 @@ export class Moves {
   private readonly pMovedLater: Int32Array;
   private readonly visit: Int32Array;
   private readonly blockScratch = new Int32Array(6);
+  /** Don't-look bits, inverted: orders whose moves may have changed since they were last tried. */
+  private readonly dirty: Uint8Array;
+  /** The dirty orders, first in first out (a ring of n: each order is in it at most once). */
+  private readonly queue: Int32Array;
+  private qHead = 0;
+  private qSize = 0;
+  /** Lines with a dirty order, for the lines searched whole (dynasearch). */
+  private readonly lineDirty: Uint8Array;
   /** Set by the caller: when it returns true the walks stop at the next check. */
   stop: () => boolean = () => false;
 
@@ -48,6 +62,103 @@ export class Moves {
     this.pMovedSame = new Int32Array(cap + 1);
     this.pMovedLater = new Int32Array(cap + 1);
     this.visit = new Int32Array(cap);
+    this.dirty = new Uint8Array(this.c.n);
+    this.queue = new Int32Array(Math.max(1, this.c.n));
+    this.lineDirty = new Uint8Array(this.c.m);
+    s.onChange = (l, from, to) => this.markChange(l, from, to);
+  }
+
+  private mark(j: number): void {
+    if (this.dirty[j] || this.c.isFrozen[j]) return;
+    this.dirty[j] = 1;
+    this.queue[(this.qHead + this.qSize) % this.queue.length] = j;
+    this.qSize++;
+  }
+
+  /**
+   * A change at positions from..to of line l: the orders at and next to both ends are where an
+   * improving move is likely now (an insertion's order and the gap it left, a swap's pair, a
+   * block's end and where it was), so only they are looked at again. Between the ends the orders
+   * keep their neighbours; their timing moved, but trying every one again after every kick is
+   * what made a descent cost the whole neighbourhood.
+   */
+  private markChange(l: number, from: number, to: number): void {
+    const seq = this.s.seq[l]!;
+    const len = this.s.len[l]!;
+    this.lineDirty[l] = 1;
+    const hi = Math.max(from, to);
+    const a0 = Math.max(0, from - 1);
+    const a1 = Math.min(len - 1, from + 1);
+    for (let p = a0; p <= a1; p++) this.mark(seq[p]!);
+    const b0 = Math.max(a1 + 1, hi - 1);
+    const b1 = Math.min(len - 1, hi + 1);
+    for (let p = b0; p <= b1; p++) this.mark(seq[p]!);
+  }
+
+  /** Forgets what is dirty (the caller is about to search everything, or to look again from scratch). */
+  clearDirty(): void {
+    this.dirty.fill(0);
+    this.lineDirty.fill(0);
+    this.qHead = this.qSize = 0;
+  }
+
+  /**
+   * Descends from a plan that was a local optimum before a few changes (a kick): looks only at
+   * the orders next to what changed, and next to what each improving move changes in turn
+   * (don't-look bits), until none of them has an improving move. Lines searched by dynasearch
+   * are searched whole when anything on them changed.
+   */
+  descendLocal(): void {
+    const c = this.c;
+    const s = this.s;
+    const simple = c.simpleLine;
+    while (!this.stop()) {
+      let any = false;
+      for (let l = 0; l < c.m; l++) {
+        if (!simple[l] || !this.lineDirty[l]) continue;
+        this.lineDirty[l] = 0;
+        any = true;
+        while (this.dynasearch(l));
+        this.insertPass(l, 0);
+      }
+      if (this.qSize === 0) {
+        if (!any) return;
+        continue;
+      }
+      const j = this.queue[this.qHead]!;
+      this.qHead = (this.qHead + 1) % this.queue.length;
+      this.qSize--;
+      this.dirty[j] = 0;
+      const l = s.lineOf[j]!;
+      if (l < 0) continue;
+      if (!simple[l] && (this.reinsertBest(l, s.posOf[j]!) || this.blocksAt(l, s.posOf[j]!) || this.swapsOf(l, s.posOf[j]!))) continue;
+      if (c.m > 1) {
+        if (!this.relocate(j)) this.exchange(j);
+      }
+    }
+  }
+
+  /**
+   * Or-opt for the blocks of two and three orders that start at position i; true when one moved.
+   * (The blocks that end at i start at an order marked with it: each is tried once.)
+   */
+  private blocksAt(l: number, i: number): boolean {
+    const len = this.s.len[l]!;
+    for (let b = 2; b <= 3; b++) if (i + b <= len && this.reinsertBlock(l, i, b)) return true;
+    return false;
+  }
+
+  /** The swaps of position i with the non-adjacent positions within SWAP_REACH on line l; true at the first that improves. */
+  private swapsOf(l: number, i: number): boolean {
+    const fz = this.frozenLength(l);
+    const len = this.s.len[l]!;
+    const lo = Math.max(fz, i - SWAP_REACH);
+    const hi = Math.min(len, i + SWAP_REACH + 1);
+    for (let k = lo; k < hi; k++) {
+      if (k >= i - 1 && k <= i + 1) continue;
+      if (k < i ? this.trySwap(l, k, i) : this.trySwap(l, i, k)) return true;
+    }
+    return false;
   }
 
   /** Moves the order at position i of line l to position j (positions as in the result). */

@@ -80,6 +80,12 @@ export function checkScheduleProblem(p: ScheduleProblem): Issue[] {
     for (const lineId of Object.keys(o.minutes)) knownLine(['orders', i, 'minutes', lineId], lineId, `order ${o.id}'s minutes`);
     if (!Object.keys(o.minutes).some((l) => lineIds.has(l))) error(['orders', i, 'minutes'], `order ${o.id} has no line that can run it: give its minutes on at least one line`);
   });
+  // A tail run is an order beyond the horizon, already placed: it cannot also be an order the search places.
+  p.lines.forEach((l, i) =>
+    (l.tail ?? []).forEach((t, k) => {
+      if (orders.has(t.id)) error(['lines', i, 'tail', k, 'id'], `tail run '${t.id}' of line ${l.id} is also in orders: list an order either in orders (to be planned) or in a line's tail (fixed after the plan), not both`);
+    }),
+  );
   for (const lineId of Object.keys(p.changeovers ?? {})) knownLine(['changeovers', lineId], lineId, 'changeovers');
   for (const lineId of Object.keys(p.initial ?? {})) knownLine(['initial', lineId], lineId, 'initial');
   for (const lineId of Object.keys(p.forbidden ?? {})) knownLine(['forbidden', lineId], lineId, 'forbidden');

@@ -36,6 +36,11 @@ export class PlanState {
   /** tailCost[l]: the cost of line l's frozen tail after its plan as it stands. */
   readonly tailCostOf: Float64Array;
   cost = 0;
+  /**
+   * Told of every change to a sequence (positions from..to of line l, to < from for a removal
+   * at from), so that the local search can look again only where something changed.
+   */
+  onChange: ((l: number, from: number, to: number) => void) | null = null;
 
   constructor(c: Compiled) {
     this.c = c;
@@ -225,6 +230,12 @@ export class PlanState {
     if (this.len[l] !== newLen) throw new Error('schedule: inconsistent move');
     this.retime(l, from);
     this.cost += this.lineCost(l) - before;
+    this.onChange?.(l, from, from + rlen - 1);
+  }
+
+  /** Reports positions from..to of line l as changed by a caller that edited `seq` itself. */
+  touch(l: number, from: number, to: number): void {
+    this.onChange?.(l, from, to);
   }
 
   /** Copies the sequences into a flat snapshot: [len0, …, lenM-1, seq0…, seq1…, …]. */
