@@ -309,7 +309,7 @@ async function taktRun(name: string, n: number, rate: number, withLatency: boole
   };
 }
 
-// --profile FILE: a V8 CPU profile of this process over the takt phase (open it in Chrome DevTools).
+// --profile FILE: a V8 CPU profile of this process over the takt and sparkplug phases (the last one run wins; open it in Chrome DevTools).
 async function profiled<T>(run: () => Promise<T>): Promise<T> {
   if (!args.profile) return run();
   const session = new Session();
@@ -411,7 +411,7 @@ if (PHASES.has('sparkplug')) {
   const host = createSparkplugConnector('spb', sparkplugOptionsSchema.parse({ url: broker.url, groups: ['bench'], source: 'spb', protocolVersion: 5 }), { now: () => Date.now(), log: (l) => out({ note: l }), siteId: 'bench' });
   await host.start(sink);
   // Every DBIRTH gives a state signal; every DDATA a state and a count signal.
-  const r = await taktRun('sparkplug', births + SPB_MESSAGES, RATE, false, { file, index: indexFile, expected: devices.length + 2 * SPB_MESSAGES });
+  const r = await profiled(() => taktRun('sparkplug', births + SPB_MESSAGES, RATE, false, { file, index: indexFile, expected: devices.length + 2 * SPB_MESSAGES }));
   await host.stop();
   const metricsPerS = Math.round((SPB_MESSAGES * METRICS) / r.seconds);
   out({ phase: 'sparkplug', births, messages: SPB_MESSAGES, metrics_per_message: METRICS, ...r, metrics_per_s: metricsPerS, errors: host.status().errors });
