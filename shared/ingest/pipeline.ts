@@ -10,9 +10,9 @@
  * most `maxUncommittedBatches` wait before the pipeline blocks on the oldest; `flush()`, `close()`
  * and the timer deliver everything (waiting for the commits). A journal that can say when a commit
  * is done (`onDurable`) gets group commit instead of a timer that waits: a partial batch goes to an
- * idle journal at once, and what arrives while a commit is running goes in the next one when it
- * ends, so latency is about one or two commits (not the batch delay) and the thread that receives
- * never blocks on a commit; every delivered signal is still committed first. Rejected signals become dead letters
+ * idle journal after `groupDelayMs`, and what arrives while a commit is running goes in the next one
+ * when it ends, so latency is about one or two commits (not the batch delay) and the thread that
+ * receives never blocks on a commit; every delivered signal is still committed first. Rejected signals become dead letters
  * with the raw payload (clipped to 4 KiB), a reason and a path. Every pushed signal ends in exactly one
  * of accepted, duplicate or dead-lettered (`stats()`).
  *
@@ -81,6 +81,12 @@ export interface IngestPipelineOptions {
   maxUncommittedBatches?: number;
   /** With a scheduler: hand on a partial batch after this long. Default 50 ms. */
   maxBatchDelayMs?: number;
+  /**
+   * With a scheduler and a journal that has `onDurable`: how long a partial batch waits for more
+   * when nothing is committing (group commit). Default 5 ms: enough for a socket's burst to share
+   * one transaction, far below the batch delay.
+   */
+  groupDelayMs?: number;
   /** With a scheduler: release the whole reorder buffer after this long without pushes. Default 1000 ms. */
   idleFlushMs?: number;
   scheduler?: Scheduler;
@@ -180,6 +186,7 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
   const maxUncommitted = Math.max(0, opts.maxUncommittedBatches ?? 4);
   const maxBatchDelayMs = opts.maxBatchDelayMs ?? 50;
   const idleFlushMs = opts.idleFlushMs ?? 1000;
+  const groupDelayMs = Math.min(maxBatchDelayMs, opts.groupDelayMs ?? 5);
   const maxRawChars = opts.maxRawChars ?? 4096;
   const maxBytes = 65_536;
   const { journal, deliver, onDeadLetter, scheduler } = opts;
@@ -325,9 +332,9 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
   let idleMs = 0;
   function arm(): void {
     if (scheduler === undefined || timer !== undefined) return;
-    // Group commit: nothing is committing, so a partial batch may go at once (on the next turn,
-    // after the socket's other messages); while a commit runs, `onCommitted` hands on what came.
-    armedMs = notify !== undefined && uncommitted.length === 0 && reorder.size === 0 ? 0 : maxBatchDelayMs;
+    // Group commit: nothing is committing, so a partial batch goes after a short wait for company;
+    // while a commit runs, `onCommitted` re-arms for what came meanwhile.
+    armedMs = notify !== undefined && uncommitted.length === 0 && reorder.size === 0 ? groupDelayMs : maxBatchDelayMs;
     timer = scheduler.setTimeout(tick, armedMs);
   }
   function tick(): void {
@@ -356,10 +363,14 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
   }
   function onCommitted(): void {
     watching = false;
-    // What arrived during the commit is the next group.
-    if (fill > 0) flushBatch();
     deliverCommitted(false);
     watchCommits();
+    // What arrived during the commit is the next group: it goes after the short wait, not the batch delay.
+    if (fill > 0 && uncommitted.length === 0 && timer !== undefined && armedMs > groupDelayMs) {
+      scheduler!.clearTimeout(timer);
+      timer = undefined;
+    }
+    if (fill > 0) arm();
   }
 
   function push(raw: unknown, meta?: SignalMeta): PushOutcome {

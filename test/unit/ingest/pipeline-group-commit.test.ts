@@ -1,6 +1,6 @@
 /**
  * Group commit: with a journal that says when a commit is done (`onDurable`) and a scheduler, the
- * pipeline hands a partial batch to an idle journal on the next timer turn (not after the batch
+ * pipeline hands a partial batch to an idle journal after a short group delay (not the batch
  * delay), groups what arrives during a commit into the next one, delivers only committed batches,
  * and its timer never blocks on a commit (`waitDurable` is not called).
  */
@@ -80,8 +80,8 @@ describe('group commit (journal with onDurable)', () => {
     const p = createIngestPipeline({ index, journal: j, scheduler: s, maxBatchDelayMs: 50, deliver: (b, last) => delivered.push({ last, durable: j.durablePosition, n: b.length }) });
     p.push(count('L1-M1', T0, 'a0'));
     p.push(count('L1-M1', T0 + 1, 'a1'));
-    // Idle journal: the timer is armed with no delay, not the batch delay.
-    expect(s.timers.map((t) => t.ms)).toEqual([0]);
+    // Idle journal: the timer is armed with the short group delay, not the batch delay.
+    expect(s.timers.map((t) => t.ms)).toEqual([5]);
     s.runNext();
     expect(j.appends).toEqual([2]);
     expect(delivered).toEqual([]);
@@ -89,9 +89,12 @@ describe('group commit (journal with onDurable)', () => {
     for (let i = 2; i < 7; i++) p.push(count('L1-M1', T0 + i, `a${i}`));
     expect(s.timers.map((t) => t.ms)).toEqual([50]);
     expect(j.appends).toEqual([2]);
-    // The commit ends: its batch is delivered and the five that waited go as one transaction.
+    // The commit ends: its batch is delivered, and the five that waited go as one transaction
+    // after the group delay (the batch-delay timer is replaced).
     j.commitNext();
     expect(delivered).toEqual([{ last: 2, durable: 2, n: 2 }]);
+    expect(s.timers.map((t) => t.ms)).toEqual([5]);
+    s.runNext();
     expect(j.appends).toEqual([2, 7]);
     j.commitNext();
     expect(delivered.map((d) => d.last)).toEqual([2, 7]);
