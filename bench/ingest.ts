@@ -13,7 +13,7 @@
  * faster counts). The pipeline's clock covers cutting, pushing, the final flush and the wait until
  * the journal's writer thread has committed everything; it starts once that thread is up.
  *
- *   npx tsx bench/ingest.ts [--json] [--signals N] [--short-ids] [--lateness MS] [--sync NORMAL] [--writer worker|inline] [--batch N] [--fold] [--profile FILE]
+ *   npx tsx bench/ingest.ts [--json] [--plant demo|large] [--seed N] [--signals N] [--short-ids] [--lateness MS] [--sync NORMAL] [--writer worker|inline] [--batch N] [--fold] [--profile FILE]
  *
  * One JSON object per line; the last line is the summary.
  */
@@ -30,74 +30,53 @@ import { createPlantIndex } from '../shared/ingest/plant-index';
 import { createIngestPipeline } from '../shared/ingest/pipeline';
 import { createRng } from '../shared/sim/random';
 import { openJournal } from '../main/core/persistence/journal';
+import { benchArgs, numberFlag } from './_args';
+import { demoPlant, largePlant, plantCase } from './large-plant';
 
-const args = process.argv.slice(2);
-const arg = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const N = Number(arg('--signals') ?? 1_000_000);
-const LATENESS = Number(arg('--lateness') ?? 2000);
+const args = benchArgs('ingest', {
+  plant: { type: 'string' },
+  signals: { type: 'string' },
+  'short-ids': { type: 'boolean' },
+  lateness: { type: 'string' },
+  sync: { type: 'string' },
+  writer: { type: 'string' },
+  batch: { type: 'string' },
+  uncommitted: { type: 'string' },
+  fold: { type: 'boolean' },
+  profile: { type: 'string' },
+  seed: { type: 'string' },
+});
+const num = (flag: string, value: string | undefined, def: number) => numberFlag('ingest', flag, value, def);
+/** `--plant demo` (the default: 51 machines in 10 lines) or `--plant large` (bench/large-plant.ts: 1,000 machines, 60 lines, 4 halls). */
+const PLANT = args.plant ?? 'demo';
+if (PLANT !== 'demo' && PLANT !== 'large') {
+  console.error(`bench ingest: --plant must be 'demo' or 'large', got '${PLANT}'`);
+  process.exit(2);
+}
+const N = num('signals', args.signals, 1_000_000);
+const LATENESS = num('lateness', args.lateness, 2000);
 // The journal's default (an fsync per batch) unless `--sync normal` (no fsync per commit) is asked for.
-const SYNC = (arg('--sync') ?? 'FULL').toUpperCase() === 'NORMAL' ? 'NORMAL' : 'FULL';
-const WRITER = arg('--writer') === 'inline' ? 'inline' : 'worker';
-const BATCH = Number(arg('--batch') ?? 4096);
-const UNCOMMITTED = arg('--uncommitted') === undefined ? undefined : Number(arg('--uncommitted'));
+const SYNC = (args.sync ?? 'FULL').toUpperCase() === 'NORMAL' ? 'NORMAL' : 'FULL';
+const WRITER = args.writer === 'inline' ? 'inline' : 'worker';
+const BATCH = num('batch', args.batch, 4096);
+const UNCOMMITTED = args.uncommitted === undefined ? undefined : num('uncommitted', args.uncommitted, 0);
 const CHUNK = 65_536;
+/** Seed of the signal stream (and of the large plant). */
+const SEED = num('seed', args.seed, 42);
 /**
  * Ids as the embedded simulator writes them: source, run (its start time in base 36), sequence
  * ("mes-mjuohs00-123456"). `--short-ids` gives "mes-123456" instead: V8's JSON.parse interns string
  * values of up to 10 characters, so unique ids that short cost a string-table insertion each
  * (~8% of the throughput here); none of Takt's own sources writes ids that short, a plant's MES may.
  */
-const SHORT_IDS = args.includes('--short-ids');
+const SHORT_IDS = args['short-ids'] === true;
 const out = (o: object) => console.log(JSON.stringify(o));
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 
-// ---- plant: the demo plant if its file and parser exist, else one of the same shape (10 lines × 5 machines)
-async function loadPlant(): Promise<{ plant: Plant; from: string }> {
-  const file = join(root, 'resources/plants/demo-plant.yaml');
-  const parser = join(root, 'shared/plant/parse.ts');
-  if (existsSync(file) && existsSync(parser)) {
-    try {
-      const mod = (await import('../shared/plant/parse' as string)) as { parsePlantText?: (text: string, file?: string) => unknown };
-      const r = mod.parsePlantText?.(readFileSync(file, 'utf8'), file) as { ok?: boolean; plant?: Plant; value?: Plant } | Plant | undefined;
-      const plant = r && 'areas' in r ? (r as Plant) : ((r as { plant?: Plant; value?: Plant })?.plant ?? (r as { value?: Plant })?.value);
-      if (plant?.areas) return { plant, from: 'resources/plants/demo-plant.yaml' };
-    } catch (e) {
-      out({ note: `demo plant not loaded (${(e as Error).message}); using a synthetic plant` });
-    }
-  }
-  const lines = Array.from({ length: 10 }, (_, l) => ({
-    id: `L${String(l + 1).padStart(2, '0')}`,
-    name: `Line ${l + 1}`,
-    families: ['F1'],
-    bufferSize: 50,
-    crew: { size: 2, skills: [] },
-    machines: Array.from({ length: 5 }, (_, m) => ({ id: `L${String(l + 1).padStart(2, '0')}-M${m + 1}`, name: `M${m + 1}`, kind: 'other' as const })),
-  }));
-  const plant: Plant = {
-    takt: 1,
-    site: { id: 'bench', name: 'Bench plant', timezone: 'UTC' },
-    areas: [{ id: 'A1', name: 'Area 1', lines }],
-    allergens: [],
-    families: [{ id: 'F1', name: 'Family 1', allergens: [] }],
-    products: Array.from({ length: 20 }, (_, i) => ({ sku: `SKU-${i + 1}`, name: `Product ${i + 1}`, family: 'F1', bom: [{ component: 'C1', perUnit: 1 }], rates: Object.fromEntries(lines.map((l) => [l.id, 600])), tools: [] })),
-    changeovers: { matrix: [] },
-    tools: [],
-    locations: [
-      { id: 'WH', name: 'Warehouse', kind: 'warehouse' },
-      { id: 'LS', name: 'Line side', kind: 'line-side' },
-    ],
-    components: Array.from({ length: 10 }, (_, i) => ({ id: `C${i + 1}`, name: `Component ${i + 1}`, uom: 'kg' as const, stock: [], leadTimeHours: 24 })),
-    skills: [],
-    crews: [],
-    shifts: [],
-    customers: [{ id: 'CUST-1', name: 'Customer', tier: 'A', serviceLevel: 0.98 }],
-    orders: [],
-    connectors: [],
-  };
-  return { plant, from: 'synthetic 10 lines × 5 machines' };
+// ---- plant: the demo plant, or the large one generated from the seed
+function loadPlant(): { plant: Plant; from: string } {
+  if (PLANT === 'large') return { plant: largePlant({ seed: SEED }), from: `bench/large-plant.ts (seed ${SEED})` };
+  return { plant: demoPlant(), from: 'resources/plants/demo-plant.yaml' };
 }
 
 // ---- stream: a seeded generator of JSON lines, consumed in chunks
@@ -105,7 +84,7 @@ interface StreamGen {
   next(max: number): string[];
 }
 function createStream(plant: Plant, n: number): StreamGen {
-  const rng = createRng(42);
+  const rng = createRng(SEED);
   const machines = plant.areas.flatMap((a) => a.lines.flatMap((l) => l.machines.map((m) => m.id)));
   const lines = plant.areas.flatMap((a) => a.lines.map((l) => l.id));
   const skus = plant.products.map((p) => p.sku);
@@ -161,7 +140,7 @@ function createStream(plant: Plant, n: number): StreamGen {
 // ---- deliver: the twin when it exists, else a fold
 type Deliver = (batch: Signal[], last: number) => void;
 async function makeDeliver(plant: Plant, startTime: number): Promise<{ deliver: Deliver; kind: string; check: () => string }> {
-  if (existsSync(join(root, 'shared/twin/twin.ts')) && !args.includes('--fold')) {
+  if (existsSync(join(root, 'shared/twin/twin.ts')) && !args.fold) {
     try {
       const mod = (await import('../shared/twin/twin' as string)) as { createTwin?: (p: Plant, o: object) => { applyBatch(b: Signal[], p: number): void; hash?(): string } };
       if (mod.createTwin) {
@@ -244,7 +223,8 @@ const gc: () => void = (() => {
   }
 })();
 
-const { plant, from } = await loadPlant();
+const { plant, from } = loadPlant();
+const shape = plantCase(plant);
 gc();
 const rssStart = process.memoryUsage().rss;
 
@@ -326,7 +306,7 @@ function run(buf: Buffer): number {
     if ((i & 0xffff) === 0xffff) {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       const now = performance.now();
-      if (now - lastReport > 1000 && !args.includes('--json')) {
+      if (now - lastReport > 1000 && !args.json) {
         out({ phase: 'progress', pushed: i + 1, per_s: Math.round((i + 1) / ((now - start) / 1000)), rss_mb: Math.round(peakRss / 2 ** 20) });
         lastReport = now;
       }
@@ -339,7 +319,7 @@ function run(buf: Buffer): number {
   return secs;
 }
 // --profile FILE: a V8 CPU profile of the main thread over the timed section only (open it in Chrome DevTools).
-const profileFile = arg('--profile');
+const profileFile = args.profile;
 const session = profileFile ? new Session() : undefined;
 if (session) {
   session.connect();
@@ -407,4 +387,4 @@ if (st.accepted + st.duplicates + st.deadLettered !== N || pushed !== N || journ
 journal.close();
 rmSync(dir, { recursive: true, force: true });
 const perS = N / secs;
-out({ bench: 'ingest', signals: N, signals_per_s: Math.round(perS), ceiling_per_s: Math.round(ceil), ratio: Number((perS / ceil).toFixed(3)), rss_mb: Math.round(rss / 2 ** 20) });
+out({ bench: 'ingest', plant: PLANT, ...shape, signals: N, signals_per_s: Math.round(perS), ceiling_per_s: Math.round(ceil), ratio: Number((perS / ceil).toFixed(3)), rss_mb: Math.round(rss / 2 ** 20) });

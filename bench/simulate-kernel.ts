@@ -9,9 +9,9 @@
 // run, after a JIT warm-up), on wall time. On a shared machine compare best with best and median
 // with median; both are reported.
 import { kernelVsSimpy } from './_kernel-vs-simpy';
+import { benchArgs, numberFlag } from './_args';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const samplesArg = argv.indexOf('--samples');
-const samples = samplesArg >= 0 ? Math.max(1, Number(argv[samplesArg + 1]) || 3) : 3;
+const args = benchArgs('simulate-kernel', { samples: { type: 'string' } });
+const json = args.json === true;
+const samples = Math.max(1, numberFlag('simulate-kernel', 'samples', args.samples, 3));
 console.log(JSON.stringify(kernelVsSimpy({ samples, log: json ? () => undefined : (l) => console.error(l) })));

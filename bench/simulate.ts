@@ -19,11 +19,11 @@ import { parseRulesText, genericRules } from '../shared/decide/rules-parse';
 import { prepareRisk, runRisk, scenarioSchema } from '../shared/sim/scenario';
 import { runPreparedReplications } from '../main/core/services/replications';
 import { kernelVsSimpy } from './_kernel-vs-simpy';
+import { benchArgs, numberFlag } from './_args';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const samplesArg = argv.indexOf('--samples');
-const SAMPLES = samplesArg >= 0 ? Math.max(5, Number(argv[samplesArg + 1]) || 7) : 7;
+const args = benchArgs('simulate', { samples: { type: 'string' } });
+const json = args.json === true;
+const SAMPLES = Math.max(5, numberFlag('simulate', 'samples', args.samples, 7));
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const emit = (o: object) => console.log(JSON.stringify(o));
 const log = (l: string) => {

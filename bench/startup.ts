@@ -20,13 +20,16 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from '../test/e2e/browser';
+import { benchArgs, numberFlag } from './_args';
 
 const BUDGET_MS = 3000;
-const args = process.argv.slice(2);
-const runsArg = args.indexOf('--runs');
-const RUNS = runsArg >= 0 ? Math.max(1, Number(args[runsArg + 1]) || 5) : 5;
-const rendererArg = args.indexOf('--renderer');
-const QUERY = rendererArg >= 0 && args[rendererArg + 1] === 'webgl' ? '?renderer=webgl' : '';
+const args = benchArgs('startup', { runs: { type: 'string' }, renderer: { type: 'string' } });
+const RUNS = Math.max(1, numberFlag('startup', 'runs', args.runs, 5));
+if (args.renderer !== undefined && args.renderer !== 'canvas' && args.renderer !== 'webgl') {
+  console.error(`bench startup: --renderer must be 'canvas' or 'webgl', got '${args.renderer}'`);
+  process.exit(2);
+}
+const QUERY = args.renderer === 'webgl' ? '?renderer=webgl' : '';
 const root = join(import.meta.dirname, '..');
 
 for (const f of ['dist/cli.mjs', 'dist/renderer/index.html']) {

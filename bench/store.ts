@@ -21,15 +21,12 @@ import { join } from 'node:path';
 import { fillWithDefaultSettings, normalizeMangoQuery, now, prepareQuery, type RxDocumentData, type RxStorageInstance } from 'rxdb';
 import { getRxStorageSQLite } from '../main/store/sqlite-storage';
 import { actionSchema, type ActionDoc } from '../shared/store/collections';
+import { benchArgs, numberFlag } from './_args';
 
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const argNum = (name: string, dflt: number): number => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Math.max(1, Number(args[i + 1]) || dflt) : dflt;
-};
-const DOCS = argNum('--docs', 100_000);
-const RUNS = argNum('--runs', 3);
+const args = benchArgs('store', { docs: { type: 'string' }, runs: { type: 'string' } });
+const json = args.json === true;
+const DOCS = Math.max(1, numberFlag('store', 'docs', args.docs, 100_000));
+const RUNS = Math.max(1, numberFlag('store', 'runs', args.runs, 3));
 const BUDGET_MS = 1000;
 const schema = fillWithDefaultSettings(actionSchema);
 

@@ -15,17 +15,14 @@ import { plantSchema, type Plant, type PlantInput } from '../shared/plant/schema
 import { machineStates, type Signal } from '../shared/signals/schema';
 import { createRng } from '../shared/sim/random';
 import { createTwin } from '../shared/twin/twin';
+import { benchArgs, numberFlag } from './_args';
 
-const args = process.argv.slice(2);
-const arg = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const N = Number(arg('--signals') ?? 1_000_000);
+const args = benchArgs('twin', { signals: { type: 'string' }, pool: { type: 'string' }, batch: { type: 'string' }, change: { type: 'string' } });
+const N = numberFlag('twin', 'signals', args.signals, 1_000_000);
 /** Signals generated once and replayed (shifted in time) until N: keeps the heap small, as in a live pipeline. */
-const POOL = Math.min(N, Number(arg('--pool') ?? 100_000));
-const BATCHES = (arg('--batch') ?? '100,1000,10000').split(',').map(Number);
-const CHANGE = Number(arg('--change') ?? 0.5);
+const POOL = Math.min(N, numberFlag('twin', 'pool', args.pool, 100_000));
+const BATCHES = (args.batch ?? '100,1000,10000').split(',').map((b) => numberFlag('twin', 'batch', b, 0));
+const CHANGE = numberFlag('twin', 'change', args.change, 0.5);
 const T0 = Date.UTC(2026, 2, 2, 6, 0, 0);
 
 function benchPlant(): Plant {

@@ -41,6 +41,43 @@ export function sendPubacks(client: MqttClient, messageIds: readonly number[]): 
   client.stream.write(buf);
 }
 
+/**
+ * Deferred PUBACKs for a connector (see DEFERRED_ACK): the packet ids received in one turn of the
+ * event loop are handed to the sink's `whenDurable` as one chunk and acknowledged in one write once
+ * committed. PUBACKs owed on a connection that has since closed are dropped (packet ids belong to
+ * their connection; the broker re-sends those messages). Call `closed()` on the client's 'close'.
+ */
+export function createDeferredAcks(client: () => MqttClient | undefined) {
+  let connection = 0;
+  let chunk: number[] | null = null;
+  let chunkConnection = 0;
+  let awaiting = 0;
+  return {
+    defer(sink: { whenDurable?(cb: () => void): void }, messageId: number): void {
+      if (chunk === null || chunkConnection !== connection) {
+        const ids: number[] = (chunk = []);
+        const conn = (chunkConnection = connection);
+        setImmediate(() => {
+          if (chunk === ids) chunk = null;
+          sink.whenDurable!(() => {
+            awaiting -= ids.length;
+            const c = client();
+            if (!c || conn !== connection || !c.connected) return;
+            sendPubacks(c, ids);
+          });
+        });
+      }
+      chunk.push(messageId);
+      awaiting++;
+    },
+    closed(): void {
+      connection++;
+    },
+    /** Messages received whose PUBACK waits for the journal. */
+    awaiting: () => awaiting,
+  };
+}
+
 export const mqttConnectionOptions = {
   /** mqtt://, mqtts://, ws:// or wss:// URL of the broker. */
   url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, { message: 'a broker URL such as mqtt://broker:1883 or mqtts://broker:8883' }),

@@ -23,7 +23,7 @@ import type { WriteBackAck, WriteBackMessage, WriteBackTarget } from '../../shar
 import { createMapper, mappingRuleSchema, type Mapper } from '../../shared/connectors/mapping';
 import { createRateMeter, pushCounted, rejectVia, type ConnectorSink, type StatusConnector } from '../../shared/connectors/status';
 import type { ConnectorContext, ConnectorKind, ConnectorStatus } from '../../shared/connectors/connector';
-import { DEFERRED_ACK, mqttConnectionOptions, openMqttClient, readTlsFiles, sendPubacks, type ClientHandle } from './mqtt-client';
+import { createDeferredAcks, DEFERRED_ACK, mqttConnectionOptions, openMqttClient, readTlsFiles, type ClientHandle } from './mqtt-client';
 import { redactUrl, redactUrlsIn } from '../../shared/plant/redact';
 
 export const mqttOptionsSchema = z
@@ -76,31 +76,8 @@ export function createMqttConnector(id: string, o: MqttOptions, ctx: Pick<Connec
   let lastMessageAt: number | undefined;
   let lagMs: number | undefined;
   let messages = 0;
-  // Deferred PUBACKs: the packet ids received in this turn of the event loop, handed to the sink's
-  // whenDurable as one chunk; `connection` tells which connection they belong to.
-  let connection = 0;
-  let chunk: number[] | null = null;
-  let chunkConnection = 0;
-  let awaitingAck = 0;
-
-  function deferAck(sink: ConnectorSink, messageId: number): void {
-    if (chunk === null || chunkConnection !== connection) {
-      const ids: number[] = (chunk = []);
-      const conn = (chunkConnection = connection);
-      setImmediate(() => {
-        if (chunk === ids) chunk = null;
-        sink.whenDurable!(() => {
-          awaitingAck -= ids.length;
-          const client = handle?.client;
-          // A closed connection's packet ids mean nothing on the next one: the broker re-sends those messages.
-          if (!client || conn !== connection || !client.connected) return;
-          sendPubacks(client, ids);
-        });
-      });
-    }
-    chunk.push(messageId);
-    awaitingAck++;
-  }
+  // Deferred PUBACKs (ackWhen: journaled): one chunk per turn of the event loop, sent once committed.
+  const acks = createDeferredAcks(() => handle?.client);
 
   function onMessage(sink: ConnectorSink, topic: string, payload: Buffer) {
     const now = Math.round(ctx.now()); // the core's plant clock has sub-millisecond precision; signal times are whole ms
@@ -147,14 +124,14 @@ export function createMqttConnector(id: string, o: MqttOptions, ctx: Pick<Connec
               // QoS 2 cannot come (we subscribe with QoS 1); should it, mqtt.js does its own handshake and emits 'message'.
               if (packet.qos !== 1) return done(0);
               receive(topic, payload);
-              deferAck(sink, packet.messageId);
+              acks.defer(sink, packet.messageId);
               done(DEFERRED_ACK);
             }
           : undefined,
       );
       const client = handle.client;
       client.on('message', (topic, payload) => receive(topic, payload));
-      client.on('close', () => connection++);
+      client.on('close', () => acks.closed());
       client.on('connect', (ack) => {
         state = 'connected';
         ctx.log(`mqtt connector ${id}: connected to ${shownUrl} (session ${ack.sessionPresent ? 'resumed' : 'new'})`);
@@ -189,7 +166,7 @@ export function createMqttConnector(id: string, o: MqttOptions, ctx: Pick<Connec
         deadLetters,
         ...(lastMessageAt !== undefined ? { lastMessageAt } : {}),
         ...(lagMs !== undefined ? { lagMs } : {}),
-        detail: `${shownUrl} · ${filters.join(', ')} · ${messages} messages${awaitingAck > 0 ? ` · ${awaitingAck} awaiting the journal before PUBACK` : ''}${lastErr ? ` · last error: ${redactUrlsIn(lastErr)}` : ''}`,
+        detail: `${shownUrl} · ${filters.join(', ')} · ${messages} messages${acks.awaiting() > 0 ? ` · ${acks.awaiting()} awaiting the journal before PUBACK` : ''}${lastErr ? ` · last error: ${redactUrlsIn(lastErr)}` : ''}`,
       };
     },
   };

@@ -16,7 +16,7 @@ import { createSparkplugHost, parseSparkplugTopic, SPARKPLUG_NAMESPACE, toPlainN
 import { machineStates } from '../../shared/signals/schema';
 import { createRateMeter, pushCounted, rejectVia, type ConnectorSink, type StatusConnector } from '../../shared/connectors/status';
 import type { ConnectorContext, ConnectorKind, ConnectorStatus } from '../../shared/connectors/connector';
-import { mqttConnectionOptions, openMqttClient, readTlsFiles, type ClientHandle } from './mqtt-client';
+import { createDeferredAcks, DEFERRED_ACK, mqttConnectionOptions, openMqttClient, readTlsFiles, type ClientHandle } from './mqtt-client';
 import { waitFor } from './mqtt';
 import { redactUrl, redactUrlsIn } from '../../shared/plant/redact';
 
@@ -72,6 +72,7 @@ export function createSparkplugConnector(id: string, o: SparkplugOptions, ctx: P
   const rate = createRateMeter();
   const host: SparkplugHost = newHost();
   let handle: ClientHandle | undefined;
+  const acks = createDeferredAcks(() => handle?.client);
   let state: ConnectorStatus['state'] = 'stopped';
   let errors = 0;
   let deadLetters = 0;
@@ -141,16 +142,35 @@ export function createSparkplugConnector(id: string, o: SparkplugOptions, ctx: P
     async start(sink: ConnectorSink) {
       state = 'connecting';
       const birthAt = Date.now();
-      handle = openMqttClient(o, { clean: true, will: { topic: stateTopic, payload: Buffer.from(stateBody(false, birthAt)), qos: 1, retain: true } }, `takt-${ctx.siteId}-${id}`, tls);
-      const client = handle.client;
-      client.on('message', (topic, payload) => {
+      const receive = (topic: string, payload: Buffer) => {
         try {
           onMessage(sink, topic, payload);
         } catch (e) {
           errors++;
           ctx.log(`sparkplug connector ${id}: message on ${topic} failed: ${(e as Error).message}`);
         }
-      });
+      };
+      // MQTT 5: QoS 1 messages are acknowledged once journaled, a turn's PUBACKs in one write (as
+      // the UNS connector does); a clean session loses unacknowledged ones on a reconnect anyway,
+      // and the sequence checks ask for a rebirth then.
+      const deferred = o.protocolVersion === 5 && typeof sink.whenDurable === 'function';
+      handle = openMqttClient(
+        o,
+        { clean: true, will: { topic: stateTopic, payload: Buffer.from(stateBody(false, birthAt)), qos: 1, retain: true } },
+        `takt-${ctx.siteId}-${id}`,
+        tls,
+        deferred
+          ? (topic, payload, packet: { qos: number; messageId: number }, done) => {
+              if (packet.qos !== 1) return done(0);
+              receive(topic, payload);
+              acks.defer(sink, packet.messageId);
+              done(DEFERRED_ACK);
+            }
+          : undefined,
+      );
+      const client = handle.client;
+      client.on('message', receive);
+      client.on('close', () => acks.closed());
       client.on('connect', () => {
         state = 'connected';
         // Clean session: messages missed while away show as sequence gaps, which ask for rebirths.

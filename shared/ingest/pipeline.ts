@@ -8,7 +8,11 @@
  * one (a writer thread: `waitDurable`/`durablePosition`) the next batches are validated while the
  * previous commits; committed batches are delivered, in order, at the next batch boundary, and at
  * most `maxUncommittedBatches` wait before the pipeline blocks on the oldest; `flush()`, `close()`
- * and the timer deliver everything (waiting for the commits). Rejected signals become dead letters
+ * and the timer deliver everything (waiting for the commits). A journal that can say when a commit
+ * is done (`onDurable`) gets group commit instead of a timer that waits: a partial batch goes to an
+ * idle journal after `groupDelayMs`, and what arrives while a commit is running goes in the next one
+ * when it ends, so latency is about one or two commits (not the batch delay) and the thread that
+ * receives never blocks on a commit; every delivered signal is still committed first. Rejected signals become dead letters
  * with the raw payload (clipped to 4 KiB), a reason and a path. Every pushed signal ends in exactly one
  * of accepted, duplicate or dead-lettered (`stats()`).
  *
@@ -38,6 +42,11 @@ export interface IngestJournal {
   readonly durablePosition?: number;
   /** Asynchronous journals only: blocks until `position` is committed. */
   waitDurable?(position: number): void;
+  /**
+   * Asynchronous journals, optional: calls `cb` on a later turn of the event loop once `position`
+   * is committed, without blocking. With it and a scheduler, commits are grouped (see `arm`).
+   */
+  onDurable?(position: number, cb: () => void): void;
   /** Optional: persists dead letters in batches (they are also passed to `onDeadLetter`). */
   addDeadLetters?(entries: readonly DeadLetterEntry[]): void;
 }
@@ -72,6 +81,12 @@ export interface IngestPipelineOptions {
   maxUncommittedBatches?: number;
   /** With a scheduler: hand on a partial batch after this long. Default 50 ms. */
   maxBatchDelayMs?: number;
+  /**
+   * With a scheduler and a journal that has `onDurable`: how long a partial batch waits for more
+   * when nothing is committing (group commit). Default 5 ms: enough for a socket's burst to share
+   * one transaction, far below the batch delay.
+   */
+  groupDelayMs?: number;
   /** With a scheduler: release the whole reorder buffer after this long without pushes. Default 1000 ms. */
   idleFlushMs?: number;
   scheduler?: Scheduler;
@@ -171,10 +186,12 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
   const maxUncommitted = Math.max(0, opts.maxUncommittedBatches ?? 4);
   const maxBatchDelayMs = opts.maxBatchDelayMs ?? 50;
   const idleFlushMs = opts.idleFlushMs ?? 1000;
+  const groupDelayMs = Math.min(maxBatchDelayMs, opts.groupDelayMs ?? 5);
   const maxRawChars = opts.maxRawChars ?? 4096;
   const maxBytes = 65_536;
   const { journal, deliver, onDeadLetter, scheduler } = opts;
   const asyncJournal = typeof journal.waitDurable === 'function';
+  const notify = asyncJournal && typeof journal.onDurable === 'function' ? journal.onDurable.bind(journal) : undefined;
 
   const skewMs = opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
   const clockNow = opts.now;
@@ -310,23 +327,50 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
 
   // Timer at the edge: one pending timer at most, armed when something waits.
   let timer: unknown;
+  let armedMs = 0;
   let pushesSinceTick = 0;
   let idleMs = 0;
   function arm(): void {
     if (scheduler === undefined || timer !== undefined) return;
-    timer = scheduler.setTimeout(tick, maxBatchDelayMs);
+    // Group commit: nothing is committing, so a partial batch goes after a short wait for company;
+    // while a commit runs, `onCommitted` re-arms for what came meanwhile.
+    armedMs = notify !== undefined && uncommitted.length === 0 && reorder.size === 0 ? groupDelayMs : maxBatchDelayMs;
+    timer = scheduler.setTimeout(tick, armedMs);
   }
   function tick(): void {
     timer = undefined;
-    if (pushesSinceTick === 0) idleMs += maxBatchDelayMs;
+    if (pushesSinceTick === 0) idleMs += armedMs;
     else idleMs = 0;
     pushesSinceTick = 0;
     if (reorder.size > 0) {
       if (idleMs >= idleFlushMs) reorder.flush();
       else reorder.releaseUpTo(scheduler!.now() - latenessMs);
     }
-    flushAll();
+    if (notify === undefined) flushAll();
+    else {
+      flushBatch();
+      deliverCommitted(false);
+      watchCommits();
+    }
     if (reorder.size > 0) arm();
+  }
+  // onDurable: one watch at a time, on the oldest batch awaiting its commit.
+  let watching = false;
+  function watchCommits(): void {
+    if (notify === undefined || watching || uncommitted.length === 0) return;
+    watching = true;
+    notify(uncommitted[0]!.last, onCommitted);
+  }
+  function onCommitted(): void {
+    watching = false;
+    deliverCommitted(false);
+    watchCommits();
+    // What arrived during the commit is the next group: it goes after the short wait, not the batch delay.
+    if (fill > 0 && uncommitted.length === 0 && timer !== undefined && armedMs > groupDelayMs) {
+      scheduler!.clearTimeout(timer);
+      timer = undefined;
+    }
+    if (fill > 0) arm();
   }
 
   function push(raw: unknown, meta?: SignalMeta): PushOutcome {

@@ -58,6 +58,9 @@ function createWriterWorker(workerData: unknown, transferList: MessagePort[]): W
  * is one transaction; the worker counts committed messages in a shared Int32Array, and the
  * positions that appends end at are remembered here, so `durablePosition` is a lookup.
  */
+// Atomics.waitAsync (Node ≥ 16) is not in the TypeScript lib this project targets.
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, ms: number): { async: true; value: Promise<string> } | { async: false; value: string } }).waitAsync;
+
 export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL', startPosition = 0) {
   const shared = new SharedArrayBuffer(16);
   const state = new Int32Array(shared); // [0] messages committed, [1] error flag, [2] closed flag, [3] ready flag
@@ -157,6 +160,28 @@ export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL', 
       if (i < inFlightPos.length) waitFor(inFlightMsg[i]!);
       else if (inFlightMsg.length > 0) waitFor(inFlightMsg[inFlightMsg.length - 1]!);
       settle();
+    },
+    /**
+     * Calls `cb` on a later turn of the event loop once `position` is committed, without blocking
+     * this thread (Atomics.waitAsync on the commit counter). Stops watching when the writer thread
+     * failed: the next write or wait throws its error.
+     */
+    onDurable(position: number, cb: () => void): void {
+      const watch = (): void => {
+        try {
+          settle();
+        } catch {
+          return;
+        }
+        if (durable >= position || inFlightMsg.length === 0) {
+          setImmediate(cb);
+          return;
+        }
+        const r = waitAsync(state, 0, Atomics.load(state, 0), 1000);
+        if (r.async) void r.value.then(watch);
+        else setImmediate(watch);
+      };
+      watch();
     },
     sync: () => waitFor(posted),
     waitReady(): void {

@@ -110,6 +110,8 @@ export interface Journal {
   readonly durablePosition: number;
   /** Blocks until every append up to `position` is committed (no-op for the inline writer). */
   waitDurable(position: number): void;
+  /** Calls `cb` on a later turn of the event loop once `position` is committed, without blocking. */
+  onDurable(position: number, cb: () => void): void;
   /** Rows from `position` on, in position order, streamed from SQLite (constant memory). */
   readFrom(position: number, opts?: ReadOptions): IterableIterator<JournalRow>;
   /** Last position whose running-max event time is ≤ time (0 if none). */
@@ -226,6 +228,10 @@ export function openJournal(path: string, opts: JournalOptions = {}): Journal {
     },
     waitDurable(position) {
       thread?.waitDurable(position);
+    },
+    onDurable(position, cb) {
+      if (thread) thread.onDurable(position, cb);
+      else setImmediate(cb);
     },
     append(batch, raws) {
       if (batch.length === 0) return lastPosition;
