@@ -7,6 +7,7 @@ import type { Plant } from '../plant/schema';
 import type { TwinDelta, TwinView } from '../twin/view';
 import type { RuleSet } from '../decide/rules-schema';
 import type { RulesIssue } from '../decide/rules-parse';
+import type { BacktestResult } from '../decide/backtest';
 import type { ExceptionChange, ExceptionRecord, FloodRate } from '../decide/exceptions';
 import { exceptionPriorities, exceptionTypes } from '../decide/rules-schema';
 import { exceptionStates } from '../decide/exceptions';
@@ -71,6 +72,21 @@ export const methodParams = {
   'rules.text': empty,
   /** Validates and, only when valid, activates a rule set; recorded with who activated it. */
   'rules.activate': z.object({ text: z.string().min(1).max(1_000_000), by: personId, file: z.string().min(1).max(300).optional() }).strict(),
+  /**
+   * Replays the journal over a period (default: the last 7 plant days up to now) under the active
+   * rules and this draft, and lists what the draft would have changed. Long: progress and cancel.
+   * The record (period, both rule hashes, results hash) goes into the audit log.
+   */
+  'rules.backtest': z
+    .object({
+      text: z.string().min(1).max(1_000_000),
+      by: personId,
+      file: z.string().min(1).max(300).optional(),
+      from: instant.optional(),
+      to: instant.optional(),
+      stepMinutes: z.number().int().min(1).max(1440).optional(),
+    })
+    .strict(),
   'exceptions.list': z.object({ filter: exceptionFilter.optional() }).strict().optional(),
   'exceptions.get': z.object({ id: exceptionId }).strict(),
   'exceptions.acknowledge': z.object({ id: exceptionId, by: personId, comment: z.string().min(1).max(2000).optional() }).strict(),
@@ -227,6 +243,7 @@ export interface MethodResults {
   'rules.text': { text: string; file: string; version: string };
   'rules.activate': RulesInfo & { activatedBy: string; activatedAt: number };
   'rules.validate': { ok: boolean; version?: string; hash?: string; errors: RulesIssue[]; warnings: RulesIssue[] };
+  'rules.backtest': BacktestResult;
   'exceptions.list': { items: ExceptionRecord[]; flood: FloodRate };
   'exceptions.get': ExceptionRecord;
   'exceptions.acknowledge': ExceptionRecord;
