@@ -26,6 +26,8 @@ export interface DataDirBacktest {
   stepMinutes?: number;
   horizonHours?: number;
   maxDecisions?: number;
+  /** Start at the journal's start when `from` is before it (a console's "last 7 days" on a young folder), instead of refusing. */
+  clampToJournal?: boolean;
 }
 
 /** The data folder's journal period (start time, newest event time), without replaying anything. */
@@ -49,7 +51,7 @@ export async function backtestDataDir(o: DataDirBacktest, control: BacktestContr
   const { identity, journal } = openReadOnly(o.dataDir, o.plant, o.plantFile);
   try {
     const end = Number.isFinite(journal.maxEventTime) ? journal.maxEventTime : identity.startTime;
-    const from = o.from ?? identity.startTime;
+    const from = o.from === undefined || (o.clampToJournal && o.from < identity.startTime) ? identity.startTime : o.from;
     const to = o.to ?? end;
     if (from < identity.startTime) throw new Error(`the period starts ${new Date(from).toISOString()}, before the journal of ${o.dataDir} does (${new Date(identity.startTime).toISOString()}): pick --from at or after it`);
     if (to < from) throw new Error(`the period ends ${new Date(to).toISOString()} before it starts ${new Date(from).toISOString()}: --to must be after --from`);

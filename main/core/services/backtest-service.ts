@@ -84,7 +84,7 @@ export function createBacktestService(o: BacktestServiceOptions): BacktestServic
       const to = Math.min(p.to ?? now, now);
       const from = p.from ?? to - 7 * 24 * 3_600_000;
       if (from >= to) throw new ProtocolFailure('bad_params', `the period ${new Date(from).toISOString()} – ${new Date(to).toISOString()} is empty: 'from' must be before 'to' and before now`, 'params.from');
-      const job: DataDirBacktest = { dataDir: o.dataDir, plant: o.plant, plantFile: o.plantFile, recorded, candidate: parsed.loaded, from, to, ...(p.stepMinutes !== undefined ? { stepMinutes: p.stepMinutes } : {}) };
+      const job: DataDirBacktest = { dataDir: o.dataDir, plant: o.plant, plantFile: o.plantFile, recorded, candidate: parsed.loaded, from, to, clampToJournal: true, ...(p.stepMinutes !== undefined ? { stepMinutes: p.stepMinutes } : {}) };
       running = true;
       let result: BacktestResult;
       try {
