@@ -52,7 +52,7 @@ if (want('node')) {
     esbuild({
       ...common,
       format: 'esm',
-      entryPoints: { cli: 'main/cli/cli.ts', 'core/utility-entry': 'main/core/hosts/utility-entry.ts', 'core/journal-worker': 'main/core/persistence/journal-worker.ts', 'core/replications-worker': 'main/core/services/replications-worker.ts', 'core/schedule-worker': 'main/core/services/schedule-worker.ts', 'core/write-demo-plant-cache': 'scripts/write-demo-plant-cache.ts' },
+      entryPoints: { cli: 'main/cli/cli.ts', 'core/utility-entry': 'main/core/hosts/utility-entry.ts', 'core/journal-worker': 'main/core/persistence/journal-worker.ts', 'core/replications-worker': 'main/core/services/replications-worker.ts', 'core/schedule-worker': 'main/core/services/schedule-worker.ts', 'core/backtest-worker': 'main/core/services/backtest-worker.ts', 'core/write-demo-plant-cache': 'scripts/write-demo-plant-cache.ts' },
       outdir: 'dist',
       outExtension: { '.js': '.mjs' },
       // Code splitting: what the CLI and the core load with `await import()` (the core behind browser

@@ -210,6 +210,20 @@ audit
   .action(async (o: { data: string; json?: boolean }) => exitWhenFlushed(await (await import('./audit')).auditVerifyCommand(o)));
 
 program
+  .command('backtest')
+  .description("replay the data folder's journal under a candidate rule set and list what it would have changed: exceptions, decisions, approvals, forecast KPIs")
+  .requiredOption('--rules <file>', 'the candidate rule set (YAML or JSON)')
+  .option('--data <dir>', 'data folder whose journal to replay (read only)', defaultData)
+  .option('--baseline <file>', "the rules the journal was recorded under (default: the folder's active rules, else the shipped default)")
+  .option('--plant <file>', 'plant file the data folder was recorded with; the embedded demo plant when absent')
+  .option('--from <time>', 'start of the period (ISO 8601 or epoch ms; default: the journal start)')
+  .option('--to <time>', 'end of the period (default: the journal end)')
+  .option('--step <minutes>', 'plant minutes between detection passes', int('step', 1, 1440), 5)
+  .option('--out <file.pdf>', 'also write a one-page PDF report')
+  .option('--json', 'print the whole result as JSON')
+  .action(async (o: { rules: string; data: string; baseline?: string; plant?: string; from?: string; to?: string; step: number; out?: string; json?: boolean }) => exitWhenFlushed(await (await import('./backtest')).backtestCommand(o)));
+
+program
   .command('report')
   .description('the shift report of a data folder as a one-page PDF (and CSV for every table)')
   .requiredOption('--shift <time>', 'an instant in the shift (its start, ISO 8601 or epoch ms)')

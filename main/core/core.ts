@@ -30,6 +30,7 @@ import { createTimelineService } from './services/timeline-service';
 import type { CommitService } from './services/commit/commit-service';
 import { COMMIT_METHODS, createGate, waitingMethods, waitingStream } from './persistence/deferred-store';
 import { createStoreMirror } from './persistence/store-mirror';
+import { createBacktestService } from './services/backtest-service';
 import type { RetryPolicy } from '../../shared/commit/outbox-policy';
 import type { Caller } from '../../shared/auth/caller';
 
@@ -270,10 +271,13 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
   // Handled here, so a failure is never an unhandled rejection; deferred, it is logged (browser mode stops on it).
   storeReadyPublic.catch((e: Error) => (opts.deferStore ? log(`the business store could not be opened: ${e.stack ?? e.message}`) : undefined));
   if (!opts.deferStore) await storeReady;
+  // Backtests replay the journal on a worker thread; their records go to the audit log.
+  const backtests = createBacktestService({ plant, plantFile, dataDir: opts.dataDir, activeRules: () => decide.rules, now: () => twin.time, store: async () => (await storeReady).commit.store, log });
   // Each call answers after its copy is stored (a failed copy is only logged).
   const mirrored: Pick<MethodHandlers, 'rules.activate' | 'whatIf.save' | 'whatIf.delete' | ExceptionPersonMethod> = {
     ...auditedExceptionMethods(plant, decide.methods, async () => (await storeReady).commit.store, () => twin.time),
     'rules.activate': async (p, ctx) => {
+      backtests.checkActivation(p.text, p.file);
       const r = await decide.methods['rules.activate'](p, ctx);
       await (await storeReady).mirror.ruleSet(decide.rules, r.activatedBy, r.activatedAt);
       return r;
@@ -425,6 +429,7 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
       return { value: p.value };
     },
     ...decide.methods,
+    ...backtests.methods,
     ...whatIf.methods,
     ...connectors.methods,
     ...timeline.methods,

@@ -282,6 +282,12 @@ export const ruleSetSchema = z
     kpiTargets: kpiTargetsSchema.default({ oee: 0.75, scheduleAdherence: 0.95, onTimeDelivery: 0.97 }),
     /** Commit, dispatch and track: workflow templates and action SLAs (defaults when absent). */
     workflows: workflowRulesSchema.prefault({}),
+    /**
+     * What activating the next rule set takes. `requireBacktest`: a draft is activated only after a
+     * backtest of that exact draft (its content hash) against these rules. Optional without a
+     * default, so rule sets that leave it out keep their content hash.
+     */
+    activation: z.object({ requireBacktest: z.boolean().default(false) }).strict().optional(),
   })
   .strict();
 

@@ -7,6 +7,8 @@ import type { Plant } from '../plant/schema';
 import type { TwinDelta, TwinView } from '../twin/view';
 import type { RuleSet } from '../decide/rules-schema';
 import type { RulesIssue } from '../decide/rules-parse';
+import type { BacktestResult } from '../decide/backtest';
+import type { DecisionReview } from '../decide/review';
 import type { ExceptionChange, ExceptionRecord, FloodRate } from '../decide/exceptions';
 import { exceptionPriorities, exceptionTypes } from '../decide/rules-schema';
 import { exceptionStates } from '../decide/exceptions';
@@ -71,6 +73,21 @@ export const methodParams = {
   'rules.text': empty,
   /** Validates and, only when valid, activates a rule set; recorded with who activated it. */
   'rules.activate': z.object({ text: z.string().min(1).max(1_000_000), by: personId, file: z.string().min(1).max(300).optional() }).strict(),
+  /**
+   * Replays the journal over a period (default: the last 7 plant days up to now) under the active
+   * rules and this draft, and lists what the draft would have changed. Long: progress and cancel.
+   * The record (period, both rule hashes, results hash) goes into the audit log.
+   */
+  'rules.backtest': z
+    .object({
+      text: z.string().min(1).max(1_000_000),
+      by: personId,
+      file: z.string().min(1).max(300).optional(),
+      from: instant.optional(),
+      to: instant.optional(),
+      stepMinutes: z.number().int().min(1).max(1440).optional(),
+    })
+    .strict(),
   'exceptions.list': z.object({ filter: exceptionFilter.optional() }).strict().optional(),
   'exceptions.get': z.object({ id: exceptionId }).strict(),
   'exceptions.acknowledge': z.object({ id: exceptionId, by: personId, comment: z.string().min(1).max(2000).optional() }).strict(),
@@ -144,6 +161,8 @@ export const methodParams = {
   'decisions.get': z.object({ id: z.string().min(1).max(64) }).strict(),
   /** Re-runs the decision from its journal position with its rule-set version and compares the ranking. */
   'decisions.replay': z.object({ id: z.string().min(1).max(64) }).strict(),
+  /** A committed decision judged once its horizon has passed: projected order ends against the journal's, and the regret in hindsight. */
+  'decisions.review': z.object({ id: z.string().min(1).max(64) }).strict(),
   'approvals.list': z.object({ statuses: z.array(z.enum(approvalStatuses)).optional(), role: z.enum(roles).optional(), decisionId: z.string().min(1).max(64).optional() }).strict().optional(),
   'approvals.decide': z.object({ id: z.string().min(1).max(64), by: personId, verdict: z.enum(['approve', 'reject']), comment: z.string().min(1).max(2000) }).strict(),
   'actions.list': z
@@ -227,6 +246,7 @@ export interface MethodResults {
   'rules.text': { text: string; file: string; version: string };
   'rules.activate': RulesInfo & { activatedBy: string; activatedAt: number };
   'rules.validate': { ok: boolean; version?: string; hash?: string; errors: RulesIssue[]; warnings: RulesIssue[] };
+  'rules.backtest': BacktestResult;
   'exceptions.list': { items: ExceptionRecord[]; flood: FloodRate };
   'exceptions.get': ExceptionRecord;
   'exceptions.acknowledge': ExceptionRecord;
@@ -248,6 +268,7 @@ export interface MethodResults {
   'decisions.commit': { decision: DecisionReceipt; approvals: ApprovalRecord[]; actions: ActionRecord[] };
   'decisions.list': { items: DecisionReceipt[] };
   'decisions.get': { decision: DecisionReceipt; approvals: ApprovalRecord[]; actions: ActionRecord[]; outbox: OutboxRecord[]; audit: AuditEntry[] };
+  'decisions.review': DecisionReview;
   'decisions.replay': { id: string; same: boolean; recorded: { id: string; rank: number | null; score: number | null }[]; replayed: { id: string; rank: number | null; score: number | null }[]; differences: string[] };
   'approvals.list': { items: ApprovalRecord[] };
   'approvals.decide': { approval: ApprovalRecord; decision: DecisionReceipt };

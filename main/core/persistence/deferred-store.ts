@@ -14,6 +14,7 @@ export const COMMIT_METHODS = [
   'decisions.list',
   'decisions.get',
   'decisions.replay',
+  'decisions.review',
   'approvals.list',
   'approvals.decide',
   'actions.list',

@@ -1,6 +1,7 @@
 /**
  * Settings: the active rule set, editable here. A draft is validated against the plant (positioned
- * errors) and can only be activated when valid; activation is recorded with who did it.
+ * errors) and can only be activated when valid; activation is recorded with who did it. Backtest
+ * replays the recorded journal under the draft first (./BacktestPanel.tsx); a rule set can require it.
  */
 import { useEffect, useState } from 'react';
 import { useClient } from '../app/ClientContext';
@@ -10,6 +11,7 @@ import type { RulesIssue } from '../../../shared/decide/rules-parse';
 import '../decide/decide.css';
 import { ConnectorsPanel } from './ConnectorsPanel';
 import { DisplaySettings } from './DisplaySettings';
+import { BacktestPanel } from './BacktestPanel';
 
 type Check = { ok: true; version?: string; warnings: RulesIssue[] } | { ok: false; errors: RulesIssue[] };
 
@@ -22,6 +24,7 @@ export function RulesView() {
   const [text, setText] = useState('');
   const [check, setCheck] = useState<Check | null>(null);
   const [message, setMessage] = useState('');
+  const [backtest, setBacktest] = useState(false);
 
   useEffect(() => {
     if (!client) return;
@@ -85,7 +88,11 @@ export function RulesView() {
           <button type="button" onClick={() => void activate()} disabled={!person || check?.ok === false} title={person ? 'Validate and activate' : 'Choose who you are first'} data-testid="rules-activate">
             Activate
           </button>
+          <button type="button" onClick={() => setBacktest((b) => !b)} aria-expanded={backtest} data-testid="rules-backtest" title="Replay the recorded journal under this draft and see what it would have changed">
+            Backtest
+          </button>
         </div>
+        {backtest && <BacktestPanel text={text} person={person} />}
         <p role="status" data-testid="rules-message">
           {message}
         </p>

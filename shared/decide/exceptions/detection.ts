@@ -36,6 +36,12 @@ export interface DetectOptions {
   inbound?: readonly InboundPo[];
   /** Plant time each order was first seen; rush orders are those due within N hours of arriving. */
   firstSeen?: Readonly<Record<string, number>>;
+  /**
+   * False: leave titles and details empty. Formatting times and quantities for people is most of a
+   * detection pass's cost; a backtest compares keys and priorities at every pass and asks for the
+   * texts only where the rule sets differ.
+   */
+  texts?: boolean;
 }
 
 /** Priorities in order, most urgent first. */
@@ -78,6 +84,7 @@ export function maintenanceWindowAt(windows: readonly MaintenanceWindow[], lineI
 /** Every exception condition present in the view at `now`, sorted by key. */
 export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, now: number, opts: DetectOptions = {}): DetectedCondition[] {
   const ex = rules.exceptions;
+  const text = opts.texts === false ? () => '' : (f: () => string) => f();
   const out: DetectedCondition[] = [];
   const index = plantIndex(plant);
   const fmtTime = timesOf(plant);
@@ -106,8 +113,8 @@ export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, 
         key: `line-down:${line.id}`,
         type: 'line-down',
         priority: priorityFor(rules, 'line-down', tierOfOrder(line.currentOrderId)),
-        title: `${line.name} (${line.id}) is down`,
-        detail: `${what} down since ${fmtTime(since, now)} (${elapsed(now - since)}); ${line.currentOrderId ? `order ${line.currentOrderId} stopped, ` : ''}${line.queue.length} order${line.queue.length === 1 ? '' : 's'} waiting`,
+        title: text(() => `${line.name} (${line.id}) is down`),
+        detail: text(() => `${what} down since ${fmtTime(since, now)} (${elapsed(now - since)}); ${line.currentOrderId ? `order ${line.currentOrderId} stopped, ` : ''}${line.queue.length} order${line.queue.length === 1 ? '' : 's'} waiting`),
         subject: { lineId: line.id, ...(down[0] ? { machineId: down[0].id } : {}), ...(line.currentOrderId ? { orderId: line.currentOrderId } : {}) },
         since,
         numbers: { downMinutes: (now - since) / MINUTE, machinesDown: down.length, queued: line.queue.length },
@@ -129,8 +136,8 @@ export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, 
         key: `changeover-overrun:${line.id}`,
         type: 'changeover-overrun',
         priority: priorityFor(rules, 'changeover-overrun'),
-        title: `${m.state === 'cleaning' ? 'Clean' : 'Changeover'} overrun on ${line.id}`,
-        detail: `${m.id} in ${m.state} since ${fmtTime(m.since, now)}: ${elapsed(now - m.since)} against ${num(m.plannedMinutes as number)} planned → ${elapsed(overBy * MINUTE)} over (threshold ${num(ex.changeoverOverrunMinutes)} min)`,
+        title: text(() => `${m.state === 'cleaning' ? 'Clean' : 'Changeover'} overrun on ${line.id}`),
+        detail: text(() => `${m.id} in ${m.state} since ${fmtTime(m.since, now)}: ${elapsed(now - m.since)} against ${num(m.plannedMinutes as number)} planned → ${elapsed(overBy * MINUTE)} over (threshold ${num(ex.changeoverOverrunMinutes)} min)`),
         subject: { lineId: line.id, machineId: m.id },
         since: m.since + (m.plannedMinutes as number) * MINUTE,
         numbers: { plannedMinutes: m.plannedMinutes as number, actualMinutes: (now - m.since) / MINUTE, overMinutes: overBy },
@@ -147,8 +154,8 @@ export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, 
         key: `crew-gap:${line.id}`,
         type: 'crew-gap',
         priority: priorityFor(rules, 'crew-gap', tierOfOrder(line.currentOrderId)),
-        title: `Crew gap on ${line.id}`,
-        detail: `${line.crewOnShift} of ${line.crewNeeded} people on ${line.id}${view.onShift.shiftId ? ` (shift ${view.onShift.shiftId})` : ' (no shift on)'} → ${gap} short${line.currentOrderId ? ` while ${line.currentOrderId} runs` : ''}`,
+        title: text(() => `Crew gap on ${line.id}`),
+        detail: text(() => `${line.crewOnShift} of ${line.crewNeeded} people on ${line.id}${view.onShift.shiftId ? ` (shift ${view.onShift.shiftId})` : ' (no shift on)'} → ${gap} short${line.currentOrderId ? ` while ${line.currentOrderId} runs` : ''}`),
         subject: { lineId: line.id, ...(line.currentOrderId ? { orderId: line.currentOrderId } : {}) },
         numbers: { onShift: line.crewOnShift, needed: line.crewNeeded, gap },
       });
@@ -168,8 +175,8 @@ export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, 
       key: `qa-hold:${h}`,
       type: 'qa-hold',
       priority: priorityFor(rules, 'qa-hold', tiers[0]),
-      title: `QA hold ${h}`,
-      detail: `quality hold ${h} on ${[...lines.map((l) => `line ${l}`), ...orders.map((o) => `order ${o}`)].join(', ')}`,
+      title: text(() => `QA hold ${h}`),
+      detail: text(() => `quality hold ${h} on ${[...lines.map((l) => `line ${l}`), ...orders.map((o) => `order ${o}`)].join(', ')}`),
       subject: { holdId: h, ...(lines[0] ? { lineId: lines[0] } : {}), ...(orders[0] ? { orderId: orders[0] } : {}) },
       numbers: { lines: lines.length, orders: orders.length },
     });
@@ -193,8 +200,8 @@ export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, 
       key: `late-risk:${o.id}`,
       type: 'late-risk',
       priority: priorityFor(rules, 'late-risk', tier),
-      title: `${o.id} at risk of being late`,
-      detail: `${o.id} (${num(o.qty)} × ${o.sku}, ${o.customer}, tier ${tier}) ${p ? `projected to finish ${fmtTime(end, now)} on ${p.lineId}` : 'has no line'}, due ${fmtTime(o.due, now)} → ${elapsed(lateMin * MINUTE)} late (threshold ${num(ex.lateRiskMinutes)} min)`,
+      title: text(() => `${o.id} at risk of being late`),
+      detail: text(() => `${o.id} (${num(o.qty)} × ${o.sku}, ${o.customer}, tier ${tier}) ${p ? `projected to finish ${fmtTime(end, now)} on ${p.lineId}` : 'has no line'}, due ${fmtTime(o.due, now)} → ${elapsed(lateMin * MINUTE)} late (threshold ${num(ex.lateRiskMinutes)} min)`),
       subject: { orderId: o.id, ...(p ? { lineId: p.lineId } : {}) },
       numbers: { lateMinutes: lateMin, due: o.due, projectedEnd: end },
     });
@@ -226,8 +233,8 @@ export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, 
         key: `material-shortage:${b.component}`,
         type: 'material-shortage',
         priority: priorityFor(rules, 'material-shortage', tierOfOrder(run.orderId)),
-        title: `${comp?.name ?? b.component} short for ${run.orderId}`,
-        detail: `${comp?.name ?? b.component}: ${num(need)} ${uom} needed by ${fmtTime(run.start, now)} (through ${run.orderId} on ${run.lineId}, ${num(run.remaining)} × ${num(b.perUnit)}), ${num(stock)} ${uom} on hand + ${num(inbound.qty)} inbound → short ${num(missing)} ${uom} in ${num(Math.max(0, run.start - now) / HOUR)} h (horizon ${num(ex.materialShortageHorizonHours)} h)`,
+        title: text(() => `${comp?.name ?? b.component} short for ${run.orderId}`),
+        detail: text(() => `${comp?.name ?? b.component}: ${num(need)} ${uom} needed by ${fmtTime(run.start, now)} (through ${run.orderId} on ${run.lineId}, ${num(run.remaining)} × ${num(b.perUnit)}), ${num(stock)} ${uom} on hand + ${num(inbound.qty)} inbound → short ${num(missing)} ${uom} in ${num(Math.max(0, run.start - now) / HOUR)} h (horizon ${num(ex.materialShortageHorizonHours)} h)`),
         subject: { component: b.component, orderId: run.orderId, lineId: run.lineId },
         since: run.start,
         numbers: { need, onHand: stock, inbound: inbound.qty, short: missing, hoursAhead: Math.max(0, run.start - now) / HOUR },
@@ -248,8 +255,8 @@ export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, 
         key: `rush-order:${o.id}`,
         type: 'rush-order',
         priority: priorityFor(rules, 'rush-order', tier),
-        title: `Rush order ${o.id}`,
-        detail: `${o.id} (${num(o.qty)} × ${o.sku}, ${o.customer}, tier ${tier}) arrived ${fmtTime(seen, now)} due ${fmtTime(o.due, now)}: ${num(leadH)} h lead time (rush below ${num(ex.rushOrderHours)} h), not started${o.lineId ? `, planned on ${o.lineId}` : ', no line'}`,
+        title: text(() => `Rush order ${o.id}`),
+        detail: text(() => `${o.id} (${num(o.qty)} × ${o.sku}, ${o.customer}, tier ${tier}) arrived ${fmtTime(seen, now)} due ${fmtTime(o.due, now)}: ${num(leadH)} h lead time (rush below ${num(ex.rushOrderHours)} h), not started${o.lineId ? `, planned on ${o.lineId}` : ', no line'}`),
         subject: { orderId: o.id, ...(o.lineId ? { lineId: o.lineId } : {}) },
         since: seen,
         numbers: { leadHours: leadH },

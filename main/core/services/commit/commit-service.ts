@@ -36,6 +36,7 @@ type CommitMethod =
   | 'decisions.list'
   | 'decisions.get'
   | 'decisions.replay'
+  | 'decisions.review'
   | 'approvals.list'
   | 'approvals.decide'
   | 'actions.list'

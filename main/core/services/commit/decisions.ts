@@ -8,8 +8,11 @@
  *  scenario checks a saved what-if against the twin now and evaluates it like an option
  *           (shared/commit/scenario-commit.ts);
  *  replay   rebuilds the twin at the receipt's position with the stored rule set and compares the
- *           options it gives with the recorded ones.
+ *           options it gives with the recorded ones;
+ *  review   once the horizon has passed, the receipt against what the journal recorded: projected
+ *           order ends against actual ones, and the regret in hindsight (shared/decide/review/).
  */
+import { reviewDecision } from '../../../../shared/decide/review';
 import { ProtocolFailure, type MethodHandlers } from '../../../../shared/protocol/server';
 import type { MethodResults, SavedScenario } from '../../../../shared/protocol/api';
 import { generateOptions, type ExtraCandidate } from '../../../../shared/decide/options';
@@ -23,7 +26,7 @@ import { savedScenarioDocId } from '../../persistence/store-mirror';
 import type { CommitContext } from './context';
 import { exceptionLine, mustMayCommit, type WriteReceipt } from './receipts';
 
-type DecisionMethod = 'decisions.commit' | 'decisions.list' | 'decisions.get' | 'decisions.replay';
+type DecisionMethod = 'decisions.commit' | 'decisions.list' | 'decisions.get' | 'decisions.replay' | 'decisions.review';
 
 export interface DecisionsOptions {
   /** Plant time when the twin started (replays start there). */
@@ -167,6 +170,24 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
     return { id, same: differences.length === 0, recorded, replayed, differences };
   };
 
+  /** The decision judged against what the journal recorded once its horizon has passed (shared/decide/review/). */
+  const review = async (id: string): Promise<MethodResults['decisions.review']> => {
+    const d = ctx.mustGet(store.decisions, id, 'decision');
+    const input = d.replayInput ?? { exception: {}, inbound: [] };
+    if (input.scenario) throw new ProtocolFailure('conflict', `decision ${id} committed a what-if scenario: only decisions on an exception's options are reviewed so far`, 'params.id');
+    const until = d.forkAt + d.horizonHours * 3_600_000;
+    if (until > twin.time) throw new ProtocolFailure('conflict', `decision ${id}'s horizon ends ${new Date(until).toISOString()}, after the plant's present ${new Date(twin.time).toISOString()}: review it once the horizon has passed`, 'params.id');
+    const doc = await store.ruleSet(d.ruleSetHash.slice(0, 40));
+    if (!doc) throw new ProtocolFailure('conflict', `rule set ${d.ruleSetVersion} (hash ${d.ruleSetHash}) of decision ${id} is not in the store`, 'params.id');
+    const rules = ruleSetSchema.parse(doc.rules);
+    const past = reconstructTwin(plant, journal, opts.startTime, { untilPosition: d.journalPosition }).twin;
+    if (d.forkAt > past.time) past.advanceTo(d.forkAt);
+    const end = reconstructTwin(plant, journal, opts.startTime, { untilTime: until }).twin;
+    const signals = [...journal.readFrom(d.journalPosition + 1, { untilTime: until })].map((r) => r.signal);
+    const raisedAt = (input.exception as { raisedAt?: unknown }).raisedAt;
+    return reviewDecision({ plant, rules, receipt: { ...d, replayInput: input }, forkView: past.peek(), endView: end.peek(), signals, ...(typeof raisedAt === 'number' ? { raisedAt } : {}) });
+  };
+
   const methods: Pick<MethodHandlers, DecisionMethod> = {
     'decisions.commit': (p) => (p.kind === 'scenario' ? commitScenario(p) : commitOption(p)),
     'decisions.list': (p) => {
@@ -186,6 +207,7 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
       return { decision, approvals, actions, outbox, audit: auditItems.sort((a, b) => a.seq - b.seq) };
     },
     'decisions.replay': (p) => replay(p.id),
+    'decisions.review': (p) => review(p.id),
   };
   return { methods };
 }

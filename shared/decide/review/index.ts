@@ -1,0 +1,3 @@
+/** Decision review: receipts judged against what the journal recorded (./review.ts). */
+export * from './review';
+export { actualEvents } from './hindsight';
