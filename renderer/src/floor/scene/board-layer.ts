@@ -8,10 +8,11 @@
  * only the items crossing them are drawn. Pan, zoom or resize redraw it all. Off-screen items are
  * culled. States (colour, shape, word) are drawn at once; counts (texts, buffer levels, token
  * numbers) at most every COUNTS_MS per line, since nobody reads digits changing at 60 Hz and each
- * change repaints part of the board. And only a few lines' counts per frame (`countsPerFrame`): a
- * delta stream that moves every line's counts would otherwise repaint every row in one frame every
- * COUNTS_MS (a whole-board redraw: a long frame on a big floor), where spread over the frames it
- * costs each frame a few rows.
+ * change repaints part of the board. And the lines' counts are drawn in slices, a share of the
+ * lines every COUNTS_SLICE_MS (`countsPerSlice`): a delta stream that moves every line's counts
+ * would otherwise repaint every row in one frame every COUNTS_MS (on a big floor a long frame),
+ * while a few rows in every frame would make every frame re-send the whole board canvas to the
+ * compositor. Frames between slices leave the board as it is.
  *
  * Level of detail: below LABEL_MIN_SCALE (a 15–17 px label under 5 screen px: unreadable, a smear
  * of pixels) machine names, state words and the count texts are not drawn; colours, shapes, line
@@ -31,8 +32,8 @@ import type { TokenLane, TokenLayer } from './token-layer';
 const COUNTS_MS = 500;
 /** Screen px per world px under which the small labels are left out (see the top of this file). */
 export const LABEL_MIN_SCALE = 0.3;
-/** The frame time the counts' spreading plans for: 30 fps, so a slower frame rate still keeps up. */
-const COUNTS_FRAME_MS = 33;
+/** How often a slice of the lines' counts is drawn. */
+const COUNTS_SLICE_MS = 125;
 
 interface LineNode {
   layout: LineLayout;
@@ -94,6 +95,7 @@ export class BoardLayer {
   /** The lines in a fixed order, and where the next frame's counts start (round robin). */
   private lineList: LineNode[] = [];
   private countsCursor = 0;
+  private nextCountsSlice = 0;
   /** Whether the small labels are drawn at the current zoom (LABEL_MIN_SCALE). */
   private detailed = true;
   private readonly machines = new Map<string, MachineNode>();
@@ -169,13 +171,15 @@ export class BoardLayer {
   }
 
   /**
-   * Counts that were held back (COUNTS_MS) and are now due, at most `countsPerFrame` lines, taken
-   * round robin so that every line's turn comes.
+   * Counts that were held back (COUNTS_MS) and are now due: every COUNTS_SLICE_MS, at most
+   * `countsPerSlice` lines, taken round robin so that every line's turn comes.
    */
   drawDueCounts(now: number): void {
+    if (now < this.nextCountsSlice) return;
+    this.nextCountsSlice = now + COUNTS_SLICE_MS;
     const list = this.lineList;
     const n = list.length;
-    let budget = countsPerFrame(n);
+    let budget = countsPerSlice(n);
     for (let i = 0; i < n && budget > 0; i++) {
       const k = (this.countsCursor + i) % n;
       const line = list[k]!;
@@ -478,11 +482,11 @@ export class BoardLayer {
 }
 
 /**
- * Lines whose counts one frame redraws: enough that each line gets its turn about every COUNTS_MS at
- * 30 fps, and at least 2.
+ * Lines whose counts one slice redraws: enough that each line gets its turn about every COUNTS_MS,
+ * with room to catch up (twice that), and at least 4.
  */
-export function countsPerFrame(lines: number): number {
-  return Math.max(2, Math.ceil((lines * COUNTS_FRAME_MS) / COUNTS_MS));
+export function countsPerSlice(lines: number): number {
+  return Math.max(4, Math.ceil((2 * lines * COUNTS_SLICE_MS) / COUNTS_MS));
 }
 
 function area(rects: readonly Rect[]): number {
