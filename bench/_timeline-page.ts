@@ -1,6 +1,6 @@
 /**
- * The page side of bench/timeline.ts (bundled by esbuild into an IIFE): synthetic bars for
- * 30 days × 40 lines, the real Gantt (renderer/src/timeline), and the measurements.
+ * The page side of bench/timeline.ts (bundled by esbuild into an IIFE): synthetic bars (seeded) for
+ * N days × M lines, the real Gantt (renderer/src/timeline), and the measurements.
  */
 import { buildModel } from '../renderer/src/timeline/gantt';
 import { GanttView } from '../renderer/src/timeline/gantt-view';
@@ -22,8 +22,19 @@ function rng(seed: number) {
   };
 }
 
-export function synthetic(days: number, lineCount: number, t0: number): { lines: TimelineLine[]; bars: Bar[]; markers: Marker[] } {
+/** Bars per changeover-and-run cycle on average (changeover, baseline, plan, run, 0.35 down, 0.05 hold). */
+const BARS_PER_CYCLE = 4.4;
+/** Mean cycle at scale 1: a 10–40 min changeover and a 60–180 min run. */
+const CYCLE_MIN = 25 + 120;
+
+/**
+ * Runs and changeovers on every line for `days`, each cycle's durations scaled so that about
+ * `bars` bars come out (2 % over, so the count reaches it); without `bars`, the 30-day month's
+ * density (scale 1, ~44 bars per line and day).
+ */
+export function synthetic(days: number, lineCount: number, t0: number, targetBars?: number): { lines: TimelineLine[]; bars: Bar[]; markers: Marker[] } {
   const r = rng(42);
+  const scale = targetBars ? (BARS_PER_CYCLE * 1440 * days * lineCount) / (CYCLE_MIN * targetBars * 1.02) : 1;
   const lines: TimelineLine[] = Array.from({ length: lineCount }, (_, i) => ({ id: `L${String(i + 1).padStart(2, '0')}`, name: `Line ${i + 1}`, areaId: `A${Math.floor(i / 10) + 1}`, areaName: `Hall ${Math.floor(i / 10) + 1}` }));
   const bars: Bar[] = [];
   const markers: Marker[] = [];
@@ -32,10 +43,10 @@ export function synthetic(days: number, lineCount: number, t0: number): { lines:
     let t = t0;
     let n = 0;
     while (t < end) {
-      const co = (10 + r() * 30) * MIN;
+      const co = (10 + r() * 30) * MIN * scale;
       bars.push({ lineId: l.id, kind: r() < 0.15 ? 'clean' : 'changeover', start: t, end: t + co, label: 'Changeover' });
       t += co;
-      const run = (60 + r() * 120) * MIN;
+      const run = (60 + r() * 120) * MIN * scale;
       const orderId = `${l.id}-O${++n}`;
       const customer = `C${1 + Math.floor(r() * 12)}`;
       const drift = (r() - 0.5) * 40 * MIN;
@@ -60,16 +71,26 @@ const q = (xs: number[], p: number) => {
 };
 const frame = () => new Promise<number>((res) => requestAnimationFrame(res));
 
-async function run(opts: { days: number; lines: number; seconds: number }) {
+async function run(opts: { days: number; lines: number; seconds: number; bars?: number }) {
   const t0 = Date.UTC(2026, 9, 27);
   const g0 = performance.now();
-  const data = synthetic(opts.days, opts.lines, t0);
+  const data = synthetic(opts.days, opts.lines, t0, opts.bars);
   const genMs = performance.now() - g0;
   const host = document.getElementById('gantt')!;
   const draws: number[] = [];
+  // A draw's cost: its JS, plus the raster of what it drew (a 1-pixel read forces the canvas to
+  // rasterise its recorded commands now, as the frame would).
+  let rasterMs = 0;
+  const onDraw = (ms: number) => {
+    const r0 = performance.now();
+    view?.canvas.getContext('2d')!.getImageData(0, 0, 1, 1);
+    rasterMs = performance.now() - r0;
+    draws.push(ms + rasterMs);
+  };
+  let view: GanttView | null = null;
   // First render: data in hand → indexed, laid out, drawn and painted (next frame).
   const f0 = performance.now();
-  const view = new GanttView(host, { onDraw: (_s, ms) => draws.push(ms), cpuCanvas: !location.search.includes('gpu') });
+  view = new GanttView(host, { onDraw: (_s, ms) => onDraw(ms), cpuCanvas: !location.search.includes('gpu') });
   const f1 = performance.now();
   const model = buildModel(data.lines, data.bars);
   const f2 = performance.now();
@@ -82,6 +103,7 @@ async function run(opts: { days: number; lines: number; seconds: number }) {
   const firstRenderMs = performance.now() - f0;
   const firstParts = { view_ms: Math.round(f1 - f0), model_ms: Math.round(f2 - f1), set_data_ms: Math.round(f3 - f2), draw_ms: Math.round(f4 - f3), paint_ms: Math.round(performance.now() - f4) };
   const firstStats = view.lastStats;
+  const memory = await (window as unknown as { __benchMemory(): Promise<{ js_heap_used_mb: number; js_heap_total_mb: number }> }).__benchMemory();
   await frame();
   draws.length = 0;
 
@@ -100,6 +122,8 @@ async function run(opts: { days: number; lines: number; seconds: number }) {
   phases.push({ name: 'pan-month', steps: 90, step: () => view.panBy(0.02) });
   const intervals: number[] = [];
   const stepMs: number[] = [];
+  /** Per interaction step: the step (d3 zoom transform) + the draw it caused (JS and raster). */
+  const frameMs: number[] = [];
   const perPhase: Record<string, number> = {};
   const deadline = performance.now() + opts.seconds * 1000;
   let rounds = 0;
@@ -109,9 +133,12 @@ async function run(opts: { days: number; lines: number; seconds: number }) {
       let last = await frame();
       for (let i = 0; i < p.steps; i++) {
         const s0 = performance.now();
+        const before = draws.length;
         p.step(i, p.steps);
-        stepMs.push(performance.now() - s0);
+        const sm = performance.now() - s0;
+        stepMs.push(sm);
         const t = await frame();
+        if (p.name !== 'idle') frameMs.push(sm + (draws.length > before ? draws[draws.length - 1]! : 0));
         iv.push(t - last);
         last = t;
       }
@@ -120,9 +147,19 @@ async function run(opts: { days: number; lines: number; seconds: number }) {
     }
     rounds++;
   }
+  const memoryEnd = await (window as unknown as { __benchMemory(): Promise<{ js_heap_used_mb: number; js_heap_total_mb: number }> }).__benchMemory();
+  const canvasMb = (view.canvas.width * view.canvas.height * 4) / 1048576;
   view.destroy();
   return {
     bars: model.bars,
+    page_mb: Math.round(Math.max(memory.js_heap_used_mb, memoryEnd.js_heap_used_mb) + canvasMb),
+    js_heap_used_mb: memory.js_heap_used_mb,
+    js_heap_used_end_mb: memoryEnd.js_heap_used_mb,
+    js_heap_total_mb: memoryEnd.js_heap_total_mb,
+    canvas_mb: Math.round(canvasMb * 10) / 10,
+    frame_ms_p50: Math.round(q(frameMs, 0.5) * 100) / 100,
+    frame_ms_p95: Math.round(q(frameMs, 0.95) * 100) / 100,
+    frame_ms_max: Math.round(Math.max(...frameMs) * 100) / 100,
     lines: data.lines.length,
     days: opts.days,
     gen_ms: Math.round(genMs),

@@ -279,7 +279,7 @@ export class FloorScene {
       if (all) p.board.redrawAll();
       else {
         lineIds.forEach((id) => p.board.drawLine(id, now));
-        machineIds.forEach((id) => p.board.drawMachine(id, now));
+        machineIds.forEach((id) => p.board.drawMachine(id));
       }
       this.opts.probe?.applied(position, deltas);
       // The first frame that draws the core's live twin, whether its opening view or a delta, is "live".

@@ -4,6 +4,15 @@
  * search away; only the visible time range is walked. Level of detail: bars narrower than a pixel
  * that fall in the same pixel column are merged into one rectangle, so a month of 50k bars costs
  * at most a few rectangles per pixel column and lane.
+ *
+ * Zoomed out (a year of 250k bars on 2,000 px), walking every bar per frame would cost more than
+ * the frame: each lane also keeps a binned overview, levels of "spans" (bars of one kind merged
+ * where they are less than a bin apart, bins of 15 min × 4^k), built once with the index. A draw
+ * whose pixel spans at least a level's bin walks that level instead of the bars and paints its
+ * narrow spans into pixel columns (one colour per column, the most notable kind winning: down over
+ * hold over clean over changeover over runs and plans); all such lanes go up as one image, a pixel
+ * row per lane stretched onto it, so a year costs a blit per lane, not a rectangle per downtime.
+ * A span that is one bar and wide on screen is drawn as a bar (its gap, its label).
  */
 import type { Bar, BarKind, Marker, TimelineLine } from '../../../shared/timeline/bars';
 
@@ -33,12 +42,37 @@ export const BAR_LABELS: Record<BarKind, string> = {
   hold: 'QA hold',
 };
 
+/** Kinds in the order the overview lets them win a pixel column (last wins). */
+const KINDS: readonly BarKind[] = ['baseline', 'plan', 'run', 'changeover', 'clean', 'hold', 'down'];
+const KIND_NO: Record<BarKind, number> = Object.fromEntries(KINDS.map((k, i) => [k, i])) as Record<BarKind, number>;
+/** The overview's finest bin, and the factor between levels. */
+const OVERVIEW_BIN_MS = 15 * 60_000;
+const OVERVIEW_STEP = 4;
+/** Levels stop when a level is this small (spans per lane): walking it is already cheap. */
+const OVERVIEW_MIN_SPANS = 64;
+
+/** One level of a lane's overview: spans sorted by start (binary-searchable like the bars). */
+export interface OverviewLevel {
+  binMs: number;
+  starts: Float64Array;
+  ends: Float64Array;
+  maxEnd: Float64Array;
+  /** KINDS index of the span's bars. */
+  kinds: Uint8Array;
+  /** The bar (index into the lane's bars) when the span is one bar; −1 for a merged span. */
+  single: Int32Array;
+  /** Bars in the span. */
+  counts: Uint32Array;
+}
+
 export interface LaneIndex {
   bars: Bar[];
   starts: Float64Array;
   ends: Float64Array;
   /** maxEnd[i] = max(ends[0..i]): monotone, so binary-searchable. */
   maxEnd: Float64Array;
+  /** Binned overview, finest first (see the top of this file). */
+  levels: OverviewLevel[];
 }
 export interface GanttRow {
   line: TimelineLine;
@@ -62,7 +96,77 @@ function laneIndex(bars: Bar[]): LaneIndex {
     m = Math.max(m, ends[i]!);
     maxEnd[i] = m;
   }
-  return { bars, starts, ends, maxEnd };
+  const lane: LaneIndex = { bars, starts, ends, maxEnd, levels: [] };
+  lane.levels = overviewLevels(lane);
+  return lane;
+}
+
+/**
+ * The lane's overview levels: level k merges, in start order, each span into the open span of its
+ * kind when it begins less than a bin after that one's end; a single bar longer than 4 bins stays alone (it can be
+ * wide on screen at that zoom, and is then drawn as a bar). Each level is built from the one below.
+ */
+function overviewLevels(lane: LaneIndex): OverviewLevel[] {
+  const levels: OverviewLevel[] = [];
+  const n0 = lane.bars.length;
+  // Level 0: the bars themselves (plain loops: typed-array `from` with a mapper is slow).
+  const kinds0 = new Uint8Array(n0);
+  const single0 = new Int32Array(n0);
+  for (let i = 0; i < n0; i++) {
+    kinds0[i] = KIND_NO[lane.bars[i]!.kind];
+    single0[i] = i;
+  }
+  let prev: OverviewLevel = { binMs: 0, starts: lane.starts, ends: lane.ends, maxEnd: lane.maxEnd, kinds: kinds0, single: single0, counts: new Uint32Array(n0).fill(1) };
+  const extent = n0 ? lane.maxEnd[n0 - 1]! - lane.starts[0]! : 0;
+  // Coarser bins until a level is small, or one bin spans the whole lane (nothing more to merge).
+  for (let bin = OVERVIEW_BIN_MS; prev.starts.length > OVERVIEW_MIN_SPANS && bin <= 4 * extent; bin *= OVERVIEW_STEP) {
+    const n = prev.starts.length;
+    const starts = new Float64Array(n);
+    const ends = new Float64Array(n);
+    const kinds = new Uint8Array(n);
+    const single = new Int32Array(n);
+    const counts = new Uint32Array(n);
+    /** The open span of each kind (kinds interleave in a lane: changeovers between downtimes). */
+    const open = new Int32Array(KINDS.length).fill(-1);
+    let k = -1;
+    const long = 4 * bin;
+    for (let i = 0; i < n; i++) {
+      const s = prev.starts[i]!;
+      const e = prev.ends[i]!;
+      const kind = prev.kinds[i]!;
+      const alone = prev.single[i]! >= 0 && e - s > long;
+      const j = open[kind]!;
+      if (j >= 0 && !alone && s < ends[j]! + bin && !(single[j]! >= 0 && ends[j]! - starts[j]! > long)) {
+        if (e > ends[j]!) ends[j] = e;
+        single[j] = -1;
+        counts[j]! += prev.counts[i]!;
+        continue;
+      }
+      k++;
+      open[kind] = k;
+      starts[k] = s;
+      ends[k] = e;
+      kinds[k] = kind;
+      single[k] = prev.single[i]!;
+      counts[k] = prev.counts[i]!;
+    }
+    const len = k + 1;
+    const maxEnd = new Float64Array(len);
+    let m = -Infinity;
+    for (let i = 0; i < len; i++) maxEnd[i] = m = Math.max(m, ends[i]!);
+    const level: OverviewLevel = { binMs: bin, starts: starts.slice(0, len), ends: ends.slice(0, len), maxEnd, kinds: kinds.slice(0, len), single: single.slice(0, len), counts: counts.slice(0, len) };
+    // A level that merges little is not worth its memory: the next, coarser one is tried instead.
+    if (len < n * 0.9 || levels.length === 0) levels.push(level);
+    prev = level;
+  }
+  return levels;
+}
+
+/** The coarsest overview level whose bin fits in one pixel of `msPerPx`; null: draw the bars. */
+export function overviewLevel(lane: LaneIndex, msPerPx: number): OverviewLevel | null {
+  let best: OverviewLevel | null = null;
+  for (const l of lane.levels) if (l.binMs <= msPerPx) best = l;
+  return best;
 }
 
 /** Groups bars per line and lane; `keep` filters (customer, kinds). */
@@ -86,7 +190,7 @@ export function buildModel(lines: readonly TimelineLine[], bars: readonly Bar[],
 }
 
 /** First index whose bar may reach t0 (its running max end ≥ t0). */
-export function firstVisible(lane: LaneIndex, t0: number): number {
+export function firstVisible(lane: { maxEnd: Float64Array }, t0: number): number {
   let lo = 0;
   let hi = lane.maxEnd.length;
   while (lo < hi) {
@@ -132,6 +236,13 @@ export function drawGantt(ctx: CanvasRenderingContext2D, model: GanttModel, v: D
     if (!b) batches.set(c, (b = []));
     return b;
   };
+  // Colours paint in KINDS order (the highlight last): where lanes share a band, the notable kind is on top.
+  for (const kind of KINDS) batch(BAR_COLOURS[kind]);
+  const msPerPx = (v.t1 - v.t0) / v.width;
+  const cols = overviewColumns(Math.ceil(v.width) + 2);
+  const image = overviewImage(Math.ceil(v.width), (lastRow - firstRow + 1) * LANES.length);
+  /** Overview lanes painted into `image`: its row, and where on the canvas it goes. */
+  const slots: { row: number; y: number; h: number }[] = [];
   for (let r = firstRow; r <= lastRow; r++) {
     const row = model.rows[r]!;
     const top = r * v.rowHeight - v.scrollY;
@@ -144,6 +255,15 @@ export function drawGantt(ctx: CanvasRenderingContext2D, model: GanttModel, v: D
       const [fy0, fy1] = LANE_Y[laneName];
       const y = top + fy0 * v.rowHeight;
       const h = Math.max(1, (fy1 - fy0) * v.rowHeight);
+      const level = v.highlight ? null : overviewLevel(lane, msPerPx);
+      if (level) {
+        const slot = image ? { row: slots.length, y, h } : null;
+        const drawn = drawOverviewLane(level, lane, v, x, y, h, cols, batch, laneName === 'actual' ? labels : null, image && slot ? { pixels: image.pixels, row: slot.row, width: image.width } : null);
+        if (slot) slots.push(slot);
+        rects += drawn.rects;
+        visibleBars += drawn.bars;
+        continue;
+      }
       let px0 = 0;
       let px1 = -Infinity;
       let colour = '';
@@ -181,6 +301,15 @@ export function drawGantt(ctx: CanvasRenderingContext2D, model: GanttModel, v: D
       }
       flush();
     }
+  }
+  // The overview lanes: their pixel rows in one upload, each stretched onto its lane, unsmoothed.
+  if (image && slots.length) {
+    image.ctx.putImageData(image.data, 0, 0, 0, 0, image.width, slots.length);
+    const smooth = ctx.imageSmoothingEnabled;
+    ctx.imageSmoothingEnabled = false;
+    for (const sl of slots) ctx.drawImage(image.canvas, 0, sl.row, image.width, 1, 0, sl.y, image.width, sl.h);
+    ctx.imageSmoothingEnabled = smooth;
+    image.pixels.fill(0, 0, slots.length * image.width);
   }
   // One fillStyle per colour, then plain fillRects: on a CPU-rasterised canvas these are blits,
   // far cheaper than one huge path of rectangles.
@@ -237,6 +366,119 @@ export function drawGantt(ctx: CanvasRenderingContext2D, model: GanttModel, v: D
     ctx.fillRect(Math.round(x(v.now)), 0, 1, v.height);
   }
   return { rects, visibleBars };
+}
+
+/** Each kind's colour as a pixel (RGBA bytes in memory order). */
+const KIND_PIXEL = Uint32Array.from(KINDS, (k) => {
+  const c = parseInt(BAR_COLOURS[k].slice(1), 16);
+  return new Uint32Array(Uint8ClampedArray.of((c >> 16) & 255, (c >> 8) & 255, c & 255, 255).buffer)[0]!;
+});
+
+interface OverviewImage {
+  canvas: OffscreenCanvas;
+  ctx: OffscreenCanvasRenderingContext2D;
+  data: ImageData;
+  pixels: Uint32Array;
+  width: number;
+}
+let overview: OverviewImage | null = null;
+/**
+ * Where the overview lanes are painted: one pixel row per lane, `width` columns. Null where there is
+ * no OffscreenCanvas (then the lanes are filled as rectangles, one per run of columns).
+ */
+function overviewImage(width: number, rows: number): OverviewImage | null {
+  if (typeof OffscreenCanvas === 'undefined' || width < 1 || rows < 1) return null;
+  if (!overview || overview.width !== width || overview.data.height < rows) {
+    const canvas = new OffscreenCanvas(width, rows);
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return null;
+    const data = new ImageData(width, rows);
+    overview = { canvas, ctx, data, pixels: new Uint32Array(data.data.buffer), width };
+  }
+  return overview;
+}
+
+/** Pixel columns of the overview: a bit per kind (KINDS index) covering the column. */
+let columns = new Uint8Array(0);
+function overviewColumns(n: number): Uint8Array {
+  if (columns.length < n) columns = new Uint8Array(n);
+  return columns;
+}
+
+/**
+ * One lane from an overview level: narrow spans paint their kind's bit into the pixel columns they
+ * cover, then each kind fills its runs of covered columns (one rectangle a run); a span that is a
+ * single bar and wide on screen is drawn as the bar path draws it (1 px gap, label).
+ */
+function drawOverviewLane(
+  level: OverviewLevel,
+  lane: LaneIndex,
+  v: DrawView,
+  x: (t: number) => number,
+  y: number,
+  h: number,
+  cols: Uint8Array,
+  batch: (c: string) => number[],
+  labels: { text: string; x: number; y: number; w: number }[] | null,
+  image: { pixels: Uint32Array; row: number; width: number } | null,
+): { rects: number; bars: number } {
+  let rects = 0;
+  let bars = 0;
+  let lo = Infinity;
+  let hi = -1;
+  let present = 0;
+  const last = cols.length - 1;
+  const n = level.starts.length;
+  for (let i = firstVisible(level, v.t0); i < n; i++) {
+    const s = level.starts[i]!;
+    if (s > v.t1) break;
+    const e = level.ends[i]!;
+    if (e < v.t0) continue;
+    bars += level.counts[i]!;
+    const a = Math.max(-2, x(s));
+    const b = Math.min(v.width + 2, x(e));
+    const one = level.single[i]!;
+    const kind = level.kinds[i]!;
+    if (one >= 0 && b - a > 8) {
+      const bar = lane.bars[one]!;
+      batch(BAR_COLOURS[bar.kind]).push(a, y, b - 1 - a, h);
+      rects++;
+      if (labels && b - a > 56 && labels.length < 400) labels.push({ text: bar.orderId ?? bar.label, x: a, y: y + h / 2, w: b - a });
+      continue;
+    }
+    const c0 = Math.max(0, Math.floor(a));
+    const c1 = Math.min(last, Math.max(c0, Math.ceil(b) - 1));
+    const bit = 1 << kind;
+    present |= bit;
+    for (let c = c0; c <= c1; c++) cols[c]! |= bit;
+    if (c0 < lo) lo = c0;
+    if (c1 > hi) hi = c1;
+  }
+  if (image && hi >= lo) {
+    // Each column takes the colour of its most notable kind (the highest bit).
+    const base = image.row * image.width;
+    const end = Math.min(hi, image.width - 1);
+    for (let c = lo; c <= end; c++) {
+      const m = cols[c]!;
+      if (m) image.pixels[base + c] = KIND_PIXEL[31 - Math.clz32(m)]!;
+    }
+    cols.fill(0, lo, hi + 1);
+    return { rects: rects + 1, bars };
+  }
+  for (let k = 0; k < KINDS.length && hi >= lo; k++) {
+    const bit = 1 << k;
+    if (!(present & bit)) continue;
+    const out = batch(BAR_COLOURS[KINDS[k]!]);
+    for (let c = lo; c <= hi; c++) {
+      if (!(cols[c]! & bit)) continue;
+      const start = c;
+      while (c + 1 <= hi && cols[c + 1]! & bit) c++;
+      out.push(start, y, c + 1 - start, h);
+      rects++;
+    }
+  }
+  if (hi >= lo) cols.fill(0, lo, hi + 1);
+  return { rects, bars };
 }
 
 /** The bar under a point (for tooltips), searching the row's lanes from the top lane down. */

@@ -29,3 +29,14 @@ describe('floor board dirty rects', () => {
     expect(area(out)).toBe(60 * 34 * 24);
   });
 });
+
+describe('floor board dirty rects, many at once', () => {
+  it('merges a busy frame of overlapping rects (every line and machine of a big floor) into covering rects', () => {
+    // 60 rows, each with 4 overlapping parts drawn old and new (8 rects a row), as a counts update brings.
+    const world = [];
+    for (let r = 0; r < 60; r++) for (let k = 0; k < 8; k++) world.push({ x: 10 + k * 30, y: r * 150, w: 200, h: 40 });
+    const out = screenRects(world, 1, 0, 0, 4000, 10_000);
+    expect(out).toHaveLength(60);
+    for (const r of world) expect(covers(out, r.x + 5, r.y + 5) && covers(out, r.x + r.w - 1, r.y + r.h - 1)).toBe(true);
+  });
+});

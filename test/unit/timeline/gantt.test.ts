@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barAt, buildModel, drawGantt, firstVisible } from '../../../renderer/src/timeline/gantt';
+import { barAt, buildModel, drawGantt, firstVisible, overviewLevel } from '../../../renderer/src/timeline/gantt';
 import type { Bar, TimelineLine } from '../../../shared/timeline/bars';
 
 const lines: TimelineLine[] = [
@@ -60,5 +60,50 @@ describe('gantt model and level of detail', () => {
     expect(barAt(model, v, 150, 18)?.orderId).toBe('L1-1000');
     expect(barAt(model, v, 150, 45)?.lineId).toBe('L2');
     expect(barAt(model, v, 150, 200)).toBeNull();
+  });
+});
+
+describe('gantt binned overview (zoomed out far)', () => {
+  const HOUR = 3_600_000;
+  // A year of one line: a changeover, a run and (every third cycle) a downtime, interleaved kinds.
+  const yearBars: Bar[] = [];
+  for (let t = 0, i = 0; t < 365 * 24 * HOUR; i++) {
+    yearBars.push({ lineId: 'L1', kind: 'changeover', start: t, end: t + HOUR / 2, label: 'Changeover' });
+    yearBars.push(run('L1', t + HOUR / 2, t + 5 * HOUR));
+    if (i % 3 === 0) yearBars.push({ lineId: 'L1', kind: 'down', start: t + HOUR, end: t + 1.2 * HOUR, label: 'Down', reason: 'jam' });
+    t += 5 * HOUR;
+  }
+  // One long run (three days) among the short ones: wide on screen at a month's zoom.
+  yearBars.push(run('L1', 100 * 24 * HOUR, 103 * 24 * HOUR, 'LONG-1'));
+  const model = buildModel(lines, yearBars);
+  const year = { width: 2000, height: 60, t0: 0, t1: 365 * 24 * HOUR, rowHeight: 30, scrollY: 0, now: 0 };
+
+  it('builds levels that shrink, keep every bar counted, and end (interleaved kinds included)', () => {
+    const state = model.rows[0]!.lanes.state;
+    expect(state.levels.length).toBeGreaterThan(1);
+    for (let i = 1; i < state.levels.length; i++) expect(state.levels[i]!.starts.length).toBeLessThan(state.levels[i - 1]!.starts.length);
+    for (const l of state.levels) expect(l.counts.reduce((a, b) => a + b, 0)).toBe(state.bars.length);
+    expect(overviewLevel(state, 1000)).toBeNull(); // finer than any bin: the bars themselves
+    expect(overviewLevel(state, 6 * HOUR)!.binMs).toBeLessThanOrEqual(6 * HOUR);
+  });
+
+  it('draws a year from the overview: every bar counted, a rectangle per run of columns, not per bar', () => {
+    const { ctx, calls } = fakeCtx();
+    const stats = drawGantt(ctx, model, year);
+    expect(stats.visibleBars).toBe(yearBars.length);
+    expect(stats.rects).toBeLessThan(yearBars.length / 4);
+    expect(calls.fillRect).toBeGreaterThan(0);
+    // The bars path (forced by a search highlight that matches nothing) draws the same year with more rectangles.
+    const bars = drawGantt(fakeCtx().ctx, model, { ...year, highlight: 'no-such-order' });
+    expect(bars.visibleBars).toBe(yearBars.length);
+    expect(stats.rects).toBeLessThanOrEqual(bars.rects);
+  });
+
+  it('keeps a wide single bar as a bar, with its label', () => {
+    const { ctx, calls } = fakeCtx();
+    const v = { ...year, t0: 90 * 24 * HOUR, t1: 120 * 24 * HOUR, width: 1000 };
+    expect(overviewLevel(model.rows[0]!.lanes.actual, (v.t1 - v.t0) / v.width)).not.toBeNull();
+    drawGantt(ctx, model, v);
+    expect(calls.fillText).toBe(1);
   });
 });

@@ -8,7 +8,15 @@
  * only the items crossing them are drawn. Pan, zoom or resize redraw it all. Off-screen items are
  * culled. States (colour, shape, word) are drawn at once; counts (texts, buffer levels, token
  * numbers) at most every COUNTS_MS per line, since nobody reads digits changing at 60 Hz and each
- * change repaints part of the board.
+ * change repaints part of the board. And the lines' counts are drawn in slices, a share of the
+ * lines every COUNTS_SLICE_MS (`countsPerSlice`): a delta stream that moves every line's counts
+ * would otherwise repaint every row in one frame every COUNTS_MS (on a big floor a long frame),
+ * while a few rows in every frame would make every frame re-send the whole board canvas to the
+ * compositor. Frames between slices leave the board as it is.
+ *
+ * Level of detail: below LABEL_MIN_SCALE (a 15–17 px label under 5 screen px: unreadable, a smear
+ * of pixels) machine names, state words and the count texts are not drawn; colours, shapes, line
+ * titles, badges, gauges and buffers still are. Zooming in past it brings them back (a full redraw).
  */
 import { Container, Graphics, Matrix, Rectangle, RendererType, type CanvasRenderer, type Renderer } from 'pixi.js';
 import type { LineView, MachineView } from '../../../../shared/twin/view';
@@ -22,6 +30,10 @@ import { ViewStamp, type FloorCamera } from './camera';
 import type { TokenLane, TokenLayer } from './token-layer';
 
 const COUNTS_MS = 500;
+/** Screen px per world px under which the small labels are left out (see the top of this file). */
+export const LABEL_MIN_SCALE = 0.3;
+/** How often a slice of the lines' counts is drawn. */
+const COUNTS_SLICE_MS = 125;
 
 interface LineNode {
   layout: LineLayout;
@@ -80,6 +92,12 @@ export class BoardLayer {
   private readonly matrix = new Matrix();
   private readonly frame = new Rectangle();
   private readonly lines = new Map<string, LineNode>();
+  /** The lines in a fixed order, and where the next frame's counts start (round robin). */
+  private lineList: LineNode[] = [];
+  private countsCursor = 0;
+  private nextCountsSlice = 0;
+  /** Whether the small labels are drawn at the current zoom (LABEL_MIN_SCALE). */
+  private detailed = true;
   private readonly machines = new Map<string, MachineNode>();
   private readonly labels: BoardLabels;
   /** Benchmark markers (machine reasons `mark-…`) drawn since the scene last took them. */
@@ -126,6 +144,8 @@ export class BoardLayer {
       this.base.addChild(z, t);
     }
     for (const l of layout.lines) this.lines.set(l.id, this.makeLine(l));
+    this.lineList = [...this.lines.values()];
+    this.countsCursor = 0;
     for (const m of layout.machines) this.machines.set(m.id, this.makeMachine(m));
     this.redrawAll();
     // Bounds of every board item as built (static ones never change; roots update when touched).
@@ -146,13 +166,28 @@ export class BoardLayer {
     });
     this.machines.forEach((n) => {
       n.key = '';
-      this.drawMachine(n.layout.id, now);
+      this.drawMachine(n.layout.id);
     });
   }
 
-  /** Counts that were held back (COUNTS_MS) and are now due. */
+  /**
+   * Counts that were held back (COUNTS_MS) and are now due: every COUNTS_SLICE_MS, at most
+   * `countsPerSlice` lines, taken round robin so that every line's turn comes.
+   */
   drawDueCounts(now: number): void {
-    for (const n of this.lines.values()) if (n.countsPending && now >= n.countsDueAt) this.drawCounts(n, now);
+    if (now < this.nextCountsSlice) return;
+    this.nextCountsSlice = now + COUNTS_SLICE_MS;
+    const list = this.lineList;
+    const n = list.length;
+    let budget = countsPerSlice(n);
+    for (let i = 0; i < n && budget > 0; i++) {
+      const k = (this.countsCursor + i) % n;
+      const line = list[k]!;
+      if (!line.countsPending || now < line.countsDueAt) continue;
+      this.drawCounts(line, now);
+      budget--;
+      this.countsCursor = (k + 1) % n;
+    }
   }
 
   drawLine(id: string, now: number, force = false): void {
@@ -197,11 +232,12 @@ export class BoardLayer {
       n.lane.moving = status === 'running' || status === 'starved' || status === 'blocked';
       this.events.lineStatusChanged(id);
     }
-    if (force || now >= n.countsDueAt) this.drawCounts(n, now);
+    // Forced (a fresh view): at once; otherwise drawDueCounts takes it this frame or a later one.
+    if (force) this.drawCounts(n, now);
     else n.countsPending = true;
   }
 
-  drawMachine(id: string, now: number): void {
+  drawMachine(id: string): void {
     const n = this.machines.get(id);
     if (!n) return;
     const v: MachineView | undefined = this.store.getMachine(id);
@@ -209,10 +245,7 @@ export class BoardLayer {
     const alarm = v?.alarm ?? null;
     // Counts changed: the line's buffers and tokens follow (throttled).
     const line = this.lines.get(n.layout.lineId);
-    if (line && !line.countsPending) {
-      if (now >= line.countsDueAt) this.drawCounts(line, now);
-      else line.countsPending = true;
-    }
+    if (line) line.countsPending = true;
     const reason = v?.reason ?? '';
     if (reason !== n.reason) {
       // A benchmark marker: note it; the scene stamps the time once this frame is drawn.
@@ -245,6 +278,7 @@ export class BoardLayer {
    */
   render(camera: FloorCamera, w: number, h: number): void {
     const board = this.renderer;
+    this.levelOfDetail(camera.scale);
     const roots = new Set<Container>();
     for (const c of this.touched) {
       const old = this.drawn.get(c);
@@ -266,7 +300,10 @@ export class BoardLayer {
     if (!this.full && !this.dirty.length) return;
     const rects = this.full ? [] : screenRects(this.dirty, s, tx, ty, w, h);
     this.dirty.length = 0;
-    if (this.full || rects.length > MAX_PASSES) {
+    // WebGL pays a pass per rect (MAX_PASSES); the 2D canvas draws all rects in one clipped pass,
+    // so there only their area decides: past half the screen one unclipped pass is cheaper.
+    const canvas = board.type === RendererType.CANVAS;
+    if (this.full || (canvas ? area(rects) > 0.5 * w * h : rects.length > MAX_PASSES)) {
       this.full = false;
       this.cull([camera.worldRect({ x: 0, y: 0, w, h })]);
       this.bg.visible = false;
@@ -274,7 +311,7 @@ export class BoardLayer {
       return;
     }
     this.bg.visible = true;
-    if (board.type === RendererType.CANVAS) {
+    if (canvas) {
       // The 2D canvas: one pass for all rects, clipped to them (pixi's canvas renderer draws where the
       // transform says and has no viewport), with the items crossing any of them.
       const ctx = (board as CanvasRenderer).canvasContext.rootContext;
@@ -317,7 +354,22 @@ export class BoardLayer {
     this.full = true;
     this.labels.clear();
     this.lines.clear();
+    this.lineList = [];
     this.machines.clear();
+    // New items are built with every label shown: the next render sets the level of detail again.
+    this.detailed = true;
+    this.names.visible = true;
+  }
+
+  /** Shows or hides the small labels for the zoom (LABEL_MIN_SCALE); a change redraws the board. */
+  private levelOfDetail(scale: number): void {
+    const detailed = scale >= LABEL_MIN_SCALE;
+    if (detailed === this.detailed) return;
+    this.detailed = detailed;
+    this.names.visible = detailed;
+    for (const n of this.lines.values()) n.detail.visible = n.gaugeText.visible = detailed;
+    for (const n of this.machines.values()) n.kind.visible = detailed;
+    this.full = true;
   }
 
   /** Board items (a machine root, or parts of a line root) changed: redraw where they were and are. */
@@ -372,7 +424,9 @@ export class BoardLayer {
   private drawCounts(n: LineNode, now: number): void {
     n.countsPending = false;
     n.countsDueAt = now + COUNTS_MS;
-    this.touch(n.detail, n.gauge, n.gaugeText, n.buffers);
+    // Hidden count texts (zoomed out) take their new value without repainting where they are.
+    if (this.detailed) this.touch(n.detail, n.gaugeText);
+    this.touch(n.gauge, n.buffers);
     const v = this.store.getLine(n.layout.id);
     const detail = v ? lineDetail(v) : 'no data';
     if (n.detail.text !== detail) n.detail.text = detail;
@@ -425,6 +479,20 @@ export class BoardLayer {
     this.names.addChild(name);
     return { layout: m, root, box, icon, kind, state: '', reason: '', key: '' };
   }
+}
+
+/**
+ * Lines whose counts one slice redraws: enough that each line gets its turn about every COUNTS_MS,
+ * with room to catch up (twice that), and at least 4.
+ */
+export function countsPerSlice(lines: number): number {
+  return Math.max(4, Math.ceil((2 * lines * COUNTS_SLICE_MS) / COUNTS_MS));
+}
+
+function area(rects: readonly Rect[]): number {
+  let a = 0;
+  for (const r of rects) a += r.w * r.h;
+  return a;
 }
 
 /** World-space bounds of a board item (the board root has no transform of its own). */
