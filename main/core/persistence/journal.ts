@@ -108,10 +108,18 @@ export interface Journal {
   append(batch: readonly Signal[], raws?: readonly (string | undefined)[]): number;
   /** Position up to which every append is committed (equals `lastPosition` for the inline writer). */
   readonly durablePosition: number;
-  /** Blocks until every append up to `position` is committed (no-op for the inline writer). */
+  /**
+   * Blocks until every append up to `position` is committed (no-op for the inline writer). Returns
+   * early while the writer is paused for disk space: check `durablePosition` after it.
+   */
   waitDurable(position: number): void;
   /** Calls `cb` on a later turn of the event loop once `position` is committed, without blocking. */
   onDurable(position: number, cb: () => void): void;
+  /**
+   * Worker writer: why it cannot commit now (the file system is full: it retries each second and
+   * resumes by itself, in order), or undefined. Reads throw while it is set.
+   */
+  readonly paused: string | undefined;
   /** Rows from `position` on, in position order, streamed from SQLite (constant memory). */
   readFrom(position: number, opts?: ReadOptions): IterableIterator<JournalRow>;
   /** Last position whose running-max event time is ≤ time (0 if none). */
@@ -232,6 +240,9 @@ export function openJournal(path: string, opts: JournalOptions = {}): Journal {
     onDurable(position, cb) {
       if (thread) thread.onDurable(position, cb);
       else setImmediate(cb);
+    },
+    get paused() {
+      return thread?.paused();
     },
     append(batch, raws) {
       if (batch.length === 0) return lastPosition;
