@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { BYTE_ROW, CHUNK, configureWriter, ensureSchema, insertEncodedRows, type DeadLetterInput, type SnapshotRecord } from './journal-format';
+import { BYTE_ROW, CHUNK, THIN_SNAPSHOTS, configureWriter, ensureSchema, insertEncodedRows, type DeadLetterInput, type SnapshotRecord } from './journal-format';
 export type WriterOp =
   | { op: 'append'; first: number; bytes: Uint8Array; ends: Uint32Array; times: Float64Array }
   | { op: 'deadLetters'; first: number; list: DeadLetterInput[] }
@@ -28,6 +28,7 @@ export function openWriter(path: string, synchronous: 'NORMAL' | 'FULL') {
   const params: number[] = new Array<number>(CHUNK * 5).fill(0);
   const insertDl = db.prepare('INSERT INTO dead_letters (n, at, source, origin, reason, path, code, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const insertSnap = db.prepare('INSERT INTO snapshots (position, time, version, hash, data, saved_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const thinSnaps = db.prepare(THIN_SNAPSHOTS);
   const apply = db.transaction((op: WriterOp) => {
     if (op.op === 'append') {
       const bytes = Buffer.from(op.bytes.buffer, op.bytes.byteOffset, op.bytes.byteLength);
@@ -37,6 +38,7 @@ export function openWriter(path: string, synchronous: 'NORMAL' | 'FULL') {
       for (const d of op.list) insertDl.run(n++, d.at, d.source, d.origin ?? null, d.reason, d.path ?? null, d.code ?? null, d.raw);
     } else {
       insertSnap.run(op.s.position, op.s.time, String(op.s.version), op.s.hash, op.s.data, null);
+      thinSnaps.run();
     }
   });
   return { apply: (op: WriterOp) => apply(op), close: () => db.close() };

@@ -35,7 +35,7 @@
 import Database from 'better-sqlite3';
 import type { DeadLetter } from '../../../shared/protocol/api';
 import type { Signal } from '../../../shared/signals/schema';
-import { CHUNK, configureWriter, encodeBatch, ensureSchema, insertRows, toDeadLetter, type DeadLetterInput, type DeadLetterRowRaw, type SignalRowRaw, type SnapshotRecord } from './journal-format';
+import { CHUNK, THIN_SNAPSHOTS, configureWriter, encodeBatch, ensureSchema, insertRows, toDeadLetter, type DeadLetterInput, type DeadLetterRowRaw, type SignalRowRaw, type SnapshotRecord } from './journal-format';
 import { startWriterThread } from './journal-writer';
 
 export type { DeadLetterInput, SnapshotRecord } from './journal-format';
@@ -174,6 +174,7 @@ export function openJournal(path: string, opts: JournalOptions = {}): Journal {
   const listDl = db.prepare('SELECT n, at, source, origin, reason, path, raw FROM dead_letters ORDER BY n DESC LIMIT ? OFFSET ?');
   const countDl = db.prepare('SELECT count(*) FROM dead_letters').pluck();
   const insertSnap = opts.readonly ? undefined : db.prepare('INSERT INTO snapshots (position, time, version, hash, data, saved_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const thinSnaps = opts.readonly ? undefined : db.prepare(THIN_SNAPSHOTS);
   const snapBy = {
     any: db.prepare('SELECT * FROM snapshots ORDER BY position DESC, rowid DESC LIMIT 1'),
     position: db.prepare('SELECT * FROM snapshots WHERE position <= ? ORDER BY position DESC, rowid DESC LIMIT 1'),
@@ -314,7 +315,10 @@ export function openJournal(path: string, opts: JournalOptions = {}): Journal {
     },
     saveSnapshot(s) {
       if (thread) return thread.post({ op: 'snapshot', s: { ...s } });
-      insertSnap!.run(s.position, s.time, String(s.version), s.hash, s.data, null);
+      db.transaction(() => {
+        insertSnap!.run(s.position, s.time, String(s.version), s.hash, s.data, null);
+        thinSnaps!.run();
+      })();
     },
     latestSnapshot(q = {}) {
       sync();
