@@ -22,8 +22,11 @@ export interface CoreProcess {
   readonly pid: number | undefined;
   /** Resident set size in bytes (from /proc), undefined while down. */
   rss(): number | undefined;
-  /** Starts the core and resolves once /api/health answers ok; the real time it did. */
-  start(): Promise<number>;
+  /**
+   * Starts the core and resolves once /api/health answers ok: the real times it announced its URL
+   * (the socket accepts consoles from then on) and it answered healthy.
+   */
+  start(): Promise<{ listening: number; healthy: number }>;
   kill9(): Promise<void>;
   /** SIGTERM and wait (a clean stop: last snapshot, store closed). */
   stop(): Promise<void>;
@@ -39,9 +42,12 @@ export function coreProcess(o: CoreProcessOptions): CoreProcess {
   let log = '';
   const resumes: { position: number; hash: string; at: number }[] = [];
   const url = `http://127.0.0.1:${o.port}/`;
+  // When the current process announced its URL (read as the output arrives, not when polled).
+  let listening = 0;
   const add = (d: Buffer) => {
     const t = d.toString();
     log += t;
+    if (!listening && /running in browser mode at/.test(t)) listening = Date.now();
     appendFileSync(o.logFile, t);
     for (const m of t.matchAll(/twin resumed at position (\d+) .*?hash (\S+)/g)) resumes.push({ position: Number(m[1]), hash: m[2]!, at: Date.now() });
   };
@@ -64,6 +70,7 @@ export function coreProcess(o: CoreProcessOptions): CoreProcess {
       }
     },
     async start() {
+      listening = 0;
       const args = ['bin/takt.mjs', 'serve', '--port', String(o.port), '--data', o.dataDir, '--plant', o.plantFile, '--speed', String(o.speed), '--seed', String(o.seed)];
       const p = spawn(process.execPath, args, { cwd: o.repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TAKT_SOAK_WALL_CLOCK_FILE: o.wallClockFile } });
       child = p;
@@ -78,7 +85,7 @@ export function coreProcess(o: CoreProcessOptions): CoreProcess {
         if (Date.now() > deadline) throw new Error(`takt serve did not become healthy within 120 s: ${log.slice(-2000)}`);
         try {
           const r = await fetch(`${url}api/health`, { signal: AbortSignal.timeout(2000) });
-          if (r.ok && ((await r.json()) as { ok?: boolean }).ok) return Date.now();
+          if (r.ok && ((await r.json()) as { ok?: boolean }).ok) return { listening: listening || Date.now(), healthy: Date.now() };
         } catch {
           /* not up yet */
         }

@@ -18,12 +18,12 @@ export function invariantLines(r: Report): string[] {
     `${ok(s.lost === 0)} acknowledged signals lost: ${s.lost} of ${r.acknowledged} acknowledged (${r.ackedDeadLettered} acknowledged then dead-lettered)`,
     `${ok(s.duplicate_effects === 0)} duplicate effects (a signal journaled twice): ${s.duplicate_effects} in ${r.journalRows} journal rows`,
     `${ok(s.hash_mismatches === 0)} twin state hash after each restart = replay of the journal: ${s.hash_mismatches} mismatches in ${r.hashes.checked} restarts`,
-    `${ok(s.chain_failures === 0)} decision and audit hash chains verify: ${r.chains.detail} (${r.chains.decisions} receipts, ${r.chains.auditEntries} audit entries)`,
-    `${ok(rc.missed === 0 && (rc.p95 ?? 0) <= rc.limitMs)} consoles reconnect within ${rc.limitMs / 1000} s of the core being back: p95 ${rc.p95} ms, max ${rc.max} ms over ${rc.restarts} restarts × ${rc.pages} consoles`,
+    `${ok(s.chain_failures === 0)} decision and audit hash chains verify: ${r.chains.detail} (${r.chains.decisions} decision receipts, ${r.chains.auditEntries} audit entries; the soak acknowledged ${r.commits.acknowledged} exceptions and committed ${r.commits.ok} decisions, ${r.commits.failed} refused)`,
+    `${ok(rc.missed === 0 && (rc.p95 ?? 0) <= rc.limitMs)} consoles reconnect within ${rc.limitMs / 1000} s of the core being back (listening): p95 ${rc.p95} ms, max ${rc.max} ms over ${rc.restarts} restarts × ${rc.pages} consoles (p95 ${rc.p95AfterHealthy} ms after /api/health was ok)`,
     `${ok(s.detect_p95_ratio === null || s.detect_p95_ratio <= 2)} exception detection latency p95 under faults / fault-free: ${s.detect_p95_ratio} (${r.detection.faults.p95} ms over ${r.detection.faults.n} probes / ${r.detection.baseline.p95} ms over ${r.detection.baseline.n})`,
     `${ok(s.rss_slope_mb_per_day === null || s.rss_slope_mb_per_day <= 1)} RSS slope after warm-up (within each core process): ${s.rss_slope_mb_per_day} MB per plant day`,
     `info journal growth ${r.growthPerPlantDay.journalMB} MB and store growth ${r.growthPerPlantDay.storeMB} MB per plant day (final ${r.growthPerPlantDay.journalFinalMB.toFixed(1)} MB, ${r.growthPerPlantDay.storeFinalMB.toFixed(1)} MB)`,
-    `info retention: one SQLite journal, never pruned (it is the record); WAL checkpointed every 256 MiB and cut back to 64 MiB; snapshots thinned (see README)`,
+    `info retention: one SQLite journal; signals never removed (the twin is a function of them); snapshots thinned to the newest 24 and one per plant hour; WAL checkpointed every 256 MiB, cut back to 64 MiB`,
     `${ok(r.disk.events.every((e) => e.pausedLogged && e.consoleShowed && e.resumed))} disk full: ${r.disk.events.length} events, each paused (log + console) and resumed by itself: ${JSON.stringify(r.disk.events)}`,
     `info torn journal tails recovered: ${r.tornTails}; wall-clock steps: ${r.clockSteps}; webhook calls refused (503) while paused: ${r.disk.webhookRefused}`,
   ];
@@ -36,14 +36,14 @@ export function writeReport(out: string, r: Report): void {
   writeFileSync(
     join(out, 'report.html'),
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Takt soak report</title>
-<style>body{font:14px system-ui,sans-serif;margin:24px;max-width:1100px}pre{background:#f4f4f4;padding:8px;white-space:pre-wrap}svg{display:block;margin-bottom:8px}.fault line{stroke-width:1}h2{font-size:15px;margin:14px 0 2px}</style></head><body>
+<style>body{font:14px system-ui,sans-serif;margin:24px;max-width:1100px}pre{background:#f4f4f4;padding:8px;white-space:pre-wrap;word-break:break-all}svg{display:block;margin-bottom:8px}.fault line{stroke-width:1}h2{font-size:15px;margin:14px 0 2px}</style></head><body>
 <h1>Takt soak: ${r.summary.plant_days} plant days at ×${r.speed}, seed ${r.seed}, ${r.realSeconds} s</h1>
 <pre id="inv"></pre><div id="charts"></div>
 <script>${d3}</script>
 <script>
 const D = ${data};
 document.getElementById('inv').textContent = D.lines.join('\\n') + '\\n' + JSON.stringify(D.summary);
-const colours = { kill: '#c0392b', broker: '#8e44ad', 'disk-full': '#d35400', 'clock-step': '#16a085' };
+const colours = { kill: '#c0392b', broker: '#8e44ad', 'disk-full': '#f1c40f', 'clock-step': '#16a085' };
 const maxT = d3.max(D.samples, (s) => s.t) || 1;
 function chart(title, points, unit) {
   const W = 1050, H = 170, m = { l: 56, r: 10, t: 8, b: 22 };

@@ -93,7 +93,7 @@ export async function runSoak(o: SoakOptions) {
   const acked = new Set<string>();
   const faults: FaultEvent[] = [];
   const samples: Sample[] = [];
-  const restarts: { down: number; back: number }[] = [];
+  const restarts: { down: number; listening: number; healthy: number }[] = [];
   const probes: { t: number; plantDay: number; latencyMs: number; phase: 'baseline' | 'faults' }[] = [];
   let incarnation = 0;
   let up = false;
@@ -187,6 +187,28 @@ export async function runSoak(o: SoakOptions) {
     if (!up) return;
     await probe();
   });
+  // A person acknowledges each detected line-down, and every other one gets a decision committed:
+  // audit entries and decision receipts, so the hash chains checked at the end have links to check.
+  let controller: string | undefined;
+  const commits = { ok: 0, failed: 0, acknowledged: 0 };
+  async function decideOn(ws: Awaited<ReturnType<typeof connectProtocolClient>>, lineId: string): Promise<void> {
+    try {
+      if (!controller) controller = (await ws.call('plant.get')).crews.flatMap((c) => c.members).find((m) => m.role === 'controller')?.id;
+      if (!controller) return;
+      const ex = (await ws.call('exceptions.list')).items.find((e) => e.type === 'line-down' && e.subject.lineId === lineId);
+      if (!ex) return;
+      await ws.call('exceptions.acknowledge', { id: ex.id, by: controller });
+      commits.acknowledged++;
+      if (probeSeq % 4 !== 1) return;
+      const { options } = await ws.call('decide.options', { exceptionId: ex.id });
+      const chosen = options.find((op) => op.feasible);
+      if (!chosen) return;
+      await ws.call('decisions.commit', { exceptionId: ex.id, optionId: chosen.id, by: controller, comment: 'soak' });
+      commits.ok++;
+    } catch {
+      commits.failed++; // a refusal (approval rules, a fault in progress): the chains only need some links
+    }
+  }
   async function probe(): Promise<void> {
     const ws = await connectProtocolClient(`${core.url.replace('http', 'ws')}ws`, 10_000);
     try {
@@ -215,6 +237,7 @@ export async function runSoak(o: SoakOptions) {
         await new Promise((res) => setTimeout(res, 50));
       }
       probes.push({ t: sent - t0, plantDay: day, latencyMs: Date.now() - sent, phase: day < warmup * o.plantDays || !o.faults ? 'baseline' : 'faults' });
+      await decideOn(ws, line.id);
       const info2 = await ws.call('core.info');
       const n = ++probeSeq;
       const back = { id: `probe-${n}`, source: 'soak-probe', seq: n, eventTime: info2.clock.now + 1, receiveTime: info2.clock.now + 1, type: 'machine.state', machine: machine.id, state: 'running' };
@@ -253,8 +276,8 @@ export async function runSoak(o: SoakOptions) {
       if (f.torn) detail.tornBytes = tearJournalTail(dataDir);
       const back = await core.start();
       up = true;
-      restarts.push({ down, back });
-      detail.restartMs = back - down;
+      restarts.push({ down, ...back });
+      detail.restartMs = back.healthy - down;
     } else if (f.kind === 'broker') {
       await broker.stop();
       await new Promise((r) => setTimeout(r, 2000));
@@ -299,7 +322,7 @@ export async function runSoak(o: SoakOptions) {
   await core.stop();
   await broker.close();
 
-  const report = await summarise({ o, dataDir, plantFile, acked, faults, samples, restarts, probes, consoleEvents, consoleErrors, core, growth, webhookRefused, sizeLimited, realMs: Date.now() - t0, days: plantDay() });
+  const report = { ...(await summarise({ o, dataDir, plantFile, acked, faults, samples, restarts, probes, consoleEvents, consoleErrors, core, growth, webhookRefused, sizeLimited, realMs: Date.now() - t0, days: plantDay() })), commits };
   unmount(dataDir);
   return report;
 }
@@ -318,7 +341,7 @@ async function summarise(x: {
   acked: Set<string>;
   faults: FaultEvent[];
   samples: Sample[];
-  restarts: { down: number; back: number }[];
+  restarts: { down: number; listening: number; healthy: number }[];
   probes: { t: number; plantDay: number; latencyMs: number; phase: 'baseline' | 'faults' }[];
   consoleEvents: { t: number; status: string; paused: boolean }[][];
   consoleErrors: string[];
@@ -334,7 +357,10 @@ async function summarise(x: {
   const j = checkJournal(x.dataDir, x.acked);
   const hashes = await checkResumeHashes(x.plantFile, x.dataDir, x.core.resumes);
   const chains = verifyChains(repoRoot, x.dataDir);
-  const rc = reconnectTimes(x.consoleEvents, x.restarts, Math.max(limit, 30_000));
+  // "Back" is when the restarted core listens again (it accepts consoles from then on, a little before
+  // /api/health answers ok): the stricter of the two readings; the one from health is reported too.
+  const rc = reconnectTimes(x.consoleEvents, x.restarts.map((r) => ({ down: r.down, back: r.listening })), Math.max(limit, 30_000));
+  const rcHealthy = reconnectTimes(x.consoleEvents, x.restarts.map((r) => ({ down: r.down, back: r.healthy })), Math.max(limit, 30_000));
   const base = x.probes.filter((p) => p.phase === 'baseline').map((p) => p.latencyMs);
   const faulted = x.probes.filter((p) => p.phase === 'faults').map((p) => p.latencyMs);
   const baseP95 = percentile(base, 95);
@@ -375,7 +401,7 @@ async function summarise(x: {
     duplicateIds: j.duplicates.slice(0, 20),
     hashes: { checked: hashes.checked, mismatches: hashes.mismatches.slice(0, 5) },
     chains,
-    reconnect: { restarts: x.restarts.length, pages: x.consoleEvents.length, missed: rc.missed, limitMs: limit, p50: percentile(rc.times, 50), p95: percentile(rc.times, 95), max: rc.times.length ? Math.max(...rc.times) : null },
+    reconnect: { restarts: x.restarts.length, pages: x.consoleEvents.length, missed: rc.missed, limitMs: limit, p50: percentile(rc.times, 50), p95: percentile(rc.times, 95), max: rc.times.length ? Math.max(...rc.times) : null, p95AfterHealthy: percentile(rcHealthy.times, 95) },
     detection: { baseline: { n: base.length, p95: baseP95 }, faults: { n: faulted.length, p95: faultP95 } },
     disk: { sizeLimited: x.sizeLimited, events: disk.map((d) => d.detail), webhookRefused: x.webhookRefused },
     tornTails: x.faults.filter((f) => f.detail.tornBytes !== undefined).length,
