@@ -21,6 +21,7 @@ import { faultSchedule, type Fault } from './schedule';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const DAY = 86_400_000;
+const RSS_WARMUP_MS = 60_000;
 const MACHINES = ['DD-L1-MIX', 'DD-L1-FIL', 'DD-L1-CHK', 'DD-L1-PAK', 'DD-L1-PAL'];
 
 export interface SoakOptions {
@@ -365,11 +366,15 @@ async function summarise(x: {
   const faulted = x.probes.filter((p) => p.phase === 'faults').map((p) => p.latencyMs);
   const baseP95 = percentile(base, 95);
   const faultP95 = percentile(faulted, 95);
-  // RSS after warm-up: each process's first 20 s (boot, first console) left out; slope per plant day.
+  // RSS after warm-up: each process's first RSS_WARMUP_MS of real time left out (boot, the consoles'
+  // first views, the deferred store, the first decision loading the commit and planning code: its
+  // memory rises for about a minute, then stays flat); slope per plant day, within each process. A
+  // run whose processes all die younger than that has no slope to give (null).
   const firstAt = new Map<number, number>();
   for (const s of x.samples) if (s.rssMb !== null && !firstAt.has(s.incarnation)) firstAt.set(s.incarnation, s.t);
-  const rssSamples = x.samples.filter((s) => s.rssMb !== null && s.plantDay >= 0.15 * o.plantDays && s.t - firstAt.get(s.incarnation)! > 20_000).map((s) => ({ group: s.incarnation, x: s.plantDay, y: s.rssMb! }));
+  const rssSamples = x.samples.filter((s) => s.rssMb !== null && s.t - firstAt.get(s.incarnation)! > RSS_WARMUP_MS).map((s) => ({ group: s.incarnation, x: s.plantDay, y: s.rssMb! }));
   const slope = pooledSlope(rssSamples);
+  const rssSteady = { processes: new Set(rssSamples.map((s) => s.group)).size, samples: rssSamples.length, warmupMs: RSS_WARMUP_MS };
   const g0 = x.growth[0]!;
   const g1 = x.growth[x.growth.length - 1]!;
   const perDay = (a: number, b: number) => (g1.plantDay > g0.plantDay ? (b - a) / (g1.plantDay - g0.plantDay) : null);
@@ -404,6 +409,7 @@ async function summarise(x: {
     reconnect: { restarts: x.restarts.length, pages: x.consoleEvents.length, missed: rc.missed, limitMs: limit, p50: percentile(rc.times, 50), p95: percentile(rc.times, 95), max: rc.times.length ? Math.max(...rc.times) : null, p95AfterHealthy: percentile(rcHealthy.times, 95) },
     detection: { baseline: { n: base.length, p95: baseP95 }, faults: { n: faulted.length, p95: faultP95 } },
     disk: { sizeLimited: x.sizeLimited, events: disk.map((d) => d.detail), webhookRefused: x.webhookRefused },
+    rssSteady,
     tornTails: x.faults.filter((f) => f.detail.tornBytes !== undefined).length,
     clockSteps: count('clock-step'),
     growthPerPlantDay: { journalMB: nullMB(perDay(g0.journal, g1.journal)), storeMB: nullMB(perDay(g0.store, g1.store)), journalFinalMB: g1.journal / 2 ** 20, storeFinalMB: g1.store / 2 ** 20 },
