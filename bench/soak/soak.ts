@@ -286,7 +286,9 @@ export async function runSoak(o: SoakOptions) {
     } else if (f.kind === 'disk-full') {
       const from = core.logLength();
       const filler = fillDisk(dataDir);
-      const deadline = Date.now() + 30_000;
+      // The core notices when a write needs a new block: the WAL reuses its file after a checkpoint,
+      // so that can take a while; the disk stays full until it does (or two minutes).
+      const deadline = Date.now() + 120_000;
       let banner = false;
       while (Date.now() < deadline && !/journal cannot be written/.test(core.logSince(from))) await new Promise((r) => setTimeout(r, 200));
       detail.pausedLogged = /journal cannot be written/.test(core.logSince(from));

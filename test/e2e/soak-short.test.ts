@@ -1,7 +1,7 @@
 /**
  * The short soak of `npm test`: the soak run (bench/soak) for a fraction of a plant day at the
  * core's top speed, with at least 3 kill -9 restarts (one with a torn journal tail), 2 broker
- * restarts, a full disk (when the run can mount a tmpfs: as root) and a wall-clock step, two
+ * restarts, a full disk (when the run can mount a tmpfs: root with mount rights) and a wall-clock step, two
  * consoles open throughout. It asserts the invariants, not timings: nothing acknowledged lost,
  * nothing applied twice, every restart resumed the twin a replay of the journal gives, the hash
  * chains verify, the consoles came back (a generous bound for a loaded CI machine: the real figure
@@ -45,6 +45,7 @@ describe('short soak under faults', () => {
     expect(r.reconnect.missed, 'console reconnects missed (30 s bound)').toBe(0);
     expect(r.tornTails).toBeGreaterThanOrEqual(1);
     for (const d of r.disk.events) expect(d, 'a full disk: paused in the log and the console, then resumed').toMatchObject({ pausedLogged: true, consoleShowed: true, resumed: true });
-    if (process.getuid?.() === 0) expect(r.disk.events.length).toBeGreaterThanOrEqual(1);
+    // Where the run could mount its size-limited tmpfs (root with mount rights), the disk did fill.
+    if (r.disk.sizeLimited) expect(r.disk.events.length).toBeGreaterThanOrEqual(1);
   });
 });
