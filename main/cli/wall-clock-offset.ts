@@ -11,9 +11,10 @@ import { readFileSync } from 'node:fs';
 
 export const WALL_CLOCK_FILE_ENV = 'TAKT_SOAK_WALL_CLOCK_FILE';
 
-export function installWallClockOffset(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = (l) => console.error(l)): void {
+/** Installs the offset when the variable is set; returns what undoes it (for tests). */
+export function installWallClockOffset(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = (l) => console.error(l)): () => void {
   const file = env[WALL_CLOCK_FILE_ENV];
-  if (!file) return;
+  if (!file) return () => undefined;
   const realNow = Date.now.bind(Date);
   let offset = 0;
   const read = () => {
@@ -29,5 +30,10 @@ export function installWallClockOffset(env: NodeJS.ProcessEnv = process.env, log
   };
   read();
   Date.now = () => realNow() + offset;
-  setInterval(read, 250).unref();
+  const timer = setInterval(read, 250);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    Date.now = realNow;
+  };
 }
