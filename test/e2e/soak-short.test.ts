@@ -9,7 +9,7 @@
  * Needs the built CLI (`npm run build`).
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSoak } from '../../bench/soak/soak';
@@ -47,5 +47,6 @@ describe('short soak under faults', () => {
     for (const d of r.disk.events) expect(d, 'a full disk: paused in the log and the console, then resumed').toMatchObject({ pausedLogged: true, consoleShowed: true, resumed: true });
     // Where the run could mount its size-limited tmpfs (root with mount rights), the disk did fill.
     if (r.disk.sizeLimited) expect(r.disk.events.length).toBeGreaterThanOrEqual(1);
+    rmSync(out, { recursive: true, force: true }); // kept (with its report) only when the test fails
   });
 });
