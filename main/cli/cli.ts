@@ -13,6 +13,7 @@ import { exitWhenFlushed } from './exit';
 import { readTlsFiles } from './tls-files';
 import { allowedOriginsFrom, isLoopbackHost } from '../core/hosts/browser/request-policy';
 import { resetDataDir } from '../core/persistence/data-dir';
+import { installWallClockOffset } from './wall-clock-offset';
 // The other commands load on use (`await import`): their modules (XML/CSV parsers, the store, the
 // report renderer) would otherwise be loaded, compiled and run on every `takt serve` start.
 
@@ -65,6 +66,7 @@ async function serve(o: ServeOptions) {
   if (!tls && !isLoopbackHost(o.host)) throw new Error(networkWithoutTlsMessage(o.host));
   const allowedOrigins = allowedOriginsFrom(o.allowOrigin, process.env.TAKT_ALLOWED_ORIGINS);
   privateCoreProcess();
+  installWallClockOffset();
   const warn = (l: string) => console.error(l);
   const webhookToken = readSecretOption({ name: 'webhook-token', flag: o.webhookToken, file: o.webhookTokenFile, env: 'TAKT_WEBHOOK_TOKEN' }, warn);
   const webhookSecret = readSecretOption({ name: 'webhook-secret', flag: o.webhookSecret, file: o.webhookSecretFile, env: 'TAKT_WEBHOOK_SECRET' }, warn);

@@ -309,7 +309,24 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
 
   // --- live loop: plant time drives the simulator; its signals go through the same pipeline as any connector's.
   let lastClockTick = twin.time;
+  // The journal's writer waits for disk space (it retries by itself): take nothing in meanwhile, so
+  // nothing new waits unacknowledged in memory; the simulator catches up from plant time afterwards.
+  let pausedSince: number | null = null;
+  const journalPaused = (): string | undefined => {
+    const why = journal.paused;
+    if (why !== undefined && pausedSince === null) {
+      pausedSince = performance.now();
+      log(`the journal cannot be written (${why}) in ${opts.dataDir}: signals are not accepted or acknowledged until there is space again; retrying each second. Free space on that file system.`);
+      pushStatus();
+    } else if (why === undefined && pausedSince !== null) {
+      log(`the journal is written again after ${Math.round((performance.now() - pausedSince) / 1000)} s without disk space; signals are accepted again`);
+      pausedSince = null;
+      pushStatus();
+    }
+    return why;
+  };
   const pump = () => {
+    if (journalPaused() !== undefined) return;
     const now = clock.now();
     if (simulator) {
       for (const s of simulator.runUntil(now)) pipeline.push(s, { origin: 'simulator' });
@@ -350,14 +367,12 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
       safe('deltas', pushDeltas)();
     }, wait);
   }
-  const status = (): CoreStatus => ({
-    time: twin.time,
-    speed: clock.speed,
-    position: twin.position,
-    signalsPerSecond,
-    deadLetters: deadLetterCount,
-    clients,
-  });
+  const status = (): CoreStatus => {
+    const s: CoreStatus = { time: twin.time, speed: clock.speed, position: twin.position, signalsPerSecond, deadLetters: deadLetterCount, clients };
+    const why = journal.paused;
+    if (why !== undefined) s.ingestPaused = `The journal cannot be written (${why}) in ${opts.dataDir}: signals are not accepted until space is freed there; the core retries each second.`;
+    return s;
+  };
   const pushStatus = () => {
     const t = performance.now();
     signalsPerSecond = Math.round((acceptedSinceStatus * 1000) / Math.max(1, t - lastStatusAt));
@@ -409,6 +424,9 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
     'deadLetters.list': (p) => ({ total: journal.countDeadLetters(), items: journal.listDeadLetters(p?.limit ?? 100, p?.offset ?? 0) }),
     // Answered once what it accepted is committed (fsynced) in the journal: a sender may forget what was acknowledged.
     'signals.ingest': async (p) => {
+      // Refused while the journal waits for disk space: the sender keeps the signals and sends them again.
+      const why = journalPaused();
+      if (why !== undefined) throw new ProtocolFailure('unavailable', `signals are not accepted now: the journal cannot be written (${why}) in the core's data folder; free space there, then send again`);
       // Receive time is the core's clock, never the sender's claim: event times are checked against it.
       const r = pipeline.pushMany(p.signals, { origin: 'protocol signals.ingest', receiveTime: Math.floor(clock.now()) });
       pipeline.flush();

@@ -232,6 +232,8 @@ export interface CoreStatus {
   signalsPerSecond: number;
   deadLetters: number;
   clients: number;
+  /** Set while the core takes no signals in: why, and what to do (e.g. the journal's disk is full). */
+  ingestPaused?: string;
 }
 
 export interface MethodResults {

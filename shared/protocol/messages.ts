@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'conflict'
   | 'cancelled'
   | 'too_large'
+  /** The core cannot do it now (e.g. its journal's disk is full); the same call may succeed later. */
+  | 'unavailable'
   | 'internal';
 
 export interface ProtocolError {

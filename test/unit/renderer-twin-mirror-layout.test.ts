@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { TwinMirror } from '../../renderer/src/twin/twin-mirror';
 import { layoutPlant } from '../../renderer/src/floor/layout';
-import { backoffDelay } from '../../renderer/src/transport/connection';
+import { backoffDelay, defaultBackoff } from '../../renderer/src/transport/connection';
 import { toRow } from '../../renderer/src/floor/LineTable';
 import type { LineView, TwinView } from '../../shared/twin/view';
 import type { Plant } from '../../shared/plant/schema';
@@ -85,6 +85,8 @@ describe('backoffDelay', () => {
     expect(backoffDelay(30, o, () => 0.5)).toBe(10_000);
     expect(backoffDelay(3, o, () => 0)).toBe(800);
     expect(backoffDelay(3, o, () => 1)).toBe(1200);
+    // The default never waits 5 s or more: a console is back within 5 s of its core.
+    for (let a = 1; a < 40; a++) expect(backoffDelay(a, defaultBackoff, () => 1)).toBeLessThan(5000);
   });
 });
 

@@ -90,6 +90,16 @@ export function ensureSchema(db: Database.Database): void {
   db.prepare(`INSERT INTO meta(key, value) VALUES ('format', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(FORMAT);
 }
 
+/**
+ * Snapshot retention, run in the same transaction as each saved snapshot. A snapshot only speeds
+ * up a rebuild (the twin is a function of the journal's signals, which are never removed), so old
+ * ones can go without losing anything: kept are the newest SNAPSHOTS_KEPT and the first of each
+ * plant hour, so a resume replays from the newest and a rebuild at any past time (time travel, a
+ * decision's replay) replays at most about a plant hour of signals.
+ */
+export const SNAPSHOTS_KEPT = 24;
+export const THIN_SNAPSHOTS = `DELETE FROM snapshots WHERE rowid NOT IN (SELECT rowid FROM snapshots ORDER BY position DESC, rowid DESC LIMIT ${SNAPSHOTS_KEPT}) AND rowid NOT IN (SELECT min(rowid) FROM snapshots GROUP BY time / 3600000)`;
+
 /** Rows per multi-row INSERT (4 parameters each; SQLite allows 32766 parameters). */
 export const CHUNK = 256;
 

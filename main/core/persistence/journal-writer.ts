@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { BYTE_ROW, CHUNK, configureWriter, ensureSchema, insertEncodedRows, type DeadLetterInput, type SnapshotRecord } from './journal-format';
+import { BYTE_ROW, CHUNK, THIN_SNAPSHOTS, configureWriter, ensureSchema, insertEncodedRows, type DeadLetterInput, type SnapshotRecord } from './journal-format';
 export type WriterOp =
   | { op: 'append'; first: number; bytes: Uint8Array; ends: Uint32Array; times: Float64Array }
   | { op: 'deadLetters'; first: number; list: DeadLetterInput[] }
@@ -28,6 +28,7 @@ export function openWriter(path: string, synchronous: 'NORMAL' | 'FULL') {
   const params: number[] = new Array<number>(CHUNK * 5).fill(0);
   const insertDl = db.prepare('INSERT INTO dead_letters (n, at, source, origin, reason, path, code, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const insertSnap = db.prepare('INSERT INTO snapshots (position, time, version, hash, data, saved_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const thinSnaps = db.prepare(THIN_SNAPSHOTS);
   const apply = db.transaction((op: WriterOp) => {
     if (op.op === 'append') {
       const bytes = Buffer.from(op.bytes.buffer, op.bytes.byteOffset, op.bytes.byteLength);
@@ -37,6 +38,7 @@ export function openWriter(path: string, synchronous: 'NORMAL' | 'FULL') {
       for (const d of op.list) insertDl.run(n++, d.at, d.source, d.origin ?? null, d.reason, d.path ?? null, d.code ?? null, d.raw);
     } else {
       insertSnap.run(op.s.position, op.s.time, String(op.s.version), op.s.hash, op.s.data, null);
+      thinSnaps.run();
     }
   });
   return { apply: (op: WriterOp) => apply(op), close: () => db.close() };
@@ -62,8 +64,10 @@ function createWriterWorker(workerData: unknown, transferList: MessagePort[]): W
 const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, ms: number): { async: true; value: Promise<string> } | { async: false; value: string } }).waitAsync;
 
 export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL', startPosition = 0) {
-  const shared = new SharedArrayBuffer(16);
-  const state = new Int32Array(shared); // [0] messages committed, [1] error flag, [2] closed flag, [3] ready flag
+  const shared = new SharedArrayBuffer(32);
+  const state = new Int32Array(shared); // [0] messages committed, [1] error flag, [2] closed flag, [3] ready flag, [4] paused (disk full)
+  // Why the writer is paused, as SQLite said it (the flag in `state` is the truth; this is the words).
+  let pausedReason = 'the disk is full';
   const { port1, port2 } = new MessageChannel();
   // The writer hands each batch's byte buffer back on `recycle` once committed, for the next batch:
   // a fresh ~1 MB buffer per batch is a fresh mmap, and its page faults cost about as much as the
@@ -72,7 +76,10 @@ export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL', 
   recycle.port1.unref();
   const pool: ArrayBuffer[] = [];
   const worker = createWriterWorker({ path, synchronous, shared, recycle: recycle.port2 }, [recycle.port2]);
-  worker.on('message', (m) => port2.postMessage(m));
+  worker.on('message', (m: { paused?: string; resumed?: boolean }) => {
+    if (m?.paused !== undefined) pausedReason = m.paused;
+    else if (!m?.resumed) port2.postMessage(m);
+  });
   worker.on('error', (e) => {
     Atomics.store(state, 1, 1);
     port2.postMessage({ error: String(e?.stack ?? e) });
@@ -91,12 +98,23 @@ export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL', 
       throw new Error(msg);
     }
   }
-  function waitFor(target: number): void {
+  const paused = () => Atomics.load(state, 4) !== 0;
+  /**
+   * Blocks until `target` messages are committed. `whilePaused`: what to do while the writer waits
+   * for disk space: 'return' at once (the caller copes with an uncommitted tail: delivery and
+   * acknowledgement follow `durablePosition` only), 'throw' (a read cannot be answered), or 'block'.
+   */
+  function waitFor(target: number, whilePaused: 'return' | 'throw' | 'block' = 'block'): void {
     let last = Atomics.load(state, 0);
     let since = performance.now();
     for (;;) {
       const done = Atomics.load(state, 0);
       if (done >= target) break;
+      if (paused()) {
+        if (whilePaused === 'return') return;
+        if (whilePaused === 'throw') throw new Error(`the journal ${path} is paused, waiting for disk space (${pausedReason}); free space on its file system`);
+        since = performance.now(); // no progress is expected while the disk is full
+      }
       if (done !== last) {
         last = done;
         since = performance.now();
@@ -113,7 +131,9 @@ export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL', 
     worker.postMessage(op, transfer);
     posted++;
     // Backpressure: never more than a few batches queued (bounded memory).
-    if (posted - Atomics.load(state, 0) > MAX_IN_FLIGHT) waitFor(posted - MAX_IN_FLIGHT);
+    // While the disk is full the writes queue in the thread's port instead (the core stops taking
+    // signals in then, so the queue holds what arrived in flight).
+    if (posted - Atomics.load(state, 0) > MAX_IN_FLIGHT) waitFor(posted - MAX_IN_FLIGHT, 'return');
   }
   function settle(): number {
     const done = Atomics.load(state, 0);
@@ -157,8 +177,8 @@ export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL', 
       settle();
       let i = 0;
       while (i < inFlightPos.length && inFlightPos[i]! < position) i++;
-      if (i < inFlightPos.length) waitFor(inFlightMsg[i]!);
-      else if (inFlightMsg.length > 0) waitFor(inFlightMsg[inFlightMsg.length - 1]!);
+      if (i < inFlightPos.length) waitFor(inFlightMsg[i]!, 'return');
+      else if (inFlightMsg.length > 0) waitFor(inFlightMsg[inFlightMsg.length - 1]!, 'return');
       settle();
     },
     /**
@@ -183,7 +203,9 @@ export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL', 
       };
       watch();
     },
-    sync: () => waitFor(posted),
+    sync: () => waitFor(posted, 'throw'),
+    /** Why the writer waits for disk space, or undefined when it is writing. */
+    paused: (): string | undefined => (paused() ? pausedReason : undefined),
     waitReady(): void {
       for (let i = 0; i < 600 && Atomics.load(state, 3) === 0; i++) {
         Atomics.wait(state, 3, 0, 100);

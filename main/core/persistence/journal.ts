@@ -35,7 +35,7 @@
 import Database from 'better-sqlite3';
 import type { DeadLetter } from '../../../shared/protocol/api';
 import type { Signal } from '../../../shared/signals/schema';
-import { CHUNK, configureWriter, encodeBatch, ensureSchema, insertRows, toDeadLetter, type DeadLetterInput, type DeadLetterRowRaw, type SignalRowRaw, type SnapshotRecord } from './journal-format';
+import { CHUNK, THIN_SNAPSHOTS, configureWriter, encodeBatch, ensureSchema, insertRows, toDeadLetter, type DeadLetterInput, type DeadLetterRowRaw, type SignalRowRaw, type SnapshotRecord } from './journal-format';
 import { startWriterThread } from './journal-writer';
 
 export type { DeadLetterInput, SnapshotRecord } from './journal-format';
@@ -108,10 +108,18 @@ export interface Journal {
   append(batch: readonly Signal[], raws?: readonly (string | undefined)[]): number;
   /** Position up to which every append is committed (equals `lastPosition` for the inline writer). */
   readonly durablePosition: number;
-  /** Blocks until every append up to `position` is committed (no-op for the inline writer). */
+  /**
+   * Blocks until every append up to `position` is committed (no-op for the inline writer). Returns
+   * early while the writer is paused for disk space: check `durablePosition` after it.
+   */
   waitDurable(position: number): void;
   /** Calls `cb` on a later turn of the event loop once `position` is committed, without blocking. */
   onDurable(position: number, cb: () => void): void;
+  /**
+   * Worker writer: why it cannot commit now (the file system is full: it retries each second and
+   * resumes by itself, in order), or undefined. Reads throw while it is set.
+   */
+  readonly paused: string | undefined;
   /** Rows from `position` on, in position order, streamed from SQLite (constant memory). */
   readFrom(position: number, opts?: ReadOptions): IterableIterator<JournalRow>;
   /** Last position whose running-max event time is ≤ time (0 if none). */
@@ -166,6 +174,7 @@ export function openJournal(path: string, opts: JournalOptions = {}): Journal {
   const listDl = db.prepare('SELECT n, at, source, origin, reason, path, raw FROM dead_letters ORDER BY n DESC LIMIT ? OFFSET ?');
   const countDl = db.prepare('SELECT count(*) FROM dead_letters').pluck();
   const insertSnap = opts.readonly ? undefined : db.prepare('INSERT INTO snapshots (position, time, version, hash, data, saved_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const thinSnaps = opts.readonly ? undefined : db.prepare(THIN_SNAPSHOTS);
   const snapBy = {
     any: db.prepare('SELECT * FROM snapshots ORDER BY position DESC, rowid DESC LIMIT 1'),
     position: db.prepare('SELECT * FROM snapshots WHERE position <= ? ORDER BY position DESC, rowid DESC LIMIT 1'),
@@ -232,6 +241,9 @@ export function openJournal(path: string, opts: JournalOptions = {}): Journal {
     onDurable(position, cb) {
       if (thread) thread.onDurable(position, cb);
       else setImmediate(cb);
+    },
+    get paused() {
+      return thread?.paused();
     },
     append(batch, raws) {
       if (batch.length === 0) return lastPosition;
@@ -303,7 +315,10 @@ export function openJournal(path: string, opts: JournalOptions = {}): Journal {
     },
     saveSnapshot(s) {
       if (thread) return thread.post({ op: 'snapshot', s: { ...s } });
-      insertSnap!.run(s.position, s.time, String(s.version), s.hash, s.data, null);
+      db.transaction(() => {
+        insertSnap!.run(s.position, s.time, String(s.version), s.hash, s.data, null);
+        thinSnaps!.run();
+      })();
     },
     latestSnapshot(q = {}) {
       sync();

@@ -78,6 +78,11 @@ export function Header({ onToggleHelp }: { onToggleHelp(): void }) {
           {error}
         </p>
       )}
+      {status?.ingestPaused && (
+        <p className="header-error" role="alert" data-testid="ingest-paused">
+          {status.ingestPaused}
+        </p>
+      )}
     </header>
   );
 }

@@ -33,7 +33,11 @@ export interface BackoffOptions {
   jitter: number;
 }
 
-export const defaultBackoff: BackoffOptions = { initialMs: 250, maxMs: 10_000, factor: 2, jitter: 0.2 };
+/**
+ * Capped at 4 s (4.8 s with the jitter): a console is back within 5 s of its core coming back,
+ * however long the core was away (the soak checks it after every restart).
+ */
+export const defaultBackoff: BackoffOptions = { initialMs: 250, maxMs: 4000, factor: 2, jitter: 0.2 };
 
 /** Delay before retry number `attempt` (1-based). Pure, for tests. */
 export function backoffDelay(attempt: number, o: BackoffOptions = defaultBackoff, random: () => number = Math.random): number {

@@ -58,6 +58,7 @@ const STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   cancelled: 409,
   too_large: 413,
+  unavailable: 503,
   internal: 500,
 };
 

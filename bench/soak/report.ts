@@ -1,0 +1,67 @@
+/**
+ * Writes the soak's report: report.json (everything) and report.html, one page with d3 charts of
+ * RSS, event-loop lag (health round trip), ingest rate and detection latency against real time,
+ * with every fault marked on the same time axis. d3 is inlined, so the page opens offline.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { runSoak } from './soak';
+
+type Report = Awaited<ReturnType<typeof runSoak>>;
+
+export function invariantLines(r: Report): string[] {
+  const s = r.summary;
+  const ok = (b: boolean) => (b ? 'ok  ' : 'FAIL');
+  const rc = r.reconnect;
+  return [
+    `${ok(s.lost === 0)} acknowledged signals lost: ${s.lost} of ${r.acknowledged} acknowledged (${r.ackedDeadLettered} acknowledged then dead-lettered)`,
+    `${ok(s.duplicate_effects === 0)} duplicate effects (a signal journaled twice): ${s.duplicate_effects} in ${r.journalRows} journal rows`,
+    `${ok(s.hash_mismatches === 0)} twin state hash after each restart = replay of the journal: ${s.hash_mismatches} mismatches in ${r.hashes.checked} restarts`,
+    `${ok(s.chain_failures === 0)} decision and audit hash chains verify: ${r.chains.detail} (${r.chains.decisions} decision receipts, ${r.chains.auditEntries} audit entries; the soak acknowledged ${r.commits.acknowledged} exceptions and committed ${r.commits.ok} decisions, ${r.commits.failed} refused)`,
+    `${ok(rc.missed === 0 && (rc.p95 ?? 0) <= rc.limitMs)} consoles reconnect within ${rc.limitMs / 1000} s of the core being back (listening): p95 ${rc.p95} ms, max ${rc.max} ms over ${rc.restarts} restarts × ${rc.pages} consoles (p95 ${rc.p95AfterHealthy} ms after /api/health was ok)`,
+    `${ok(s.detect_p95_ratio === null || s.detect_p95_ratio <= 2)} exception detection latency p95 under faults / fault-free: ${s.detect_p95_ratio} (${r.detection.faults.p95} ms over ${r.detection.faults.n} probes / ${r.detection.baseline.p95} ms over ${r.detection.baseline.n})`,
+    `${ok(s.rss_slope_mb_per_day === null || s.rss_slope_mb_per_day <= 1)} RSS slope after warm-up (within each core process, its first ${r.rssSteady.warmupMs / 1000} s left out): ${s.rss_slope_mb_per_day === null ? 'not measurable (no process lived past its warm-up)' : `${s.rss_slope_mb_per_day} MB per plant day`} over ${r.rssSteady.samples} samples of ${r.rssSteady.processes} processes`,
+    `info journal growth ${r.growthPerPlantDay.journalMB} MB and store growth ${r.growthPerPlantDay.storeMB} MB per plant day (final ${r.growthPerPlantDay.journalFinalMB.toFixed(1)} MB, ${r.growthPerPlantDay.storeFinalMB.toFixed(1)} MB)`,
+    `info retention: one SQLite journal; signals never removed (the twin is a function of them); snapshots thinned to the newest 24 and one per plant hour; WAL checkpointed every 256 MiB, cut back to 64 MiB`,
+    `${ok(r.disk.events.every((e) => e.pausedLogged && e.consoleShowed && e.resumed))} disk full: ${r.disk.events.length} events, each paused (log + console) and resumed by itself: ${JSON.stringify(r.disk.events)}`,
+    `info torn journal tails recovered: ${r.tornTails}; wall-clock steps: ${r.clockSteps}; webhook calls refused (503) while paused: ${r.disk.webhookRefused}`,
+  ];
+}
+
+export function writeReport(out: string, r: Report): void {
+  writeFileSync(join(out, 'report.json'), JSON.stringify(r, null, 2));
+  const d3 = readFileSync(fileURLToPath(new URL('../../node_modules/d3/dist/d3.min.js', import.meta.url)), 'utf8');
+  const data = JSON.stringify({ samples: r.samples, probes: r.probes, faults: r.faults, summary: r.summary, lines: invariantLines(r) }).replace(/</g, '\\u003c');
+  writeFileSync(
+    join(out, 'report.html'),
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Takt soak report</title>
+<style>body{font:14px system-ui,sans-serif;margin:24px;max-width:1100px}pre{background:#f4f4f4;padding:8px;white-space:pre-wrap;word-break:break-all}svg{display:block;margin-bottom:8px}.fault line{stroke-width:1}h2{font-size:15px;margin:14px 0 2px}</style></head><body>
+<h1>Takt soak: ${r.summary.plant_days} plant days at ×${r.speed}, seed ${r.seed}, ${r.realSeconds} s</h1>
+<pre id="inv"></pre><div id="charts"></div>
+<script>${d3}</script>
+<script>
+const D = ${data};
+document.getElementById('inv').textContent = D.lines.join('\\n') + '\\n' + JSON.stringify(D.summary);
+const colours = { kill: '#c0392b', broker: '#8e44ad', 'disk-full': '#f1c40f', 'clock-step': '#16a085' };
+const maxT = d3.max(D.samples, (s) => s.t) || 1;
+function chart(title, points, unit) {
+  const W = 1050, H = 170, m = { l: 56, r: 10, t: 8, b: 22 };
+  document.getElementById('charts').insertAdjacentHTML('beforeend', '<h2>' + title + '</h2>');
+  const svg = d3.select('#charts').append('svg').attr('width', W).attr('height', H);
+  const x = d3.scaleLinear().domain([0, maxT / 1000]).range([m.l, W - m.r]);
+  const ys = points.filter((p) => p.y !== null && Number.isFinite(p.y));
+  const y = d3.scaleLinear().domain([0, d3.max(ys, (p) => p.y) || 1]).nice().range([H - m.b, m.t]);
+  svg.append('g').attr('transform', 'translate(0,' + (H - m.b) + ')').call(d3.axisBottom(x).ticks(10).tickFormat((v) => v + ' s'));
+  svg.append('g').attr('transform', 'translate(' + m.l + ',0)').call(d3.axisLeft(y).ticks(5).tickFormat((v) => v + ' ' + unit));
+  for (const f of D.faults) svg.append('line').attr('x1', x(f.t / 1000)).attr('x2', x(f.t / 1000)).attr('y1', m.t).attr('y2', H - m.b).attr('stroke', colours[f.kind]).attr('opacity', 0.6).append('title').text(f.kind + ' ' + JSON.stringify(f.detail));
+  svg.selectAll('circle.p').data(ys).join('circle').attr('r', 1.6).attr('cx', (p) => x(p.t / 1000)).attr('cy', (p) => y(p.y)).attr('fill', '#2c3e50');
+}
+chart('Core RSS', D.samples.map((s) => ({ t: s.t, y: s.rssMb })), 'MB');
+chart('Event-loop lag (GET /api/health round trip)', D.samples.map((s) => ({ t: s.t, y: s.lagMs })), 'ms');
+chart('Ingest rate (journal positions per second)', D.samples.map((s) => ({ t: s.t, y: s.ingestPerSec })), '/s');
+chart('Exception detection latency (line-down via webhook → GET /api/exceptions)', D.probes.map((p) => ({ t: p.t, y: p.latencyMs })), 'ms');
+document.getElementById('charts').insertAdjacentHTML('beforeend', '<p>Faults (vertical lines): ' + Object.entries(colours).map(([k, c]) => '<span style="color:' + c + '">■ ' + k + '</span>').join(' ') + '</p>');
+</script></body></html>`,
+  );
+}

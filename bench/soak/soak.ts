@@ -1,0 +1,426 @@
+/**
+ * The soak run: `takt serve` on a fresh data folder for a number of plant days at a clock speed,
+ * fed through the real paths (MQTT QoS 1 through a mosquitto it starts, the webhook POST
+ * /api/signals, the embedded simulator), with two consoles open in Chromium, and faults on a seeded
+ * schedule (kill -9 and restart, broker restart, disk full, wall-clock step, torn journal tail).
+ * It records what was acknowledged, then checks the invariants (invariants.ts) and returns the
+ * report (report.ts writes it).
+ */
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { parse, stringify } from 'yaml';
+import { freePort, startMosquitto } from '../../test/helpers/mosquitto';
+import { connectProtocolClient } from '../../main/core/hosts/browser/ws-transport';
+import { coreProcess } from './core-process';
+import { openConsoles, reconnectTimes } from './consoles';
+import { fillDisk, freeDisk, mountSizeLimited, tearJournalTail, unmount } from './disk';
+import { checkJournal, checkResumeHashes, percentile, pooledSlope, verifyChains } from './invariants';
+import { faultSchedule, type Fault } from './schedule';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const DAY = 86_400_000;
+const RSS_WARMUP_MS = 60_000;
+const MACHINES = ['DD-L1-MIX', 'DD-L1-FIL', 'DD-L1-CHK', 'DD-L1-PAK', 'DD-L1-PAL'];
+
+export interface SoakOptions {
+  plantDays: number;
+  speed: number;
+  seed: number;
+  faults: boolean;
+  out: string;
+  /** Size of the data folder's tmpfs (MiB). */
+  diskMb?: number;
+  /** Lower bounds on fault counts (the CI soak). */
+  minFaults?: Partial<Record<'kill' | 'broker' | 'disk-full' | 'clock-step' | 'torn', number>>;
+  /** Reconnect bound the run reports against (ms). */
+  reconnectLimitMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface FaultEvent {
+  kind: Fault['kind'];
+  /** Real ms since the run started, and plant days since it started. */
+  t: number;
+  plantDay: number;
+  durationMs: number;
+  detail: Record<string, unknown>;
+}
+
+export interface Sample {
+  t: number;
+  plantDay: number;
+  incarnation: number;
+  rssMb: number | null;
+  /** Round trip of GET /api/health (ms): the core's event-loop lag plus one HTTP exchange on loopback. */
+  lagMs: number | null;
+  ingestPerSec: number | null;
+}
+
+export async function runSoak(o: SoakOptions) {
+  const log = o.log ?? ((l: string) => console.log(l));
+  mkdirSync(o.out, { recursive: true });
+  const work = join(o.out, 'run');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const dataDir = join(work, 'data');
+  const sizeLimited = mountSizeLimited(dataDir, o.diskMb ?? 256);
+  if (!sizeLimited) log('soak: cannot mount a size-limited tmpfs here (needs root): the disk-full fault is left out');
+  const broker = await startMosquitto();
+  const plant = parse(readFileSync(join(repoRoot, 'resources/plants/demo-plant.yaml'), 'utf8')) as Record<string, unknown>;
+  plant.connectors = [
+    {
+      id: 'uns',
+      kind: 'mqtt',
+      replacesSimulator: false,
+      options: {
+        url: broker.url,
+        clientId: 'takt-soak',
+        ackWhen: 'journaled',
+        reconnect: { minMs: 100, maxMs: 1000 },
+        mappings: [{ topic: 'acme/{area}/{line}/{machine}/count', type: 'production.count', id: '$.id', eventTime: '$.ts', fields: { machine: '{machine}', good: '$.good', scrap: '$.scrap' } }],
+      },
+    },
+  ];
+  const plantFile = join(work, 'plant.yaml');
+  writeFileSync(plantFile, stringify(plant));
+  const wallClockFile = join(work, 'wall-clock-offset');
+  writeFileSync(wallClockFile, '0');
+  const core = coreProcess({ repoRoot, port: await freePort(), dataDir, plantFile, speed: o.speed, seed: o.seed, wallClockFile, logFile: join(o.out, 'core.log') });
+  writeFileSync(join(o.out, 'core.log'), '');
+
+  const t0 = Date.now();
+  const acked = new Set<string>();
+  const faults: FaultEvent[] = [];
+  const samples: Sample[] = [];
+  const restarts: { down: number; listening: number; healthy: number }[] = [];
+  const probes: { t: number; plantDay: number; latencyMs: number; phase: 'baseline' | 'faults' }[] = [];
+  let incarnation = 0;
+  let up = false;
+  let health = { time: 0, position: 0, at: 0 };
+  let startPlant = 0;
+  let clockOffset = 0;
+  let webhookRefused = 0;
+  const plantDay = () => (health.time - startPlant) / DAY;
+
+  await core.start();
+  up = true;
+  const consoles = await openConsoles(core.url, 2);
+  const h0 = (await (await fetch(`${core.url}api/health`)).json()) as { time: number; position: number };
+  startPlant = h0.time;
+  health = { time: h0.time, position: h0.position, at: Date.now() };
+  log(`soak: core at ${core.url}, data ${dataDir}${sizeLimited ? ` (tmpfs ${o.diskMb ?? 256} MiB)` : ''}, broker ${broker.url}; ${o.plantDays} plant days at ×${o.speed}`);
+
+  let stopping = false;
+  const loops: Promise<void>[] = [];
+  const every = (ms: number, f: () => Promise<void>) =>
+    loops.push(
+      (async () => {
+        while (!stopping) {
+          try {
+            await f();
+          } catch {
+            /* a fault in progress: the next round tries again */
+          }
+          await new Promise((r) => setTimeout(r, ms));
+        }
+      })(),
+    );
+
+  // Health, memory, lag and ingest rate, once a second.
+  let lastPos = { position: 0, at: 0 };
+  every(1000, async () => {
+    const rss = core.rss();
+    let lagMs: number | null = null;
+    let ingest: number | null = null;
+    if (up) {
+      const a = performance.now();
+      const r = await fetch(`${core.url}api/health`, { signal: AbortSignal.timeout(5000) });
+      const h = (await r.json()) as { time: number; position: number };
+      lagMs = performance.now() - a;
+      health = { time: h.time, position: h.position, at: Date.now() };
+      if (lastPos.at > 0 && h.position >= lastPos.position) ingest = ((h.position - lastPos.position) * 1000) / (health.at - lastPos.at);
+      lastPos = { position: h.position, at: health.at };
+    }
+    samples.push({ t: Date.now() - t0, plantDay: plantDay(), incarnation, rssMb: rss === undefined ? null : rss / 2 ** 20, lagMs, ingestPerSec: ingest });
+  });
+
+  // The webhook: a batch of counts every half second; acknowledged = 2xx and not rejected.
+  let whSeq = 0;
+  every(500, async () => {
+    if (!up) return;
+    const batch = Array.from({ length: 5 }, (_, i) => {
+      const n = ++whSeq;
+      return { id: `wh-${n}`, source: 'soak-webhook', seq: n, eventTime: health.time, receiveTime: health.time, type: 'production.count', machine: MACHINES[i % MACHINES.length], good: 1, scrap: 0 };
+    });
+    const r = await fetch(`${core.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signals: batch }), signal: AbortSignal.timeout(20_000) });
+    if (r.status === 503) webhookRefused++;
+    if (!r.ok) return;
+    const res = (await r.json()) as { rejected: { index: number }[] };
+    const bad = new Set(res.rejected.map((x) => x.index));
+    batch.forEach((s, i) => !bad.has(i) && acked.add(`soak-webhook ${s.id}`));
+  });
+
+  // MQTT: one QoS 1 count every 200 ms on a persistent session; acknowledged = PUBACK.
+  const pub = await mqtt.connectAsync(broker.url, { clientId: 'soak-publisher', clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 86_400 }, reconnectPeriod: 200 });
+  pub.on('error', () => undefined);
+  let mqSeq = 0;
+  const pending = new Set<Promise<void>>();
+  every(200, async () => {
+    if (!pub.connected || pending.size > 500) return;
+    const n = ++mqSeq;
+    const machine = MACHINES[n % MACHINES.length]!;
+    const p = pub
+      .publishAsync(`acme/DD/DD-L1/${machine}/count`, JSON.stringify({ id: `mq-${n}`, ts: health.time, good: 1, scrap: 0 }), { qos: 1 })
+      .then(
+        () => void acked.add(`uns mq-${n}`),
+        () => undefined,
+      );
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  });
+
+  // Exception detection: a line-down through the webhook, timed until GET /api/exceptions shows it.
+  let probeSeq = 0;
+  const warmup = 0.15;
+  every(3000, async () => {
+    if (!up) return;
+    await probe();
+  });
+  // A person acknowledges each detected line-down, and every other one gets a decision committed:
+  // audit entries and decision receipts, so the hash chains checked at the end have links to check.
+  let controller: string | undefined;
+  const commits = { ok: 0, failed: 0, acknowledged: 0 };
+  async function decideOn(ws: Awaited<ReturnType<typeof connectProtocolClient>>, lineId: string): Promise<void> {
+    try {
+      if (!controller) controller = (await ws.call('plant.get')).crews.flatMap((c) => c.members).find((m) => m.role === 'controller')?.id;
+      if (!controller) return;
+      const ex = (await ws.call('exceptions.list')).items.find((e) => e.type === 'line-down' && e.subject.lineId === lineId);
+      if (!ex) return;
+      await ws.call('exceptions.acknowledge', { id: ex.id, by: controller });
+      commits.acknowledged++;
+      if (probeSeq % 4 !== 1) return;
+      const { options } = await ws.call('decide.options', { exceptionId: ex.id });
+      const chosen = options.find((op) => op.feasible);
+      if (!chosen) return;
+      await ws.call('decisions.commit', { exceptionId: ex.id, optionId: chosen.id, by: controller, comment: 'soak' });
+      commits.ok++;
+    } catch {
+      commits.failed++; // a refusal (approval rules, a fault in progress): the chains only need some links
+    }
+  }
+  async function probe(): Promise<void> {
+    const ws = await connectProtocolClient(`${core.url.replace('http', 'ws')}ws`, 10_000);
+    try {
+      const view = await ws.call('twin.view');
+      const open = (await ws.call('exceptions.list')).items;
+      const line = view.lines.find((l) => l.queue.length > 0 && l.status !== 'down' && !open.some((e) => e.type === 'line-down' && e.subject.lineId === l.id));
+      const machine = line && view.machines.find((m) => m.lineId === line.id && m.state !== 'down');
+      if (!line || !machine) return;
+      const info = await ws.call('core.info');
+      const stamp = (extra: number) => {
+        const n = ++probeSeq;
+        const t = info.clock.now + extra;
+        return { id: `probe-${n}`, source: 'soak-probe', seq: n, eventTime: t, receiveTime: t, type: 'machine.state' };
+      };
+      const down = { ...stamp(1), machine: machine.id, state: 'down', reason: 'soak probe' };
+      const r = await fetch(`${core.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signals: [down] }), signal: AbortSignal.timeout(20_000) });
+      if (!r.ok) return;
+      if (((await r.json()) as { rejected: unknown[] }).rejected.length) return;
+      acked.add(`soak-probe ${down.id}`);
+      const sent = Date.now();
+      const day = plantDay();
+      for (;;) {
+        if (Date.now() - sent > 60_000) return;
+        const ex = (await (await fetch(`${core.url}api/exceptions?lineId=${encodeURIComponent(line.id)}`, { signal: AbortSignal.timeout(5000) })).json()) as { items: { type: string }[] };
+        if (ex.items.some((e) => e.type === 'line-down')) break;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      probes.push({ t: sent - t0, plantDay: day, latencyMs: Date.now() - sent, phase: day < warmup * o.plantDays || !o.faults ? 'baseline' : 'faults' });
+      await decideOn(ws, line.id);
+      const info2 = await ws.call('core.info');
+      const n = ++probeSeq;
+      const back = { id: `probe-${n}`, source: 'soak-probe', seq: n, eventTime: info2.clock.now + 1, receiveTime: info2.clock.now + 1, type: 'machine.state', machine: machine.id, state: 'running' };
+      const r2 = await fetch(`${core.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signals: [back] }), signal: AbortSignal.timeout(20_000) });
+      if (r2.ok && ((await r2.json()) as { rejected: unknown[] }).rejected.length === 0) acked.add(`soak-probe ${back.id}`);
+    } finally {
+      ws.close();
+    }
+  }
+
+  // --- faults
+  const schedule = o.faults ? faultSchedule({ plantDays: o.plantDays, seed: o.seed, warmup, min: o.minFaults, diskFull: sizeLimited }) : [];
+  log(`soak: ${schedule.length} faults scheduled (${['kill', 'broker', 'disk-full', 'clock-step'].map((k) => `${schedule.filter((f) => f.kind === k).length} ${k}`).join(', ')}, ${schedule.filter((f) => f.torn).length} torn tails)`);
+  let next = 0;
+  let lastProgress = 0;
+  const storeBytes = () => dirBytes(join(dataDir, 'store'));
+  const journalBytes = () => ['journal.sqlite', 'journal.sqlite-wal'].reduce((a, f) => a + (existsSync(join(dataDir, f)) ? statSync(join(dataDir, f)).size : 0), 0);
+  const growth: { plantDay: number; journal: number; store: number }[] = [];
+  while (plantDay() < o.plantDays) {
+    await new Promise((r) => setTimeout(r, 200));
+    if (Date.now() - lastProgress > 10_000) {
+      lastProgress = Date.now();
+      growth.push({ plantDay: plantDay(), journal: journalBytes(), store: storeBytes() });
+      log(`soak: plant day ${plantDay().toFixed(3)} / ${o.plantDays}, position ${health.position}, acknowledged ${acked.size}, faults ${faults.length}/${schedule.length}`);
+    }
+    const f = schedule[next];
+    if (!f || plantDay() < f.at * o.plantDays) continue;
+    next++;
+    const at = Date.now();
+    const detail: Record<string, unknown> = {};
+    if (f.kind === 'kill') {
+      up = false;
+      await core.kill9();
+      const down = Date.now();
+      incarnation++;
+      if (f.torn) detail.tornBytes = tearJournalTail(dataDir);
+      const back = await core.start();
+      up = true;
+      restarts.push({ down, ...back });
+      detail.restartMs = back.healthy - down;
+    } else if (f.kind === 'broker') {
+      await broker.stop();
+      await new Promise((r) => setTimeout(r, 2000));
+      await broker.start();
+    } else if (f.kind === 'disk-full') {
+      const from = core.logLength();
+      const filler = fillDisk(dataDir);
+      // The core notices when a write needs a new block: the WAL reuses its file after a checkpoint,
+      // so that can take a while; the disk stays full until it does (or two minutes).
+      const deadline = Date.now() + 120_000;
+      let banner = false;
+      while (Date.now() < deadline && !/journal cannot be written/.test(core.logSince(from))) await new Promise((r) => setTimeout(r, 200));
+      detail.pausedLogged = /journal cannot be written/.test(core.logSince(from));
+      for (let i = 0; i < 50 && !banner; i++) {
+        banner = await consoles.showsPaused();
+        if (!banner) await new Promise((r) => setTimeout(r, 200));
+      }
+      detail.consoleShowed = banner;
+      await new Promise((r) => setTimeout(r, 3000));
+      freeDisk(filler);
+      const d2 = Date.now() + 30_000;
+      while (Date.now() < d2 && !/journal is written again/.test(core.logSince(from))) await new Promise((r) => setTimeout(r, 200));
+      detail.resumed = /journal is written again/.test(core.logSince(from));
+    } else {
+      clockOffset += f.stepMs ?? 0;
+      writeFileSync(wallClockFile, String(clockOffset));
+      detail.stepMs = f.stepMs;
+      detail.offsetMs = clockOffset;
+    }
+    faults.push({ kind: f.kind, t: at - t0, plantDay: plantDay(), durationMs: Date.now() - at, detail });
+    log(`soak: fault ${f.kind}${f.torn ? ' (torn tail)' : ''} at plant day ${plantDay().toFixed(3)}: ${JSON.stringify(detail)}`);
+  }
+
+  // --- drain and stop
+  stopping = true;
+  await Promise.all(loops);
+  await Promise.race([Promise.all([...pending]), new Promise((r) => setTimeout(r, 30_000))]);
+  await new Promise((r) => setTimeout(r, 2000));
+  growth.push({ plantDay: plantDay(), journal: journalBytes(), store: storeBytes() });
+  const consoleEvents = await consoles.events();
+  const consoleErrors = consoles.errors();
+  await consoles.close();
+  await pub.endAsync(true);
+  await core.stop();
+  await broker.close();
+
+  const report = { ...(await summarise({ o, dataDir, plantFile, acked, faults, samples, restarts, probes, consoleEvents, consoleErrors, core, growth, webhookRefused, sizeLimited, realMs: Date.now() - t0, days: plantDay() })), commits };
+  unmount(dataDir);
+  return report;
+}
+
+function dirBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? dirBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size;
+  return n;
+}
+
+async function summarise(x: {
+  o: SoakOptions;
+  dataDir: string;
+  plantFile: string;
+  acked: Set<string>;
+  faults: FaultEvent[];
+  samples: Sample[];
+  restarts: { down: number; listening: number; healthy: number }[];
+  probes: { t: number; plantDay: number; latencyMs: number; phase: 'baseline' | 'faults' }[];
+  consoleEvents: { t: number; status: string; paused: boolean }[][];
+  consoleErrors: string[];
+  core: ReturnType<typeof coreProcess>;
+  growth: { plantDay: number; journal: number; store: number }[];
+  webhookRefused: number;
+  sizeLimited: boolean;
+  realMs: number;
+  days: number;
+}) {
+  const { o } = x;
+  const limit = o.reconnectLimitMs ?? 5000;
+  const j = checkJournal(x.dataDir, x.acked);
+  const hashes = await checkResumeHashes(x.plantFile, x.dataDir, x.core.resumes);
+  const chains = verifyChains(repoRoot, x.dataDir);
+  // "Back" is when the restarted core listens again (it accepts consoles from then on, a little before
+  // /api/health answers ok): the stricter of the two readings; the one from health is reported too.
+  const rc = reconnectTimes(x.consoleEvents, x.restarts.map((r) => ({ down: r.down, back: r.listening })), Math.max(limit, 30_000));
+  const rcHealthy = reconnectTimes(x.consoleEvents, x.restarts.map((r) => ({ down: r.down, back: r.healthy })), Math.max(limit, 30_000));
+  const base = x.probes.filter((p) => p.phase === 'baseline').map((p) => p.latencyMs);
+  const faulted = x.probes.filter((p) => p.phase === 'faults').map((p) => p.latencyMs);
+  const baseP95 = percentile(base, 95);
+  const faultP95 = percentile(faulted, 95);
+  // RSS after warm-up: each process's first RSS_WARMUP_MS of real time left out (boot, the consoles'
+  // first views, the deferred store, the first decision loading the commit and planning code: its
+  // memory rises for about a minute, then stays flat); slope per plant day, within each process. A
+  // run whose processes all die younger than that has no slope to give (null).
+  const firstAt = new Map<number, number>();
+  for (const s of x.samples) if (s.rssMb !== null && !firstAt.has(s.incarnation)) firstAt.set(s.incarnation, s.t);
+  const rssSamples = x.samples.filter((s) => s.rssMb !== null && s.t - firstAt.get(s.incarnation)! > RSS_WARMUP_MS).map((s) => ({ group: s.incarnation, x: s.plantDay, y: s.rssMb! }));
+  const slope = pooledSlope(rssSamples);
+  const rssSteady = { processes: new Set(rssSamples.map((s) => s.group)).size, samples: rssSamples.length, warmupMs: RSS_WARMUP_MS };
+  const g0 = x.growth[0]!;
+  const g1 = x.growth[x.growth.length - 1]!;
+  const perDay = (a: number, b: number) => (g1.plantDay > g0.plantDay ? (b - a) / (g1.plantDay - g0.plantDay) : null);
+  const count = (k: string) => x.faults.filter((f) => f.kind === k).length;
+  const disk = x.faults.filter((f) => f.kind === 'disk-full');
+  const summary = {
+    bench: 'soak',
+    plant_days: Number(x.days.toFixed(3)),
+    kills: count('kill'),
+    broker_restarts: count('broker'),
+    disk_full_events: disk.length,
+    lost: j.lost.length,
+    duplicate_effects: j.duplicates.length,
+    hash_mismatches: hashes.mismatches.length,
+    chain_failures: chains.ok ? 0 : 1,
+    reconnect_p95_ms: percentile(rc.times, 95),
+    detect_p95_ratio: baseP95 && faultP95 !== null ? Number((faultP95 / baseP95).toFixed(2)) : null,
+    rss_slope_mb_per_day: slope === null ? null : Number(slope.toFixed(2)),
+  };
+  return {
+    summary,
+    speed: o.speed,
+    seed: o.seed,
+    realSeconds: Math.round(x.realMs / 1000),
+    acknowledged: x.acked.size,
+    journalRows: j.rows,
+    ackedDeadLettered: j.ackedDeadLettered,
+    lostIds: j.lost.slice(0, 20),
+    duplicateIds: j.duplicates.slice(0, 20),
+    hashes: { checked: hashes.checked, mismatches: hashes.mismatches.slice(0, 5) },
+    chains,
+    reconnect: { restarts: x.restarts.length, pages: x.consoleEvents.length, missed: rc.missed, limitMs: limit, p50: percentile(rc.times, 50), p95: percentile(rc.times, 95), max: rc.times.length ? Math.max(...rc.times) : null, p95AfterHealthy: percentile(rcHealthy.times, 95) },
+    detection: { baseline: { n: base.length, p95: baseP95 }, faults: { n: faulted.length, p95: faultP95 } },
+    disk: { sizeLimited: x.sizeLimited, events: disk.map((d) => d.detail), webhookRefused: x.webhookRefused },
+    rssSteady,
+    tornTails: x.faults.filter((f) => f.detail.tornBytes !== undefined).length,
+    clockSteps: count('clock-step'),
+    growthPerPlantDay: { journalMB: nullMB(perDay(g0.journal, g1.journal)), storeMB: nullMB(perDay(g0.store, g1.store)), journalFinalMB: g1.journal / 2 ** 20, storeFinalMB: g1.store / 2 ** 20 },
+    consoleErrors: x.consoleErrors.slice(0, 20),
+    faults: x.faults,
+    samples: x.samples,
+    probes: x.probes,
+    growth: x.growth,
+  };
+}
+
+const nullMB = (b: number | null) => (b === null ? null : Number((b / 2 ** 20).toFixed(3)));
