@@ -31,7 +31,7 @@ import { createIngestPipeline } from '../shared/ingest/pipeline';
 import { createRng } from '../shared/sim/random';
 import { openJournal } from '../main/core/persistence/journal';
 import { benchArgs, numberFlag } from './_args';
-import { demoPlant, largePlant, plantCase } from './large-plant';
+import { demoPlant, largePlant, plantCase } from './_large-plant';
 
 const args = benchArgs('ingest', {
   plant: { type: 'string' },
@@ -47,7 +47,7 @@ const args = benchArgs('ingest', {
   seed: { type: 'string' },
 });
 const num = (flag: string, value: string | undefined, def: number) => numberFlag('ingest', flag, value, def);
-/** `--plant demo` (the default: 51 machines in 10 lines) or `--plant large` (bench/large-plant.ts: 1,000 machines, 60 lines, 4 halls). */
+/** `--plant demo` (the default: 51 machines in 10 lines) or `--plant large` (bench/_large-plant.ts: 1,000 machines, 60 lines, 4 halls). */
 const PLANT = args.plant ?? 'demo';
 if (PLANT !== 'demo' && PLANT !== 'large') {
   console.error(`bench ingest: --plant must be 'demo' or 'large', got '${PLANT}'`);
@@ -75,7 +75,7 @@ const root = join(fileURLToPath(import.meta.url), '..', '..');
 
 // ---- plant: the demo plant, or the large one generated from the seed
 function loadPlant(): { plant: Plant; from: string } {
-  if (PLANT === 'large') return { plant: largePlant({ seed: SEED }), from: `bench/large-plant.ts (seed ${SEED})` };
+  if (PLANT === 'large') return { plant: largePlant({ seed: SEED }), from: `bench/_large-plant.ts (seed ${SEED})` };
   return { plant: demoPlant(), from: 'resources/plants/demo-plant.yaml' };
 }
 

@@ -55,7 +55,7 @@ import type { Signal } from '../shared/signals/schema';
 import { createTwin } from '../shared/twin/twin';
 import { startMosquitto } from '../test/helpers/mosquitto';
 import { benchArgs, numberFlag } from './_args';
-import { demoPlant } from './large-plant';
+import { demoPlant } from './_large-plant';
 
 const args = benchArgs('mqtt', {
   messages: { type: 'string' },

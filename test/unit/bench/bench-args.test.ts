@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { largePlant, plantCase } from '../../../bench/large-plant';
+import { largePlant, plantCase } from '../../../bench/_large-plant';
 import { checkPlant } from '../../../shared/plant/check';
 import { plantSchema } from '../../../shared/plant/schema';
 

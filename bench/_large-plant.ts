@@ -10,11 +10,11 @@
  * crews, shifts, customers) stay the demo's; the opening order book is the demo's, once per copy of
  * its lines. The result passes the plant schema and cross-reference checks (test/unit/bench).
  *
- *   import { largePlant } from './large-plant';
+ *   import { largePlant } from './_large-plant';
  *   const plant = largePlant();                        // 1,000 machines, 60 lines, 4 halls, seed 21
  *   const small = largePlant({ machines: 200, lines: 12, halls: 2, seed: 7 });
  *
- *   npx tsx bench/large-plant.ts [--machines N] [--lines N] [--halls N] [--seed N] > large.json
+ *   npx tsx bench/_large-plant.ts [--machines N] [--lines N] [--halls N] [--seed N] > large.json
  *   (prints the plant as JSON; a plant file may be JSON, so `takt --plant large.json` opens it)
  */
 import { readFileSync } from 'node:fs';
