@@ -88,6 +88,8 @@ async function serve(o: ServeOptions) {
     ...(o.reset ? { reset: () => resetFolder(o.data) } : {}),
     // Announced as soon as the plant is valid and the page is served; the console connects when the rest of the core is up.
     onServing: (url) => console.log(`Takt is running in browser mode at ${url}`),
+    // As notebook servers do: the link works once, until the first administrator exists.
+    onFirstStart: (link) => console.log(`First start: no account exists yet. Open this link once to create the first administrator:\n  ${link}`),
   });
   const stop = () => {
     bm.close().then(
