@@ -29,6 +29,8 @@ export interface ChildCore {
   session(personId: string): string;
   /** A new API token with these scopes (default all). */
   token(scopes?: readonly TokenScope[]): string;
+  /** One shared client per person on this core. */
+  as(personId: string): Promise<ProtocolClient>;
 }
 
 /** Sessions and tokens made per data folder, so a restarted core's connections reuse them. */
@@ -44,12 +46,20 @@ export function childSignIn(dataDir: string, wsUrl: string) {
     return c;
   };
   const token = (scopes: readonly TokenScope[] = TOKEN_SCOPES) => openTokenStore(dataDir).create('e2e test', scopes).token;
+  const connect = (personId?: string) => {
+    const credential: ClientCredential = personId ? { session: session(personId) } : { token: (m.token ??= token()) };
+    return connectProtocolClient(wsUrl, 30_000, credential);
+  };
+  const clients = new Map<string, Promise<ProtocolClient & { close(): void }>>();
   return {
     session,
     token,
-    connect(personId?: string) {
-      const credential: ClientCredential = personId ? { session: session(personId) } : { token: (m.token ??= token()) };
-      return connectProtocolClient(wsUrl, 30_000, credential);
+    connect,
+    /** One shared client per person on this core (closed with the core's process). */
+    as(personId: string): Promise<ProtocolClient> {
+      let c = clients.get(personId);
+      if (!c) clients.set(personId, (c = connect(personId)));
+      return c;
     },
   };
 }

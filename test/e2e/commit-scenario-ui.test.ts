@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
-import { launchChromium, watchPage, SETUP_TIMEOUT_MS } from './browser';
-import { ensureRendererBuilt, repoRoot } from './core';
+import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
+import { ensureRendererBuilt, repoRoot, TEST_AUTH, signedIn, type SignedIn } from './core';
 import { connectClient } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 
@@ -25,6 +25,7 @@ const rulesFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-rules.yam
 const dataDir = mkdtempSync(join(tmpdir(), 'takt-commit-scenario-ui-'));
 const shots = join(repoRoot, 'test-results', 'screenshots');
 let bm: BrowserMode;
+let sign: SignedIn;
 let browser: Browser;
 let client: ProtocolClient & { close(): void };
 let page: Page;
@@ -32,15 +33,16 @@ let watch: { errors: string[] };
 
 beforeAll(async () => {
   ensureRendererBuilt();
-  bm = await startBrowserMode({ port: 0, dataDir, plantFile, rulesFile, simulator: false, speed: 60, quiet: true });
-  client = await connectClient(`ws://${new URL(bm.url).host}/ws`);
+  bm = await startBrowserMode({ port: 0, dataDir, plantFile, rulesFile, simulator: false, speed: 60, quiet: true, auth: TEST_AUTH });
+  client = await (sign = signedIn(bm.auth, bm.url)).connect();
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+  page = await (signedInPage(browser, sign, VIEWER, { viewport: { width: 1920, height: 1080 } }));
   watch = watchPage(page);
   mkdirSync(shots, { recursive: true });
 }, 60_000);
 
 afterAll(async () => {
+  sign?.closeClients();
   client?.close();
   await browser?.close();
   await bm?.close();

@@ -51,6 +51,10 @@ export interface SignedIn {
   token(scopes?: readonly TokenScope[], name?: string): string;
   /** A protocol client signed in as `personId`; without one, with a token of every scope (a machine: reads and ingests). */
   connect(personId?: string): Promise<ProtocolClient & { close(): void }>;
+  /** One shared client per person (made on first use, closed by `closeClients`): the connection a call that acts `by` that person goes through. */
+  as(personId: string): Promise<ProtocolClient>;
+  /** Closes the clients `as` made. */
+  closeClients(): void;
   /** Puts a session for `personId` on a browser context (its pages are signed in). */
   signIn(context: BrowserContext, personId: string): Promise<void>;
   /** `{cookie}` headers of a session for `personId` (for fetch). */
@@ -67,12 +71,23 @@ export function signedIn(auth: AuthService, url: string): SignedIn {
   };
   let allScopes: string | null = null;
   const token = (scopes: readonly TokenScope[] = TOKEN_SCOPES, name = 'e2e test') => auth.tokens.create(name, scopes).token;
+  const connect = (personId?: string) => {
+    const credential: ClientCredential = personId ? { session: session(personId) } : { token: (allScopes ??= token()) };
+    return connectProtocolClient(wsUrl, 30_000, credential);
+  };
+  const clients = new Map<string, Promise<ProtocolClient & { close(): void }>>();
   return {
     session,
     token,
-    connect(personId) {
-      const credential: ClientCredential = personId ? { session: session(personId) } : { token: (allScopes ??= token()) };
-      return connectProtocolClient(wsUrl, 30_000, credential);
+    connect,
+    as(personId) {
+      let c = clients.get(personId);
+      if (!c) clients.set(personId, (c = connect(personId)));
+      return c;
+    },
+    closeClients() {
+      for (const c of clients.values()) void c.then((x) => x.close(), () => undefined);
+      clients.clear();
     },
     async signIn(context, personId) {
       await context.addCookies([{ name: SESSION_COOKIE, value: session(personId), url, httpOnly: true, sameSite: 'Strict' }]);
@@ -95,16 +110,21 @@ export async function startTestCore(opts: TestCoreOptions = {}): Promise<Running
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'takt-e2e-'));
   const bm = await startBrowserMode({ port: opts.port ?? 0, dataDir, speed: opts.speed ?? 120, quiet: true, ...opts.browserMode, auth: { accounts: { scrypt: TEST_SCRYPT }, ...opts.browserMode?.auth } });
   const u = new URL(bm.url);
+  const signed = signedIn(bm.auth, bm.url);
   return {
-    ...signedIn(bm.auth, bm.url),
+    ...signed,
     url: bm.url,
     wsUrl: `ws://${u.host}/ws`,
     port: Number(u.port),
     dataDir,
     bm,
     async close() {
+      signed.closeClients();
       await bm.close();
       if (!opts.keepData && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
+
+/** Browser-mode auth options for tests that start it themselves (cheap scrypt). */
+export const TEST_AUTH = { accounts: { scrypt: TEST_SCRYPT } };

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { launchChromium, watchPage, SETUP_TIMEOUT_MS } from './browser';
+import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
 import { repoRoot, startTestCore, type RunningCore } from './core';
 import { connectClient, signalMaker } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
@@ -28,9 +28,9 @@ beforeAll(async () => {
   // Slow plant time: the embedded simulator then does not repair the injected fault under the test.
   core = await startTestCore({ speed: 5 });
   browser = await launchChromium();
-  client = await connectClient(core.wsUrl);
+  client = await core.connect();
   mkdirSync(shots, { recursive: true });
-  page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+  page = await (signedInPage(browser, core, VIEWER, { viewport: { width: 1920, height: 1080 } }));
   watch = watchPage(page);
 });
 
@@ -187,7 +187,7 @@ describe('decide: exceptions, workbench and what-if in the console', () => {
     await page.click('[data-testid="rules-validate"]');
     await expect.poll(() => page.locator('[data-testid="rules-errors"] li').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="rules-errors"]').innerText()).toMatch(/line \d+/);
-    await expect(client.call('rules.activate', { text: broken, by: person })).rejects.toMatchObject({ code: 'bad_params' });
+    await expect((await core.as(person)).call('rules.activate', { text: broken, by: person })).rejects.toMatchObject({ code: 'bad_params' });
     expect((await client.call('rules.get')).version).toBe(before.version);
     // A valid draft with a new version: activated, recorded, and the active version changes.
     await box.fill(original.replace(/^version:.*$/m, 'version: "2026.11-e2e"'));

@@ -17,7 +17,7 @@ let client: ProtocolClient & { close(): void };
 
 beforeAll(async () => {
   core = await startTestCore();
-  client = await connectClient(core.wsUrl);
+  client = await core.connect();
 });
 afterAll(async () => {
   client?.close();

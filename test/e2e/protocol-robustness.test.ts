@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Browser } from 'playwright-core';
-import { launchChromium, SETUP_TIMEOUT_MS } from './browser';
+import { launchChromium, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
 import { startTestCore, type RunningCore } from './core';
 
 let core: RunningCore;
@@ -140,7 +140,7 @@ describe('protocol robustness on /ws', () => {
     const info = await s.next((f) => f.t === 'res' && f.id === 500);
     expect(info.result).toHaveProperty('plant');
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await signedInPage(browser, core, VIEWER, { viewport: { width: 1280, height: 800 } });
     await page.goto(core.url);
     await page.waitForFunction(() => (window.__takt?.lastAppliedPosition ?? -1) >= 0, null, { timeout: SETUP_TIMEOUT_MS });
     const p0 = await page.evaluate(() => window.__takt!.lastAppliedPosition);

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, watchPage, SETUP_TIMEOUT_MS } from './browser';
+import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
 import { startTestCore, type RunningCore } from './core';
 import { connectClient, signalMaker } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
@@ -24,8 +24,8 @@ let plant: Plant;
 beforeAll(async () => {
   core = await startTestCore({ speed: 5 });
   browser = await launchChromium();
-  client = await connectClient(core.wsUrl);
-  desk = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+  client = await core.connect();
+  desk = await (signedInPage(browser, core, VIEWER, { viewport: { width: 1920, height: 1080 } }));
   watchPage(desk);
   plant = await client.call('plant.get');
 });
@@ -107,7 +107,7 @@ describe('the optimized re-plan in the decision workbench', () => {
   });
 
   it('What-if ▸ Optimize: the next hours of the whole plant, at most N moved orders, as a scenario beside the plan; cancellable', async () => {
-    const page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+    const page = await (signedInPage(browser, core, VIEWER, { viewport: { width: 1920, height: 1080 } }));
     watchPage(page);
     await page.goto(`${core.url}#/what-if`);
     await page.locator('[data-testid="connection"][data-status="open"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
@@ -130,8 +130,8 @@ describe('the optimized re-plan in the decision workbench', () => {
     expect(r.results.map((x) => x.name)).toEqual(['Plan as is', 'Plan as is (optimized)']);
     // an optimized scenario commits like any saved scenario: checked, a receipt, approvals or dispatch
     if (r.moved > 0) {
-      await client.call('whatIf.save', { scenario: r.scenario, by: personWithRole('planner') });
-      const c = await client.call('decisions.commit', { kind: 'scenario', scenarioId: r.scenario.name, by: personWithRole('controller') });
+      await (await core.as(personWithRole('planner'))).call('whatIf.save', { scenario: r.scenario, by: personWithRole('planner') });
+      const c = await (await core.as(personWithRole('controller'))).call('decisions.commit', { kind: 'scenario', scenarioId: r.scenario.name, by: personWithRole('controller') });
       expect(c.decision.chosen.feasible, JSON.stringify(c.decision.chosen.violations)).toBe(true);
       expect(['pending-approval', 'dispatched']).toContain(c.decision.status);
     }

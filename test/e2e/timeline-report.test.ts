@@ -46,7 +46,7 @@ describe('takt report', () => {
     const core = await startTestCore({ speed: 600, dataDir: data });
     let shift: { from: number; asOf: number; lines: number };
     try {
-      const client = await connectClient(core.wsUrl);
+      const client = await core.connect();
       const start = (await client.call('core.info')).clock.now;
       while ((await client.call('core.info')).clock.now < start + 90 * 60_000) await new Promise((r) => setTimeout(r, 250));
       await client.call('clock.setSpeed', { speed: 1 }); // nearly still
