@@ -29,9 +29,12 @@ interface Frame {
   data?: unknown;
 }
 
+let machine: string | undefined;
+
 /** A raw socket that records every frame and lets a test wait for one that matches. */
 async function rawSocket(url: string) {
-  const ws = new WebSocket(url);
+  // Signed in (a machine's token): what is tested is how the core takes bad frames from a client it let in.
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${(machine ??= core.token())}` } });
   const frames: Frame[] = [];
   const waiters = new Set<() => void>();
   ws.on('message', (d) => {
