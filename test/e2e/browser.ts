@@ -86,3 +86,15 @@ export async function signedInPage(
   page.once('close', () => void context.close().catch(() => undefined));
   return page;
 }
+
+/**
+ * Hands this console over to `personId`, as a shift hand-over does (sign out, the next person signs
+ * in): the page's session is replaced and the page reloaded at the same view, signed in as them.
+ */
+export async function handOver(page: Page, core: { signIn(context: BrowserContext, personId: string): Promise<void> }, personId: string): Promise<void> {
+  await page.context().clearCookies();
+  await core.signIn(page.context(), personId);
+  await page.reload();
+  await page.locator('[data-testid="signed-in-as"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
+  await page.locator('[data-testid="connection"][data-status="open"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
+}

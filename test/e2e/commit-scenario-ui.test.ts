@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
-import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
+import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER, handOver } from './browser';
 import { ensureRendererBuilt, repoRoot, TEST_AUTH, signedIn, type SignedIn } from './core';
 import { connectClient } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
@@ -49,9 +49,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** The console is handed over to `id` (sign-out, their sign-in): the session is the person. */
 async function actAs(id: string) {
-  await page.locator('[data-testid="person-select"] option').nth(1).waitFor({ state: 'attached', timeout: SETUP_TIMEOUT_MS });
-  await page.selectOption('[data-testid="person-select"]', id);
+  await handOver(page, sign, id);
 }
 
 const YAML = `takt: scenario

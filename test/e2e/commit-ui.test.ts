@@ -18,7 +18,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
+import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER, handOver } from './browser';
 import { repoRoot, startTestCore, type RunningCore } from './core';
 import { connectClient, signalMaker } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
@@ -64,9 +64,9 @@ function personWithRole(role: string): string {
   return p.id;
 }
 
+/** The console is handed over to `id` (sign-out, their sign-in): the session is the person. */
 async function actAs(page: Page, id: string) {
-  await page.locator('[data-testid="person-select"] option').nth(1).waitFor({ state: 'attached', timeout: SETUP_TIMEOUT_MS });
-  await page.selectOption('[data-testid="person-select"]', id);
+  await handOver(page, core, id);
 }
 
 describe('commit, dispatch and track in the console', () => {

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { launchChromium, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
+import { launchChromium, SETUP_TIMEOUT_MS, signedInPage, VIEWER, handOver } from './browser';
 import { startTestCore, type RunningCore } from './core';
 import { connectClient, signalMaker } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
@@ -40,9 +40,9 @@ afterAll(async () => {
 const people = () => plant.crews.flatMap((c) => c.members);
 const withRole = (role: string, not: string[] = []) => people().find((m) => m.role === role && !not.includes(m.id))!.id;
 
+/** The console is handed over to `id` (sign-out, their sign-in): the session is the person. */
 async function actAs(id: string) {
-  await page.locator('[data-testid="person-select"] option').nth(1).waitFor({ state: 'attached', timeout: SETUP_TIMEOUT_MS });
-  await page.selectOption('[data-testid="person-select"]', id);
+  await handOver(page, core, id);
 }
 
 describe('the decision loop as a controller sees it', () => {

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
+import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER, handOver } from './browser';
 import { startTestCore, type RunningCore } from './core';
 import { connectClient, signalMaker } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
@@ -37,9 +37,9 @@ afterAll(async () => {
 });
 
 const personWithRole = (role: string) => plant.crews.flatMap((c) => c.members).find((m) => m.role === role)!.id;
+/** The console is handed over to `id` (sign-out, their sign-in): the session is the person. */
 async function actAs(page: Page, id: string) {
-  await page.locator('[data-testid="person-select"] option').nth(1).waitFor({ state: 'attached', timeout: SETUP_TIMEOUT_MS });
-  await page.selectOption('[data-testid="person-select"]', id);
+  await handOver(page, core, id);
 }
 
 describe('the optimized re-plan in the decision workbench', () => {

@@ -176,6 +176,9 @@ export function createRequestPolicy(o: RequestPolicyOptions): RequestPolicy {
     },
     formPost(h) {
       if (h.origin !== undefined && h.origin !== 'null') return originVerdict(h.origin, h.host, 'sign-in');
+      // A form posted from a page with Referrer-Policy: no-referrer (ours) says Origin: null; the
+      // browser's Sec-Fetch-Site, which no page can set, still says where it came from.
+      if (h.origin === 'null' && h.secFetchSite === 'same-origin') return { ok: true };
       if (h.origin === 'null' || (h.secFetchSite !== undefined && h.secFetchSite !== 'same-origin' && h.secFetchSite !== 'none')) {
         return { ok: false, status: 403, code: 'forbidden_origin', reason: `sign-in from a ${quote(h.secFetchSite ?? 'opaque')} page refused: sign in on this console's own page` };
       }
