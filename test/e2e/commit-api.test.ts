@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
 import { ensureRendererBuilt, repoRoot, TEST_AUTH, signedIn, type SignedIn } from './core';
-import { connectClient } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import type { WriteBackMessage } from '../../shared/commit/writeback';
 import { until } from '../helpers/until';

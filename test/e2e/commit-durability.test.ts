@@ -10,7 +10,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectClient } from './signals';
 import { repoRoot } from './core';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import { until } from '../helpers/until';

@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
 import { ensureRendererBuilt, repoRoot, TEST_AUTH, signedIn, type SignedIn } from './core';
-import { connectClient, signalMaker } from './signals';
+import { signalMaker } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import type { RecordChange } from '../../shared/commit/records';
 import { shiftAt } from '../../shared/twin/schedule';

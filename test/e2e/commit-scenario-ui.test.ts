@@ -17,7 +17,6 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
 import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER, handOver } from './browser';
 import { ensureRendererBuilt, repoRoot, TEST_AUTH, signedIn, type SignedIn } from './core';
-import { connectClient } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 
 const plantFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-plant.yaml');

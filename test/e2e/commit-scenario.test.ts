@@ -17,7 +17,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
 import { ensureRendererBuilt, repoRoot, TEST_AUTH, signedIn, type SignedIn } from './core';
-import { connectClient } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import type { ScenarioInput } from '../../shared/sim/scenario';
 import { failure, until } from '../helpers/until';

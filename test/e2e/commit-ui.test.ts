@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER, handOver } from './browser';
 import { repoRoot, startTestCore, type RunningCore } from './core';
-import { connectClient, signalMaker } from './signals';
+import { signalMaker } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import type { Plant } from '../../shared/plant/schema';
 import type { ActionRecord, DecisionReceipt } from '../../shared/commit/records';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
 import { repoRoot, startTestCore, type RunningCore } from './core';
-import { connectClient, signalMaker } from './signals';
+import { signalMaker } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 
 let core: RunningCore;

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { launchChromium, SETUP_TIMEOUT_MS, signedInPage, VIEWER, handOver } from './browser';
 import { startTestCore, type RunningCore } from './core';
-import { connectClient, signalMaker } from './signals';
+import { signalMaker } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import type { Plant } from '../../shared/plant/schema';
 import { plantTime } from '../../shared/clock/plant-time';

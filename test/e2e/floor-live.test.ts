@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { launchChromium, SETUP_TIMEOUT_MS, watchPage, VIEWER } from './browser';
 import { startTestCore, type RunningCore } from './core';
-import { connectClient, signalMaker } from './signals';
+import { signalMaker } from './signals';
 
 let core: RunningCore;
 let browser: Browser;

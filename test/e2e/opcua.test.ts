@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { DataType } from 'node-opcua';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
 import { ensureRendererBuilt, repoRoot, TEST_AUTH, signedIn, type SignedIn } from './core';
-import { connectClient } from './signals';
 import { freePort, startOpcServer, type TestOpcServer, type VariableSpec } from '../unit/connectors/opcua-server';
 import type { ProtocolClient } from '../../shared/protocol/client';
 

@@ -16,7 +16,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { connectClient } from './signals';
 import { repoRoot } from './core';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import { until } from '../helpers/until';

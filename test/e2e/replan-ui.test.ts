@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER, handOver } from './browser';
 import { startTestCore, type RunningCore } from './core';
-import { connectClient, signalMaker } from './signals';
+import { signalMaker } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import type { Plant } from '../../shared/plant/schema';
 import type { RankedOption } from '../../shared/decide/options';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { distinctColours, launchChromium, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
 import { repoRoot, startTestCore, type RunningCore } from './core';
-import { connectClient, keepReporting, signalMaker } from './signals';
+import { keepReporting, signalMaker } from './signals';
 
 const dir = join(repoRoot, 'test-results', 'screenshots');
 let core: RunningCore;

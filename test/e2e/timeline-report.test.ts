@@ -8,7 +8,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCore } from './core';
-import { connectClient } from './signals';
 import { startCore } from '../../main/core/core';
 import { ProtocolClient } from '../../shared/protocol/client';
 import { memoryTransportPair } from '../../shared/protocol/transport';

@@ -20,7 +20,7 @@ import { parse, stringify } from 'yaml';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
 import { ensureRendererBuilt, repoRoot, TEST_AUTH, signedIn, type SignedIn } from './core';
-import { connectClient, signalMaker } from './signals';
+import { signalMaker } from './signals';
 import { until } from '../helpers/until';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import type { ProtocolClient } from '../../shared/protocol/client';
@@ -112,6 +112,7 @@ beforeAll(async () => {
     quiet: true,
     // Quick retries, and never 'failed' within the test.
     outboxRetry: { baseMs: 200, capMs: 1000, maxAttempts: 1000, seed: 1 },
+    auth: TEST_AUTH,
   });
   client = await (sign = signedIn(bm.auth, bm.url)).connect();
 }, 60_000);
