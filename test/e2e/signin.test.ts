@@ -5,7 +5,8 @@
  * - an account signs in on the page, the header names the person, sign-out ends the session;
  * - repeated wrong passwords lock the account (429 with Retry-After), audited;
  * - an API token without the `ingest` scope cannot ingest, with it can; a revoked token is refused;
- * - the first-start link creates the first administrator once, and only once.
+ * - the first-start link creates the first administrator once, and only once;
+ * - a locked wall display keeps the floor, read-only, until someone signs in.
  * Session survival across a restart is covered by reconnect.test.ts (same data folder, same page).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +162,29 @@ describe('an account', () => {
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(30);
     expect(((await locked.json()) as { error: { message: string } }).error.message).toMatch(/locked for \d+ s/);
     await until('the lockout audit', async () => (await (await core.as('A-001')).call('audit.list', { limit: 200 })).items.find((e) => e.kind === 'auth.locked-out' && e.subjectId === 'tomasz'));
+  });
+});
+
+describe('a wall display', () => {
+  it('is locked by its person: it keeps showing the floor, as a read-only display, until someone signs in', async () => {
+    const context = await browser.newContext();
+    await core.signIn(context, 'A-001');
+    const page = await context.newPage();
+    try {
+      await page.goto(`${core.url}#/floor`);
+      await page.locator('[data-testid="signed-in-as"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
+      await page.click('[data-testid="lock"]');
+      await page.locator('[data-testid="locked"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
+      await page.locator('[data-testid="connection"][data-status="open"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
+      await page.waitForFunction(() => (window.__takt?.lastAppliedPosition ?? -1) >= 0, null, { timeout: SETUP_TIMEOUT_MS });
+      const who = await page.evaluate(async () => (await fetch('/auth/whoami')).json());
+      expect(who).toEqual({ kind: 'display', lockedBy: 'A-001' });
+      // The person's own session is gone; the sign-in page says the display is locked.
+      await page.click('[data-testid="sign-in"]');
+      await page.locator('[data-testid="locked-note"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
+    } finally {
+      await context.close();
+    }
   });
 });
 
