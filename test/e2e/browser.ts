@@ -88,13 +88,14 @@ export async function signedInPage(
 }
 
 /**
- * Hands this console over to `personId`, as a shift hand-over does (sign out, the next person signs
- * in): the page's session is replaced and the page reloaded at the same view, signed in as them.
+ * Hands this console over to `personId`, as a shift hand-over does (the next person signs in, e.g.
+ * in another tab): the context's session is replaced, the page comes back to the front, asks who
+ * is signed in and renews its connection as them; what is on the page stays.
  */
 export async function handOver(page: Page, core: { signIn(context: BrowserContext, personId: string): Promise<void> }, personId: string): Promise<void> {
   await page.context().clearCookies();
   await core.signIn(page.context(), personId);
-  await page.reload();
-  await page.locator('[data-testid="signed-in-as"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await page.locator(`[data-testid="signed-in-as"][data-person="${personId}"]`).waitFor({ timeout: SETUP_TIMEOUT_MS });
   await page.locator('[data-testid="connection"][data-status="open"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
 }

@@ -11,7 +11,7 @@ function SignedIn() {
   if (s.status === 'person')
     return (
       <span className="signed-in" data-testid="signed-in">
-        <span data-testid="signed-in-as" title={s.username ? `signed in as ${s.username}` : undefined}>
+        <span data-testid="signed-in-as" data-person={s.personId} title={s.username ? `signed in as ${s.username}` : undefined}>
           {s.name}
           {s.role ? ` · ${s.role}` : ''}
         </span>

@@ -25,12 +25,35 @@ const set = (s: SessionState) => {
 
 const overHttp = () => typeof location !== 'undefined' && (location.protocol === 'http:' || location.protocol === 'https:');
 
+const changeListeners = new Set<() => void>();
+/** Called when the signed-in person changes while the page is open (the connection renews). */
+export function onPersonChange(l: () => void): () => void {
+  changeListeners.add(l);
+  return () => changeListeners.delete(l);
+}
+
 let started = false;
-/** Asks the core once; a console that is signed out (expired, ended elsewhere) goes to the sign-in page. */
+/**
+ * Asks the core once, and again when the page comes back to the front: a sign-in as someone else
+ * in another tab (a hand-over) makes this console that person too. A console that is signed out
+ * (expired, ended elsewhere) goes to the sign-in page.
+ */
 export function loadSession(): void {
   if (started) return;
   started = true;
   if (!overHttp()) return set({ status: 'unavailable' });
+  const again = () => {
+    if (document.visibilityState === 'visible') fetchSession();
+  };
+  window.addEventListener('focus', again);
+  document.addEventListener('visibilitychange', again);
+  fetchSession();
+}
+
+const who = (s: SessionState) => (s.status === 'person' ? `p:${s.personId}` : s.status === 'display' ? 'display' : s.status);
+
+function fetchSession(): void {
+  const before = who(state);
   fetch('/auth/whoami', { credentials: 'same-origin', cache: 'no-store' })
     .then(async (r) => {
       if (r.status === 401) {
@@ -43,6 +66,7 @@ export function loadSession(): void {
       if (w.kind === 'person' && w.personId) set({ status: 'person', personId: w.personId, name: w.name ?? w.personId, role: w.role ?? null, username: w.username ?? null });
       else if (w.kind === 'display') set({ status: 'display', lockedBy: w.lockedBy ?? '' });
       else set({ status: 'unavailable' });
+      if (before !== 'loading' && who(state) !== before) changeListeners.forEach((l) => l());
     })
     .catch(() => set({ status: 'unavailable' }));
 }
