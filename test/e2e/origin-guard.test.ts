@@ -35,7 +35,7 @@ let browser: Browser;
 let bm: BrowserMode;
 let sign: SignedIn;
 /** A machine's token (reads and ingests): the legitimate client. */
-let machine = '';
+let machineToken = '';
 let evil: Server;
 let evilUrl = '';
 
@@ -63,7 +63,7 @@ beforeAll(async () => {
   ensureRendererBuilt();
   bm = await startBrowserMode({ port: 0, dataDir: join(tmp, 'data'), speed: 60, quiet: true, log: (l) => logs.push(l), auth: TEST_AUTH });
   sign = signedIn(bm.auth, bm.url);
-  machine = sign.token(['read', 'ingest']);
+  machineToken = sign.token(['read', 'ingest']);
   evil = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(EVIL_PAGE));
   await new Promise<void>((r) => evil.listen(0, '127.0.0.1', () => r()));
   evilUrl = `http://127.0.0.1:${(evil.address() as { port: number }).port}/`;
@@ -104,7 +104,7 @@ describe('another origin', () => {
       // real time, minutes of plant time at ×60, and the old stamp could now be behind the watermark.
       await maker.sync();
       const again = { ...maker.make('machine.state', { machine, state: 'down', reason: 'injected by another page' }), id: attackSignal.id, seq: attackSignal.seq };
-      const r = await fetch(`${bm.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${machine}` }, body: JSON.stringify({ signals: [again] }) });
+      const r = await fetch(`${bm.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${machineToken}` }, body: JSON.stringify({ signals: [again] }) });
       expect(r.status).toBe(200);
       expect(await r.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
 
@@ -172,7 +172,7 @@ describe('a page on a re-pointed name (DNS rebinding)', () => {
   });
 
   it('posts with an application/<name>+json type are taken as JSON', async () => {
-    const r = await fetch(`${bm.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/vnd.erp.signals+json', authorization: `Bearer ${machine}` }, body: '[]' });
+    const r = await fetch(`${bm.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/vnd.erp.signals+json', authorization: `Bearer ${machineToken}` }, body: '[]' });
     // Past the media type check: the empty batch itself is what is refused.
     expect(r.status).toBe(400);
   });
