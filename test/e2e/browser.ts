@@ -93,7 +93,9 @@ export async function signedInPage(
  * is signed in and renews its connection as them; what is on the page stays.
  */
 export async function handOver(page: Page, core: { signIn(context: BrowserContext, personId: string): Promise<void> }, personId: string): Promise<void> {
-  await page.context().clearCookies();
+  // The page knows who it was before (its first whoami answered), and the cookie is replaced in one
+  // step: a page asking meanwhile without a cookie would be sent to the sign-in page.
+  await page.locator('[data-testid="signed-in"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
   await core.signIn(page.context(), personId);
   await page.evaluate(() => window.dispatchEvent(new Event('focus')));
   await page.locator(`[data-testid="signed-in-as"][data-person="${personId}"]`).waitFor({ timeout: SETUP_TIMEOUT_MS });
