@@ -43,6 +43,7 @@ import { memoryTransportPair } from '../shared/protocol/transport';
 import { SYSTEM_CALLER } from '../shared/auth/caller';
 import { benchArgs, numberFlag } from './_args';
 import { benchPlant, PLANT_CASES, type PlantCase } from './_plants';
+import { signedIn } from '../test/e2e/core';
 
 const flags = benchArgs('render', {
   plant: { type: 'string' },
@@ -160,7 +161,9 @@ const browser = await chromium.launch({ executablePath: chromiumPath(), args: ch
 let failed: string | null = null;
 let result: Record<string, unknown> = {};
 try {
-  const page = await browser.newPage({ viewport: { width: WIDTH, height: HEIGHT } });
+  const context = await browser.newContext({ viewport: { width: WIDTH, height: HEIGHT } });
+  await signedIn(bm.auth, bm.url).signIn(context, 'A-001');
+  const page = await context.newPage();
   // Per-frame main-thread JS: time spent inside requestAnimationFrame callbacks (pixi's ticker:
   // delta drain, token updates, scene-graph walk and WebGL command submission).
   await page.addInitScript(`(() => {

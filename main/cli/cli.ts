@@ -88,6 +88,8 @@ async function serve(o: ServeOptions) {
     ...(o.reset ? { reset: () => resetFolder(o.data) } : {}),
     // Announced as soon as the plant is valid and the page is served; the console connects when the rest of the core is up.
     onServing: (url) => console.log(`Takt is running in browser mode at ${url}`),
+    // As notebook servers do: the link works once, until the first administrator exists.
+    onFirstStart: (link) => console.log(`First start: no account exists yet. Open this link once to create the first administrator:\n  ${link}`),
   });
   const stop = () => {
     bm.close().then(
@@ -179,12 +181,74 @@ program
   .option('--dry-run', 'show the preview only; send nothing')
   .option('--skip-bad-rows', 'import the good records even when some have errors')
   .option('--core <url>', `the running core’s WebSocket (default: "ws://127.0.0.1:${DEFAULT_PORT}/ws")`)
+  .option('--token-file <file>', 'the core’s API token (takt tokens create import --scopes ingest,read), or env TAKT_TOKEN')
   .option('--plant <file>', 'plant file for a --dry-run without a core (the demo plant when absent)')
   .option('--customer <id>', 'B2MML: customer for requests without a Customer parameter')
   .option('--location <id>', 'B2MML: storage location for lots that name none')
   .option('--utc-offset <offset>', 'B2MML: offset for date-times written without a zone (Z, +01:00)')
   .option('--json', 'print the preview as JSON')
-  .action(async (file: string, o: { mapping?: string; dryRun?: boolean; skipBadRows?: boolean; core?: string; plant?: string; customer?: string; location?: string; utcOffset?: string; json?: boolean }) => exitWhenFlushed(await (await import('./import')).importCommand(file, o)));
+  .action(async (file: string, o: { mapping?: string; dryRun?: boolean; skipBadRows?: boolean; core?: string; tokenFile?: string; plant?: string; customer?: string; location?: string; utcOffset?: string; json?: boolean }) => {
+    const { tokenFile, ...rest } = o;
+    const token = readSecretOption({ name: 'token', file: tokenFile, env: 'TAKT_TOKEN' }, (l) => console.error(l));
+    exitWhenFlushed(await (await import('./import')).importCommand(file, { ...rest, ...(token ? { token } : {}) }));
+  });
+
+const users = program.command('users').description('the accounts that sign in to the console (in the data folder)');
+users
+  .command('add')
+  .description('add an account for one of the plant’s people; the password is read from --password-file, standard input, or asked for')
+  .argument('<username>', 'user name (a-z, 0-9, . _ - @)')
+  .requiredOption('--person <id>', 'the plant person it signs in as (crews → members → id)')
+  .option('--admin', 'may manage users')
+  .option('--password-file <file>', 'read the password from this file')
+  .option('--data <dir>', 'data folder', defaultData)
+  .action(async (username: string, o: { person: string; admin?: boolean; passwordFile?: string; data: string }) => exitWhenFlushed(await (await import('./users')).usersAdd({ ...o, username })));
+users
+  .command('list')
+  .description('list the accounts (no passwords)')
+  .option('--data <dir>', 'data folder', defaultData)
+  .option('--json', 'print as JSON')
+  .action(async (o: { data: string; json?: boolean }) => exitWhenFlushed(await (await import('./users')).usersList(o)));
+users
+  .command('disable')
+  .description('stop an account from signing in, and end its sessions')
+  .argument('<username>')
+  .option('--data <dir>', 'data folder', defaultData)
+  .action(async (username: string, o: { data: string }) => exitWhenFlushed(await (await import('./users')).usersDisable({ ...o, username })));
+users
+  .command('enable')
+  .description('let a disabled account sign in again')
+  .argument('<username>')
+  .option('--data <dir>', 'data folder', defaultData)
+  .action(async (username: string, o: { data: string }) => exitWhenFlushed(await (await import('./users')).usersDisable({ ...o, username, enable: true })));
+users
+  .command('reset')
+  .description('set a new password (also unlocks and enables the account, and ends its sessions)')
+  .argument('<username>')
+  .option('--password-file <file>', 'read the password from this file')
+  .option('--data <dir>', 'data folder', defaultData)
+  .action(async (username: string, o: { data: string; passwordFile?: string }) => exitWhenFlushed(await (await import('./users')).usersReset({ ...o, username })));
+
+const tokens = program.command('tokens').description('API tokens for machines: connectors, webhooks, takt import');
+tokens
+  .command('create')
+  .description('create a token and print it once (stored hashed)')
+  .argument('<name>', 'what uses it, e.g. mes-webhook')
+  .requiredOption('--scopes <list>', 'comma-separated: ingest, read, actions')
+  .option('--data <dir>', 'data folder', defaultData)
+  .action(async (name: string, o: { scopes: string; data: string }) => exitWhenFlushed(await (await import('./users')).tokensCreate({ ...o, name })));
+tokens
+  .command('list')
+  .description('list the tokens (never their secrets)')
+  .option('--data <dir>', 'data folder', defaultData)
+  .option('--json', 'print as JSON')
+  .action(async (o: { data: string; json?: boolean }) => exitWhenFlushed(await (await import('./users')).tokensList(o)));
+tokens
+  .command('revoke')
+  .description('refuse a token from now on (a running core too)')
+  .argument('<token>', 'its id or name')
+  .option('--data <dir>', 'data folder', defaultData)
+  .action(async (token: string, o: { data: string }) => exitWhenFlushed(await (await import('./users')).tokensRevoke({ ...o, token })));
 
 program
   .command('schedule')

@@ -37,6 +37,8 @@ export interface ImportCommandOptions {
   dryRun?: boolean;
   skipBadRows?: boolean;
   core?: string;
+  /** The core's API token (`takt tokens create --scopes ingest,read`): the core lets no one in without one. */
+  token?: string;
   /** Plant file for a dry run without a core. */
   plant?: string;
   customer?: string;
@@ -95,10 +97,15 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
   let plant: Plant;
   let now: number;
   try {
-    client = await connect(url);
+    client = await connect(url, 5000, opts.token ? { token: opts.token } : undefined);
   } catch (e) {
     if (!opts.dryRun) {
-      err(`takt import: no Takt core answers at ${url} (${(e as Error).message}). Start one with \`takt serve\`, point --core at it, or preview with --dry-run.`);
+      const refused = /refused the connection \(401\)/.test((e as Error).message);
+      err(
+        refused
+          ? `takt import: the core at ${url} needs a valid API token (${(e as Error).message}): create one with \`takt tokens create import --scopes ingest,read\` and pass it with --token-file <file> (or env TAKT_TOKEN)`
+          : `takt import: no Takt core answers at ${url} (${(e as Error).message}). Start one with \`takt serve\`, point --core at it, or preview with --dry-run.`,
+      );
       return 2;
     }
   }

@@ -13,6 +13,7 @@ import { installDebug } from './debug';
 import { prewarmFloor } from './floor/FloorScene';
 import { parseHash } from './app/routes';
 import './styles.css';
+import { onPersonChange } from './app/session';
 
 // Listen for the preload's port before anything else, so its message cannot be missed.
 if (window.takt?.shell === 'electron') void waitForElectronPort().catch(() => undefined);
@@ -20,6 +21,8 @@ if (window.takt?.shell === 'electron') void waitForElectronPort().catch(() => un
 const store = new TwinMirror();
 installDebug(store);
 const connection = new Connection().start();
+// Another person signed in (a hand-over in another tab): the socket acts as its session, so renew it.
+onPersonChange(() => connection.renew());
 // Start the WebGL renderer while the connection opens and the plant loads.
 if (parseHash(location.hash) === 'floor') prewarmFloor();
 

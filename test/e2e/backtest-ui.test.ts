@@ -7,9 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { launchChromium, watchPage, SETUP_TIMEOUT_MS } from './browser';
+import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
 import { startTestCore, type RunningCore } from './core';
-import { connectClient } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 
 let core: RunningCore;
@@ -21,8 +20,8 @@ let watch: { errors: string[] };
 beforeAll(async () => {
   core = await startTestCore({ speed: 600 });
   browser = await launchChromium();
-  client = await connectClient(core.wsUrl);
-  page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+  client = await core.connect();
+  page = await (signedInPage(browser, core, VIEWER, { viewport: { width: 1920, height: 1080 } }));
   watch = watchPage(page);
 });
 
@@ -40,8 +39,8 @@ describe('rules: backtest a draft in the console', () => {
     await page.waitForFunction(() => ((document.querySelector('[data-testid="rules-text"]') as HTMLTextAreaElement | null)?.value.length ?? 0) > 100, null, { timeout: SETUP_TIMEOUT_MS });
     const plant = await client.call('plant.get');
     const person = plant.crews[0]!.members[0]!.id;
-    await page.locator('[data-testid="person-select"] option').nth(1).waitFor({ state: 'attached', timeout: SETUP_TIMEOUT_MS });
-    await page.selectOption('[data-testid="person-select"]', person);
+    // The page is signed in as this person: the session is who acts.
+    expect(person).toBe(VIEWER);
     const original = await box.inputValue();
     const draft = original.replace(/^version:.*$/m, 'version: "2026.12-backtest"').replace(/changeoverOverrunMinutes: \d+/, 'changeoverOverrunMinutes: 0').replace(/lateRiskMinutes: \d+/, 'lateRiskMinutes: 0');
     expect(draft).not.toBe(original);

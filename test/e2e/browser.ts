@@ -9,7 +9,7 @@
  * where the Floor's 2D canvas ran at 13 fps against 60 fps here (1600×900, demo plant).
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type ConsoleMessage, type Page } from 'playwright-core';
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--use-angle=swiftshader-webgl', '--enable-unsafe-swiftshader'];
 
@@ -64,4 +64,40 @@ export async function distinctColours(page: Page): Promise<number> {
     for (let i = 0; i < d.length; i += 4 * 97) set.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
     return set.size;
   }, png);
+}
+
+/** Who a viewing-only page signs in as when a test does not act as anyone (the demo plant's crew A lead). */
+export const VIEWER = 'A-001';
+
+/**
+ * A page in its own context, signed in as `personId` (a session cookie from the core's `signIn`):
+ * every console page of a test is signed in, as the person the test acts as.
+ */
+export async function signedInPage(
+  browser: Browser,
+  core: { signIn(context: BrowserContext, personId: string): Promise<void> },
+  personId: string = VIEWER,
+  options: BrowserContextOptions = {},
+): Promise<Page> {
+  const context = await browser.newContext(options);
+  await core.signIn(context, personId);
+  const page = await context.newPage();
+  // Closing the page closes its context (each page here has its own).
+  page.once('close', () => void context.close().catch(() => undefined));
+  return page;
+}
+
+/**
+ * Hands this console over to `personId`, as a shift hand-over does (the next person signs in, e.g.
+ * in another tab): the context's session is replaced, the page comes back to the front, asks who
+ * is signed in and renews its connection as them; what is on the page stays.
+ */
+export async function handOver(page: Page, core: { signIn(context: BrowserContext, personId: string): Promise<void> }, personId: string): Promise<void> {
+  // The page knows who it was before (its first whoami answered), and the cookie is replaced in one
+  // step: a page asking meanwhile without a cookie would be sent to the sign-in page.
+  await page.locator('[data-testid="signed-in"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
+  await core.signIn(page.context(), personId);
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await page.locator(`[data-testid="signed-in-as"][data-person="${personId}"]`).waitFor({ timeout: SETUP_TIMEOUT_MS });
+  await page.locator('[data-testid="connection"][data-status="open"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
 }

@@ -14,8 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
-import { ensureRendererBuilt, repoRoot } from './core';
-import { connectClient } from './signals';
+import { ensureRendererBuilt, repoRoot, TEST_AUTH, signedIn, type SignedIn } from './core';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import type { WriteBackMessage } from '../../shared/commit/writeback';
 import { until } from '../helpers/until';
@@ -26,6 +25,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'takt-commit-api-'));
 const TOKEN = 'e2e-token-0123456789';
 const SECRET = 'e2e-hmac-secret';
 let bm: BrowserMode;
+let sign: SignedIn;
 let base = '';
 let client: ProtocolClient & { close(): void };
 let ajv: Ajv2020;
@@ -34,9 +34,9 @@ const sent: { msg: WriteBackMessage; ok: boolean }[] = [];
 
 beforeAll(async () => {
   ensureRendererBuilt();
-  bm = await startBrowserMode({ port: 0, dataDir, plantFile, rulesFile, simulator: false, speed: 60, quiet: true, webhookToken: TOKEN, webhookSecret: SECRET });
+  bm = await startBrowserMode({ port: 0, dataDir, plantFile, rulesFile, simulator: false, speed: 60, quiet: true, webhookToken: TOKEN, webhookSecret: SECRET, auth: TEST_AUTH });
   base = bm.url.replace(/\/$/, '');
-  client = await connectClient(`ws://${new URL(bm.url).host}/ws`);
+  client = await (sign = signedIn(bm.auth, bm.url)).connect();
   // A connector's write-back target that fails its first two sends.
   let failures = 0;
   bm.core.commit.registerWriteBack({
@@ -55,14 +55,19 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  sign?.closeClients();
   client?.close();
   await bm?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** An integration's token (reads and action moves); posts to /api/signals carry the webhook's own credentials, or none. */
+let machine: string | undefined;
 async function http(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const raw = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const r = await fetch(`${base}${path}`, { method, headers: { ...(raw !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, body: raw });
+  const signals = path.startsWith('/api/signals') && method === 'POST';
+  const credential: Record<string, string> = signals || headers.cookie || headers.authorization ? {} : { authorization: `Bearer ${(machine ??= sign.token())}` };
+  const r = await fetch(`${base}${path}`, { method, headers: { ...(raw !== undefined ? { 'content-type': 'application/json' } : {}), ...credential, ...headers }, body: raw });
   const text = await r.text();
   return { status: r.status, body: JSON.parse(text) as Record<string, unknown> & { error?: { code: string; message: string; path?: string } } };
 }
@@ -169,7 +174,7 @@ describe('HTTP API', () => {
     const { options } = await client.call('decide.options', { exceptionId });
     const chosen = options.find((o) => o.feasible && o.kind === 'reroute' && o.approvals.length > 0)!;
     expect(chosen).toBeTruthy();
-    const c = await client.call('decisions.commit', { exceptionId, optionId: chosen.id, by: 'a-controller' });
+    const c = await (await sign.as('a-controller')).call('decisions.commit', { exceptionId, optionId: chosen.id, by: 'a-controller' });
     const approvalId = c.approvals[0]!.id;
     expect(c.approvals[0]).toMatchObject({ role: 'planner', status: 'pending', escalateTo: 'manager' });
 
@@ -178,9 +183,9 @@ describe('HTTP API', () => {
     const escalated = await until('the escalation', async () => (await client.call('approvals.list', { decisionId: c.decision.id })).items.find((a) => a.status === 'escalated'));
     await client.call('clock.setSpeed', { speed: 60 });
     expect(escalated).toMatchObject({ id: approvalId, role: 'manager', level: 1 });
-    const planner = await client.call('approvals.decide', { id: approvalId, by: 'a-planner', verdict: 'approve', comment: 'ok' }).catch((e: Error) => e);
+    const planner = await (await sign.as('a-planner')).call('approvals.decide', { id: approvalId, by: 'a-planner', verdict: 'approve', comment: 'ok' }).catch((e: Error) => e);
     expect((planner as Error).message).toMatch(/needs a manager \(it was escalated\)/);
-    const ok = await client.call('approvals.decide', { id: approvalId, by: 'b-manager', verdict: 'approve', comment: 'go' });
+    const ok = await (await sign.as('b-manager')).call('approvals.decide', { id: approvalId, by: 'b-manager', verdict: 'approve', comment: 'go' });
     expect(ok.decision.status).toBe('dispatched');
     const timeline = (await client.call('audit.list', { subjectId: approvalId })).items.map((e) => e.kind);
     // The planner's refused attempt is audited too: every refusal of a person's change is.
@@ -205,23 +210,23 @@ describe('HTTP API', () => {
     expect((await http('GET', '/api/actions?role=wizard')).status).toBe(400);
     conforms('/api/actions/{id}', 'get', 200, (await http('GET', `/api/actions/${kit.id}`)).body);
 
-    const early = await http('POST', `/api/actions/${kit.id}/complete`, { by: kit.ownerId });
+    const early = await http('POST', `/api/actions/${kit.id}/complete`, { by: kit.ownerId }, sign.headers(kit.ownerId));
     expect(early.status).toBe(409);
     conforms('/api/actions/{id}/complete', 'post', 409, early.body);
     expect(early.body.error!.message).toMatch(/is 'assigned'/);
-    const ack = await http('POST', `/api/actions/${kit.id}/acknowledge`, { by: kit.ownerId, comment: 'on my way' });
+    const ack = await http('POST', `/api/actions/${kit.id}/acknowledge`, { by: kit.ownerId, comment: 'on my way' }, sign.headers(kit.ownerId));
     expect(ack.status).toBe(200);
     conforms('/api/actions/{id}/acknowledge', 'post', 200, ack.body);
     expect(ack.body['status']).toBe('acknowledged');
-    expect((await http('POST', `/api/actions/${kit.id}/acknowledge`, { by: kit.ownerId })).status).toBe(409);
-    const done = await http('POST', `/api/actions/${kit.id}/complete`, { by: kit.ownerId });
+    expect((await http('POST', `/api/actions/${kit.id}/acknowledge`, { by: kit.ownerId }, sign.headers(kit.ownerId))).status).toBe(409);
+    const done = await http('POST', `/api/actions/${kit.id}/complete`, { by: kit.ownerId }, sign.headers(kit.ownerId));
     conforms('/api/actions/{id}/complete', 'post', 200, done.body);
     expect(done.body['status']).toBe('done');
-    expect((await http('POST', '/api/actions/nope/acknowledge', { by: kit.ownerId })).status).toBe(404);
-    const who = await http('POST', `/api/actions/${kit.id}/complete`, { by: 'nobody' });
+    expect((await http('POST', '/api/actions/nope/acknowledge', { by: kit.ownerId }, sign.headers(kit.ownerId))).status).toBe(404);
+    const who = await http('POST', `/api/actions/${kit.id}/complete`, { by: 'nobody' }, sign.headers('nobody'));
     expect(who.status).toBe(400);
     expect(who.body.error).toMatchObject({ code: 'bad_params', path: 'params.by' });
-    const extra = await http('POST', `/api/actions/${kit.id}/complete`, { by: kit.ownerId, force: true });
+    const extra = await http('POST', `/api/actions/${kit.id}/complete`, { by: kit.ownerId, force: true }, sign.headers(kit.ownerId));
     expect(extra.body.error).toMatchObject({ code: 'bad_params', path: 'body.force' });
 
     // The ERP target failed twice: retried with backoff, then acknowledged.

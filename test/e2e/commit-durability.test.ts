@@ -10,7 +10,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectClient } from './signals';
 import { repoRoot } from './core';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import { until } from '../helpers/until';
@@ -27,7 +26,7 @@ afterAll(() => {
 describe('commit records survive kill -9', () => {
   it('keeps every acknowledged commit and transition', { timeout: 120_000 }, async () => {
     const first = await startChildCore(['--data', dataDir, '--plant', plantFile, '--rules', rulesFile, '--no-simulator', '--speed', '60']);
-    const client: ProtocolClient & { close(): void } = await connectClient(first.wsUrl);
+    const client: ProtocolClient & { close(): void } = await first.connect();
     const now = (await client.call('core.info')).clock.now + 2_000;
     await client.call('signals.ingest', { signals: [{ id: 'k-1', source: 'e2e-kill', seq: 1, eventTime: Math.round(now), receiveTime: Math.round(now), type: 'machine.state', machine: 'L1-FIL', state: 'down' }] });
     const exception = await until('line-down', async () => (await client.call('exceptions.list')).items.find((e) => e.type === 'line-down'));
@@ -40,6 +39,8 @@ describe('commit records survive kill -9', () => {
     const inFlight: Promise<unknown>[] = [];
     const TARGET = 12;
     let killed = false;
+    // The controller commits on their own connection; each action's owner moves it on theirs.
+    const controller = await first.as('a-controller');
     const done = new Promise<void>((resolve) => {
       const check = () => {
         if (!killed && decisions.size >= TARGET && acknowledged.size >= TARGET) {
@@ -51,13 +52,13 @@ describe('commit records survive kill -9', () => {
       };
       for (let i = 0; i < 30; i++) {
         inFlight.push(
-          client
+          controller
             .call('decisions.commit', { exceptionId: exception.id, optionId: wait.id, by: 'a-controller', comment: `burst ${i}` })
             .then(async (r) => {
               if (killed) return;
               decisions.add(r.decision.id);
               const a = r.actions[0]!;
-              const moved = await client.call('actions.transition', { id: a.id, by: a.ownerId, to: 'acknowledged' });
+              const moved = await (await first.as(a.ownerId)).call('actions.transition', { id: a.id, by: a.ownerId, to: 'acknowledged' });
               if (!killed) acknowledged.set(moved.id, moved.status);
               check();
             })
@@ -73,7 +74,7 @@ describe('commit records survive kill -9', () => {
     expect(decisions.size).toBeGreaterThanOrEqual(TARGET);
 
     const second = await startChildCore(['--data', dataDir, '--plant', plantFile, '--rules', rulesFile, '--no-simulator', '--speed', '60']);
-    const again: ProtocolClient & { close(): void } = await connectClient(second.wsUrl);
+    const again: ProtocolClient & { close(): void } = await second.connect();
     const stored = new Set((await again.call('decisions.list', { limit: 1000 })).items.map((d) => d.id));
     for (const id of decisions) expect(stored.has(id), `acknowledged decision ${id}`).toBe(true);
     for (const [id, status] of acknowledged) expect((await again.call('actions.get', { id })).status, `action ${id}`).toBe(status);

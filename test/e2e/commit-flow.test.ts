@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
-import { ensureRendererBuilt, repoRoot } from './core';
-import { connectClient, signalMaker } from './signals';
+import { ensureRendererBuilt, repoRoot, TEST_AUTH, signedIn, type SignedIn } from './core';
+import { signalMaker } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import type { RecordChange } from '../../shared/commit/records';
 import { shiftAt } from '../../shared/twin/schedule';
@@ -28,12 +28,13 @@ const plantFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-plant.yam
 const rulesFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-rules.yaml');
 const dataDir = mkdtempSync(join(tmpdir(), 'takt-commit-flow-'));
 let bm: BrowserMode;
+let sign: SignedIn;
 let client: ProtocolClient & { close(): void };
 const changes: RecordChange[] = [];
 
 const start = async () => {
-  bm = await startBrowserMode({ port: 0, dataDir, plantFile, rulesFile, simulator: false, speed: 60, quiet: true });
-  client = await connectClient(`ws://${new URL(bm.url).host}/ws`);
+  bm = await startBrowserMode({ port: 0, dataDir, plantFile, rulesFile, simulator: false, speed: 60, quiet: true, auth: TEST_AUTH });
+  client = await (sign = signedIn(bm.auth, bm.url)).connect();
 };
 
 beforeAll(async () => {
@@ -43,6 +44,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  sign?.closeClients();
   client?.close();
   await bm?.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -75,14 +77,14 @@ describe('commit flow: line down to closed decision', () => {
     toLine = reroute.toLine;
 
     // Refusals name what is wrong.
-    expect((await failure(client.call('decisions.commit', { exceptionId: exception.id, optionId: chosen!.id, by: 'a-operator' }))).code).toBe('bad_params');
-    expect((await failure(client.call('decisions.commit', { exceptionId: exception.id, optionId: chosen!.id, by: 'nobody' }))).message).toMatch(/unknown person 'nobody'/);
-    expect((await failure(client.call('decisions.commit', { exceptionId: exception.id, optionId: 'no-such-option', by: 'a-controller' }))).code).toBe('not_found');
-    expect((await failure(client.call('decisions.commit', { exceptionId: 'ex-nope', optionId: chosen!.id, by: 'a-controller' }))).code).toBe('not_found');
+    expect((await failure((await sign.as('a-operator')).call('decisions.commit', { exceptionId: exception.id, optionId: chosen!.id, by: 'a-operator' }))).code).toBe('bad_params');
+    expect((await failure((await sign.as('nobody')).call('decisions.commit', { exceptionId: exception.id, optionId: chosen!.id, by: 'nobody' }))).message).toMatch(/unknown person 'nobody'/);
+    expect((await failure((await sign.as('a-controller')).call('decisions.commit', { exceptionId: exception.id, optionId: 'no-such-option', by: 'a-controller' }))).code).toBe('not_found');
+    expect((await failure((await sign.as('a-controller')).call('decisions.commit', { exceptionId: 'ex-nope', optionId: chosen!.id, by: 'a-controller' }))).code).toBe('not_found');
     const infeasible = options.find((o) => !o.feasible);
-    if (infeasible) expect((await failure(client.call('decisions.commit', { exceptionId: exception.id, optionId: infeasible.id, by: 'a-controller' }))).message).toMatch(/infeasible/);
+    if (infeasible) expect((await failure((await sign.as('a-controller')).call('decisions.commit', { exceptionId: exception.id, optionId: infeasible.id, by: 'a-controller' }))).message).toMatch(/infeasible/);
 
-    const committed = await client.call('decisions.commit', { exceptionId: exception.id, optionId: chosen!.id, by: 'a-controller', comment: 'reroute while the filler is repaired' });
+    const committed = await (await sign.as('a-controller')).call('decisions.commit', { exceptionId: exception.id, optionId: chosen!.id, by: 'a-controller', comment: 'reroute while the filler is repaired' });
     decisionId = committed.decision.id;
     expect(committed.decision).toMatchObject({ status: 'pending-approval', committedBy: 'a-controller', committedRole: 'controller', chosenOptionId: chosen!.id, exceptionId: exception.id, ruleSetVersion: 'commit-test-1', plantVersion: 'test-site@1' });
     expect(committed.decision.journalPosition).toBeGreaterThan(0);
@@ -90,17 +92,17 @@ describe('commit flow: line down to closed decision', () => {
     expect(committed.approvals.map((a) => a.role)).toEqual(['planner']);
     expect(committed.actions).toEqual([]);
     // One open decision per exception.
-    expect((await failure(client.call('decisions.commit', { exceptionId: exception.id, optionId: chosen!.id, by: 'a-controller' }))).code).toBe('conflict');
+    expect((await failure((await sign.as('a-controller')).call('decisions.commit', { exceptionId: exception.id, optionId: chosen!.id, by: 'a-controller' }))).code).toBe('conflict');
 
     const approval = committed.approvals[0]!;
-    const wrong = await failure(client.call('approvals.decide', { id: approval.id, by: 'a-qa', verdict: 'approve', comment: 'ok' }));
+    const wrong = await failure((await sign.as('a-qa')).call('approvals.decide', { id: approval.id, by: 'a-qa', verdict: 'approve', comment: 'ok' }));
     expect(wrong.code).toBe('bad_params');
     expect(wrong.message).toMatch(/needs a planner/);
-    expect((await failure(client.call('approvals.decide', { id: 'nope', by: 'a-planner', verdict: 'approve', comment: 'ok' }))).code).toBe('not_found');
-    const decided = await client.call('approvals.decide', { id: approval.id, by: 'b-planner', verdict: 'approve', comment: 'customer informed' });
+    expect((await failure((await sign.as('a-planner')).call('approvals.decide', { id: 'nope', by: 'a-planner', verdict: 'approve', comment: 'ok' }))).code).toBe('not_found');
+    const decided = await (await sign.as('b-planner')).call('approvals.decide', { id: approval.id, by: 'b-planner', verdict: 'approve', comment: 'customer informed' });
     expect(decided.approval).toMatchObject({ status: 'approved', decidedBy: 'b-planner' });
     expect(decided.decision.status).toBe('dispatched');
-    expect((await failure(client.call('approvals.decide', { id: approval.id, by: 'a-planner', verdict: 'reject', comment: 'too late' }))).code).toBe('conflict');
+    expect((await failure((await sign.as('a-planner')).call('approvals.decide', { id: approval.id, by: 'a-planner', verdict: 'reject', comment: 'too late' }))).code).toBe('conflict');
 
     // The plan change went through the journal: the twin has the order on its new line.
     await until('the rerouted order in the twin', async () => (await client.call('twin.view')).orders.find((o) => o.id === movedOrder && o.lineId === toLine));
@@ -129,25 +131,25 @@ describe('commit flow: line down to closed decision', () => {
     // People move their actions; the machine refuses what is out of order, naming the state and why.
     const qa = byKind['qa-release']!;
     const clearance = byKind['line-clearance']!;
-    let e = await failure(client.call('actions.transition', { id: qa.id, by: qa.ownerId, to: 'done' }));
+    let e = await failure((await sign.as(qa.ownerId)).call('actions.transition', { id: qa.id, by: qa.ownerId, to: 'done' }));
     expect(e.code).toBe('conflict');
     expect(e.message).toMatch(/is 'assigned'/);
-    await client.call('actions.transition', { id: qa.id, by: qa.ownerId, to: 'acknowledged' });
-    e = await failure(client.call('actions.transition', { id: qa.id, by: qa.ownerId, to: 'in-progress' }));
+    await (await sign.as(qa.ownerId)).call('actions.transition', { id: qa.id, by: qa.ownerId, to: 'acknowledged' });
+    e = await failure((await sign.as(qa.ownerId)).call('actions.transition', { id: qa.id, by: qa.ownerId, to: 'in-progress' }));
     expect(e.message).toContain(clearance.id);
-    expect((await failure(client.call('actions.transition', { id: clearance.id, by: 'a-warehouse', to: 'acknowledged' }))).code).toBe('bad_params');
-    expect((await failure(client.call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'blocked' }))).message).toMatch(/reason/);
-    await client.call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'blocked', comment: 'labels of the last run still on the line' });
-    await client.call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'in-progress' });
-    await client.call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'done' });
+    expect((await failure((await sign.as('a-warehouse')).call('actions.transition', { id: clearance.id, by: 'a-warehouse', to: 'acknowledged' }))).code).toBe('bad_params');
+    expect((await failure((await sign.as(clearance.ownerId)).call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'blocked' }))).message).toMatch(/reason/);
+    await (await sign.as(clearance.ownerId)).call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'blocked', comment: 'labels of the last run still on the line' });
+    await (await sign.as(clearance.ownerId)).call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'in-progress' });
+    await (await sign.as(clearance.ownerId)).call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'done' });
     // Verification is by someone other than the doer (the rule set's default): the doer is refused.
     const colleague = (doer: string, role: string) => plant.crews.flatMap((c) => c.members).find((m) => m.role === role && m.id !== doer)!.id;
-    expect((await failure(client.call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'verified' }))).message).toMatch(/may not also verify it/);
-    const cleared = await client.call('actions.transition', { id: clearance.id, by: colleague(clearance.ownerId, 'qa'), to: 'verified', comment: 'checked by QA' });
+    expect((await failure((await sign.as(clearance.ownerId)).call('actions.transition', { id: clearance.id, by: clearance.ownerId, to: 'verified' }))).message).toMatch(/may not also verify it/);
+    const cleared = await (await sign.as(colleague(clearance.ownerId, 'qa'))).call('actions.transition', { id: clearance.id, by: colleague(clearance.ownerId, 'qa'), to: 'verified', comment: 'checked by QA' });
     expect(cleared.history.map((h) => h.to)).toEqual(['created', 'assigned', 'blocked', 'in-progress', 'done', 'verified']);
     const comms = byKind['schedule-communication']!;
-    for (const to of ['acknowledged', 'done'] as const) await client.call('actions.transition', { id: comms.id, by: comms.ownerId, to });
-    await client.call('actions.transition', { id: comms.id, by: colleague(comms.ownerId, comms.role), to: 'verified' });
+    for (const to of ['acknowledged', 'done'] as const) await (await sign.as(comms.ownerId)).call('actions.transition', { id: comms.id, by: comms.ownerId, to });
+    await (await sign.as(colleague(comms.ownerId, comms.role))).call('actions.transition', { id: comms.id, by: colleague(comms.ownerId, comms.role), to: 'verified' });
 
     // MES signals verify the rest.
     await sm.sync();

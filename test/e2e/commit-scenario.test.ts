@@ -16,8 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
-import { ensureRendererBuilt, repoRoot } from './core';
-import { connectClient } from './signals';
+import { ensureRendererBuilt, repoRoot, TEST_AUTH, signedIn, type SignedIn } from './core';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import type { ScenarioInput } from '../../shared/sim/scenario';
 import { failure, until } from '../helpers/until';
@@ -26,22 +25,24 @@ const plantFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-plant.yam
 const rulesFile = join(repoRoot, 'test', 'fixtures', 'commit', 'commit-rules.yaml');
 const dataDir = mkdtempSync(join(tmpdir(), 'takt-commit-scenario-'));
 let bm: BrowserMode;
+let sign: SignedIn;
 let client: ProtocolClient & { close(): void };
 
 beforeAll(async () => {
   ensureRendererBuilt();
-  bm = await startBrowserMode({ port: 0, dataDir, plantFile, rulesFile, simulator: false, speed: 60, quiet: true });
-  client = await connectClient(`ws://${new URL(bm.url).host}/ws`);
+  bm = await startBrowserMode({ port: 0, dataDir, plantFile, rulesFile, simulator: false, speed: 60, quiet: true, auth: TEST_AUTH });
+  client = await (sign = signedIn(bm.auth, bm.url)).connect();
 }, 60_000);
 
 afterAll(async () => {
+  sign?.closeClients();
   client?.close();
   await bm?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
 const scenario = (name: string, over: Partial<ScenarioInput> = {}): ScenarioInput => ({ takt: 'scenario', name, horizonHours: 24, seed: 1, disruptions: [], moves: [], ...over });
-const save = (s: ScenarioInput) => client.call('whatIf.save', { scenario: s as never, by: 'a-planner' });
+const save = async (s: ScenarioInput) => (await sign.as('a-planner')).call('whatIf.save', { scenario: s as never, by: 'a-planner' });
 
 describe('committing a what-if scenario', () => {
   it('commits a saved scenario: receipt, approvals, dispatch, write-back, replay', { timeout: 120_000 }, async () => {
@@ -51,26 +52,26 @@ describe('committing a what-if scenario', () => {
     await save(scenario('O4 to L1', { description: 'L2 goes down for a CIP fault', disruptions: [{ type: 'line-down', line: 'L2', atHours: 0, hours: 3 }], moves: [{ type: 'move', order: 'O4', line: 'L1' }] }));
 
     // Refusals first (none of them may leave a record).
-    const noScenario = await failure(client.call('decisions.commit', { kind: 'scenario', scenarioId: 'nope', by: 'a-controller' }));
+    const noScenario = await failure((await sign.as('a-controller')).call('decisions.commit', { kind: 'scenario', scenarioId: 'nope', by: 'a-controller' }));
     expect(noScenario.code).toBe('not_found');
     expect(noScenario.message).toMatch(/no saved scenario named 'nope'.*'O4 to L1'/);
-    const byOperator = await failure(client.call('decisions.commit', { kind: 'scenario', scenarioId: 'O4 to L1', by: 'a-operator' }));
+    const byOperator = await failure((await sign.as('a-operator')).call('decisions.commit', { kind: 'scenario', scenarioId: 'O4 to L1', by: 'a-operator' }));
     expect(byOperator.code).toBe('bad_params');
     expect(byOperator.message).toMatch(/is a operator: committing a decision needs a /);
     await save(scenario('only assumptions', { disruptions: [{ type: 'line-down', line: 'L1', atHours: 1, hours: 2 }] }));
-    const noMoves = await failure(client.call('decisions.commit', { kind: 'scenario', scenarioId: 'only assumptions', by: 'a-controller' }));
+    const noMoves = await failure((await sign.as('a-controller')).call('decisions.commit', { kind: 'scenario', scenarioId: 'only assumptions', by: 'a-controller' }));
     expect(noMoves.code).toBe('bad_params');
     expect(noMoves.message).toMatch(/has no moves/);
     await save(scenario('rush to L1', { disruptions: [{ type: 'rush-order', id: 'RUSH-9', sku: 'Y-PLAIN-125', qty: 1000, customer: 'big-retail', dueInHours: 6 }], moves: [{ type: 'move', order: 'RUSH-9', line: 'L1' }] }));
-    const rush = await failure(client.call('decisions.commit', { kind: 'scenario', scenarioId: 'rush to L1', by: 'a-controller' }));
+    const rush = await failure((await sign.as('a-controller')).call('decisions.commit', { kind: 'scenario', scenarioId: 'rush to L1', by: 'a-controller' }));
     expect(rush.code).toBe('conflict');
     expect(rush.message).toMatch(/moves\.0\.order: order 'RUSH-9' exists only in the scenario/);
-    const badShape = await failure(client.call('decisions.commit', { kind: 'scenario', optionId: 'x', by: 'a-controller' } as never));
+    const badShape = await failure((await sign.as('a-controller')).call('decisions.commit', { kind: 'scenario', optionId: 'x', by: 'a-controller' } as never));
     expect(badShape.code).toBe('bad_params');
     expect(badShape.message).toMatch(/params\.scenarioId/);
     expect((await client.call('decisions.list')).items).toEqual([]);
 
-    const committed = await client.call('decisions.commit', { kind: 'scenario', scenarioId: 'O4 to L1', by: 'a-controller', comment: 'as the planner proposed' });
+    const committed = await (await sign.as('a-controller')).call('decisions.commit', { kind: 'scenario', scenarioId: 'O4 to L1', by: 'a-controller', comment: 'as the planner proposed' });
     const d = committed.decision;
     expect(d).toMatchObject({ status: 'pending-approval', committedBy: 'a-controller', committedRole: 'controller', exceptionId: '', ruleSetVersion: 'commit-test-1', plantVersion: 'test-site@1', lineId: 'L1', comment: 'as the planner proposed' });
     // The position the scenario was evaluated at (the twin may have taken a signal since).
@@ -96,7 +97,7 @@ describe('committing a what-if scenario', () => {
     expect(committed.approvals.map((a) => a.role)).toContain('planner');
     expect(committed.approvals.find((a) => a.role === 'planner')!.reason).toBe('reroutes O4 (tier C)');
     expect(committed.actions).toEqual([]);
-    const again = await failure(client.call('decisions.commit', { kind: 'scenario', scenarioId: 'O4 to L1', by: 'b-controller' }));
+    const again = await failure((await sign.as('b-controller')).call('decisions.commit', { kind: 'scenario', scenarioId: 'O4 to L1', by: 'b-controller' }));
     expect(again.code).toBe('conflict');
     expect(again.message).toMatch(/already has decision dec-/);
 

@@ -12,9 +12,9 @@ import type { Browser, Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { launchChromium, watchPage, SETUP_TIMEOUT_MS } from './browser';
+import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
 import { repoRoot, startTestCore, type RunningCore } from './core';
-import { connectClient, signalMaker } from './signals';
+import { signalMaker } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 
 let core: RunningCore;
@@ -28,9 +28,9 @@ beforeAll(async () => {
   // Slow plant time: the embedded simulator then does not repair the injected fault under the test.
   core = await startTestCore({ speed: 5 });
   browser = await launchChromium();
-  client = await connectClient(core.wsUrl);
+  client = await core.connect();
   mkdirSync(shots, { recursive: true });
-  page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+  page = await (signedInPage(browser, core, VIEWER, { viewport: { width: 1920, height: 1080 } }));
   watch = watchPage(page);
 });
 
@@ -57,8 +57,9 @@ describe('decide: exceptions, workbench and what-if in the console', () => {
     await page.locator('[data-testid="exceptions-table"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
     const plant = await client.call('plant.get');
     person = plant.crews[0]!.members[0]!.id;
-    await page.locator('[data-testid="person-select"] option').nth(1).waitFor({ state: 'attached', timeout: SETUP_TIMEOUT_MS });
-    await page.selectOption('[data-testid="person-select"]', person);
+    // The page is signed in as this person (the session is who acts; nobody is chosen).
+    expect(person).toBe(VIEWER);
+    await expect.poll(() => page.locator('[data-testid="acting-person"]').first().innerText()).toMatch(/Signed in as/);
 
     const view = await client.call('twin.view');
     const open = (await client.call('exceptions.list')).items;
@@ -114,11 +115,10 @@ describe('decide: exceptions, workbench and what-if in the console', () => {
       await infeasible.first().getByRole('button').click();
       await expect(page.locator('[data-testid="option-detail"] .check-fail').first().innerText()).resolves.toMatch(/FAIL/);
     }
-    // Commit is offered for the chosen option; it needs a person ("Acting as") before it is enabled.
+    // Commit is offered for the chosen option; the signed-in person is who commits.
     const commit = page.getByTestId('commit');
     await commit.waitFor({ timeout: 10_000 });
-    const actingAs = await page.locator('[data-testid="person-select"]').inputValue();
-    expect(await commit.isDisabled()).toBe(actingAs === '');
+    expect(await commit.isDisabled()).toBe(false);
     await page.screenshot({ path: join(shots, 'decide-workbench.png') });
     await axe(page, 'workbench');
   });
@@ -187,11 +187,10 @@ describe('decide: exceptions, workbench and what-if in the console', () => {
     await page.click('[data-testid="rules-validate"]');
     await expect.poll(() => page.locator('[data-testid="rules-errors"] li').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="rules-errors"]').innerText()).toMatch(/line \d+/);
-    await expect(client.call('rules.activate', { text: broken, by: person })).rejects.toMatchObject({ code: 'bad_params' });
+    await expect((await core.as(person)).call('rules.activate', { text: broken, by: person })).rejects.toMatchObject({ code: 'bad_params' });
     expect((await client.call('rules.get')).version).toBe(before.version);
     // A valid draft with a new version: activated, recorded, and the active version changes.
     await box.fill(original.replace(/^version:.*$/m, 'version: "2026.11-e2e"'));
-    await page.selectOption('[data-testid="person-select"]', person);
     await page.click('[data-testid="rules-activate"]');
     await expect.poll(() => page.locator('[data-testid="rules-message"]').innerText()).toMatch(/Activated version 2026\.11-e2e/);
     expect((await client.call('rules.get')).version).toBe('2026.11-e2e');

@@ -10,9 +10,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { launchChromium, SETUP_TIMEOUT_MS } from './browser';
+import { launchChromium, SETUP_TIMEOUT_MS, signedInPage, VIEWER, handOver } from './browser';
 import { startTestCore, type RunningCore } from './core';
-import { connectClient, signalMaker } from './signals';
+import { signalMaker } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import type { Plant } from '../../shared/plant/schema';
 import { plantTime } from '../../shared/clock/plant-time';
@@ -26,9 +26,9 @@ let page: Page;
 beforeAll(async () => {
   core = await startTestCore({ speed: 5 });
   browser = await launchChromium();
-  client = await connectClient(core.wsUrl);
+  client = await core.connect();
   plant = await client.call('plant.get');
-  page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+  page = await (signedInPage(browser, core, VIEWER, { viewport: { width: 1920, height: 1080 } }));
 }, 60_000);
 
 afterAll(async () => {
@@ -40,9 +40,9 @@ afterAll(async () => {
 const people = () => plant.crews.flatMap((c) => c.members);
 const withRole = (role: string, not: string[] = []) => people().find((m) => m.role === role && !not.includes(m.id))!.id;
 
+/** The console is handed over to `id` (sign-out, their sign-in): the session is the person. */
 async function actAs(id: string) {
-  await page.locator('[data-testid="person-select"] option').nth(1).waitFor({ state: 'attached', timeout: SETUP_TIMEOUT_MS });
-  await page.selectOption('[data-testid="person-select"]', id);
+  await handOver(page, core, id);
 }
 
 describe('the decision loop as a controller sees it', () => {
@@ -118,7 +118,7 @@ describe('the decision loop as a controller sees it', () => {
     await expect(page.locator('.wb-commit').innerText()).resolves.toMatch(new RegExp(`Already decided: .*${decisionId}`));
     // Approvals by people of their roles (not the committer), so the actions are dispatched.
     const committer = withRole('controller');
-    for (const a of (await client.call('approvals.list', { decisionId })).items) await client.call('approvals.decide', { id: a.id, by: withRole(a.role, [committer]), verdict: 'approve', comment: 'e2e' });
+    for (const a of (await client.call('approvals.list', { decisionId })).items) await (await core.as(withRole(a.role, [committer]))).call('approvals.decide', { id: a.id, by: withRole(a.role, [committer]), verdict: 'approve', comment: 'e2e' });
     await expect.poll(async () => (await client.call('decisions.get', { id: decisionId })).decision.status, { timeout: 20_000 }).toBe('dispatched');
 
     // The receipt links back to the exception, whose row and panel show the decision and progress.
@@ -140,7 +140,7 @@ describe('the decision loop as a controller sees it', () => {
     await page.screenshot({ path: '/tmp/ux-exception-panel.png' });
     // Who acknowledged is shown by name, as people read it, not by id.
     const acker = people().find((m) => m.id === withRole('controller'))!;
-    await client.call('exceptions.acknowledge', { id: exceptionId, by: acker.id });
+    await (await core.as(acker.id)).call('exceptions.acknowledge', { id: exceptionId, by: acker.id });
     await expect.poll(() => page.getByTestId('exception-acknowledged').innerText(), { timeout: 10_000 }).toContain(`Acknowledged by ${acker.name}`);
     await expect(page.getByTestId('exception-acknowledged').innerText()).resolves.not.toContain(acker.id);
     // …and the decision link goes to the workbench with the receipt.
@@ -154,7 +154,7 @@ describe('the decision loop as a controller sees it', () => {
     const a = actions.find((x) => x.verification.by === 'person' && x.dependsOn.length === 0);
     expect(a, actions.map((x) => `${x.kind}:${x.verification.by}`).join(', ')).toBeTruthy();
     const doer = a!.ownerId || withRole(a!.role);
-    for (const to of ['acknowledged', 'in-progress', 'done'] as const) await client.call('actions.transition', { id: a!.id, by: doer, to });
+    for (const to of ['acknowledged', 'in-progress', 'done'] as const) await (await core.as(doer)).call('actions.transition', { id: a!.id, by: doer, to });
     await actAs(doer);
     await page.goto(`${core.url}#/inbox`);
     const card = page.locator(`[data-testid="action-card"][data-id="${a!.id}"]`);
@@ -165,7 +165,7 @@ describe('the decision loop as a controller sees it', () => {
   });
 
   it('wall mode at 3840×2160 fills the wall and has no serious axe finding on the floor', { timeout: 180_000 }, async () => {
-    const big = await (await browser.newContext({ viewport: { width: 3840, height: 2160 } })).newPage();
+    const big = await (signedInPage(browser, core, VIEWER, { viewport: { width: 3840, height: 2160 } }));
     await big.goto(core.url);
     await big.waitForFunction(() => (window.__takt?.deltasApplied ?? 0) > 2 && (window.__takt?.frames ?? 0) > 2, null, { timeout: 90_000 });
     await big.keyboard.press('w');

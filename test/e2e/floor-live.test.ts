@@ -12,9 +12,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { launchChromium, SETUP_TIMEOUT_MS, watchPage } from './browser';
+import { launchChromium, SETUP_TIMEOUT_MS, watchPage, VIEWER } from './browser';
 import { startTestCore, type RunningCore } from './core';
-import { connectClient, signalMaker } from './signals';
+import { signalMaker } from './signals';
 
 let core: RunningCore;
 let browser: Browser;
@@ -30,6 +30,7 @@ afterAll(async () => {
 
 async function openFloor(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+  await core.signIn(context, VIEWER);
   const page = await context.newPage();
   // The last page may close while afterAll closes the browser: its context is then gone already.
   page.on('close', () => void context.close().catch(() => undefined));
@@ -47,7 +48,7 @@ describe('live floor', () => {
   it('shows a breakdown in the table and on the canvas within 1 s of the signal', async () => {
     const page = await openFloor();
     const watch = watchPage(page);
-    const client = await connectClient(core.wsUrl);
+    const client = await core.connect();
     try {
       const plant = await client.call('plant.get');
       const line = plant.areas[1]!.lines[0]!;
@@ -86,7 +87,7 @@ describe('live floor', () => {
 
   it('does not re-render React per delta while deltas stream', async () => {
     const page = await openFloor();
-    const client = await connectClient(core.wsUrl);
+    const client = await core.connect();
     try {
       const plant = await client.call('plant.get');
       const machines = plant.areas.flatMap((a) => a.lines.flatMap((l) => l.machines.map((m) => m.id)));

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { distinctColours, launchChromium, watchPage, SETUP_TIMEOUT_MS } from './browser';
+import { distinctColours, launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
 import { startTestCore, type RunningCore } from './core';
 
 let core: RunningCore;
@@ -27,7 +27,7 @@ const tableText = (page: Page) => page.locator('[data-testid="line-table"] tbody
 
 describe('floor view against the real core', () => {
   it('connects, draws the floor and the table, and shows a live change within 5 s', async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    const page = await signedInPage(browser, core, VIEWER, { viewport: { width: 1600, height: 900 } });
     const watch = watchPage(page);
     await page.goto(core.url);
 
@@ -65,6 +65,8 @@ describe('floor view against the real core', () => {
 
   it("draws with pixi's 2D canvas renderer by default, with WebGL once chosen under Settings ▸ Display or on ?renderer=webgl", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await core.signIn(context, VIEWER);
+    await core.signIn(context, VIEWER);
     for (const [query, want] of [['', 'canvas'], ['#/settings', 'webgl'], ['?renderer=canvas', 'canvas'], ['?renderer=webgl', 'webgl']] as const) {
       const page = await context.newPage();
       const watch = watchPage(page);
@@ -88,7 +90,7 @@ describe('floor view against the real core', () => {
   });
 
   it('sorts the table from the keyboard and exposes the sort to assistive tech', async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    const page = await signedInPage(browser, core, VIEWER, { viewport: { width: 1600, height: 900 } });
     await page.goto(core.url);
     await page.locator('[data-testid="line-table"] tbody tr').first().waitFor({ timeout: SETUP_TIMEOUT_MS });
     const header = page.getByRole('columnheader', { name: /Good/ });
@@ -111,6 +113,8 @@ describe('floor view against the real core', () => {
 
   it('has no serious or critical axe violations on the Floor', async () => {
     const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    await core.signIn(context, VIEWER);
+    await core.signIn(context, VIEWER);
     const page = await context.newPage();
     await page.goto(core.url);
     await page.waitForFunction(() => (window.__takt?.deltasApplied ?? 0) > 0, null, { timeout: SETUP_TIMEOUT_MS });
@@ -121,7 +125,7 @@ describe('floor view against the real core', () => {
   });
 
   it('keyboard shortcuts: 1–6 switch views, ? shows the overlay, w toggles wall mode', async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    const page = await signedInPage(browser, core, VIEWER, { viewport: { width: 1600, height: 900 } });
     await page.goto(core.url);
     await page.locator('canvas.floor-canvas').waitFor({ timeout: SETUP_TIMEOUT_MS });
     await page.locator('body').click({ position: { x: 5, y: 300 } });

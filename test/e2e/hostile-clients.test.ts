@@ -37,9 +37,17 @@ interface Frame {
   data?: unknown;
 }
 
+/** A token of every scope per running core: these hostile clients are machines that got in (signed in), not strangers. */
+const tokens = new WeakMap<ChildCore, string>();
+const machine = () => {
+  let t = tokens.get(core);
+  if (!t) tokens.set(core, (t = core.token()));
+  return t;
+};
+
 /** A raw protocol socket that records its frames. */
 async function socket(url = core.wsUrl) {
-  const ws = new WebSocket(url);
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${machine()}` } });
   const frames: Frame[] = [];
   ws.on('message', (d) => frames.push(JSON.parse(String(d)) as Frame));
   ws.on('error', () => undefined);
@@ -73,7 +81,10 @@ async function socket(url = core.wsUrl) {
 function http(path: string, opts: { method?: string; headers?: Record<string, string>; body?: (write: (b: Buffer) => boolean) => Promise<void> } = {}) {
   return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
     const u = new URL(core.url);
-    const req = request({ host: u.hostname, port: u.port, path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+    // Signed in with the token unless the call brings its own credential (a webhook post) or posts signals.
+    const own = opts.headers?.authorization !== undefined || path.startsWith('/api/signals');
+    const headers = own ? opts.headers : { authorization: `Bearer ${machine()}`, ...opts.headers };
+    const req = request({ host: u.hostname, port: u.port, path, method: opts.method ?? 'GET', headers }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));

@@ -6,18 +6,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { startTestCore, repoRoot, type RunningCore } from './core';
-import { connectClient } from './signals';
 import { importCommand, type ImportCommandOptions } from '../../main/cli/import';
 import type { ProtocolClient } from '../../shared/protocol/client';
 
 const fx = (p: string) => join(repoRoot, 'test', 'fixtures', p);
 let core: RunningCore;
 let client: ProtocolClient & { close(): void };
+/** The import's API token, and the file the CLI reads it from (--token-file). */
+let token = '';
+let tokenFile = '';
 
 beforeAll(async () => {
   core = await startTestCore();
-  client = await connectClient(core.wsUrl);
+  client = await core.connect();
+  token = core.token(['ingest', 'read'], 'import');
+  tokenFile = join(core.dataDir, 'import-token');
+  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
 });
 afterAll(async () => {
   client?.close();
@@ -37,7 +43,7 @@ function takt(...args: string[]): Promise<{ code: number; stdout: string; stderr
 async function runImport(file: string, o: Omit<ImportCommandOptions, 'core' | 'out' | 'err'> = {}) {
   let stdout = '';
   let stderr = '';
-  const code = await importCommand(file, { ...o, core: core.wsUrl, out: (t) => (stdout += `${t}\n`), err: (t) => (stderr += `${t}\n`) });
+  const code = await importCommand(file, { ...o, core: core.wsUrl, token, out: (t) => (stdout += `${t}\n`), err: (t) => (stderr += `${t}\n`) });
   return { code, stdout, stderr };
 }
 
@@ -45,7 +51,7 @@ const orders = async () => new Map((await client.call('twin.view')).orders.map((
 
 describe('takt import', () => {
   it('imports a B2MML V0401 production schedule through the built CLI', async () => {
-    const r = await takt('import', fx('b2mml/production-schedule-v0401.xml'), '--core', core.wsUrl);
+    const r = await takt('import', fx('b2mml/production-schedule-v0401.xml'), '--core', core.wsUrl, '--token-file', tokenFile);
     expect(r.stderr, r.stdout).toBe('');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/B2MML V0401 ProductionSchedule, 2 records → 2 order\.created/);
@@ -91,13 +97,13 @@ describe('takt import', () => {
   });
 
   it('refuses a broken B2MML file with positioned errors and applies nothing', async () => {
-    const r = await takt('import', fx('b2mml/bad-values-v07.xml'), '--core', core.wsUrl);
+    const r = await takt('import', fx('b2mml/bad-values-v07.xml'), '--core', core.wsUrl, '--token-file', tokenFile);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/bad-values-v07\.xml:27:\d+ OperationsSchedule\/OperationsRequest\[2\]\/SegmentRequirement\/MaterialRequirement\/Quantity\/QuantityString: order\.qty: not a number/);
     expect(r.stdout).toMatch(/bad-values-v07\.xml:6:\d+ OperationsSchedule\/OperationsRequest\[1\]: OperationsRequest has no ID/);
     expect(r.stderr).toMatch(/Nothing imported: 5 problems in 3 records/);
     expect((await orders()).has('PO-BAD-3')).toBe(false);
-    const syntax = await takt('import', fx('b2mml/bad-syntax.xml'), '--core', core.wsUrl);
+    const syntax = await takt('import', fx('b2mml/bad-syntax.xml'), '--core', core.wsUrl, '--token-file', tokenFile);
     expect(syntax.code).toBe(1);
     expect(syntax.stdout).toMatch(/bad-syntax\.xml:6:3: XML syntax error: Expected closing tag 'ProductionRequest'/);
   });

@@ -24,7 +24,8 @@ import Database from 'better-sqlite3';
 import { openJournal } from '../../main/core/persistence/journal';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { repoRoot } from './core';
-import { connectClient } from './signals';
+import { childSignIn } from './child-core';
+import type { ProtocolClient } from '../../shared/protocol/client';
 
 const N = Number(process.env.TAKT_CRASH_N ?? 20_000);
 const ACK = process.env.TAKT_CRASH_ACK === 'received' ? 'received' : 'journaled';
@@ -48,6 +49,8 @@ afterAll(async () => {
 interface Child {
   proc: ChildProcess;
   url: string;
+  /** Signed in with a token of every scope (a machine reading the connectors' status). */
+  connect(): Promise<ProtocolClient & { close(): void }>;
   log: () => string;
 }
 
@@ -71,7 +74,7 @@ async function startChild(plantFile: string, dataDir: string): Promise<Child> {
   // The page is served before the core is up: ask until the connector answers connected.
   for (;;) {
     try {
-      const c = await connectClient(`ws://${new URL(url).host}/ws`);
+      const c = await childSignIn(dataDir, `ws://${new URL(url).host}/ws`).connect();
       try {
         const s = (await c.call('connectors.status')).items[0];
         if (s?.state === 'connected') break;
@@ -84,7 +87,8 @@ async function startChild(plantFile: string, dataDir: string): Promise<Child> {
     if (proc.exitCode !== null || Date.now() > end) throw new Error(`the core's MQTT connector did not connect: ${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { proc, url, log: () => out };
+  const signIn = childSignIn(dataDir, `ws://${new URL(url).host}/ws`);
+  return { proc, url, connect: () => signIn.connect(), log: () => out };
 }
 
 /** Rows journaled by the connector, read from the journal file (WAL: a second reader sees committed rows). */
@@ -100,8 +104,8 @@ function journaledCount(journalPath: string): number {
   }
 }
 
-async function connectorMessages(url: string): Promise<number> {
-  const c = await connectClient(`ws://${new URL(url).host}/ws`);
+async function connectorMessages(core: Child): Promise<number> {
+  const c = await core.connect();
   try {
     const d = (await c.call('connectors.status')).items[0]?.detail ?? '';
     return Number(/ (\d+) messages/.exec(d)?.[1] ?? NaN);
@@ -164,7 +168,7 @@ describe('MQTT connector across a core crash', () => {
     const end = Date.now() + 120_000;
     while (journaledCount(journalPath) - base < N && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
     await new Promise((r) => setTimeout(r, 1000)); // late re-deliveries must not add anything
-    const received2 = await connectorMessages(core.url);
+    const received2 = await connectorMessages(core);
     core.proc.kill('SIGTERM');
     await new Promise((r) => core.proc.once('exit', r));
     await pub.endAsync();

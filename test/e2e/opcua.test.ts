@@ -13,8 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataType } from 'node-opcua';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
-import { ensureRendererBuilt, repoRoot } from './core';
-import { connectClient } from './signals';
+import { ensureRendererBuilt, repoRoot, TEST_AUTH, signedIn, type SignedIn } from './core';
 import { freePort, startOpcServer, type TestOpcServer, type VariableSpec } from '../unit/connectors/opcua-server';
 import type { ProtocolClient } from '../../shared/protocol/client';
 
@@ -28,6 +27,7 @@ const variables: VariableSpec[] = [
 let port: number;
 let server: TestOpcServer;
 let bm: BrowserMode;
+let sign: SignedIn;
 let client: ProtocolClient & { close(): void };
 let erp: Server;
 let erpPolls = 0;
@@ -69,10 +69,11 @@ connectors:
       fields: { id: no, sku: material, customer: soldTo }
 `,
   );
-  bm = await startBrowserMode({ port: 0, dataDir: join(dir, 'data'), plantFile, speed: 60, quiet: true });
-  client = await connectClient(`ws://${new URL(bm.url).host}/ws`);
+  bm = await startBrowserMode({ port: 0, dataDir: join(dir, 'data'), plantFile, speed: 60, quiet: true, auth: TEST_AUTH });
+  client = await (sign = signedIn(bm.auth, bm.url)).connect();
 }, 180_000);
 afterAll(async () => {
+  sign?.closeClients();
   client?.close();
   await bm?.close();
   await server?.shutdown().catch(() => undefined);

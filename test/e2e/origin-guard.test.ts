@@ -20,9 +20,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { request as httpRequest } from 'node:http';
-import { launchChromium, SETUP_TIMEOUT_MS } from './browser';
-import { ensureRendererBuilt, repoRoot } from './core';
-import { connectClient, signalMaker } from './signals';
+import { launchChromium, SETUP_TIMEOUT_MS, signedInPage } from './browser';
+import { ensureRendererBuilt, repoRoot, signedIn, TEST_AUTH, type SignedIn } from './core';
+import { signalMaker } from './signals';
+import { openTokenStore } from '../../main/core/auth/token-store';
+import { openSessionStore } from '../../main/core/auth/session-store';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
 import { ProtocolClient } from '../../shared/protocol/client';
 import { wsTransport } from '../../main/core/hosts/browser/ws-transport';
@@ -31,6 +33,9 @@ const tmp = mkdtempSync(join(tmpdir(), 'takt-origin-'));
 const logs: string[] = [];
 let browser: Browser;
 let bm: BrowserMode;
+let sign: SignedIn;
+/** A machine's token (reads and ingests): the legitimate client. */
+let machineToken = '';
 let evil: Server;
 let evilUrl = '';
 
@@ -56,7 +61,9 @@ window.attack = async (core, body) => {
 
 beforeAll(async () => {
   ensureRendererBuilt();
-  bm = await startBrowserMode({ port: 0, dataDir: join(tmp, 'data'), speed: 60, quiet: true, log: (l) => logs.push(l) });
+  bm = await startBrowserMode({ port: 0, dataDir: join(tmp, 'data'), speed: 60, quiet: true, log: (l) => logs.push(l), auth: TEST_AUTH });
+  sign = signedIn(bm.auth, bm.url);
+  machineToken = sign.token(['read', 'ingest']);
   evil = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(EVIL_PAGE));
   await new Promise<void>((r) => evil.listen(0, '127.0.0.1', () => r()));
   evilUrl = `http://127.0.0.1:${(evil.address() as { port: number }).port}/`;
@@ -71,8 +78,8 @@ afterAll(async () => {
 });
 
 describe('another origin', () => {
-  it('cannot open the WebSocket or post a signal, and nothing is ingested', async () => {
-    const client = await connectClient(`ws://${new URL(bm.url).host}/ws`);
+  it('cannot open the WebSocket or post a signal, even in a browser signed in to the console, and nothing is ingested', async () => {
+    const client = await sign.connect();
     try {
       const plant = await client.call('plant.get');
       const machine = plant.areas[0]!.lines[0]!.machines[0]!.id;
@@ -80,7 +87,9 @@ describe('another origin', () => {
       const attackSignal = maker.make('machine.state', { machine, state: 'down', reason: 'injected by another page' });
       const body = JSON.stringify({ signals: [attackSignal] });
 
-      const page = await browser.newPage();
+      // The browser is signed in to the console: a page on another port of the same host is the same
+      // site, so SameSite=Strict still sends the session cookie; the origin check is what refuses it.
+      const page = await signedInPage(browser, sign, 'A-001');
       try {
         await page.goto(evilUrl);
         const seen = await page.evaluate(([core, b]) => (window as unknown as { attack(c: string, b: string): Promise<{ ws: string; post: string }> }).attack(core, b), [bm.url, body] as const);
@@ -95,7 +104,7 @@ describe('another origin', () => {
       // real time, minutes of plant time at ×60, and the old stamp could now be behind the watermark.
       await maker.sync();
       const again = { ...maker.make('machine.state', { machine, state: 'down', reason: 'injected by another page' }), id: attackSignal.id, seq: attackSignal.seq };
-      const r = await fetch(`${bm.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signals: [again] }) });
+      const r = await fetch(`${bm.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${machineToken}` }, body: JSON.stringify({ signals: [again] }) });
       expect(r.status).toBe(200);
       expect(await r.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
 
@@ -163,7 +172,7 @@ describe('a page on a re-pointed name (DNS rebinding)', () => {
   });
 
   it('posts with an application/<name>+json type are taken as JSON', async () => {
-    const r = await fetch(`${bm.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/vnd.erp.signals+json' }, body: '[]' });
+    const r = await fetch(`${bm.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/vnd.erp.signals+json', authorization: `Bearer ${machineToken}` }, body: '[]' });
     // Past the media type check: the empty batch itself is what is refused.
     expect(r.status).toBe(400);
   });
@@ -172,7 +181,7 @@ describe('a page on a re-pointed name (DNS rebinding)', () => {
 describe('the console itself', () => {
   it('connects from its own origin (127.0.0.1 and localhost) and may post JSON to its API', async () => {
     for (const url of [bm.url, bm.url.replace('127.0.0.1', 'localhost')]) {
-      const page = await browser.newPage();
+      const page = await signedInPage(browser, signedIn(bm.auth, url), 'A-001');
       try {
         await page.goto(url);
         await page.waitForFunction(() => (window.__takt?.lastAppliedPosition ?? -1) >= 0, null, { timeout: SETUP_TIMEOUT_MS });
@@ -187,8 +196,8 @@ describe('the console itself', () => {
 });
 
 /** Runs `takt serve` with these arguments; resolves with its announced URL, or its exit code and output. */
-function serve(args: string[], timeoutMs = 60_000): Promise<{ url?: string; code?: number | null; err: string; stop(): void }> {
-  const child = spawn(process.execPath, ['bin/takt.mjs', 'serve', '--port', '0', '--data', join(tmp, `d-${Math.random().toString(36).slice(2)}`), '--speed', '60', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+function serve(args: string[], timeoutMs = 60_000, dataDir = join(tmp, `d-${Math.random().toString(36).slice(2)}`)): Promise<{ url?: string; code?: number | null; err: string; stop(): void }> {
+  const child = spawn(process.execPath, ['bin/takt.mjs', 'serve', '--port', '0', '--data', dataDir, '--speed', '60', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = () => child.kill('SIGKILL');
   return new Promise((resolve, reject) => {
     let out = '';
@@ -230,7 +239,11 @@ describe('network binds', () => {
     const cert = join(tmp, 'cert.pem');
     const key = join(tmp, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-    const core = await serve(['--tls-cert', cert, '--tls-key', key]);
+    // Signed in before it starts: a token for the protocol client, a session for the console.
+    const data = join(tmp, 'tls-data');
+    const token = openTokenStore(data).create('e2e', ['read']).token;
+    const session = openSessionStore(data).create({ personId: 'A-001', via: 'password' }).cookie;
+    const core = await serve(['--tls-cert', cert, '--tls-key', key], 60_000, data);
     try {
       expect(core.url, core.err).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
       const url = new URL(core.url!);
@@ -247,7 +260,7 @@ describe('network binds', () => {
       expect(JSON.parse(health.body)).toMatchObject({ ok: true });
 
       // wss: a protocol client over TLS.
-      const ws = new WebSocket(`wss://${url.host}/ws`, { rejectUnauthorized: false });
+      const ws = new WebSocket(`wss://${url.host}/ws`, { rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` } });
       await new Promise<void>((resolve, reject) => {
         ws.once('open', () => resolve());
         ws.once('error', reject);
@@ -261,6 +274,7 @@ describe('network binds', () => {
 
       const context = await browser.newContext({ ignoreHTTPSErrors: true });
       try {
+        await context.addCookies([{ name: 'takt_session', value: session, url: core.url!, httpOnly: true, secure: true, sameSite: 'Strict' }]);
         const page = await context.newPage();
         await page.goto(core.url!);
         await page.waitForFunction(() => (window.__takt?.lastAppliedPosition ?? -1) >= 0, null, { timeout: SETUP_TIMEOUT_MS });

@@ -16,7 +16,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { connectClient } from './signals';
 import { repoRoot } from './core';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import { until } from '../helpers/until';
@@ -82,7 +81,7 @@ afterAll(async () => {
 describe('outbox and kill -9', () => {
   it('re-sends a message caught mid-send with the same idempotency key, applied once and acknowledged once', { timeout: 120_000 }, async () => {
     const first = await startChildCore(['--data', dataDir, '--plant', plantFile, '--rules', rulesFile, '--no-simulator', '--speed', '60']);
-    const client: ProtocolClient & { close(): void } = await connectClient(first.wsUrl);
+    const client: ProtocolClient & { close(): void } = await first.connect();
     const t = Math.round((await client.call('core.info')).clock.now + 2_000);
     const ing = await client.call('signals.ingest', { signals: [{ id: 'ok-1', source: 'e2e-outbox-kill', seq: 1, eventTime: t, receiveTime: t, type: 'machine.state', machine: 'L1-FIL', state: 'down' }] });
     expect(ing.rejected, JSON.stringify(ing.rejected)).toEqual([]);
@@ -90,8 +89,8 @@ describe('outbox and kill -9', () => {
     const { options } = await client.call('decide.options', { exceptionId: exception.id });
     const reroute = options.find((o) => o.feasible && o.kind === 'reroute');
     expect(reroute, `a feasible reroute among ${options.map((o) => `${o.id}:${o.kind}:${o.feasible}`).join(', ')}`).toBeTruthy();
-    const c = await client.call('decisions.commit', { exceptionId: exception.id, optionId: reroute!.id, by: 'a-controller' });
-    for (const a of c.approvals) await client.call('approvals.decide', { id: a.id, by: a.role === 'planner' ? 'a-planner' : 'a-manager', verdict: 'approve', comment: 'go' });
+    const c = await (await first.as('a-controller')).call('decisions.commit', { exceptionId: exception.id, optionId: reroute!.id, by: 'a-controller' });
+    for (const a of c.approvals) await (await first.as(a.role === 'planner' ? 'a-planner' : 'a-manager')).call('approvals.decide', { id: a.id, by: a.role === 'planner' ? 'a-planner' : 'a-manager', verdict: 'approve', comment: 'go' });
     const decisionId = c.decision.id;
 
     // The first write-back POST is applied by the server and held open: the outbox shows it sending.
@@ -110,7 +109,7 @@ describe('outbox and kill -9', () => {
     hold = false;
 
     const second = await startChildCore(['--data', dataDir, '--plant', plantFile, '--rules', rulesFile, '--no-simulator', '--speed', '60']);
-    const again: ProtocolClient & { close(): void } = await connectClient(second.wsUrl);
+    const again: ProtocolClient & { close(): void } = await second.connect();
     const done = await until('every message acknowledged after the restart', async () => {
       const items = (await again.call('outbox.list', { decisionId })).items;
       return items.length === all.length && items.every((m) => m.status === 'acked') ? items : undefined;

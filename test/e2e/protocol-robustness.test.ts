@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Browser } from 'playwright-core';
-import { launchChromium, SETUP_TIMEOUT_MS } from './browser';
+import { launchChromium, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
 import { startTestCore, type RunningCore } from './core';
 
 let core: RunningCore;
@@ -29,9 +29,12 @@ interface Frame {
   data?: unknown;
 }
 
+let machine: string | undefined;
+
 /** A raw socket that records every frame and lets a test wait for one that matches. */
 async function rawSocket(url: string) {
-  const ws = new WebSocket(url);
+  // Signed in (a machine's token): what is tested is how the core takes bad frames from a client it let in.
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${(machine ??= core.token())}` } });
   const frames: Frame[] = [];
   const waiters = new Set<() => void>();
   ws.on('message', (d) => {
@@ -140,7 +143,7 @@ describe('protocol robustness on /ws', () => {
     const info = await s.next((f) => f.t === 'res' && f.id === 500);
     expect(info.result).toHaveProperty('plant');
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await signedInPage(browser, core, VIEWER, { viewport: { width: 1280, height: 800 } });
     await page.goto(core.url);
     await page.waitForFunction(() => (window.__takt?.lastAppliedPosition ?? -1) >= 0, null, { timeout: SETUP_TIMEOUT_MS });
     const p0 = await page.evaluate(() => window.__takt!.lastAppliedPosition);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { rmSync } from 'node:fs';
-import { launchChromium, SETUP_TIMEOUT_MS } from './browser';
+import { launchChromium, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
 import { startTestCore, type RunningCore } from './core';
 
 let browser: Browser;
@@ -23,7 +23,7 @@ afterAll(async () => {
 describe('console reconnect', () => {
   it('shows the lost connection, reconnects with backoff when the core comes back, and goes live again', async () => {
     const own = await startTestCore({ keepData: true });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await signedInPage(browser, own, VIEWER, { viewport: { width: 1280, height: 800 } });
     let second: RunningCore | null = null;
     try {
       await page.goto(own.url);

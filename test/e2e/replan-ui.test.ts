@@ -8,9 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, watchPage, SETUP_TIMEOUT_MS } from './browser';
+import { launchChromium, watchPage, SETUP_TIMEOUT_MS, signedInPage, VIEWER, handOver } from './browser';
 import { startTestCore, type RunningCore } from './core';
-import { connectClient, signalMaker } from './signals';
+import { signalMaker } from './signals';
 import type { ProtocolClient } from '../../shared/protocol/client';
 import type { Plant } from '../../shared/plant/schema';
 import type { RankedOption } from '../../shared/decide/options';
@@ -24,8 +24,8 @@ let plant: Plant;
 beforeAll(async () => {
   core = await startTestCore({ speed: 5 });
   browser = await launchChromium();
-  client = await connectClient(core.wsUrl);
-  desk = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+  client = await core.connect();
+  desk = await (signedInPage(browser, core, VIEWER, { viewport: { width: 1920, height: 1080 } }));
   watchPage(desk);
   plant = await client.call('plant.get');
 });
@@ -37,9 +37,9 @@ afterAll(async () => {
 });
 
 const personWithRole = (role: string) => plant.crews.flatMap((c) => c.members).find((m) => m.role === role)!.id;
+/** The console is handed over to `id` (sign-out, their sign-in): the session is the person. */
 async function actAs(page: Page, id: string) {
-  await page.locator('[data-testid="person-select"] option').nth(1).waitFor({ state: 'attached', timeout: SETUP_TIMEOUT_MS });
-  await page.selectOption('[data-testid="person-select"]', id);
+  await handOver(page, core, id);
 }
 
 describe('the optimized re-plan in the decision workbench', () => {
@@ -107,7 +107,7 @@ describe('the optimized re-plan in the decision workbench', () => {
   });
 
   it('What-if ▸ Optimize: the next hours of the whole plant, at most N moved orders, as a scenario beside the plan; cancellable', async () => {
-    const page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+    const page = await (signedInPage(browser, core, VIEWER, { viewport: { width: 1920, height: 1080 } }));
     watchPage(page);
     await page.goto(`${core.url}#/what-if`);
     await page.locator('[data-testid="connection"][data-status="open"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
@@ -130,8 +130,8 @@ describe('the optimized re-plan in the decision workbench', () => {
     expect(r.results.map((x) => x.name)).toEqual(['Plan as is', 'Plan as is (optimized)']);
     // an optimized scenario commits like any saved scenario: checked, a receipt, approvals or dispatch
     if (r.moved > 0) {
-      await client.call('whatIf.save', { scenario: r.scenario, by: personWithRole('planner') });
-      const c = await client.call('decisions.commit', { kind: 'scenario', scenarioId: r.scenario.name, by: personWithRole('controller') });
+      await (await core.as(personWithRole('planner'))).call('whatIf.save', { scenario: r.scenario, by: personWithRole('planner') });
+      const c = await (await core.as(personWithRole('controller'))).call('decisions.commit', { kind: 'scenario', scenarioId: r.scenario.name, by: personWithRole('controller') });
       expect(c.decision.chosen.feasible, JSON.stringify(c.decision.chosen.violations)).toBe(true);
       expect(['pending-approval', 'dispatched']).toContain(c.decision.status);
     }

@@ -16,7 +16,7 @@ import { openJournal } from '../../main/core/persistence/journal';
 import { until } from '../helpers/until';
 import { reconstructTwin } from '../../main/core/persistence/time-travel';
 import { openDataDir, plantFingerprint } from '../../main/core/persistence/data-dir';
-import { killChildCores, startChildCore } from './child-core';
+import { killChildCores, startChildCore, type ChildCore } from './child-core';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'takt-resume-'));
 afterAll(() => {
@@ -24,8 +24,9 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function connect(url: string): Promise<ProtocolClient> {
-  const ws = new WebSocket(url.replace('http', 'ws') + 'ws');
+/** A protocol client on the core's raw socket, signed in with a token (a machine reading the twin). */
+async function connect(core: ChildCore): Promise<ProtocolClient> {
+  const ws = new WebSocket(core.wsUrl, { headers: { authorization: `Bearer ${core.token()}` } });
   await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
   const t: TextTransport = {
     send: (f) => ws.send(f),
@@ -41,7 +42,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('kill -9 and restart', () => {
   it('resumes the same twin, hash for hash, and keeps pending delayed transitions', async () => {
     const first = await startChildCore(['--data', dataDir, '--no-simulator', '--speed', '1', '--snapshot-every', '1']);
-    const c1 = await connect(first.url);
+    const c1 = await connect(first);
     const plant: Plant = await c1.call('plant.get');
     const info = await c1.call('core.info');
     const t0 = info.clock.now;
@@ -102,7 +103,7 @@ describe('kill -9 and restart', () => {
     expect(past1.hash).not.toBe(before.hash);
 
     const second = await startChildCore(['--data', dataDir, '--no-simulator', '--speed', '1', '--snapshot-every', '1']);
-    const c2 = await connect(second.url);
+    const c2 = await connect(second);
     const after = await c2.call('twin.view');
     expect(after.position).toBeGreaterThanOrEqual(before.position);
     expect(after.hash).toBe(scratch.hash());

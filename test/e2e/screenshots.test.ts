@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { distinctColours, launchChromium, SETUP_TIMEOUT_MS } from './browser';
+import { distinctColours, launchChromium, SETUP_TIMEOUT_MS, signedInPage, VIEWER } from './browser';
 import { repoRoot, startTestCore, type RunningCore } from './core';
-import { connectClient, keepReporting, signalMaker } from './signals';
+import { keepReporting, signalMaker } from './signals';
 
 const dir = join(repoRoot, 'test-results', 'screenshots');
 let core: RunningCore;
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 async function open(size: { width: number; height: number }, query = ''): Promise<Page> {
-  const page = await browser.newPage({ viewport: size });
+  const page = await signedInPage(browser, core, VIEWER, { viewport: size });
   await page.goto(core.url + query);
   await page.waitForFunction(() => (window.__takt?.deltasApplied ?? 0) > 2 && (window.__takt?.frames ?? 0) > 2, null, { timeout: SETUP_TIMEOUT_MS });
   await page.waitForTimeout(700); // let the tokens' tweens settle for the picture
@@ -77,7 +77,7 @@ describe('floor screenshots', () => {
   });
 
   it('disturbed state: breakdown, QA hold, changeover and starved machine at both sizes', async () => {
-    const client = await connectClient(core.wsUrl);
+    const client = await core.connect();
     let reporting: ReturnType<typeof keepReporting> | undefined;
     try {
       const plant = await client.call('plant.get');

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
 import { connectProtocolClient } from '../../main/core/hosts/browser/ws-transport';
 import { PlantFileError } from '../../main/core/persistence/plant-file';
-import { ensureRendererBuilt, repoRoot } from './core';
+import { ensureRendererBuilt, repoRoot, TEST_AUTH } from './core';
+import { openSessionStore } from '../../main/core/auth/session-store';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -41,19 +42,23 @@ describe('browser mode start-up order', () => {
     let coreUp = false;
     const seen: { pageBeforeCoreUp?: boolean; socketOpenBeforeCoreUp?: boolean; plantBeforeCoreUp?: boolean; plantId?: string } = {};
     let early: Promise<[number, { ok: boolean; plant: string }, { plant: { id: string } }]> | undefined;
+    // A console signed in before the core starts (its session is in the folder, as after a restart).
+    const dataDir = tmp();
+    const session = openSessionStore(dataDir).create({ personId: 'A-001', via: 'password' }).cookie;
     const started = startBrowserMode({
       port: 0,
-      dataDir: tmp(),
+      dataDir,
       speed: 120,
       quiet: true,
+      auth: TEST_AUTH,
       onServing: (url) => {
-        const page = fetch(url).then((r) => {
+        const page = fetch(url, { headers: { cookie: `takt_session=${session}` } }).then((r) => {
           seen.pageBeforeCoreUp = !coreUp;
           return r.status;
         });
         const health = fetch(`${url}api/health`).then((r) => r.json() as Promise<{ ok: boolean; plant: string }>);
         const info = (async () => {
-          const client = await connectProtocolClient(`${url.replace('http', 'ws')}ws`);
+          const client = await connectProtocolClient(`${url.replace('http', 'ws')}ws`, 5000, { session });
           seen.socketOpenBeforeCoreUp = !coreUp;
           // The plant is answered before the core is up (a console builds its floor meanwhile).
           const p = await client.call('plant.get');

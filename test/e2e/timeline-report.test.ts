@@ -8,7 +8,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCore } from './core';
-import { connectClient } from './signals';
 import { startCore } from '../../main/core/core';
 import { ProtocolClient } from '../../shared/protocol/client';
 import { memoryTransportPair } from '../../shared/protocol/transport';
@@ -46,7 +45,7 @@ describe('takt report', () => {
     const core = await startTestCore({ speed: 600, dataDir: data });
     let shift: { from: number; asOf: number; lines: number };
     try {
-      const client = await connectClient(core.wsUrl);
+      const client = await core.connect();
       const start = (await client.call('core.info')).clock.now;
       while ((await client.call('core.info')).clock.now < start + 90 * 60_000) await new Promise((r) => setTimeout(r, 250));
       await client.call('clock.setSpeed', { speed: 1 }); // nearly still

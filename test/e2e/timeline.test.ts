@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { launchChromium, SETUP_TIMEOUT_MS, watchPage } from './browser';
+import { launchChromium, SETUP_TIMEOUT_MS, watchPage, VIEWER } from './browser';
 import { startTestCore, type RunningCore } from './core';
 import { connectClient, signalMaker } from './signals';
 import { openJournal } from '../../main/core/persistence/journal';
@@ -25,7 +25,7 @@ const M = 60_000;
 beforeAll(async () => {
   core = await startTestCore({ speed: 600 });
   browser = await launchChromium();
-  client = await connectClient(core.wsUrl);
+  client = await core.connect();
 });
 afterAll(async () => {
   client?.close();
@@ -79,6 +79,8 @@ describe('execution timeline', () => {
     expect(past.lines.find((l) => l.id === line.id)?.status).toBe('down');
 
     const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+
+    await core.signIn(context, VIEWER);
     const page = await context.newPage();
     const watch = watchPage(page);
     try {

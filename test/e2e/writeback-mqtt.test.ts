@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
-import { ensureRendererBuilt, repoRoot } from './core';
-import { connectClient, signalMaker } from './signals';
+import { ensureRendererBuilt, repoRoot, TEST_AUTH, signedIn, type SignedIn } from './core';
+import { signalMaker } from './signals';
 import { until } from '../helpers/until';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import type { ProtocolClient } from '../../shared/protocol/client';
@@ -37,6 +37,7 @@ interface Received {
 const dir = mkdtempSync(join(tmpdir(), 'takt-writeback-'));
 let broker: Mosquitto;
 let bm: BrowserMode;
+let sign: SignedIn;
 let client: ProtocolClient & { close(): void };
 let sub: MqttClient;
 let http: Server;
@@ -111,11 +112,13 @@ beforeAll(async () => {
     quiet: true,
     // Quick retries, and never 'failed' within the test.
     outboxRetry: { baseMs: 200, capMs: 1000, maxAttempts: 1000, seed: 1 },
+    auth: TEST_AUTH,
   });
-  client = await connectClient(`ws://${new URL(bm.url).host}/ws`);
+  client = await (sign = signedIn(bm.auth, bm.url)).connect();
 }, 60_000);
 
 afterAll(async () => {
+  sign?.closeClients();
   client?.close();
   await bm?.close();
   await sub?.endAsync();
@@ -134,11 +137,11 @@ async function commitOnLineDown(lineId: string, machine: string): Promise<string
   const { options } = await client.call('decide.options', { exceptionId: exception.id });
   const chosen = options.find((o) => o.feasible && o.moves.some((m) => PLAN_MOVES.has(m.kind)));
   expect(chosen, `a feasible plan change among ${options.map((o) => `${o.id}:${o.kind}:${o.feasible}`).join(', ')}`).toBeTruthy();
-  const committed = await client.call('decisions.commit', { exceptionId: exception.id, optionId: chosen!.id, by: 'a-controller', comment: 'write-back test' });
+  const committed = await (await sign.as('a-controller')).call('decisions.commit', { exceptionId: exception.id, optionId: chosen!.id, by: 'a-controller', comment: 'write-back test' });
   for (const a of committed.approvals) {
     const plant = await client.call('plant.get');
     const approver = plant.crews.flatMap((c) => c.members).find((m) => m.role === a.role)!;
-    await client.call('approvals.decide', { id: a.id, by: approver.id, verdict: 'approve', comment: 'ok' });
+    await (await sign.as(approver.id)).call('approvals.decide', { id: a.id, by: approver.id, verdict: 'approve', comment: 'ok' });
   }
   return committed.decision.id;
 }

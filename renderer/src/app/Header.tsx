@@ -3,6 +3,37 @@ import { useEffect, useMemo, useState } from 'react';
 import { useConnection, useConnectionState, useCoreData } from './ClientContext';
 import { useTwinMeta } from '../twin/slices';
 import type { ConnectionState } from '../transport/connection';
+import { lockDisplay, signOut, useSession } from './session';
+
+/** Who is signed in, with sign-out (shift hand-over) and lock (a wall display stays on the floor, read-only). */
+function SignedIn() {
+  const s = useSession();
+  if (s.status === 'person')
+    return (
+      <span className="signed-in" data-testid="signed-in">
+        <span data-testid="signed-in-as" data-person={s.personId} title={s.username ? `signed in as ${s.username}` : undefined}>
+          {s.name}
+          {s.role ? ` · ${s.role}` : ''}
+        </span>
+        <button type="button" className="link-button" data-testid="lock" onClick={() => void lockDisplay()} title="Lock this display: it keeps showing the floor, read-only, until someone signs in">
+          Lock
+        </button>
+        <button type="button" className="link-button" data-testid="sign-out" onClick={() => void signOut()}>
+          Sign out
+        </button>
+      </span>
+    );
+  if (s.status === 'display')
+    return (
+      <span className="signed-in" data-testid="signed-in">
+        <span data-testid="locked">Locked · read-only</span>
+        <a className="link-button" href="/signin" data-testid="sign-in">
+          Sign in
+        </a>
+      </span>
+    );
+  return null;
+}
 
 function PlantClock({ timeZone }: { timeZone: string }) {
   const meta = useTwinMeta();
@@ -69,6 +100,7 @@ export function Header({ onToggleHelp }: { onToggleHelp(): void }) {
         <PlantClock timeZone={timeZone} />
         {speed !== undefined && speed !== 1 && <span className="speed" title="Clock speed: plant time runs this many times faster than real time">×{speed}</span>}
         <ConnectionBadge />
+        <SignedIn />
         <button type="button" className="help-button" onClick={onToggleHelp} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
           ?
         </button>

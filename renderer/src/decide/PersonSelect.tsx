@@ -10,8 +10,21 @@ import { useCoreData } from '../app/ClientContext';
 import { useRules } from '../commit/records-feed';
 import { useCurrentPerson, usePeople } from './people';
 import { usePlantNow } from './plant-now';
+import { useSession } from '../app/session';
 
+/** Who acts at this console: the signed-in person (no choice), or, in the desktop window, a choice. */
 export function PersonSelect() {
+  const session = useSession();
+  if (session.status === 'unavailable') return <ChoosePerson />;
+  return (
+    <div className="person-select" data-testid="acting-person">
+      <span className="muted">Signed in as</span>{' '}
+      <strong>{session.status === 'person' ? `${session.name}${session.role ? ` (${session.role})` : ''}` : session.status === 'display' ? 'nobody: this display is locked (read-only)' : '…'}</strong>
+    </div>
+  );
+}
+
+function ChoosePerson() {
   const people = usePeople();
   const plant = useCoreData().plant;
   const rules = useRules();

@@ -1,6 +1,7 @@
 /** The plant's people (from its crews) and the one acting at this console. */
 import { useCallback, useMemo, useSyncExternalStore } from 'react';
 import { useCoreData } from '../app/ClientContext';
+import { sessionPersonId, useSession } from '../app/session';
 
 export interface Person {
   id: string;
@@ -24,8 +25,19 @@ const readPerson = () => {
   }
 };
 
-/** The person acting at this console (remembered in localStorage), recorded as `by` on every action. */
+/**
+ * The person acting at this console, recorded as `by` on every action: the signed-in person in a
+ * browser (the setter does nothing: the session is the person). Only the desktop window, which
+ * has no sign-in page yet, keeps a choice remembered in localStorage.
+ */
 export function useCurrentPerson(): [string, (id: string) => void] {
+  const session = useSession();
+  const chosen = useChosenPerson();
+  const noop = useCallback(() => undefined, []);
+  return session.status === 'unavailable' ? chosen : [sessionPersonId(session), noop];
+}
+
+function useChosenPerson(): [string, (id: string) => void] {
   const id = useSyncExternalStore(
     (l) => {
       personListeners.add(l);

@@ -96,6 +96,20 @@ export class Connection {
     void this.attemptOpen();
   }
 
+  /**
+   * A fresh connection now (the console's person changed: the core takes who acts from the
+   * connection's session, so the old socket would go on acting as the one before).
+   */
+  renew(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const c = this.state.client;
+    this.set({ status: 'connecting', client: null, attempt: 0, error: null, retryAt: null });
+    closeClient(c);
+    void this.attemptOpen();
+  }
+
   close(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);

@@ -41,6 +41,17 @@ describe('a core bound to 127.0.0.1', () => {
     expect(p.webSocket({ origin: 'http://localhost:4870', host: '127.0.0.1:4870' }).ok).toBe(true);
   });
 
+  it('takes a sign-in form post only from its own page (Origin, or Sec-Fetch-Site when Origin is null)', () => {
+    expect(p.formPost({ origin: 'http://127.0.0.1:4870' }).ok).toBe(true);
+    // Referrer-Policy: no-referrer makes a browser send Origin: null on a form post.
+    expect(p.formPost({ origin: 'null', secFetchSite: 'same-origin' }).ok).toBe(true);
+    expect(p.formPost({ origin: 'null', secFetchSite: 'cross-site' }).ok).toBe(false);
+    expect(p.formPost({ origin: 'null' }).ok).toBe(false);
+    expect(p.formPost({ origin: 'http://127.0.0.1:9999' }).ok).toBe(false);
+    expect(p.formPost({ secFetchSite: 'same-site' }).ok).toBe(false);
+    expect(p.formPost({}).ok).toBe(true); // a program, which still needs the password
+  });
+
   it('lets a client without Origin (not a browser) connect', () => {
     expect(p.webSocket({ host: '127.0.0.1:4870' }).ok).toBe(true);
   });

@@ -16,6 +16,13 @@
  * Other web pages may not drive it (request-policy.ts): a WebSocket from a foreign Origin is refused
  * with 403, and a mutating API call needs a JSON content type and, from a browser, this console's own
  * origin. A non-loopback host needs TLS (https and wss on node:https); loopback may use it too.
+ *
+ * Nobody unauthenticated gets past the sign-in page (main/core/auth/): the console's files, the
+ * WebSocket and every `/api/*` route need a session cookie or an API token; the page itself
+ * redirects to `/signin`. Open are only the sign-in routes, `GET /api/health`, and `POST
+ * /api/signals` with the webhook's own credentials when they are configured. Every connection and
+ * call carries the caller its credential established. A fresh data folder (no accounts) prints a
+ * one-time link that creates the first administrator.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
@@ -31,6 +38,11 @@ import { WS_MAX_PAYLOAD } from './ws-transport';
 import { attachWhenReady, type EarlyAnswers } from './boot-socket';
 import { redactSecrets } from '../../../../shared/plant/redact';
 import { createRequestPolicy, isLoopbackHost, type RequestHeaders, type RequestPolicy } from './request-policy';
+import { createAuthService, type AuthService, type AuthServiceOptions } from '../../auth/auth-service';
+import { createAuthRoutes, type PlantPerson } from '../../auth/signin-routes';
+import type { SignInOption } from '../../auth/signin-page';
+import type { Caller } from '../../../../shared/auth/caller';
+import { openApiRoute, WEBHOOK_CALLER } from './http-api';
 
 export interface BrowserModeOptions extends CoreOptions {
   host?: string;
@@ -56,18 +68,26 @@ export interface BrowserModeOptions extends CoreOptions {
    * as it was), before the data folder is locked and checked; it refuses a folder a core is using.
    */
   reset?: () => void;
+  /** Scrypt cost, lockout and session policy, clock (tests lower the cost). */
+  auth?: AuthServiceOptions;
+  /** Called with the one-time link that creates the first administrator, when the data folder has no account. */
+  onFirstStart?: (link: string) => void;
+  /** Other ways to sign in shown on the sign-in page (OIDC). */
+  signInOptions?: () => readonly SignInOption[];
 }
 
 export interface BrowserMode {
   url: string;
   core: TaktCore;
   server: Server | HttpsServer;
+  /** Accounts, tokens and sessions of the data folder. */
+  auth: AuthService;
   close(): Promise<void>;
 }
 
 export const DEFAULT_PORT = 4870;
 
-type ApiHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+type ApiHandler = (req: IncomingMessage, res: ServerResponse, caller: Caller) => boolean;
 
 /** The path of a request target, or null when the target is not a URL path (`http://[`, garbage). */
 export function requestPath(target: string | undefined): string | null {
@@ -103,6 +123,12 @@ const headersOf = (req: IncomingMessage): RequestHeaders => ({
   contentType: req.headers['content-type'],
 });
 
+/** A request for the console's page itself (answered with a redirect to /signin when signed out). */
+const isPage = (path: string) => path === '/' || path.endsWith('.html');
+
+const refuse401 = (res: ServerResponse, reason: string) =>
+  res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'www-authenticate': 'Bearer realm="takt"' }).end(JSON.stringify({ error: { code: 'unauthorized', message: reason } }));
+
 export async function startBrowserMode(opts: BrowserModeOptions): Promise<BrowserMode> {
   const host = opts.host ?? '127.0.0.1';
   if (!isLoopbackHost(host) && !opts.tls) throw new Error(networkWithoutTlsMessage(host));
@@ -119,6 +145,22 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   let early: EarlyAnswers | null = null;
   // The boot waits (briefly) for a waiting page to connect: see page-gate.ts.
   const gate = createPageGate();
+  // Opened once the data folder is locked and checked (and --reset has run); until then nobody is signed in.
+  let auth: AuthService | null = null;
+  let people: readonly PlantPerson[] = [];
+  const webhookToken = opts.webhookToken ?? (process.env.TAKT_WEBHOOK_TOKEN || undefined);
+  const webhookSecret = opts.webhookSecret ?? (process.env.TAKT_WEBHOOK_SECRET || undefined);
+  const authRoutes = createAuthRoutes({
+    auth: () => auth,
+    secure: opts.tls !== undefined,
+    formPost: (h) => policy().formPost(h),
+    headers: headersOf,
+    people: () => people,
+    ...(opts.signInOptions ? { signInOptions: opts.signInOptions } : {}),
+    log,
+  });
+  const who = (req: IncomingMessage) =>
+    auth ? auth.authenticate({ cookie: req.headers.cookie, authorization: req.headers.authorization }) : ({ ok: false, refused: false, reason: 'the core is starting: try again in a moment' } as const);
 
   // Made once the server listens (it needs the bound address and port); no request arrives before.
   let policyMade: RequestPolicy | null = null;
@@ -143,6 +185,11 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
         res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request target');
         return;
       }
+      if (authRoutes(req, res, path)) return;
+      if (path === '/auth' || path.startsWith('/auth/')) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${req.url}`);
+        return;
+      }
       if (path === '/api' || path.startsWith('/api/')) {
         // Refused before the body is read and before waiting for the core: a foreign page's post never reaches a method.
         const verdict = policy().apiCall(req.method ?? 'GET', headersOf(req));
@@ -152,13 +199,33 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
           res.end(JSON.stringify({ error: { code: verdict.code, message: verdict.reason, path: verdict.status === 415 ? 'headers.content-type' : 'headers.origin' } }));
           return;
         }
+        // Who it is: a session or an API token; without either, only health and the webhook (with its own credentials).
+        const id = who(req);
+        let caller: Caller;
+        if (id.ok) caller = id.caller;
+        else {
+          const open = openApiRoute(req.method ?? 'GET', path, Boolean(webhookToken || webhookSecret));
+          if (open === null || (id.refused && open === 'webhook' && /^bearer\s+takt_/i.test(req.headers.authorization ?? ''))) {
+            log(`http api: ${req.method} ${path} refused (401): ${id.reason}`);
+            refuse401(res, id.reason);
+            return;
+          }
+          caller = open === 'webhook' ? WEBHOOK_CALLER : { kind: 'system', name: 'health check' };
+        }
         // The HTTP API (/api/*, documented at /api/openapi.json), health included: answered once the core is up.
-        if (api) api(req, res);
+        if (api) api(req, res, caller);
         else
           ready.then(
-            (r) => r.api(req, res),
+            (r) => r.api(req, res, caller),
             (e: Error) => res.writeHead(503, { 'content-type': 'text/plain' }).end(`the plant core failed to start: ${e.message}`),
           );
+        return;
+      }
+      const id = who(req);
+      if (!id.ok) {
+        // The console's page sends a signed-out visitor to sign in; its other files are not served either.
+        if (isPage(path) && (req.method === 'GET' || req.method === 'HEAD')) res.writeHead(303, { location: '/signin', 'cache-control': 'no-store' }).end();
+        else res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(`${id.reason}\n`);
         return;
       }
       if (serveStatic(rendererDir, req, res)) {
@@ -197,10 +264,18 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
       socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString()}`);
       return;
     }
+    const id = who(req);
+    if (!id.ok) {
+      log(`websocket: refused (401): ${id.reason}`);
+      const body = Buffer.from(`${id.reason}\n`);
+      socket.end(`HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString()}`);
+      return;
+    }
+    const caller = id.caller;
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => ws.terminate());
-      // Until sign-in exists every console that passes the request policy acts as the host itself.
-      attachWhenReady(ws, ready, early, { kind: 'system', name: 'browser console' });
+      // The connection acts as whoever its session or token is, for as long as it is open.
+      attachWhenReady(ws, ready, early, caller);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -234,28 +309,43 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     // Held from here (a core already running on the folder refuses us before the URL), then by the core until it closes.
     dataDirLock = lockDataDir(opts.dataDir);
     checkDataDir(opts.dataDir, { plantId: loadedPlant.plant.site.id, plantHash: plantFingerprint(loadedPlant.plant), plantFile: loadedPlant.file });
+    people = loadedPlant.plant.crews.flatMap((c) => c.members.map((m) => ({ id: m.id, name: m.name, role: m.role })));
+    auth = createAuthService(opts.dataDir, opts.auth);
     early = { name: `takt-core ${CORE_VERSION}`, plant: redactSecrets(loadedPlant.plant).plant, answered: gate.consoleConnected };
     opts.onServing?.(url);
+    const code = auth.firstStartCode();
+    if (code) opts.onFirstStart?.(`${url}auth/first-start?code=${code}`);
     // A page that is already waiting loads and connects before the boot takes the thread (page-gate.ts).
     await gate.start();
     // The business store opens once the first console has its view (deferStore); records calls wait for it.
     core = await startCore({ deferStore: true, ...opts, loadedPlant, dataDirLock });
-    const webhookToken = opts.webhookToken ?? (process.env.TAKT_WEBHOOK_TOKEN || undefined);
-    const webhookSecret = opts.webhookSecret ?? (process.env.TAKT_WEBHOOK_SECRET || undefined);
+    const started = core;
+    auth.setAuditSink(async (e) => {
+      await started.storeReady;
+      const s = started.commit.store;
+      // At plant time, as every audit entry; the wall-clock time goes with it.
+      await s.serial(() =>
+        s.appendAudit({ at: Math.max(0, Math.floor(started.twin.time)), actor: e.actor.slice(0, 128), kind: e.kind.slice(0, 32), subjectId: e.subjectId.slice(0, 48), payload: { ...e.payload, wallTime: new Date().toISOString() } }),
+      );
+    });
     api = createHttpApi({ methods: core.methods, health: () => core.health(), version: CORE_VERSION, webhookToken, webhookSecret, log: opts.log });
     settle.ok({ core, api });
   } catch (e) {
     settle.fail(e as Error);
+    auth?.close();
     dataDirLock?.release();
     await stopServer();
     throw e;
   }
+  const signIn = auth!;
   return {
     url,
     core,
     server,
+    auth: signIn,
     async close() {
       await stopServer();
+      signIn.close();
       await core.close();
     },
   };

@@ -5,19 +5,17 @@
  * goes through the protocol's method table with the protocol's zod params, so the HTTP API cannot
  * accept what the protocol would refuse. Errors are JSON `{error:{code,message,path}}` with the
  * HTTP status of the protocol code (400 bad params, 404 unknown id, 409 illegal transition,
- * 413 too large, 401 webhook credentials). Documented at GET /api/openapi.json. Browser mode
- * answers a mutating call from another web page (403) or without a JSON content type (415) before
- * it gets here (request-policy.ts).
+ * 413 too large, 401 webhook credentials, 403 a token without the scope). Documented at GET
+ * /api/openapi.json. Browser mode answers a mutating call from another web page (403) or without a
+ * JSON content type (415) before it gets here (request-policy.ts), and one without a session or an
+ * API token (401), except `GET /api/health` and a webhook post with its own credentials.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { methodParams, type MethodName, type MethodResults, type ParamsOf } from '../../../../shared/protocol/api';
 import { describeIssues, jsonTooDeep, MAX_JSON_DEPTH, type ErrorCode } from '../../../../shared/protocol/messages';
 import { ProtocolFailure, type CallContext, type MethodHandlers } from '../../../../shared/protocol/server';
-import type { Caller } from '../../../../shared/auth/caller';
-
-/** Until sign-in exists an HTTP call that passes the request policy acts as the host itself. */
-const HTTP_CALLER: Caller = { kind: 'system', name: 'http api' };
+import type { Caller, TokenScope } from '../../../../shared/auth/caller';
 import { openApiDocument } from './openapi';
 import type { CoreHealth } from '../../core';
 
@@ -25,6 +23,17 @@ import type { CoreHealth } from '../../core';
 export const HTTP_MAX_BODY = 8 * 1024 * 1024;
 /** How long a client that sent too much may go on sending (discarded) before its connection is cut. */
 const LIMIT_GRACE_MS = 5000;
+
+/** The caller of a `POST /api/signals` that proved itself with the webhook's token or HMAC (not a session or an API token). */
+export const WEBHOOK_CALLER: Caller = Object.freeze({ kind: 'token', tokenId: 'webhook', name: 'webhook', scopes: ['ingest'] as const });
+
+/** Who may call an API route without a session or token: only health, and the webhook with its own credentials. */
+export function openApiRoute(method: string, path: string, webhookConfigured: boolean): 'health' | 'webhook' | null {
+  const p = path.replace(/\/+$/, '');
+  if (p === '/api/health' && (method === 'GET' || method === 'HEAD')) return 'health';
+  if (p === '/api/signals' && method === 'POST' && webhookConfigured) return 'webhook';
+  return null;
+}
 
 export interface HttpApiOptions {
   methods: MethodHandlers;
@@ -139,8 +148,8 @@ function checkWebhook(req: IncomingMessage, body: Buffer, o: HttpApiOptions) {
   throw new HttpFailure(401, 'unauthorized', `POST /api/signals needs ${wants}${auth ? ' (the token does not match)' : ''}`, 'headers.authorization');
 }
 
-/** Returns a request handler: true when it handled the request (paths under /api/). */
-export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+/** Returns a request handler for `caller` (authenticated by browser mode): true when it handled the request (paths under /api/). */
+export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: ServerResponse, caller: Caller) => boolean {
   const send = (res: ServerResponse, status: number, body: unknown) => {
     if (res.headersSent) return;
     // A refused body that is still arriving: the answer closes the connection (the rest is discarded).
@@ -153,14 +162,20 @@ export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: Se
     o.log?.(`http api: ${(e as Error)?.stack ?? e}`);
     return send(res, 500, { error: { code: 'internal', message: `internal error: ${(e as Error)?.message ?? String(e)}` } });
   };
-  const call = <M extends MethodName>(m: M, p: ParamsOf<M> | undefined) => callMethod(o.methods, m, p, HTTP_CALLER);
+  /** An API token may do only what its scopes say (a person's permissions are the core's to check). */
+  const needScope = (caller: Caller, scope: TokenScope, what: string) => {
+    if (caller.kind === 'token' && !caller.scopes.includes(scope)) {
+      throw new HttpFailure(403, 'forbidden', `the token '${caller.name}' may not ${what}: it needs the '${scope}' scope (takt tokens create --scopes ${scope})`, 'headers.authorization');
+    }
+  };
   const list = (q: URLSearchParams, name: string) => {
     const v = q.getAll(name).flatMap((x) => x.split(',')).filter(Boolean);
     return v.length ? v : undefined;
   };
   const one = (q: URLSearchParams, name: string) => q.get(name) ?? undefined;
 
-  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL, caller: Caller): Promise<void> {
+    const call = <M extends MethodName>(m: M, p: ParamsOf<M> | undefined) => callMethod(o.methods, m, p, caller);
     const path = url.pathname.replace(/\/+$/, '');
     const q = url.searchParams;
     const method = req.method ?? 'GET';
@@ -171,6 +186,7 @@ export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: Se
       throw new HttpFailure(400, 'bad_path', `the path ${path} has a malformed percent-encoding (%XX with XX hexadecimal, UTF-8 as a whole)`);
     }
     const get = method === 'GET' || method === 'HEAD';
+    if (get && seg[0] !== 'health' && seg[0] !== 'openapi.json') needScope(caller, 'read', `read ${path}`);
     const wrongMethod = (allowed: string) => {
       res.setHeader('allow', allowed);
       throw new HttpFailure(405, 'method_not_allowed', `${method} is not allowed on ${path} (allowed: ${allowed})`);
@@ -216,6 +232,7 @@ export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: Se
         }
         if (seg.length === 3 && (seg[2] === 'acknowledge' || seg[2] === 'complete')) {
           if (method !== 'POST') wrongMethod('POST');
+          needScope(caller, 'actions', `move actions`);
           const body = parseJson(await readBody(req));
           if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpFailure(400, 'bad_params', 'the body must be an object {by, comment?}', 'body');
           const extra = Object.keys(body).filter((k) => k !== 'by' && k !== 'comment');
@@ -228,8 +245,10 @@ export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: Se
       case 'signals': {
         if (seg.length !== 1) break;
         if (method !== 'POST') wrongMethod('POST');
+        needScope(caller, 'ingest', 'ingest signals');
         const raw = await readBody(req);
-        checkWebhook(req, raw, o);
+        // A session or an API token is a credential of its own; the webhook's token or HMAC is for callers without one.
+        if (caller === WEBHOOK_CALLER) checkWebhook(req, raw, o);
         const body = parseJson(raw);
         const signals = Array.isArray(body) ? body : (body as { signals?: unknown })?.signals;
         return send(res, 200, await call('signals.ingest', { signals: signals as unknown[] }));
@@ -240,7 +259,7 @@ export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: Se
     throw new HttpFailure(404, 'not_found', `no API route ${method} ${path} (see /api/openapi.json)`);
   }
 
-  return (req, res) => {
+  return (req, res, caller) => {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
@@ -248,7 +267,7 @@ export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: Se
       return false; // not a path: the server answers it
     }
     if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false;
-    route(req, res, url).catch((e: unknown) => fail(res, e));
+    route(req, res, url, caller).catch((e: unknown) => fail(res, e));
     return true;
   };
 }

@@ -57,6 +57,11 @@ export interface RequestPolicy {
   webSocket(h: RequestHeaders): Verdict;
   /** The verdict on an API call with this HTTP method (only mutating methods are checked). */
   apiCall(method: string, h: RequestHeaders): Verdict;
+  /**
+   * The verdict on a form post to the sign-in routes (/auth/*): from a browser it must come from
+   * this console's own page; any content type (the sign-in page is a plain HTML form).
+   */
+  formPost(h: RequestHeaders): Verdict;
   /** This server's own origins for a request with this Host header (for messages and tests). */
   ownOrigins(host?: string): string[];
 }
@@ -168,6 +173,16 @@ export function createRequestPolicy(o: RequestPolicyOptions): RequestPolicy {
       // No Origin: not a browser (browsers always send it on a WebSocket handshake).
       if (h.origin === undefined) return { ok: true };
       return originVerdict(h.origin, h.host, 'WebSocket');
+    },
+    formPost(h) {
+      if (h.origin !== undefined && h.origin !== 'null') return originVerdict(h.origin, h.host, 'sign-in');
+      // A form posted from a page with Referrer-Policy: no-referrer (ours) says Origin: null; the
+      // browser's Sec-Fetch-Site, which no page can set, still says where it came from.
+      if (h.origin === 'null' && h.secFetchSite === 'same-origin') return { ok: true };
+      if (h.origin === 'null' || (h.secFetchSite !== undefined && h.secFetchSite !== 'same-origin' && h.secFetchSite !== 'none')) {
+        return { ok: false, status: 403, code: 'forbidden_origin', reason: `sign-in from a ${quote(h.secFetchSite ?? 'opaque')} page refused: sign in on this console's own page` };
+      }
+      return { ok: true };
     },
     apiCall(method, h) {
       const m = method.toUpperCase();

@@ -63,12 +63,27 @@ export function wsTransport(ws: WebSocket, opts: WsTransportOptions = {}): TextT
 
 export const WS_MAX_PAYLOAD = MAX_FRAME_BYTES + 1024;
 
-/** Connects to a core's `/ws` as a protocol client (`takt import`, tests, benchmarks). */
-export async function connectProtocolClient(url: string, timeoutMs = 5000): Promise<ProtocolClient & { close(): void }> {
+/** How a program signs in to a core's `/ws`: an API token, or a session cookie's value. */
+export type ClientCredential = { token: string } | { session: string };
+
+/** The handshake headers of a credential. */
+export function credentialHeaders(c: ClientCredential | undefined): Record<string, string> {
+  if (!c) return {};
+  return 'token' in c ? { authorization: `Bearer ${c.token}` } : { cookie: `takt_session=${c.session}` };
+}
+
+/** Connects to a core's `/ws` as a protocol client (`takt import`, tests, benchmarks), signed in with `credential`. */
+export async function connectProtocolClient(url: string, timeoutMs = 5000, credential?: ClientCredential): Promise<ProtocolClient & { close(): void }> {
   // No maxPayload cap here: answers (a twin view, a timeline, a PDF) may exceed the core's inbound frame limit.
-  const ws = new WebSocket(url, { handshakeTimeout: timeoutMs });
+  const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, headers: credentialHeaders(credential) });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
+    // A refused handshake (401: no or a wrong credential) says so, with the core's reason.
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => reject(new Error(`the core refused the connection (${res.statusCode}): ${body.trim() || res.statusMessage}`)));
+    });
     ws.once('error', reject);
   });
   return Object.assign(new ProtocolClient(wsTransport(ws)), { close: () => ws.close() });
