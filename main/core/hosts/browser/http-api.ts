@@ -68,6 +68,7 @@ const STATUS: Record<ErrorCode, number> = {
   cancelled: 409,
   too_large: 413,
   unavailable: 503,
+  forbidden: 403,
   internal: 500,
 };
 
