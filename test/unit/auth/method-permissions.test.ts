@@ -66,6 +66,9 @@ describe('method permissions', () => {
     expect(authorize(person('a-planner'), methodNeed('decisions.commit', { exceptionId: 'e', optionId: 'o' }), o)).toBeNull();
     expect(authorize(person('a-manager'), methodNeed('clock.setSpeed', {}), o)?.message).toMatch(/may not clock.speed: needs no signed-in person/);
     expect(authorize(SYSTEM_CALLER, methodNeed('clock.setSpeed', {}), o)).toBeNull();
+    // Roles nobody in the plant holds: a warning naming the permission.
+    const unheld = parseRulesText(`${rulesText}\npermissions:\n  rules.activate: [controller]\n`, 'rules.yaml', { ...plant, crews: plant.crews.map((c) => ({ ...c, members: c.members.filter((m) => m.role !== 'controller') })) });
+    expect(unheld.ok && unheld.warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/has any of the roles controller: nobody signed in may rules.activate/));
     // A bad table is a rule-set error that names the place.
     expect(parseRulesText(`${rulesText}\npermissions:\n  approve: [wizard]\n`, 'rules.yaml', plant).ok).toBe(false);
     expect(parseRulesText(`${rulesText}\npermissions:\n  fly: anyone\n`, 'rules.yaml', plant).ok).toBe(false);
