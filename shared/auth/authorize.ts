@@ -45,7 +45,7 @@ export function authorize(caller: Caller, need: MethodNeed, o: AuthorizeInput): 
     }
     case 'person': {
       const who = findPerson(o.plant, caller.personId);
-      if (!who) return { permission, actor: caller.personId, message: `'${caller.personId}' is signed in but is not one of plant '${o.plant.site.id}''s people, so may not ${permission}: add them to a crew in the plant file or sign in as someone who is` };
+      if (!who) return { permission, actor: caller.personId, message: `'${caller.personId}' is signed in but is not one of the people of plant '${o.plant.site.id}', so may not ${permission}: add them to a crew in the plant file or sign in as someone who is` };
       if (permission === 'read') return null;
       const allowed = permissionRoles(o.rules, permission);
       if (roleMay(allowed, who.role)) return null;
