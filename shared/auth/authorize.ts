@@ -44,9 +44,10 @@ export function authorize(caller: Caller, need: MethodNeed, o: AuthorizeInput): 
       return { permission, actor, message: `token '${caller.name}' may not ${permission}: it needs the '${scope}' scope (it has ${caller.scopes.length ? caller.scopes.join(', ') : 'none'}); create a token with that scope` };
     }
     case 'person': {
+      // Reading needs no role: an account whose person left the plant file still sees the floor.
+      if (permission === 'read') return null;
       const who = findPerson(o.plant, caller.personId);
       if (!who) return { permission, actor: caller.personId, message: `'${caller.personId}' is signed in but is not one of the people of plant '${o.plant.site.id}', so may not ${permission}: add them to a crew in the plant file or sign in as someone who is` };
-      if (permission === 'read') return null;
       const allowed = permissionRoles(o.rules, permission);
       if (roleMay(allowed, who.role)) return null;
       return { permission, actor: who.id, role: who.role, message: `${who.name} (${who.role}) may not ${permission}: needs ${describeRoles(allowed)} (the rule set's permissions.${permission})` };

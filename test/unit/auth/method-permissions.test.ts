@@ -54,7 +54,8 @@ describe('method permissions', () => {
     expect(r).toMatchObject({ permission: 'commit.option', actor: 'a-operator', role: 'operator' });
     expect(r?.message).toBe("Operator A (operator) may not commit.option: needs a controller, planner, lead or manager (the rule set's permissions.commit.option)");
     expect(authorize(person('a-planner'), methodNeed('decisions.commit', {}), o)).toBeNull();
-    expect(authorize(person('nobody'), methodNeed('twin.view', {}), o)?.message).toMatch(/'nobody' is signed in but is not one of the people of plant 'test-site'/);
+    expect(authorize(person('nobody'), methodNeed('twin.view', {}), o)).toBeNull();
+    expect(authorize(person('nobody'), methodNeed('exceptions.comment', {}), o)?.message).toMatch(/'nobody' is signed in but is not one of the people of plant 'test-site'/);
   });
 
   it('a rule set with a permission table changes what is allowed', () => {
