@@ -33,6 +33,7 @@ import { createStoreMirror } from './persistence/store-mirror';
 import { createBacktestService } from './services/backtest-service';
 import type { RetryPolicy } from '../../shared/commit/outbox-policy';
 import type { Caller } from '../../shared/auth/caller';
+import { authorizeMethods, authorizeStreams, type AuthorizeCallsOptions } from './authorize-calls';
 
 export const CORE_VERSION = '0.1.0';
 /** With `deferStore`, the store opens this long after start at the latest (real ms) when no console has come. */
@@ -97,7 +98,7 @@ export interface TaktCore {
   /** Serves one connection; `caller` is who the host established is on the other end. */
   connect(t: TextTransport, caller: Caller): void;
   health(): CoreHealth;
-  /** The protocol's method table (the HTTP API calls through it, with the same validation). */
+  /** The protocol's method table, each method checked against its caller (the HTTP API calls through it, with the same validation). */
   readonly methods: MethodHandlers;
   /** Commit records; connectors register write-back targets here. */
   readonly commit: Pick<CommitService, 'registerWriteBack' | 'store'>;
@@ -475,6 +476,19 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
     ...connectors.streams,
     records: waitingStream(storeReady.then((r) => r.commit.streams), 'records', log),
   };
+  // What consoles and the HTTP API call: every method and stream checked against its caller
+  // (`methods` above stays unchecked for the core's own services, such as the timeline's reads).
+  const authorization: AuthorizeCallsOptions = {
+    plant,
+    rules: () => decide.rules.rules,
+    audit: async (entry) => {
+      const { commit: c } = await storeReady;
+      return c.store.serial(() => c.store.appendAudit({ at: Math.floor(twin.time), ...entry }));
+    },
+    log,
+  };
+  const checkedMethods = authorizeMethods(methods, authorization);
+  const checkedStreams = authorizeStreams(streams, authorization);
 
   let closed = false;
   return {
@@ -482,7 +496,7 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
     twin,
     journal,
     pipeline,
-    methods,
+    methods: checkedMethods,
     commit: {
       registerWriteBack(target) {
         if (commit) return commit.registerWriteBack(target);
@@ -503,7 +517,7 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
     connect(t, caller) {
       clients++;
       t.onClose(() => clients--);
-      serveConnection(t, { name: `takt-core ${CORE_VERSION}`, methods, streams, caller, onError: (e) => log(`protocol handler error: ${(e as Error).stack ?? e}`) });
+      serveConnection(t, { name: `takt-core ${CORE_VERSION}`, methods: checkedMethods, streams: checkedStreams, caller, onError: (e) => log(`protocol handler error: ${(e as Error).stack ?? e}`) });
     },
     health: () => ({ ok: !closed, plant: plant.site.id, time: twin.time, position: twin.position, clients, deadLetters: deadLetterCount }),
     snapshot,

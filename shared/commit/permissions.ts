@@ -3,7 +3,8 @@
  * console uses to offer only what the acting person may do (and to say why not). Each check
  * returns null when allowed, else a sentence for people: names, roles and what to do, no raw ids.
  *
- * - Commit: a person whose role is in the rule set's `workflows.commitRoles`.
+ * - Commit: a person whose role the rule set's permission table allows for the kind of commit
+ *   (`permissions.commit.option` / `commit.scenario`, by default `workflows.commitRoles`).
  * - Approve: a person of the approval's role who did not commit the decision (four eyes).
  * - Verify: by someone other than the person who did the action (moved it to done), unless the
  *   rule set's `workflows.doerMayVerify` says the doer may.
@@ -11,6 +12,7 @@
 import type { Plant } from '../plant/schema';
 import type { ActionRecord, ApprovalRecord, DecisionReceipt } from './records';
 import { findPerson } from './workflows';
+import { ANYONE, roleMay } from '../auth/permissions';
 
 /** The acting person (the console's and the core's person types both fit). */
 export interface Who {
@@ -34,8 +36,9 @@ export function othersWithRole(plant: Plant, role: string, not: readonly string[
   return names.length > max ? `${list} (or another ${role})` : list;
 }
 
-export function commitRefusal(who: Who, commitRoles: readonly string[]): string | null {
-  if (commitRoles.includes(who.role)) return null;
+export function commitRefusal(who: Who, commitRoles: readonly string[] | typeof ANYONE): string | null {
+  if (commitRoles === ANYONE || roleMay(commitRoles, who.role)) return null;
+  if (commitRoles.length === 0) return `${who.name} is a ${who.role}: the active rule set lets no role commit this (its permissions table)`;
   return `${who.name} is a ${who.role}: committing a decision needs a ${commitRoles.join(', ').replace(/, ([^,]*)$/, ' or $1')}`;
 }
 

@@ -83,6 +83,10 @@ export function checkRules(rules: RuleSet, plant?: Plant): CheckIssue[] {
     roleHeld(['escalation', i, 'approver'], r.approver, `approver of '${r.id}'`);
     roleHeld(['escalation', i, 'escalateTo'], r.escalateTo, `escalation target of '${r.id}'`);
   });
+  // A permission only roles nobody holds is one no signed-in person has: said, not refused (the host still may).
+  for (const [permission, allowed] of Object.entries(rules.permissions))
+    if (people.length > 0 && Array.isArray(allowed) && allowed.length > 0 && !allowed.some((r) => heldRoles.includes(r)))
+      warn(['permissions', permission], `no person in plant '${plant.site.id}' has any of the roles ${allowed.join(', ')}: nobody signed in may ${permission}`);
   if (people.length > 0 && !heldRoles.includes(rules.constraints.allergens.qaRole)) warn(['constraints', 'allergens', 'qaRole'], `no person in the plant has the QA role '${rules.constraints.allergens.qaRole}': every QA release will fail the allergen check`);
   rules.exceptions.suppression.maintenanceWindows.forEach((w, i) => unknown(['exceptions', 'suppression', 'maintenanceWindows', i, 'line'], 'line', w.line, lines));
   return issues;

@@ -8,10 +8,12 @@
  *    tooling, material for the whole run, crew skills and shift coverage, line capability);
  *  - escalation: who must approve which change, and whom to escalate to after how long;
  *  - exceptions: detection horizons and thresholds, priorities, shelving, suppression, flood;
- *  - kpiTargets: targets for the charts.
+ *  - kpiTargets: targets for the charts;
+ *  - permissions: which roles may commit, approve, acknowledge, activate rules, ingest… (the core checks every call).
  * Shape checks live here; cross-references against a plant in ./rules-parse.ts.
  */
 import { z } from 'zod';
+import { permissionTableSchema } from '../auth/permissions';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'an id: letters, digits, _ . - (max 64), starting with a letter or digit');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM');
@@ -288,6 +290,8 @@ export const ruleSetSchema = z
      * default, so rule sets that leave it out keep their content hash.
      */
     activation: z.object({ requireBacktest: z.boolean().default(false) }).strict().optional(),
+    /** Who may do what, by role (shared/auth/permissions.ts; defaults keep every role's old reach). */
+    permissions: permissionTableSchema.prefault({}),
   })
   .strict();
 

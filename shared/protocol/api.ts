@@ -44,6 +44,10 @@ const empty = z.object({}).strict().optional();
 const instant = z.number().int().min(946684800000).max(4102444800000);
 const exceptionId = z.string().min(1).max(64);
 const personId = z.string().min(1).max(64);
+/*
+ * `by` (who acts) is taken from the caller when a person is signed in, and ignored in the params
+ * then: a client cannot act under another name. The in-process host (simulator, tests) names it.
+ */
 /** Where a what-if starts: a fork of the live twin (default) or the plant file's opening book. */
 const whatIfFrom = z.enum(['live', 'opening']).default('live');
 const exceptionFilter = z
@@ -72,7 +76,7 @@ export const methodParams = {
   /** The active rule set's source text, for the editor. */
   'rules.text': empty,
   /** Validates and, only when valid, activates a rule set; recorded with who activated it. */
-  'rules.activate': z.object({ text: z.string().min(1).max(1_000_000), by: personId, file: z.string().min(1).max(300).optional() }).strict(),
+  'rules.activate': z.object({ text: z.string().min(1).max(1_000_000), by: personId.optional(), file: z.string().min(1).max(300).optional() }).strict(),
   /**
    * Replays the journal over a period (default: the last 7 plant days up to now) under the active
    * rules and this draft, and lists what the draft would have changed. Long: progress and cancel.
@@ -81,7 +85,7 @@ export const methodParams = {
   'rules.backtest': z
     .object({
       text: z.string().min(1).max(1_000_000),
-      by: personId,
+      by: personId.optional(),
       file: z.string().min(1).max(300).optional(),
       from: instant.optional(),
       to: instant.optional(),
@@ -90,12 +94,12 @@ export const methodParams = {
     .strict(),
   'exceptions.list': z.object({ filter: exceptionFilter.optional() }).strict().optional(),
   'exceptions.get': z.object({ id: exceptionId }).strict(),
-  'exceptions.acknowledge': z.object({ id: exceptionId, by: personId, comment: z.string().min(1).max(2000).optional() }).strict(),
-  'exceptions.shelve': z.object({ id: exceptionId, by: personId, minutes: z.number().positive().max(7 * 24 * 60), reason: z.string().min(1).max(500) }).strict(),
-  'exceptions.unshelve': z.object({ id: exceptionId, by: personId }).strict(),
-  'exceptions.comment': z.object({ id: exceptionId, by: personId, text: z.string().min(1).max(2000) }).strict(),
-  'exceptions.outOfService': z.object({ id: exceptionId, by: personId, reason: z.string().min(1).max(500) }).strict(),
-  'exceptions.returnToService': z.object({ id: exceptionId, by: personId }).strict(),
+  'exceptions.acknowledge': z.object({ id: exceptionId, by: personId.optional(), comment: z.string().min(1).max(2000).optional() }).strict(),
+  'exceptions.shelve': z.object({ id: exceptionId, by: personId.optional(), minutes: z.number().positive().max(7 * 24 * 60), reason: z.string().min(1).max(500) }).strict(),
+  'exceptions.unshelve': z.object({ id: exceptionId, by: personId.optional() }).strict(),
+  'exceptions.comment': z.object({ id: exceptionId, by: personId.optional(), text: z.string().min(1).max(2000) }).strict(),
+  'exceptions.outOfService': z.object({ id: exceptionId, by: personId.optional(), reason: z.string().min(1).max(500) }).strict(),
+  'exceptions.returnToService': z.object({ id: exceptionId, by: personId.optional() }).strict(),
   'exceptions.flood': empty,
   // decide: options for an exception, scored on a fork of the live twin
   /**
@@ -149,13 +153,13 @@ export const methodParams = {
         kind: z.literal('option').optional(),
         exceptionId,
         optionId: z.string().min(1).max(200),
-        by: personId,
+        by: personId.optional(),
         comment: z.string().max(2000).optional(),
         horizonHours: z.number().positive().max(24 * 14).optional(),
         seed: z.number().int().nonnegative().max(2 ** 31).optional(),
       })
       .strict(),
-    z.object({ kind: z.literal('scenario'), scenarioId: z.string().min(1).max(120), by: personId, comment: z.string().max(2000).optional(), exceptionId: exceptionId.optional() }).strict(),
+    z.object({ kind: z.literal('scenario'), scenarioId: z.string().min(1).max(120), by: personId.optional(), comment: z.string().max(2000).optional(), exceptionId: exceptionId.optional() }).strict(),
   ]),
   'decisions.list': z.object({ statuses: z.array(z.enum(decisionStatuses)).optional(), exceptionId: exceptionId.optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict().optional(),
   'decisions.get': z.object({ id: z.string().min(1).max(64) }).strict(),
@@ -164,7 +168,7 @@ export const methodParams = {
   /** A committed decision judged once its horizon has passed: projected order ends against the journal's, and the regret in hindsight. */
   'decisions.review': z.object({ id: z.string().min(1).max(64) }).strict(),
   'approvals.list': z.object({ statuses: z.array(z.enum(approvalStatuses)).optional(), role: z.enum(roles).optional(), decisionId: z.string().min(1).max(64).optional() }).strict().optional(),
-  'approvals.decide': z.object({ id: z.string().min(1).max(64), by: personId, verdict: z.enum(['approve', 'reject']), comment: z.string().min(1).max(2000) }).strict(),
+  'approvals.decide': z.object({ id: z.string().min(1).max(64), by: personId.optional(), verdict: z.enum(['approve', 'reject']), comment: z.string().min(1).max(2000) }).strict(),
   'actions.list': z
     .object({ ownerId: personId.optional(), role: z.enum(roles).optional(), statuses: z.array(z.enum(actionStatuses)).optional(), decisionId: z.string().min(1).max(64).optional(), lineId: z.string().min(1).max(64).optional() })
     .strict()
@@ -172,11 +176,11 @@ export const methodParams = {
   'actions.get': z.object({ id: z.string().min(1).max(64) }).strict(),
   /** A person moves an action (acknowledge, start, done, verify, blocked with reason, reject, reassign with `ownerId`). */
   'actions.transition': z
-    .object({ id: z.string().min(1).max(64), by: personId, to: z.enum(personTransitions), comment: z.string().min(1).max(2000).optional(), ownerId: personId.optional() })
+    .object({ id: z.string().min(1).max(64), by: personId.optional(), to: z.enum(personTransitions), comment: z.string().min(1).max(2000).optional(), ownerId: personId.optional() })
     .strict(),
   'dispatch.gates': z.object({ lineId: z.string().min(1).max(64).optional() }).strict().optional(),
   'outbox.list': z.object({ statuses: z.array(z.enum(outboxStatuses)).optional(), decisionId: z.string().min(1).max(64).optional() }).strict().optional(),
-  'outbox.retry': z.object({ id: z.string().min(1).max(64), by: personId }).strict(),
+  'outbox.retry': z.object({ id: z.string().min(1).max(64), by: personId.optional() }).strict(),
   /** `order: 'desc'` pages newest first (offset 0 = the newest entry); default oldest first. */
   'audit.list': z
     .object({ limit: z.number().int().min(1).max(1000).default(200), offset: z.number().int().min(0).default(0), subjectId: z.string().min(1).max(64).optional(), order: z.enum(['asc', 'desc']).default('asc') })

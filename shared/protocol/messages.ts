@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'too_large'
   /** The core cannot do it now (e.g. its journal's disk is full); the same call may succeed later. */
   | 'unavailable'
+  /** The caller may not do this (its role, or its token's scopes); the message names the permission. */
+  | 'forbidden'
   | 'internal';
 
 export interface ProtocolError {

@@ -26,8 +26,14 @@ export type MethodHandlers = {
   [M in MethodName]: (params: z.output<(typeof methodParams)[M]>, ctx: CallContext) => MethodResults[M] | Promise<MethodResults[M]>;
 };
 
+/** What a stream handler knows of its subscriber. */
+export interface StreamContext {
+  /** Who subscribed, as the host established it for this connection. */
+  caller: Caller;
+}
+
 export type StreamHandlers = {
-  [S in StreamName]: (params: z.output<(typeof streamParams)[S]>, emit: (item: StreamItems[S]) => void) => () => void;
+  [S in StreamName]: (params: z.output<(typeof streamParams)[S]>, emit: (item: StreamItems[S]) => void, ctx: StreamContext) => () => void;
 };
 
 export interface ProtocolServerOptions {
@@ -129,9 +135,11 @@ export function serveConnection(transport: TextTransport, opts: ProtocolServerOp
           return fail(msg.id, { code: 'bad_params', message: `bad params for stream '${stream}': ${d.message}`, path: d.path });
         }
         try {
-          const stop = (opts.streams[stream] as (p: unknown, emit: (x: unknown) => void) => () => void)(p.data, (data) => send({ t: 'evt', id: msg.id, data }));
+          const stop = (opts.streams[stream] as (p: unknown, emit: (x: unknown) => void, c: StreamContext) => () => void)(p.data, (data) => send({ t: 'evt', id: msg.id, data }), { caller });
           subscriptions.set(msg.id, stop);
         } catch (e) {
+          // A refusal (forbidden, bad params) is the subscriber's answer, not the core's fault.
+          if (e instanceof ProtocolFailure) return fail(msg.id, { code: e.code, message: e.message, path: e.path });
           opts.onError?.(e);
           fail(msg.id, { code: 'internal', message: `stream '${stream}' failed to start: ${(e as Error).message}` });
         }

@@ -179,9 +179,9 @@ describe('HTTP API', () => {
     expect(c.approvals[0]).toMatchObject({ role: 'planner', status: 'pending', escalateTo: 'manager' });
 
     // 30 plant minutes pass without a decision: it escalates to the manager.
-    await client.call('clock.setSpeed', { speed: 600 });
+    await (await sign.as('a-manager')).call('clock.setSpeed', { speed: 600 });
     const escalated = await until('the escalation', async () => (await client.call('approvals.list', { decisionId: c.decision.id })).items.find((a) => a.status === 'escalated'));
-    await client.call('clock.setSpeed', { speed: 60 });
+    await (await sign.as('a-manager')).call('clock.setSpeed', { speed: 60 });
     expect(escalated).toMatchObject({ id: approvalId, role: 'manager', level: 1 });
     const planner = await (await sign.as('a-planner')).call('approvals.decide', { id: approvalId, by: 'a-planner', verdict: 'approve', comment: 'ok' }).catch((e: Error) => e);
     expect((planner as Error).message).toMatch(/needs a manager \(it was escalated\)/);
@@ -224,8 +224,9 @@ describe('HTTP API', () => {
     expect(done.body['status']).toBe('done');
     expect((await http('POST', '/api/actions/nope/acknowledge', { by: kit.ownerId }, sign.headers(kit.ownerId))).status).toBe(404);
     const who = await http('POST', `/api/actions/${kit.id}/complete`, { by: 'nobody' }, sign.headers('nobody'));
-    expect(who.status).toBe(400);
-    expect(who.body.error).toMatchObject({ code: 'bad_params', path: 'params.by' });
+    // Signed in as an id that is none of the plant's people: refused at the door, naming why.
+    expect(who.status).toBe(403);
+    expect(who.body.error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/'nobody' is signed in but is not one of the people of plant/) });
     const extra = await http('POST', `/api/actions/${kit.id}/complete`, { by: kit.ownerId, force: true }, sign.headers(kit.ownerId));
     expect(extra.body.error).toMatchObject({ code: 'bad_params', path: 'body.force' });
 
@@ -240,9 +241,9 @@ describe('HTTP API', () => {
     expect(acked[0]!.payload).toMatchObject({ attempts: 3, reference: expect.stringMatching(/^ERP-/) });
 
     // Time passes: open actions go overdue (plant time).
-    await client.call('clock.setSpeed', { speed: 600 });
+    await (await sign.as('a-manager')).call('clock.setSpeed', { speed: 600 });
     const overdue = await until('an overdue action', async () => (await client.call('actions.list', { decisionId: c.decision.id })).items.find((a) => a.overdue));
-    await client.call('clock.setSpeed', { speed: 60 });
+    await (await sign.as('a-manager')).call('clock.setSpeed', { speed: 60 });
     expect(overdue.dueAt).toBeLessThan((await client.call('core.info')).clock.now);
     expect((await client.call('audit.verify')).ok).toBe(true);
   });

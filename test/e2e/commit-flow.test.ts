@@ -77,8 +77,11 @@ describe('commit flow: line down to closed decision', () => {
     toLine = reroute.toLine;
 
     // Refusals name what is wrong.
-    expect((await failure((await sign.as('a-operator')).call('decisions.commit', { exceptionId: exception.id, optionId: chosen!.id, by: 'a-operator' }))).code).toBe('bad_params');
-    expect((await failure((await sign.as('nobody')).call('decisions.commit', { exceptionId: exception.id, optionId: chosen!.id, by: 'nobody' }))).message).toMatch(/unknown person 'nobody'/);
+    // A role the rule set does not let commit, and a signed-in id that is none of the plant's people: forbidden, naming the permission.
+    const byOperator = await failure((await sign.as('a-operator')).call('decisions.commit', { exceptionId: exception.id, optionId: chosen!.id, by: 'a-controller' }));
+    expect(byOperator.code).toBe('forbidden');
+    expect(byOperator.message).toMatch(/\(operator\) may not commit\.option: needs a controller, planner, lead or manager/);
+    expect((await failure((await sign.as('nobody')).call('decisions.commit', { exceptionId: exception.id, optionId: chosen!.id, by: 'nobody' }))).message).toMatch(/'nobody' is signed in but is not one of the people of plant/);
     expect((await failure((await sign.as('a-controller')).call('decisions.commit', { exceptionId: exception.id, optionId: 'no-such-option', by: 'a-controller' }))).code).toBe('not_found');
     expect((await failure((await sign.as('a-controller')).call('decisions.commit', { exceptionId: 'ex-nope', optionId: chosen!.id, by: 'a-controller' }))).code).toBe('not_found');
     const infeasible = options.find((o) => !o.feasible);

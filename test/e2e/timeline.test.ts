@@ -138,11 +138,11 @@ describe('execution timeline', () => {
     const plant = await client.call('plant.get');
     const lines = plant.areas.flatMap((a) => a.lines);
     // A shift that began a plant minute ago may have no counts yet: let it run 30 minutes first.
-    await client.call('clock.setSpeed', { speed: 600 });
+    await (await core.as(VIEWER)).call('clock.setSpeed', { speed: 600 });
     const shiftFrom = (await client.call('kpi.get', { scope: 'plant', period: 'shift' })).period.from;
     const into = (await plantTime()) - shiftFrom;
     if (into < 30 * M) await waitPlant(30 * M - into);
-    await client.call('clock.setSpeed', { speed: 1 }); // hold still-ish while we compare
+    await (await core.as(VIEWER)).call('clock.setSpeed', { speed: 1 }); // hold still-ish while we compare
     // The first line that counted something this shift (the simulator may have one down all along).
     let line = lines[0]!;
     let k = await client.call('kpi.get', { scope: 'line', id: line.id, period: 'shift' });

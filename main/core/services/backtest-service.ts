@@ -16,6 +16,7 @@ import { findPerson } from '../../../shared/commit/workflows';
 import type { CommitStore } from '../persistence/commit-store';
 import type { DataDirBacktest } from './backtest-data';
 import { runBacktestInWorker } from './backtest-runner';
+import { actingPerson } from '../../../shared/auth/authorize';
 
 /** A backtest on record: what was compared, over which period, with which outcome. */
 export interface BacktestRecord {
@@ -74,8 +75,9 @@ export function createBacktestService(o: BacktestServiceOptions): BacktestServic
 
   const methods: BacktestService['methods'] = {
     'rules.backtest': async (p, ctx) => {
-      const who = findPerson(o.plant, p.by);
-      if (!who) throw new ProtocolFailure('bad_params', `unknown person '${p.by}': 'by' must be a person id from plant '${o.plant.site.id}' (its crews)`, 'params.by');
+      const byId = actingPerson(ctx.caller, p.by);
+      const who = findPerson(o.plant, byId);
+      if (!who) throw new ProtocolFailure('bad_params', `unknown person '${byId}': 'by' must be a person id from plant '${o.plant.site.id}' (its crews)`, 'params.by');
       const parsed = parseRulesText(p.text, p.file ?? 'draft-rules.yaml', o.plant);
       if (!parsed.ok) throw new ProtocolFailure('bad_params', `the draft rule set cannot be backtested: ${formatRulesIssues(parsed.errors)}`, 'params.text');
       if (running) throw new ProtocolFailure('conflict', 'a backtest is already running on this core: wait for it or cancel it, then run this one');
@@ -105,7 +107,7 @@ export function createBacktestService(o: BacktestServiceOptions): BacktestServic
         to: result.period.to,
         resultsHash: result.resultsHash,
         differences: result.differences.length,
-        by: p.by,
+        by: byId,
         at: now,
       };
       records = [...records.filter((r) => !(r.candidateHash === record.candidateHash && r.recordedHash === record.recordedHash)), record].slice(-KEEP);
@@ -114,14 +116,14 @@ export function createBacktestService(o: BacktestServiceOptions): BacktestServic
       await s.serial(() =>
         s.appendAudit({
           at: now,
-          actor: p.by,
+          actor: byId,
           role: who.role,
           kind: 'rules.backtested',
           subjectId: `rules-${record.candidateHash}`,
           payload: { period: { from: record.from, to: record.to }, recordedHash: record.recordedHash, recordedVersion: record.recordedVersion, candidateHash: record.candidateHash, candidateVersion: record.candidateVersion, resultsHash: record.resultsHash, differences: record.differences, counts: result.counts },
         }),
       );
-      o.log?.(`backtest: rules ${record.candidateVersion} (${record.candidateHash}) against ${record.recordedVersion} (${record.recordedHash}) by ${p.by}: ${record.differences} differences, results ${record.resultsHash}`);
+      o.log?.(`backtest: rules ${record.candidateVersion} (${record.candidateHash}) against ${record.recordedVersion} (${record.recordedHash}) by ${byId}: ${record.differences} differences, results ${record.resultsHash}`);
       return result;
     },
   };

@@ -25,6 +25,7 @@ import { replanCandidate } from '../../../shared/schedule/replan';
 import { ScheduleCancelled, createScheduleRunner, type ScheduleRunner } from './schedule-runner';
 import { packageRoot } from '../package-root';
 import { stringify as stringifyYaml } from 'yaml';
+import { actingPerson } from '../../../shared/auth/authorize';
 
 export const DECIDE_FILE_FORMAT = 1;
 
@@ -297,8 +298,8 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
       }
       return { text, file: rules.file, version: rules.version };
     },
-    'rules.activate': (p) => {
-      const by = person(p.by);
+    'rules.activate': (p, c) => {
+      const by = person(actingPerson(c.caller, p.by));
       const r = parseRulesText(p.text, p.file ?? 'rules.yaml', plant);
       if (!r.ok) throw new ProtocolFailure('bad_params', `the rule set was not activated: ${formatRulesIssues(r.errors)}`, 'params.text');
       writeFileSync(`${activeFile}.tmp`, p.text, { mode: 0o600 });
@@ -311,12 +312,12 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
     },
     'exceptions.list': (p) => ({ items: registry.list(p?.filter ?? {}), flood: registry.flood() }),
     'exceptions.get': (p) => guard(() => registry.get(p.id)),
-    'exceptions.acknowledge': (p) => guard(() => registry.acknowledge(p.id, person(p.by), p.comment)),
-    'exceptions.shelve': (p) => guard(() => registry.shelve(p.id, person(p.by), twin.time + Math.round(p.minutes * MINUTE), p.reason)),
-    'exceptions.unshelve': (p) => guard(() => registry.unshelve(p.id, person(p.by))),
-    'exceptions.comment': (p) => guard(() => registry.comment(p.id, person(p.by), p.text)),
-    'exceptions.outOfService': (p) => guard(() => registry.outOfService(p.id, person(p.by), p.reason)),
-    'exceptions.returnToService': (p) => guard(() => registry.returnToService(p.id, person(p.by))),
+    'exceptions.acknowledge': (p, c) => guard(() => registry.acknowledge(p.id, person(actingPerson(c.caller, p.by)), p.comment)),
+    'exceptions.shelve': (p, c) => guard(() => registry.shelve(p.id, person(actingPerson(c.caller, p.by)), twin.time + Math.round(p.minutes * MINUTE), p.reason)),
+    'exceptions.unshelve': (p, c) => guard(() => registry.unshelve(p.id, person(actingPerson(c.caller, p.by)))),
+    'exceptions.comment': (p, c) => guard(() => registry.comment(p.id, person(actingPerson(c.caller, p.by)), p.text)),
+    'exceptions.outOfService': (p, c) => guard(() => registry.outOfService(p.id, person(actingPerson(c.caller, p.by)), p.reason)),
+    'exceptions.returnToService': (p, c) => guard(() => registry.returnToService(p.id, person(actingPerson(c.caller, p.by)))),
     'exceptions.flood': () => registry.flood(),
   };
   const streams: Pick<StreamHandlers, 'exceptions'> = {

@@ -6,7 +6,8 @@
  */
 import { findPerson } from '../../../shared/commit/workflows';
 import type { Plant } from '../../../shared/plant/schema';
-import { ProtocolFailure, type MethodHandlers } from '../../../shared/protocol/server';
+import { ProtocolFailure, type CallContext, type MethodHandlers } from '../../../shared/protocol/server';
+import { describeCaller, personOf } from '../../../shared/auth/caller';
 import type { CommitStore } from '../persistence/commit-store';
 
 const KINDS = {
@@ -28,21 +29,23 @@ export function auditedExceptionMethods(
   now: () => number,
 ): Pick<MethodHandlers, ExceptionPersonMethod> {
   const wrap = <M extends ExceptionPersonMethod>(name: M): MethodHandlers[M] =>
-    (async (p: { id: string; by: string } & Record<string, unknown>, ctx: never) => {
-      const who = findPerson(plant, p.by);
+    (async (p: { id: string; by?: string } & Record<string, unknown>, ctx: CallContext) => {
+      // The signed-in person, whatever the params say (the in-process host names one in `by`).
+      const actor = personOf(ctx.caller) ?? p.by ?? describeCaller(ctx.caller);
+      const who = findPerson(plant, actor);
       const details = Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'id' && k !== 'by'));
       const write = async (kind: string, payload: Record<string, unknown>) => {
         const s = await store();
-        await s.serial(() => s.appendAudit({ at: Math.floor(now()), actor: p.by, ...(who ? { role: who.role } : {}), kind, subjectId: p.id, payload }));
+        await s.serial(() => s.appendAudit({ at: Math.floor(now()), actor: actor.slice(0, 128), ...(who ? { role: who.role } : {}), kind, subjectId: p.id, payload }));
       };
       let before: string | undefined;
       try {
-        before = (await (methods['exceptions.get'] as (q: { id: string }, c: never) => Promise<{ state: string }> | { state: string })({ id: p.id }, ctx)).state;
+        before = (await (methods['exceptions.get'] as (q: { id: string }, c: CallContext) => Promise<{ state: string }> | { state: string })({ id: p.id }, ctx)).state;
       } catch {
         before = undefined;
       }
       try {
-        const r = await (methods[name] as unknown as (q: typeof p, c: never) => Promise<{ state: string; title: string }> | { state: string; title: string })(p, ctx);
+        const r = await (methods[name] as unknown as (q: typeof p, c: CallContext) => Promise<{ state: string; title: string }> | { state: string; title: string })(p, ctx);
         await write(KINDS[name], { title: r.title, ...(before ? { from: before } : {}), to: r.state, ...details });
         return r;
       } catch (e) {

@@ -20,6 +20,7 @@ import { optimizedScenario, planToScenarioMoves } from '../../../shared/schedule
 import type { DecideService } from './decide-service';
 import { ReplicationsCancelled, runReplications } from './replications';
 import { ScheduleCancelled } from './schedule-runner';
+import { personOf } from '../../../shared/auth/caller';
 
 /** Real ms of simulation per slice before the core's event loop gets a turn (in-process risk). */
 const RISK_SLICE_MS = 25;
@@ -180,7 +181,9 @@ export function createWhatIfService(opts: WhatIfServiceOptions): WhatIfService {
       return { scenario: optimized, results, comparison: compareScenarios(results), replan: c.replan!, explanation: c.explanation ?? [], moved: c.affected.length };
     },
     'whatIf.list': () => ({ items: [...saved.values()].sort((a, b) => a.name.localeCompare(b.name)) }),
-    'whatIf.save': (p) => {
+    'whatIf.save': (p0, c) => {
+      // Saved by the signed-in person, whatever the params say; the in-process host may name one.
+      const p = { ...p0, by: personOf(c.caller) ?? p0.by };
       mustFit(p.scenario, 'params.scenario');
       if (!saved.has(p.scenario.name) && saved.size >= 200) throw new ProtocolFailure('conflict', `200 scenarios are saved already: delete some before saving '${p.scenario.name}'`, 'params.scenario.name');
       if (p.by !== undefined && !plant.crews.some((c) => c.members.some((m) => m.id === p.by))) throw new ProtocolFailure('bad_params', `unknown person '${p.by}': 'by' must be a person id from plant '${plant.site.id}' (its crews)`, 'params.by');

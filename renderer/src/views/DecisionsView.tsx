@@ -22,6 +22,7 @@ import { ReceiptPanel } from '../commit/ReceiptPanel';
 import { decisionStatusLook, StatusBadge } from '../commit/record-status';
 import { useActingPerson, useRecords, useRules, useRun } from '../commit/records-feed';
 import { commitRefusal } from '../../../shared/commit/permissions';
+import { permissionRoles } from '../../../shared/auth/permissions';
 import { SCORE_PART_LABELS, scoreParts } from '../../../shared/decide/score-parts';
 import { decisionsOf } from '../commit/records-state';
 import '../decide/decide.css';
@@ -434,7 +435,8 @@ function CommitForm({ o, result, exceptionId }: { o: RankedOption; result: Decid
   const hid = useId();
   const records = useRecords();
   const plant = useCoreData().plant;
-  const rulesCommitRoles = useRules()?.workflows.commitRoles;
+  const activeRules = useRules();
+  const rulesCommitRoles = activeRules ? permissionRoles(activeRules, 'commit.option') : undefined;
   // One live decision per exception: after a commit, Commit stays off until that decision is rejected.
   const live = decisionsOf(records, exceptionId).find((d) => d.status !== 'rejected');
   const why = live

@@ -68,6 +68,7 @@ const STATUS: Record<ErrorCode, number> = {
   cancelled: 409,
   too_large: 413,
   unavailable: 503,
+  forbidden: 403,
   internal: 500,
 };
 
@@ -234,11 +235,11 @@ export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: Se
           if (method !== 'POST') wrongMethod('POST');
           needScope(caller, 'actions', `move actions`);
           const body = parseJson(await readBody(req));
-          if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpFailure(400, 'bad_params', 'the body must be an object {by, comment?}', 'body');
+          if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpFailure(400, 'bad_params', 'the body must be an object {comment?, by?}', 'body');
           const extra = Object.keys(body).filter((k) => k !== 'by' && k !== 'comment');
-          if (extra.length) throw new HttpFailure(400, 'bad_params', `unknown field '${extra[0]}' (the body is {by, comment?})`, `body.${extra[0]}`);
+          if (extra.length) throw new HttpFailure(400, 'bad_params', `unknown field '${extra[0]}' (the body is {comment?, by?}: by only from a token with the 'actions' scope; a signed-in person is who acts)`, `body.${extra[0]}`);
           const b = body as { by?: string; comment?: string };
-          return send(res, 200, await call('actions.transition', { id: seg[1]!, to: seg[2] === 'acknowledge' ? 'acknowledged' : 'done', by: b.by as string, ...(b.comment !== undefined ? { comment: b.comment } : {}) }));
+          return send(res, 200, await call('actions.transition', { id: seg[1]!, to: seg[2] === 'acknowledge' ? 'acknowledged' : 'done', ...(b.by !== undefined ? { by: b.by } : {}), ...(b.comment !== undefined ? { comment: b.comment } : {}) }));
         }
         break;
       }

@@ -67,12 +67,12 @@ const schemas: Record<string, Schema> = {
   FloodRate: obj({ windowMinutes: num, newInWindow: int, operators: int, perOperator: num, threshold: num, flooding: bool }),
   DecisionDetail: obj({ decision: ref('Decision'), approvals: arr(ref('Approval')), actions: arr(ref('Action')), outbox: arr(ref('OutboxMessage')), audit: arr(ref('AuditEntry')) }),
   IngestResult: obj({ accepted: int, duplicates: int, rejected: arr(obj({ index: int, reason: str, path: str }, ['index', 'reason'])) }),
-  TransitionBody: { type: 'object', properties: { by: { type: 'string', minLength: 1, maxLength: 64, description: 'person id from the plant crews' }, comment: { type: 'string', minLength: 1, maxLength: 2000 } }, required: ['by'], additionalProperties: false },
+  TransitionBody: { type: 'object', properties: { by: { type: 'string', minLength: 1, maxLength: 64, description: "person id from the plant crews: ignored when a person is signed in (the core records that person); needed from a token with the 'actions' scope" }, comment: { type: 'string', minLength: 1, maxLength: 2000 } }, required: [], additionalProperties: false },
 };
 
 const json = (schema: Schema) => ({ 'application/json': { schema } });
 const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [String(c), { description: ({ 400: 'bad request (names what and where)', 401: 'missing or wrong webhook credentials', 403: "sent by a web page of another origin (only the console's own pages, or those allowed with --allow-origin)", 404: 'unknown id', 409: 'conflict (illegal transition, naming the current state)', 413: 'body too large', 415: 'the body is not declared Content-Type: application/json' } as Record<number, string>)[c] ?? 'error', content: json(ref('Error')) }]));
+  Object.fromEntries(codes.map((c) => [String(c), { description: ({ 400: 'bad request (names what and where)', 401: 'missing or wrong webhook credentials', 403: "forbidden: sent by a web page of another origin (only the console's own pages, or those allowed with --allow-origin), or the caller lacks the permission the message names", 404: 'unknown id', 409: 'conflict (illegal transition, naming the current state)', 413: 'body too large', 415: 'the body is not declared Content-Type: application/json' } as Record<number, string>)[c] ?? 'error', content: json(ref('Error')) }]));
 const idParam = (what: string) => ({ name: 'id', in: 'path', required: true, schema: str, description: `${what} id` });
 const query = (name: string, schema: Schema, description: string) => ({ name, in: 'query', required: false, schema, description });
 

@@ -10,6 +10,7 @@ import { escalateApproval } from '../../../../shared/commit/overdue';
 import type { CommitContext } from './context';
 import { approvalRefusal } from '../../../../shared/commit/permissions';
 import type { Dispatch } from './dispatch';
+import { actingPerson } from '../../../../shared/auth/authorize';
 
 type ApprovalMethod = 'approvals.list' | 'approvals.decide';
 
@@ -55,7 +56,7 @@ export function createApprovals(ctx: CommitContext, dispatch: Dispatch): Approva
         if (p?.decisionId) items = items.filter((a) => a.decisionId === p.decisionId);
         return { items: items.sort((a, b) => a.dueAt - b.dueAt) };
       },
-      'approvals.decide': (p) => decide(p),
+      'approvals.decide': (p, c) => decide({ ...p, by: actingPerson(c.caller, p.by) }),
     },
     async escalate(at, rules) {
       for (const a of [...store.approvals.values()]) {

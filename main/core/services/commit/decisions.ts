@@ -25,6 +25,7 @@ import { reconstructTwin } from '../../persistence/time-travel';
 import { savedScenarioDocId } from '../../persistence/store-mirror';
 import type { CommitContext } from './context';
 import { exceptionLine, mustMayCommit, type WriteReceipt } from './receipts';
+import { actingPerson } from '../../../../shared/auth/authorize';
 
 type DecisionMethod = 'decisions.commit' | 'decisions.list' | 'decisions.get' | 'decisions.replay' | 'decisions.review';
 
@@ -41,7 +42,7 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
   const commitOption = async (p: { exceptionId: string; optionId: string; by: string; comment?: string; horizonHours?: number; seed?: number }): Promise<MethodResults['decisions.commit']> => {
     const who = ctx.person(p.by);
     const rules = decide.rules;
-    await mustMayCommit(ctx, who, rules, p.exceptionId);
+    await mustMayCommit(ctx, who, rules, p.exceptionId, 'commit.option');
     if (!decide.registry.has(p.exceptionId)) throw new ProtocolFailure('not_found', `no exception with id '${p.exceptionId}' (it may have closed; list them with exceptions.list)`, 'params.exceptionId');
     const mustHaveNoOpenDecision = () => {
       const open = [...store.decisions.values()].find((d) => d.exceptionId === p.exceptionId && d.status === 'pending-approval');
@@ -83,7 +84,7 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
   const commitScenario = async (p: { scenarioId: string; by: string; comment?: string; exceptionId?: string }): Promise<MethodResults['decisions.commit']> => {
     const who = ctx.person(p.by);
     const rules = decide.rules;
-    await mustMayCommit(ctx, who, rules, p.exceptionId ?? p.scenarioId);
+    await mustMayCommit(ctx, who, rules, p.exceptionId ?? p.scenarioId, 'commit.scenario');
     const all = opts.scenarios?.() ?? [];
     const saved = all.find((s) => s.name === p.scenarioId) ?? all.find((s) => savedScenarioDocId(s.name) === p.scenarioId);
     if (!saved) throw new ProtocolFailure('not_found', `no saved scenario named '${p.scenarioId}' (saved: ${all.map((s) => `'${s.name}'`).join(', ') || 'none'}); save it with whatIf.save first`, 'params.scenarioId');
@@ -189,7 +190,11 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
   };
 
   const methods: Pick<MethodHandlers, DecisionMethod> = {
-    'decisions.commit': (p) => (p.kind === 'scenario' ? commitScenario(p) : commitOption(p)),
+    'decisions.commit': (p, c) => {
+      // Who commits is the signed-in person, never the params' `by` (shared/auth/authorize.ts).
+      const by = actingPerson(c.caller, p.by);
+      return p.kind === 'scenario' ? commitScenario({ ...p, by }) : commitOption({ ...p, by });
+    },
     'decisions.list': (p) => {
       let items = [...store.decisions.values()];
       if (p?.statuses) items = items.filter((d) => p.statuses!.includes(d.status));

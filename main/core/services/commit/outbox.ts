@@ -12,6 +12,7 @@ import { afterFailure, type RetryPolicy } from '../../../../shared/commit/outbox
 import { createFileWriteBackTarget } from './outbox-file-target';
 import type { CommitContext } from './context';
 import { redactUrlsIn } from '../../../../shared/plant/redact';
+import { actingPerson } from '../../../../shared/auth/authorize';
 
 type OutboxMethod = 'outbox.list' | 'outbox.retry';
 
@@ -106,8 +107,8 @@ export async function startOutbox(ctx: CommitContext, opts: OutboxOptions): Prom
       if (p?.decisionId) items = items.filter((m) => m.decisionId === p.decisionId);
       return { items: items.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)) };
     },
-    'outbox.retry': (p) => {
-      const who = ctx.person(p.by);
+    'outbox.retry': (p, c) => {
+      const who = ctx.person(actingPerson(c.caller, p.by));
       return store.serial(async () => {
         const m = ctx.mustGet(store.outbox, p.id, 'outbox message');
         if (m.status !== 'failed') throw new ProtocolFailure('conflict', `outbox message ${m.id} is '${m.status}': only a failed message can be retried`, 'params.id');

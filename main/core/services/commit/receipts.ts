@@ -5,6 +5,7 @@
  * at once when no approval is needed.
  */
 import { commitRefusal } from '../../../../shared/commit/permissions';
+import { permissionRoles } from '../../../../shared/auth/permissions';
 import { randomUUID } from 'node:crypto';
 import type { MethodResults } from '../../../../shared/protocol/api';
 import type { TwinState } from '../../../../shared/twin/view';
@@ -40,9 +41,13 @@ export interface ReceiptDraft {
 
 export type WriteReceipt = (draft: ReceiptDraft) => Promise<MethodResults['decisions.commit']>;
 
-/** Refuses (and audits the refusal of) a person whose role may not commit under the active rules. */
-export async function mustMayCommit(ctx: CommitContext, who: Person, rules: LoadedRules, subjectId: string): Promise<void> {
-  await ctx.store.serial(() => ctx.refuseIf(commitRefusal(who, rules.rules.workflows.commitRoles), who, 'decision.commit-refused', subjectId, 'params.by'));
+/**
+ * Refuses (and audits the refusal of) a person whose role may not commit this kind under the active
+ * rules. A signed-in person was checked already (main/core/authorize-calls.ts); this holds the
+ * in-process host's named person to the same table.
+ */
+export async function mustMayCommit(ctx: CommitContext, who: Person, rules: LoadedRules, subjectId: string, kind: 'commit.option' | 'commit.scenario'): Promise<void> {
+  await ctx.store.serial(() => ctx.refuseIf(commitRefusal(who, permissionRoles(rules.rules, kind)), who, 'decision.commit-refused', subjectId, 'params.by'));
 }
 
 /** The line an exception is about ('' when it names none). */

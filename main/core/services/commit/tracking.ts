@@ -15,6 +15,7 @@ import { readinessGates } from '../../../../shared/commit/gates';
 import { verifies, type VerificationContext } from '../../../../shared/commit/verification';
 import { checkActionOverdue } from '../../../../shared/commit/overdue';
 import { DONE_LIKE, FINAL_ACTION, SUPERVISORS, type CommitContext } from './context';
+import { actingPerson } from '../../../../shared/auth/authorize';
 
 type TrackingMethod = 'actions.list' | 'actions.get' | 'actions.transition' | 'dispatch.gates';
 
@@ -190,7 +191,7 @@ export function createTracking(ctx: CommitContext): Tracking {
       return { items: items.sort((a, b) => a.dueAt - b.dueAt || a.id.localeCompare(b.id)) };
     },
     'actions.get': (p) => ctx.mustGet(store.actions, p.id, 'action'),
-    'actions.transition': (p) => transition(p),
+    'actions.transition': (p, c) => transition({ ...p, by: actingPerson(c.caller, p.by) }),
     'dispatch.gates': (p) => {
       const gates = readinessGates([...store.actions.values()], gatingKinds(decide.rules.rules.workflows.templates));
       return { items: p?.lineId ? gates.filter((g) => g.lineId === p.lineId) : gates };

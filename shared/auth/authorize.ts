@@ -1,0 +1,67 @@
+/**
+ * May this caller make this call? A person by their role in the plant's crews against the rule
+ * set's permission table; a token by its scopes; the in-process host always. And who did it: for a
+ * person the signed-in person, whatever the params say. Pure; the core applies it to every call
+ * (main/core/authorize-calls.ts) and the handlers take the acting person from actingPerson.
+ */
+import type { Plant } from '../plant/schema';
+import { findPerson } from '../commit/workflows';
+import { ProtocolFailure } from '../protocol/server';
+import type { Caller, TokenScope } from './caller';
+import type { MethodNeed } from './method-permissions';
+import { describeRoles, permissionRoles, roleMay, type Permission, type PermissionTable } from './permissions';
+import type { Role } from '../decide/rules-schema';
+
+/** What a token scope lets a machine do (`read` also opens every stream). */
+const SCOPE_OF: Partial<Record<Permission | 'read', TokenScope>> = { read: 'read', ingest: 'ingest', 'actions.transition': 'actions' };
+
+export interface Refusal {
+  /** What was needed. */
+  permission: Permission | 'read';
+  /** For people: who, what, what would do. */
+  message: string;
+  /** For the audit record: the person id (or `token:<name>`) and their role. */
+  actor: string;
+  role?: Role;
+}
+
+export interface AuthorizeInput {
+  plant: Plant;
+  rules: { permissions: PermissionTable; workflows: { commitRoles: readonly Role[] } };
+}
+
+/** Null when `caller` may make a call that needs `need`, else why not. */
+export function authorize(caller: Caller, need: MethodNeed, o: AuthorizeInput): Refusal | null {
+  const { permission } = need;
+  switch (caller.kind) {
+    case 'system':
+      return null;
+    case 'token': {
+      const scope = SCOPE_OF[permission];
+      const actor = `token:${caller.name}`.slice(0, 128);
+      if (!scope) return { permission, actor, message: `token '${caller.name}' may not ${permission}: a token acts as no person; a person signs in to do this` };
+      if (caller.scopes.includes(scope)) return null;
+      return { permission, actor, message: `token '${caller.name}' may not ${permission}: it needs the '${scope}' scope (it has ${caller.scopes.length ? caller.scopes.join(', ') : 'none'}); create a token with that scope` };
+    }
+    case 'person': {
+      // Reading needs no role: an account whose person left the plant file still sees the floor.
+      if (permission === 'read') return null;
+      const who = findPerson(o.plant, caller.personId);
+      if (!who) return { permission, actor: caller.personId, message: `'${caller.personId}' is signed in but is not one of the people of plant '${o.plant.site.id}', so may not ${permission}: add them to a crew in the plant file or sign in as someone who is` };
+      const allowed = permissionRoles(o.rules, permission);
+      if (roleMay(allowed, who.role)) return null;
+      return { permission, actor: who.id, role: who.role, message: `${who.name} (${who.role}) may not ${permission}: needs ${describeRoles(allowed)} (the rule set's permissions.${permission})` };
+    }
+  }
+}
+
+/**
+ * Who did it: the signed-in person, never the params' `by` (a client cannot name someone else).
+ * The in-process host (simulator, tests) and a token allowed to name a person (the `actions`
+ * scope: an integration reporting what its user did) give `by`; without it the call is refused.
+ */
+export function actingPerson(caller: Caller, by: string | undefined): string {
+  if (caller.kind === 'person') return caller.personId;
+  if (by !== undefined) return by;
+  throw new ProtocolFailure('bad_params', `'by' is needed: this call records a person and the caller (${caller.kind === 'token' ? `token '${caller.name}'` : caller.name}) is not one; name the plant person who acts`, 'params.by');
+}
