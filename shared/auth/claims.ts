@@ -36,9 +36,11 @@ export interface PeopleDirectory {
   personIds(): Iterable<string>;
   /** The person of a local account with this name, when accounts exist (`takt users add`). */
   accountPerson?(name: string): string | undefined;
+  /** Whether the person's access was taken away (every account of theirs disabled). */
+  disabled?(personId: string): boolean;
 }
 
-export type ClaimRefusal = 'missing-claim' | 'unverified-email' | 'unknown-person' | 'no-role';
+export type ClaimRefusal = 'missing-claim' | 'unverified-email' | 'unknown-person' | 'disabled' | 'no-role';
 
 export type ClaimVerdict =
   | { readonly ok: true; readonly personId: string; readonly claimValue: string; readonly roles: readonly PlantRole[] }
@@ -108,6 +110,9 @@ export function personFromClaims(claims: Readonly<Record<string, unknown>>, mapp
       reason: `${mapping.claim} '${value}' is not one of this plant's people: an administrator can add it to the OIDC people file (--oidc-people-file) or create a local account with that name`,
     };
   }
+  if (people.disabled?.(personId)) {
+    return { ok: false, code: 'disabled', claimValue: value, reason: `person ${personId} may not sign in: their account is disabled at this console; an administrator can enable it (takt users)` };
+  }
   const roles = rolesFromClaims(claims, mapping);
   if (mapping.rolesClaim && roles.length === 0) {
     return {
@@ -129,4 +134,14 @@ function resolvePerson(value: string, mapping: ClaimMapping, people: PeopleDirec
   const k = key(value);
   for (const id of people.personIds()) if (key(id) === k) return id;
   return undefined;
+}
+
+/** The plant's people (crew members, with their role) as a directory, with local accounts when the host has them. */
+export function peopleDirectory(
+  members: readonly { readonly id: string; readonly role: string }[],
+  accounts: Pick<PeopleDirectory, 'accountPerson' | 'disabled'> = {},
+): PeopleDirectory {
+  const byId = new Map<string, { id: string; role: string }>();
+  for (const m of members) byId.set(m.id, { id: m.id, role: m.role });
+  return { person: (id) => byId.get(id), personIds: () => byId.keys(), ...accounts };
 }

@@ -34,12 +34,18 @@ export interface OidcSessions {
    * Starts a session for the person and answers the `Set-Cookie` header value that carries it
    * (HttpOnly, SameSite=Strict, Secure under TLS: the store's cookie).
    */
-  createSession(personId: string, via: 'oidc', info: { readonly roles: readonly PlantRole[]; readonly issuer: string; readonly subject: string }): Promise<{ setCookie: string }> | { setCookie: string };
+  createSession(personId: string, via: 'oidc', info: { readonly roles: readonly PlantRole[]; readonly issuer: string; readonly subject: string }): Promise<CreatedSession> | CreatedSession;
+}
+
+/** The Set-Cookie header value that carries a new session, and its id for the audit (not the secret). */
+export interface CreatedSession {
+  readonly setCookie: string;
+  readonly sessionId?: string;
 }
 
 /** Audit hooks: every sign-in and every refused one (written to the hash-chained audit log by the host). */
 export interface OidcAudit {
-  signedIn(e: { personId: string; issuer: string; subject: string; claim: string; claimValue: string }): void;
+  signedIn(e: { personId: string; sessionId?: string; issuer: string; subject: string; claim: string; claimValue: string }): void;
   refused(e: { code: OidcRefusal; reason: string; issuer: string; subject?: string; claimValue?: string }): void;
 }
 
@@ -221,9 +227,9 @@ export function createOidcSignIn(o: OidcSignInOptions): OidcSignIn {
       const subject = typeof claims.sub === 'string' ? claims.sub : '';
       const who = personFromClaims(claims, settings.mapping, o.people());
       if (!who.ok) return refuse(who.code, who.reason, { subject, ...(who.claimValue !== undefined ? { claimValue: who.claimValue } : {}) });
-      const { setCookie } = await o.sessions.createSession(who.personId, 'oidc', { roles: who.roles, issuer: issuerText, subject });
+      const { setCookie, sessionId } = await o.sessions.createSession(who.personId, 'oidc', { roles: who.roles, issuer: issuerText, subject });
       log(`oidc: ${settings.mapping.claim} '${who.claimValue}' signed in as person ${who.personId}`);
-      o.audit?.signedIn({ personId: who.personId, issuer: issuerText, subject, claim: settings.mapping.claim, claimValue: who.claimValue });
+      o.audit?.signedIn({ personId: who.personId, ...(sessionId !== undefined ? { sessionId } : {}), issuer: issuerText, subject, claim: settings.mapping.claim, claimValue: who.claimValue });
       return { ok: true, personId: who.personId, setCookie };
     },
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { personFromClaims, rolesFromClaims, type ClaimMapping, type PeopleDirectory } from '../../../shared/auth/claims';
+import { peopleDirectory, personFromClaims, rolesFromClaims, type ClaimMapping, type PeopleDirectory } from '../../../shared/auth/claims';
 
 const people: Record<string, { id: string; role: string }> = {
   'A-001': { id: 'A-001', role: 'lead' },
@@ -70,5 +70,24 @@ describe('rolesFromClaims', () => {
   it('ignores a group table entry that names no plant role', () => {
     const m = { claim: 'sub', rolesClaim: 'groups', roleGroups: { g: 'wizard' } } as unknown as ClaimMapping;
     expect(rolesFromClaims({ groups: ['g'] }, m)).toEqual([]);
+  });
+});
+
+describe('peopleDirectory', () => {
+  it('finds people by id, maps through accounts, and refuses a person whose access was taken away', () => {
+    const d = peopleDirectory(
+      [
+        { id: 'A-001', role: 'lead' },
+        { id: 'B-001', role: 'lead' },
+        { id: 'B-002', role: 'operator' },
+      ],
+      { accountPerson: (n) => (n === 'zkeller' ? 'B-001' : undefined), disabled: (id) => id === 'B-002' },
+    );
+    expect(d.person('B-002')).toEqual({ id: 'B-002', role: 'operator' });
+    expect([...d.personIds()]).toEqual(['A-001', 'B-001', 'B-002']);
+    expect(personFromClaims({ preferred_username: 'zkeller' }, { claim: 'preferred_username' }, d)).toMatchObject({ ok: true, personId: 'B-001' });
+    const v = personFromClaims({ employee_id: 'B-002' }, { claim: 'employee_id' }, d);
+    expect(v).toMatchObject({ ok: false, code: 'disabled' });
+    if (!v.ok) expect(v.reason).toContain('person B-002 may not sign in');
   });
 });
