@@ -7,11 +7,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium, SETUP_TIMEOUT_MS } from './browser';
-import { ensureRendererBuilt } from './core';
+import { ensureRendererBuilt, repoRoot } from './core';
+import { killChildCores, startChildCore } from './child-core';
+import { loginAtTestProvider } from '../helpers/oidc-login';
 import { startBrowserMode, type BrowserMode } from '../../main/core/hosts/browser/browser-mode';
 import { startTestProvider, type TestProvider } from '../helpers/oidc-provider';
 
@@ -42,6 +45,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  killChildCores();
   await browser?.close();
   await bm?.close();
   await idp?.close();
@@ -121,5 +125,46 @@ describe('OIDC sign-in in Chromium', () => {
     expect(await sessionCookie(context)).toBeUndefined();
     expect((await whoami(page)).error).toMatchObject({ code: 'unauthorized' });
     await context.close();
+  });
+});
+
+describe('takt serve --oidc-*', () => {
+  it('refuses an http issuer off this machine, saying how to fix it', () => {
+    const r = spawnSync(process.execPath, ['bin/takt.mjs', 'serve', '--port', '0', '--data', join(tmp, 'refused'), '--oidc-issuer', 'http://sso.plant.example/realms/plant', '--oidc-client-id', 'takt'], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('--oidc-issuer http://sso.plant.example/realms/plant must be https');
+  });
+
+  it('signs in with the flags: secret from a file, a people file, another claim', async () => {
+    const secretFile = join(tmp, 'oidc-secret');
+    writeFileSync(secretFile, `${idp.clientSecret}\n`, { mode: 0o600 });
+    const peopleFile = join(tmp, 'oidc-people.yaml');
+    writeFileSync(peopleFile, 'lschulz: A-001\n');
+    const core = await startChildCore([
+      '--data', join(tmp, 'child'),
+      '--oidc-issuer', idp.issuer,
+      '--oidc-client-id', idp.clientId,
+      '--oidc-client-secret-file', secretFile,
+      '--oidc-claim', 'preferred_username',
+      '--oidc-people-file', peopleFile,
+      '--oidc-name', 'Plant SSO',
+    ]);
+    // The secret never is an argument of the process.
+    expect(core.child.spawnargs.join(' ')).not.toContain(idp.clientSecret);
+    const callback = `${core.url}auth/oidc/callback`;
+    idp.register(callback);
+    const signin = await (await fetch(`${core.url}signin`)).text();
+    expect(signin).toContain('Sign in with Plant SSO');
+    const start = await fetch(`${core.url}auth/oidc/start`, { redirect: 'manual' });
+    expect(start.status).toBe(302);
+    const stateCookie = start.headers.getSetCookie().find((c) => c.startsWith('takt_oidc_state='))!.split(';')[0]!;
+    const back = await loginAtTestProvider(start.headers.get('location')!, 'lukas', callback);
+    const answer = await fetch(back, { headers: { cookie: stateCookie }, redirect: 'manual' });
+    expect(answer.status).toBe(200);
+    const session = answer.headers.getSetCookie().find((c) => c.startsWith('takt_session='));
+    expect(session).toMatch(/HttpOnly/);
+    expect(session).toMatch(/SameSite=Strict/);
+    const who = await (await fetch(`${core.url}auth/whoami`, { headers: { cookie: session!.split(';')[0]! } })).json();
+    expect(who).toMatchObject({ kind: 'person', personId: 'A-001', via: 'oidc' });
   });
 });

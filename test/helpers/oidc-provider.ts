@@ -26,7 +26,7 @@ export interface TestProvider {
   issuer: string;
   clientId: string;
   clientSecret: string;
-  /** Registers the console as the provider's one client, with this callback URL. */
+  /** Registers a console's callback URL for the provider's one client (added to those registered before). */
   register(redirectUri: string): void;
   close(): Promise<void>;
 }
@@ -36,6 +36,7 @@ export async function startTestProvider(accounts: readonly TestIdpAccount[]): Pr
   const clientId = 'takt-console';
   const clientSecret = randomBytes(24).toString('base64url');
   let handler: ReturnType<Provider['callback']> | null = null;
+  const redirectUris: string[] = [];
   const server: Server = createServer((req, res) => {
     if (handler) return void handler(req, res);
     res.writeHead(503, { 'content-type': 'text/plain' }).end('test provider: no client registered yet');
@@ -47,8 +48,10 @@ export async function startTestProvider(accounts: readonly TestIdpAccount[]): Pr
     clientId,
     clientSecret,
     register(redirectUri) {
+      redirectUris.push(redirectUri);
+      // A new provider with the client's whole list (its sessions and grants start afresh).
       const provider = new Provider(issuer, {
-        clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
+        clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [...redirectUris], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
         // Claims by scope; groups ride with `profile` so the console needs no extra scope for them.
         claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'name', 'groups'] },
         async findAccount(_ctx, sub) {
