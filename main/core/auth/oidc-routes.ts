@@ -11,6 +11,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CALLBACK_PATH, type OidcRefusal, type OidcSignIn } from './oidc';
+import { readCookie } from './cookies';
+import { messagePage, SIGNIN_CSP } from './signin-page';
 
 export { CALLBACK_PATH };
 export const START_PATH = '/auth/oidc/start';
@@ -52,33 +54,25 @@ const TITLES: Record<OidcRefusal, string> = {
   'exchange-failed': 'The sign-in could not be completed',
 };
 
-/** The value of one cookie in a Cookie header, or undefined. */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-
-/** A calm page in the console's grey (inline style is allowed by the CSP; script is not, and none is needed). */
-function page(title: string, body: string, head = ''): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Takt</title>${head}<style>body{font:15px/1.5 system-ui,sans-serif;background:#e6e6e6;color:#222;margin:0}main{max-width:36rem;margin:15vh auto;background:#f4f4f4;border:1px solid #bbb;padding:1.5rem 2rem}h1{font-size:1.2rem;margin:0 0 .75rem}a{color:#1a4d80}</style></head><body><main>${body}</main></body></html>`;
-}
-
+/** The page of a refused sign-in: what happened, what to do, and the way back (the sign-in pages' look). */
 export function refusalPage(code: OidcRefusal, reason: string): string {
-  return page(TITLES[code], `<h1 data-oidc-refusal="${code}">${escapeHtml(TITLES[code])}</h1><p>${escapeHtml(reason)}</p><p><a href="${SIGNIN_PATH}">Back to sign-in</a></p>`);
+  return messagePage(TITLES[code], reason, { label: 'Back to sign-in', href: SIGNIN_PATH });
 }
+
+/**
+ * After a sign-in: a page that moves on to the console at once. The navigation starts on this
+ * console's own page, so the new SameSite=Strict session cookie goes with it.
+ */
+const SIGNED_IN_PAGE =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/"><title>Signed in · Takt</title></head>' +
+  '<body style="font:16px system-ui,sans-serif;background:#10141a;color:#e6e9ee"><p>Signed in. <a href="/" style="color:#58a6ff">Continue to the console</a></p></body></html>';
 
 export function createOidcRoutes(o: OidcRoutesOptions): (req: IncomingMessage, res: ServerResponse, path: string) => boolean {
   const log = o.log ?? (() => undefined);
   const secure = o.secure ? '; Secure' : '';
   const stateCookie = (value: string, maxAgeS: number) => `${STATE_COOKIE}=${value}; Path=/auth/oidc/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}${secure}`;
   const send = (res: ServerResponse, status: number, html: string, cookies: string[] = []) => {
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...(cookies.length ? { 'set-cookie': cookies } : {}) });
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': SIGNIN_CSP, ...(cookies.length ? { 'set-cookie': cookies } : {}) });
     res.end(html);
   };
   const refused = (res: ServerResponse, code: OidcRefusal, reason: string) => send(res, REFUSAL_STATUS[code], refusalPage(code, reason), [stateCookie('', 0)]);
@@ -115,15 +109,9 @@ export function createOidcRoutes(o: OidcRoutesOptions): (req: IncomingMessage, r
       return true;
     }
     done(
-      o.signIn.callback(url, cookieValue(req.headers.cookie, STATE_COOKIE)).then((v) => {
+      o.signIn.callback(url, readCookie(req.headers.cookie, STATE_COOKIE)).then((v) => {
         if (!v.ok) return refused(res, v.code, v.reason);
-        const html = page(
-          'Signed in',
-          `<h1>Signed in</h1><p><a href="/" data-oidc-continue>Continue to the console</a></p>`,
-          // Same-site navigation from this page, so the new SameSite=Strict session cookie is sent.
-          '<meta http-equiv="refresh" content="0;url=/">',
-        );
-        send(res, 200, html, [v.setCookie, stateCookie('', 0)]);
+        send(res, 200, SIGNED_IN_PAGE, [v.setCookie, stateCookie('', 0)]);
       }),
     );
     return true;
