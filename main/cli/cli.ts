@@ -150,6 +150,8 @@ serveOptions(program.command('start').description('open the desktop app; browser
   const main = join(root, 'dist', 'electron', 'main.cjs');
   const probe = existsSync(main) ? probeElectron(root) : ({ ok: false, reason: 'the Electron shell is not built' } as const);
   if (probe.ok) {
+    // The desktop window signs in with local accounts; say so rather than drop the flags silently.
+    if (oidcSettingsFrom(o, (l) => console.error(l))) console.error('takt: --oidc-* apply to browser mode (takt serve); the desktop app ignores them and signs in with local accounts');
     privateCoreProcess();
     if (o.reset) resetFolder(o.data);
     return exitWhenFlushed(await launchElectron(probe.binary, main, ['--data', o.data, ...(o.plant ? ['--plant', o.plant] : [])]));
