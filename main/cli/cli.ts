@@ -14,6 +14,7 @@ import { readTlsFiles } from './tls-files';
 import { allowedOriginsFrom, isLoopbackHost } from '../core/hosts/browser/request-policy';
 import { resetDataDir } from '../core/persistence/data-dir';
 import { installWallClockOffset } from './wall-clock-offset';
+import { oidcSettingsFrom, type OidcFlags } from './oidc-options';
 // The other commands load on use (`await import`): their modules (XML/CSV parsers, the store, the
 // report renderer) would otherwise be loaded, compiled and run on every `takt serve` start.
 
@@ -26,7 +27,7 @@ const int = (name: string, min: number, max: number) => (v: string) => {
   return n;
 };
 
-interface ServeOptions {
+interface ServeOptions extends OidcFlags {
   host: string;
   port: number;
   data: string;
@@ -68,6 +69,7 @@ async function serve(o: ServeOptions) {
   privateCoreProcess();
   installWallClockOffset();
   const warn = (l: string) => console.error(l);
+  const oidc = oidcSettingsFrom(o, warn);
   const webhookToken = readSecretOption({ name: 'webhook-token', flag: o.webhookToken, file: o.webhookTokenFile, env: 'TAKT_WEBHOOK_TOKEN' }, warn);
   const webhookSecret = readSecretOption({ name: 'webhook-secret', flag: o.webhookSecret, file: o.webhookSecretFile, env: 'TAKT_WEBHOOK_SECRET' }, warn);
   const bm = await startBrowserMode({
@@ -84,6 +86,7 @@ async function serve(o: ServeOptions) {
     rulesFile: o.rules,
     webhookToken,
     webhookSecret,
+    ...(oidc ? { oidc } : {}),
     log: (l) => console.error(l),
     ...(o.reset ? { reset: () => resetFolder(o.data) } : {}),
     // Announced as soon as the plant is valid and the page is served; the console connects when the rest of the core is up.
@@ -130,6 +133,16 @@ const serveOptions = (c: Command) =>
     .option('--reset', 'start over: move the data folder aside (to <data>.reset-<time>, nothing is deleted) and start afresh')
     .option('--webhook-token-file <file>', 'POST /api/signals needs Authorization: Bearer <the token in this file> (or env TAKT_WEBHOOK_TOKEN)')
     .option('--webhook-secret-file <file>', 'POST /api/signals needs X-Takt-Signature: sha256=<HMAC-SHA256 of the body, keyed by the secret in this file> (or env TAKT_WEBHOOK_SECRET)')
+    .option('--oidc-issuer <url>', 'offer sign-in with this OpenID Connect identity provider (its issuer URL, https; http only on this machine)')
+    .option('--oidc-client-id <id>', 'the client id registered for this console at the identity provider')
+    .option('--oidc-client-secret-file <file>', 'the client secret, read from this file (or env TAKT_OIDC_CLIENT_SECRET); none for a public client')
+    .option('--oidc-claim <claim>', 'the ID-token claim that names the person: email (default), preferred_username, upn, sub, or a custom claim')
+    .option('--oidc-people-file <file>', 'YAML or JSON mapping claim values to plant person ids (e.g. "lukas.schulz@plant.example: A-001")')
+    .option('--oidc-roles-claim <claim>', 'a groups/roles claim: only users it grants a Takt role (see --oidc-role-group) may sign in')
+    .option('--oidc-role-group <group=role>', 'a group or role name in --oidc-roles-claim and the plant role it grants; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--oidc-name <name>', 'how the sign-in page names the provider ("Sign in with <name>"); the issuer host by default')
+    .option('--oidc-redirect-url <url>', "the callback URL registered at the provider (…/auth/oidc/callback); by default the console's address as the browser reached it")
+    .option('--oidc-scope <scope>', 'an extra scope to ask for besides openid email profile (e.g. groups); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--webhook-token <token>', 'as --webhook-token-file, the token itself (visible in the process list: prefer the file or the environment)')
     .option('--webhook-secret <secret>', 'as --webhook-secret-file, the secret itself (visible in the process list: prefer the file or the environment)');
 
@@ -137,6 +150,8 @@ serveOptions(program.command('start').description('open the desktop app; browser
   const main = join(root, 'dist', 'electron', 'main.cjs');
   const probe = existsSync(main) ? probeElectron(root) : ({ ok: false, reason: 'the Electron shell is not built' } as const);
   if (probe.ok) {
+    // The desktop window signs in with local accounts; say so rather than drop the flags silently.
+    if (oidcSettingsFrom(o, (l) => console.error(l))) console.error('takt: --oidc-* apply to browser mode (takt serve); the desktop app ignores them and signs in with local accounts');
     privateCoreProcess();
     if (o.reset) resetFolder(o.data);
     return exitWhenFlushed(await launchElectron(probe.binary, main, ['--data', o.data, ...(o.plant ? ['--plant', o.plant] : [])]));

@@ -43,6 +43,11 @@ import { createAuthRoutes, type PlantPerson } from '../../auth/signin-routes';
 import type { SignInOption } from '../../auth/signin-page';
 import type { Caller } from '../../../../shared/auth/caller';
 import { openApiRoute, WEBHOOK_CALLER } from './http-api';
+import { createOidcSignIn, type OidcSettings } from '../../auth/oidc';
+import { createOidcRoutes, START_PATH } from '../../auth/oidc-routes';
+import { sessionCookie } from '../../auth/cookies';
+import { sessionIdOf } from '../../auth/session-store';
+import { peopleDirectory } from '../../../../shared/auth/claims';
 
 export interface BrowserModeOptions extends CoreOptions {
   host?: string;
@@ -72,8 +77,13 @@ export interface BrowserModeOptions extends CoreOptions {
   auth?: AuthServiceOptions;
   /** Called with the one-time link that creates the first administrator, when the data folder has no account. */
   onFirstStart?: (link: string) => void;
-  /** Other ways to sign in shown on the sign-in page (OIDC). */
+  /** Other ways to sign in shown on the sign-in page. */
   signInOptions?: () => readonly SignInOption[];
+  /**
+   * OIDC sign-in against this identity provider (`/auth/oidc/start`, `/auth/oidc/callback`), shown
+   * on the sign-in page as "Sign in with <name>"; sessions and audit are the data folder's.
+   */
+  oidc?: OidcSettings;
 }
 
 export interface BrowserMode {
@@ -150,13 +160,17 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   let people: readonly PlantPerson[] = [];
   const webhookToken = opts.webhookToken ?? (process.env.TAKT_WEBHOOK_TOKEN || undefined);
   const webhookSecret = opts.webhookSecret ?? (process.env.TAKT_WEBHOOK_SECRET || undefined);
+  const oidcRoutes = opts.oidc ? oidcSignInRoutes(opts.oidc, () => auth, () => people, opts.tls !== undefined, log) : null;
+  const signInOptions = opts.oidc
+    ? () => [...(opts.signInOptions?.() ?? []), { label: `Sign in with ${opts.oidc!.name}`, href: START_PATH }]
+    : opts.signInOptions;
   const authRoutes = createAuthRoutes({
     auth: () => auth,
     secure: opts.tls !== undefined,
     formPost: (h) => policy().formPost(h),
     headers: headersOf,
     people: () => people,
-    ...(opts.signInOptions ? { signInOptions: opts.signInOptions } : {}),
+    ...(signInOptions ? { signInOptions } : {}),
     log,
   });
   const who = (req: IncomingMessage) =>
@@ -185,6 +199,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
         res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request target');
         return;
       }
+      if (oidcRoutes?.(req, res, path)) return;
       if (authRoutes(req, res, path)) return;
       if (path === '/auth' || path.startsWith('/auth/')) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${req.url}`);
@@ -349,4 +364,46 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
       await core.close();
     },
   };
+}
+
+/**
+ * The OIDC routes over this data folder's accounts and sessions: a provider user maps to a person
+ * through the OIDC people table, a local account of the same name, or the person's id; a person
+ * whose every account is disabled is refused; the session and the audit lines are the password
+ * sign-in's (`auth.signed-in`, `auth.signin-failed` with `via: 'oidc'`).
+ */
+function oidcSignInRoutes(settings: OidcSettings, auth: () => AuthService | null, people: () => readonly PlantPerson[], secure: boolean, log: (line: string) => void) {
+  const service = () => {
+    const a = auth();
+    if (!a) throw new Error('the core is starting: try again in a moment');
+    return a;
+  };
+  const signIn = createOidcSignIn({
+    settings,
+    log,
+    people: () => {
+      const accounts = service().accounts.list();
+      return peopleDirectory(people(), {
+        accountPerson: (name) => accounts.find((a) => !a.disabled && a.username === name.trim().toLowerCase())?.personId,
+        // `takt users disable` takes a person's access away, whichever way they sign in.
+        disabled: (personId) => {
+          const theirs = accounts.filter((a) => a.personId === personId);
+          return theirs.length > 0 && theirs.every((a) => a.disabled);
+        },
+      });
+    },
+    sessions: {
+      createSession(personId, via) {
+        const { cookie, session } = service().sessions.create({ personId, via });
+        return { setCookie: sessionCookie(cookie, secure), sessionId: sessionIdOf(session) };
+      },
+    },
+    audit: {
+      signedIn: (e) =>
+        service().audit({ kind: 'auth.signed-in', actor: e.personId, subjectId: e.claimValue.slice(0, 48), payload: { via: 'oidc', session: e.sessionId, issuer: e.issuer, subject: e.subject, claim: e.claim } }),
+      refused: (e) =>
+        auth()?.audit({ kind: 'auth.signin-failed', actor: (e.claimValue ?? e.subject ?? 'unknown').slice(0, 128), subjectId: (e.claimValue ?? e.subject ?? '').slice(0, 48), payload: { via: 'oidc', reason: e.code, issuer: e.issuer, ...(e.subject ? { subject: e.subject } : {}) } }),
+    },
+  });
+  return createOidcRoutes({ signIn, secure, log });
 }
