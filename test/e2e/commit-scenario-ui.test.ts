@@ -76,7 +76,7 @@ describe('commit a scenario from the What-if view', () => {
     // An operator may not commit: the core's refusal is shown as it is.
     await actAs('a-operator');
     await button.click();
-    await expect.poll(() => page.getByTestId('scenario-commit-error').innerText(), { timeout: 10_000 }).toMatch(/is a operator: committing a decision needs a /);
+    await expect.poll(() => page.getByTestId('scenario-commit-error').innerText(), { timeout: 10_000 }).toMatch(/\(operator\) may not commit\.scenario: needs a /);
     expect((await client.call('decisions.list')).items).toEqual([]);
 
     await actAs('a-controller');
