@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 // From the records (not the rule set's schema, which imports this module).
-import { roles, type Role } from '../commit/records';
+import { roles, type Role } from '../plant/schema';
 
 /**
  * Every permission a call can need. Approving also needs the approval's own role and someone other

@@ -12,8 +12,9 @@ import { z } from 'zod';
 import type { OptionKind, RankedOption } from '../decide/options';
 import type { Move } from '../sim/forecast';
 import type { Scenario, ScenarioComparison } from '../sim/scenario';
+import { roles } from '../plant/schema';
 
-export const roles = ['operator', 'lead', 'qa', 'maintenance', 'warehouse', 'planner', 'controller', 'manager'] as const;
+export { roles } from '../plant/schema';
 export type Role = (typeof roles)[number];
 
 // ------------------------------------------------------------------ field types

@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { permissionTableSchema } from '../auth/permissions';
+import { roles } from '../plant/schema';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'an id: letters, digits, _ . - (max 64), starting with a letter or digit');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM');
@@ -24,7 +25,7 @@ const share = z.number().min(0).max(1);
 export const tiers = ['A', 'B', 'C'] as const;
 export type Tier = (typeof tiers)[number];
 /** Person roles as the plant file declares them (../plant/schema.ts). */
-export const roles = ['operator', 'lead', 'qa', 'maintenance', 'warehouse', 'planner', 'controller', 'manager'] as const;
+export { roles } from '../plant/schema';
 export type Role = (typeof roles)[number];
 export const exceptionTypes = ['line-down', 'material-shortage', 'qa-hold', 'late-risk', 'changeover-overrun', 'crew-gap', 'rush-order'] as const;
 export type ExceptionType = (typeof exceptionTypes)[number];

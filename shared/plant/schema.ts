@@ -75,7 +75,11 @@ export const componentSchema = z
   .strict();
 
 export const skillSchema = z.object({ id, name }).strict();
-export const personSchema = z.object({ id, name, role: z.enum(['operator', 'lead', 'qa', 'maintenance', 'warehouse', 'planner', 'controller', 'manager']), skills: z.array(id).default([]) }).strict();
+/** The roles a plant's people hold: the decision loop's permissions and workflows are written in them. */
+export const roles = ['operator', 'lead', 'qa', 'maintenance', 'warehouse', 'planner', 'controller', 'manager'] as const;
+export type Role = (typeof roles)[number];
+
+export const personSchema = z.object({ id, name, role: z.enum(roles), skills: z.array(id).default([]) }).strict();
 export const crewSchema = z.object({ id, name, members: z.array(personSchema).min(1) }).strict();
 export const shiftSchema = z.object({ id, name, start: hhmm, end: hhmm, crew: id }).strict();
 
