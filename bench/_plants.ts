@@ -7,20 +7,14 @@
  * - `standard`: 4 halls × 10 lines × 5 machines (200 machines), the render bench's long-standing case.
  * - `large`: 4 halls, 60 lines, 1,000 machines; line lengths vary (12–22 machines) from the seed.
  */
+import { createRng } from '../shared/sim/random';
 
 export type PlantCase = 'standard' | 'large';
 export const PLANT_CASES: readonly PlantCase[] = ['standard', 'large'];
 
 /** A seeded generator (mulberry32): the same plant every run. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(seed).next;
 }
 
 const KINDS = ['mixer', 'filler', 'oven', 'cooler', 'capper', 'labeller', 'inspector', 'wrapper', 'packer', 'palletiser'] as const;

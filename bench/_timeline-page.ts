@@ -6,20 +6,14 @@ import { buildModel } from '../renderer/src/timeline/gantt';
 import { GanttView } from '../renderer/src/timeline/gantt-view';
 import type { Bar, Marker, TimelineLine } from '../shared/timeline/bars';
 import '../renderer/src/timeline/timeline.css';
+import { createRng } from '../shared/sim/random';
 
 const DAY = 86_400_000;
 const MIN = 60_000;
 
 /** A seeded generator (mulberry32): the same bars every run. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(seed).next;
 }
 
 /** Bars per changeover-and-run cycle on average (changeover, baseline, plan, run, 0.35 down, 0.05 hold). */

@@ -2,6 +2,7 @@
  * The soak's fault schedule: which fault happens at what fraction of the run's plant time, drawn
  * from a seeded generator so a run can be repeated exactly (`--seed`). Pure: no I/O, no clock.
  */
+import { createRng } from '../../shared/sim/random';
 
 export type FaultKind = 'kill' | 'broker' | 'disk-full' | 'clock-step';
 
@@ -17,14 +18,7 @@ export interface Fault {
 
 /** mulberry32: a small seeded generator, good enough to spread faults. */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(seed).next;
 }
 
 /** Per plant week, from the issue: at least 20 kills and 10 broker restarts; the rest are ours. */
