@@ -73,7 +73,8 @@ export function parseRoleGroups(pairs: readonly string[]): Record<string, PlantR
 
 /** The settings, or undefined when no --oidc-* flag is given; throws a message naming the flag when they are wrong. */
 export function oidcSettingsFrom(f: OidcFlags, warn: (line: string) => void, environment: NodeJS.ProcessEnv = process.env): OidcSettings | undefined {
-  const given = Object.entries(f).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0));
+  // `f` may be the whole serve options object: only the --oidc-* flags count here.
+  const given = Object.entries(f).filter(([k, v]) => k.startsWith('oidc') && v !== undefined && !(Array.isArray(v) && v.length === 0));
   if (given.length === 0) return undefined;
   if (f.oidcIssuer === undefined) throw new Error(`--oidc-* options were given without --oidc-issuer: give the identity provider's issuer URL, e.g. --oidc-issuer https://sso.plant.example/realms/plant`);
   if (f.oidcClientId === undefined) throw new Error('--oidc-issuer needs --oidc-client-id: the client id registered for this console at the identity provider');

@@ -20,6 +20,11 @@ describe('oidcSettingsFrom', () => {
     expect(oidcSettingsFrom({ oidcRoleGroup: [], oidcScope: [] }, noWarn, {})).toBeUndefined();
   });
 
+  it('ignores the other serve options (TLS, webhook) it is handed with the --oidc-* ones', () => {
+    const serveOptions = { oidcRoleGroup: [], oidcScope: [], tlsCert: 'cert.pem', tlsKey: 'key.pem', webhookTokenFile: 'token' } as Parameters<typeof oidcSettingsFrom>[0];
+    expect(oidcSettingsFrom(serveOptions, noWarn, {})).toBeUndefined();
+  });
+
   it('reads a complete configuration: secret from a file, people file, role groups, extra scopes', () => {
     const s = oidcSettingsFrom(
       {
