@@ -36,6 +36,16 @@ describe('session store isLive', () => {
     expect(openSessionStore(d, { now: () => t }).endFor('A-003')).toBe(1);
     expect(s.isLive(theirs)).toBe(false);
     expect(s.isLive('0'.repeat(64))).toBe(false);
+
+    // Use through a socket keeps a session from idling out.
+    const worked = s.create({ personId: 'A-004', via: 'password' }).session.hash;
+    t += 90;
+    expect(s.used(worked)).toBe(true);
+    t += 90;
+    expect(s.isLive(worked)).toBe(true);
+    t += 101;
+    expect(s.isLive(worked)).toBe(false);
+    expect(s.used(worked)).toBe(false);
   });
 });
 
@@ -57,7 +67,9 @@ describe('watchSessionSockets', () => {
     vi.useFakeTimers();
     const live = new Set(['a', 'b']);
     let ready = false;
-    const w = watchSessionSockets(() => (ready ? (h) => live.has(h) : null), 1000);
+    const used: string[] = [];
+    const store = { isLive: (h: string) => live.has(h), used: (h: string) => (used.push(h), live.has(h)) };
+    const w = watchSessionSockets(() => (ready ? store : null), 1000);
     const a = new FakeSocket();
     const b = new FakeSocket();
     w.add(a as unknown as WebSocket, 'a');
@@ -79,6 +91,17 @@ describe('watchSessionSockets', () => {
     live.delete('b');
     w.check();
     expect(b.closedWith?.[0]).toBe(SESSION_ENDED_CLOSE_CODE);
+
+    // A socket that carried calls since the last check counts as use of its session.
+    live.add('d');
+    const d = new FakeSocket();
+    w.add(d as unknown as WebSocket, 'd');
+    w.check();
+    expect(used).toEqual([]);
+    d.emit('message', '{}');
+    w.check();
+    w.check();
+    expect(used).toEqual(['d']);
 
     // A socket that closed by itself is forgotten.
     const c = new FakeSocket();

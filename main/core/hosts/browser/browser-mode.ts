@@ -166,7 +166,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     ? () => [...(opts.signInOptions?.() ?? []), { label: `Sign in with ${opts.oidc!.name}`, href: START_PATH }]
     : opts.signInOptions;
   // A socket does not outlive its session (sign-out elsewhere, disable, expiry, lock).
-  const sessionSockets = watchSessionSockets(() => (auth ? (h) => auth!.sessions.isLive(h) : null));
+  const sessionSockets = watchSessionSockets(() => auth?.sessions ?? null);
   const authRoutes = createAuthRoutes({
     auth: () => auth,
     sessionEnded: () => sessionSockets.check(),

@@ -21,13 +21,23 @@ export interface SessionSockets {
   close(): void;
 }
 
-export function watchSessionSockets(isLive: () => ((hash: string) => boolean) | null, everyMs = 1000): SessionSockets {
-  const watched = new Map<WebSocket, string>();
+/** What the watcher asks of the session store. */
+export interface SessionLiveness {
+  isLive(hash: string): boolean;
+  /** Live, and used now: the socket carried the console's calls since the last check. */
+  used(hash: string): boolean;
+}
+
+export function watchSessionSockets(sessions: () => SessionLiveness | null, everyMs = 1000): SessionSockets {
+  const watched = new Map<WebSocket, { hash: string; active: boolean }>();
   const check = () => {
-    const live = isLive();
-    if (!live) return;
-    for (const [ws, hash] of watched) {
-      if (live(hash)) continue;
+    const store = sessions();
+    if (!store) return;
+    for (const [ws, w] of watched) {
+      // Calls on the socket are use: a console worked through it is not idle, though it makes no HTTP request.
+      const live = w.active ? store.used(w.hash) : store.isLive(w.hash);
+      w.active = false;
+      if (live) continue;
       watched.delete(ws);
       ws.close(SESSION_ENDED_CLOSE_CODE, SESSION_ENDED_REASON);
       // A peer that does not answer the close handshake is cut off.
@@ -38,7 +48,9 @@ export function watchSessionSockets(isLive: () => ((hash: string) => boolean) | 
   timer.unref();
   return {
     add(ws, hash) {
-      watched.set(ws, hash);
+      const w = { hash, active: false };
+      watched.set(ws, w);
+      ws.on('message', () => (w.active = true));
       ws.once('close', () => watched.delete(ws));
     },
     check,
