@@ -13,7 +13,8 @@ import { installDebug } from './debug';
 import { prewarmFloor } from './floor/FloorScene';
 import { parseHash } from './app/routes';
 import './styles.css';
-import { onPersonChange } from './app/session';
+import { onPersonChange, recheckSession } from './app/session';
+import { onSessionEnded } from './transport/websocket';
 
 // Listen for the preload's port before anything else, so its message cannot be missed.
 if (window.takt?.shell === 'electron') void waitForElectronPort().catch(() => undefined);
@@ -23,6 +24,8 @@ installDebug(store);
 const connection = new Connection().start();
 // Another person signed in (a hand-over in another tab): the socket acts as its session, so renew it.
 onPersonChange(() => connection.renew());
+// The core closed the socket because its session ended: sign in again rather than retry.
+onSessionEnded(recheckSession);
 // Start the WebGL renderer while the connection opens and the plant loads.
 if (parseHash(location.hash) === 'floor') prewarmFloor();
 

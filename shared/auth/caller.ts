@@ -22,6 +22,13 @@ export type Caller =
    */
   | { readonly kind: 'system'; readonly name: string };
 
+/**
+ * The WebSocket close code for "this connection's session has ended" (signed out elsewhere,
+ * disabled, expired, locked): the console asks who it is now instead of reconnecting blindly.
+ * 4000-4999 is the range RFC 6455 leaves to applications.
+ */
+export const SESSION_ENDED_CLOSE_CODE = 4401;
+
 /** The in-process host: used where no network peer is involved. */
 export const SYSTEM_CALLER: Caller = Object.freeze({ kind: 'system', name: 'takt' });
 

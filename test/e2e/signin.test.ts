@@ -6,7 +6,10 @@
  * - repeated wrong passwords lock the account (429 with Retry-After), audited;
  * - an API token without the `ingest` scope cannot ingest, with it can; a revoked token is refused;
  * - the first-start link creates the first administrator once, and only once;
- * - a locked wall display keeps the floor, read-only, until someone signs in.
+ * - a locked wall display keeps the floor, read-only, until someone signs in;
+ * - an open socket does not outlive its session: sign-out with the same cookie, or the account
+ *   disabled by `takt users disable` (another store on the folder, as the CLI's process), closes it
+ *   with the session-ended code, and the console lands on the sign-in page.
  * Session survival across a restart is covered by reconnect.test.ts (same data folder, same page).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +19,9 @@ import { launchChromium, SETUP_TIMEOUT_MS } from './browser';
 import { startTestCore, type RunningCore } from './core';
 import { signalMaker } from './signals';
 import { until } from '../helpers/until';
+import { usersDisable } from '../../main/cli/users';
+import { SESSION_COOKIE } from '../../main/core/auth/session-store';
+import { SESSION_ENDED_CLOSE_CODE } from '../../shared/auth/caller';
 
 let core: RunningCore;
 let browser: Browser;
@@ -204,5 +210,78 @@ describe('API tokens', () => {
     core.bm.auth.tokens.revoke(id);
     expect((await post('/api/signals', { signals: [] }, { authorization: `Bearer ${ingest}` })).status).toBe(401);
     expect(await handshake({ authorization: `Bearer ${ingest}` })).toBe(401);
+  });
+});
+
+/** An open socket signed in with `cookie`, and a promise of how it closed. */
+async function openSocket(cookie: string) {
+  const ws = new WebSocket(core.wsUrl, { headers: { cookie: `${SESSION_COOKIE}=${cookie}` } });
+  const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString(), at: Date.now() })));
+  ws.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_q, res) => reject(new Error(`refused: ${res.statusCode}`)));
+  });
+  return { ws, closed };
+}
+
+const within = <T,>(p: Promise<T>, ms: number, what: string) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms))]);
+
+describe('an open socket whose session ends', () => {
+  it('is closed on sign-out with the same cookie; another session’s socket stays open', async () => {
+    const mine = core.bm.auth.sessions.create({ personId: 'A-003', via: 'password' }).cookie;
+    const other = core.bm.auth.sessions.create({ personId: 'A-004', via: 'password' }).cookie;
+    const a = await openSocket(mine);
+    const b = await openSocket(other);
+    try {
+      const t0 = Date.now();
+      const out = await post('/auth/signout', {}, { cookie: `${SESSION_COOKIE}=${mine}` });
+      expect(out.status).toBe(200);
+      const c = await within(a.closed, 5000, 'the close of the signed-out socket');
+      expect(c.code).toBe(SESSION_ENDED_CLOSE_CODE);
+      expect(c.reason).toMatch(/session has ended.*sign in again/);
+      expect(c.at - t0).toBeLessThan(5000);
+      // Only that session's socket: the other one still answers.
+      expect(b.ws.readyState).toBe(WebSocket.OPEN);
+      expect(await handshake({ cookie: `${SESSION_COOKIE}=${mine}` })).toBe(401);
+    } finally {
+      a.ws.close();
+      b.ws.close();
+    }
+  });
+
+  it('is closed when the account is disabled from the command line', async () => {
+    await core.bm.auth.accounts.add({ username: 'marta', personId: 'A-005', password: 'marta long password' });
+    const signedIn = await post('/auth/signin', { username: 'marta', password: 'marta long password' });
+    expect(signedIn.status).toBe(200);
+    const cookie = /takt_session=([\w-]+)/.exec(signedIn.headers.get('set-cookie') ?? '')![1]!;
+    const s = await openSocket(cookie);
+    try {
+      const lines: string[] = [];
+      // The CLI's own stores on the folder (another process in real use): the core learns it from the file.
+      expect(await usersDisable({ data: core.dataDir, username: 'marta' }, { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) })).toBe(0);
+      expect(lines.join('\n')).toMatch(/disabled; 1 session ended/);
+      const c = await within(s.closed, 5000, 'the close of the disabled account’s socket');
+      expect(c.code).toBe(SESSION_ENDED_CLOSE_CODE);
+    } finally {
+      s.ws.close();
+    }
+  });
+
+  it('sends the console to the sign-in page instead of reconnecting', async () => {
+    const cookie = core.bm.auth.sessions.create({ personId: 'A-006', via: 'password' }).cookie;
+    const context = await browser.newContext();
+    await context.addCookies([{ name: SESSION_COOKIE, value: cookie, url: core.url, httpOnly: true, sameSite: 'Strict' }]);
+    const page = await context.newPage();
+    try {
+      await page.goto(core.url);
+      await page.locator('[data-testid="connection"][data-status="open"]').waitFor({ timeout: SETUP_TIMEOUT_MS });
+      // Signed out elsewhere (another tab, the same cookie): the page itself did nothing.
+      expect((await post('/auth/signout', {}, { cookie: `${SESSION_COOKIE}=${cookie}` })).status).toBe(200);
+      await page.waitForURL(/\/signin$/, { timeout: 5000 });
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -56,6 +56,13 @@ export interface SessionStore {
   end(cookie: string): boolean;
   /** Ends every session of a person (an account disabled or reset). */
   endFor(personId: string): number;
+  /**
+   * Whether the session with this hash is still live (re-reading the file when another process
+   * changed it), without counting as use: an open socket is checked on it, not kept alive by it.
+   */
+  isLive(hash: string): boolean;
+  /** As isLive, and a live session counts as used now (a console sending calls on its socket is not idle). */
+  used(hash: string): boolean;
   /** Writes pending use times (on close). */
   flush(): void;
 }
@@ -152,6 +159,21 @@ export function openSessionStore(dataDir: string, o: SessionStoreOptions = {}): 
       }
       if (n) save();
       return n;
+    },
+    isLive(hash) {
+      sync();
+      const s = sessions.get(hash);
+      return s !== undefined && live(s, now());
+    },
+    used(hash) {
+      sync();
+      const s = sessions.get(hash);
+      const t = now();
+      if (!s || !live(s, t)) return false;
+      s.lastSeenAt = t;
+      dirty = true;
+      if (t - lastWrite >= touchEvery) save();
+      return true;
     },
     flush() {
       if (dirty) save();

@@ -33,6 +33,8 @@ export interface AuthRoutesOptions {
   formPost(h: RequestHeaders): Verdict;
   headers(req: IncomingMessage): RequestHeaders;
   people: () => readonly PlantPerson[];
+  /** Called after a route ended a session (its open sockets are closed at once, not on the next check). */
+  sessionEnded?: () => void;
   /** Other ways to sign in shown on the page (OIDC). */
   signInOptions?: () => readonly SignInOption[];
   log?: (line: string) => void;
@@ -117,12 +119,13 @@ export function createAuthRoutes(o: AuthRoutesOptions): (req: IncomingMessage, r
     if (lock) {
       if (!who.ok || !who.session || who.session.kind !== 'person' || !cookieValue) return asJson ? json(res, 401, { error: { code: 'unauthorized', message: 'only a signed-in person can lock this display' } }) : redirect(res, '/signin');
       auth.sessions.end(cookieValue);
+      o.sessionEnded?.();
       const { cookie, session } = auth.sessions.create({ kind: 'display', personId: personOfSession(who.session), via: who.session.via });
       auth.audit({ kind: 'auth.display-locked', actor: who.session.personId, subjectId: sessionIdOf(session), payload: {} });
       const setCookie = { 'set-cookie': sessionCookie(cookie, o.secure) };
       return asJson ? json(res, 200, { locked: true }, setCookie) : redirect(res, '/', setCookie);
     }
-    if (cookieValue) auth.sessions.end(cookieValue);
+    if (cookieValue && auth.sessions.end(cookieValue)) o.sessionEnded?.();
     if (who.ok && who.session) auth.audit({ kind: 'auth.signed-out', actor: who.session.personId, subjectId: sessionIdOf(who.session), payload: { kind: who.session.kind } });
     const clear = { 'set-cookie': clearedSessionCookie(o.secure) };
     return asJson ? json(res, 200, { signedOut: true }, clear) : redirect(res, '/signin', clear);

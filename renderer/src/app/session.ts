@@ -50,6 +50,14 @@ export function loadSession(): void {
   fetchSession();
 }
 
+/**
+ * Asks the core again now: the socket was closed because its session ended. Signed out, the page
+ * goes to sign in; locked or signed in as someone else, the connection renews (onPersonChange).
+ */
+export function recheckSession(): void {
+  if (overHttp()) fetchSession();
+}
+
 const who = (s: SessionState) => (s.status === 'person' ? `p:${s.personId}` : s.status === 'display' ? 'display' : s.status);
 
 function fetchSession(): void {

@@ -4,6 +4,17 @@
  * forgets a connection's requests and streams when its socket closes.
  */
 import type { TextTransport } from '../../../shared/protocol/transport';
+import { SESSION_ENDED_CLOSE_CODE } from '../../../shared/auth/caller';
+
+const sessionEndedListeners = new Set<() => void>();
+/**
+ * Called when the core closes a socket because its session ended (signed out in another tab,
+ * disabled, expired): reconnecting would only be refused, so the console asks who it is instead.
+ */
+export function onSessionEnded(l: () => void): () => void {
+  sessionEndedListeners.add(l);
+  return () => sessionEndedListeners.delete(l);
+}
 
 export function webSocketTransport(ws: WebSocket): TextTransport {
   const frames = new Set<(f: string) => void>();
@@ -17,7 +28,10 @@ export function webSocketTransport(ws: WebSocket): TextTransport {
   ws.addEventListener('message', (e: MessageEvent) => {
     if (typeof e.data === 'string') frames.forEach((h) => h(e.data as string));
   });
-  ws.addEventListener('close', fireClose);
+  ws.addEventListener('close', (e: CloseEvent) => {
+    fireClose();
+    if (e.code === SESSION_ENDED_CLOSE_CODE) sessionEndedListeners.forEach((l) => l());
+  });
   ws.addEventListener('error', fireClose);
   return {
     send(frame) {

@@ -36,6 +36,7 @@ import { serveStatic, SECURITY_HEADERS } from './static-files';
 import { packageRoot } from '../../package-root';
 import { WS_MAX_PAYLOAD } from './ws-transport';
 import { attachWhenReady, type EarlyAnswers } from './boot-socket';
+import { watchSessionSockets } from './session-sockets';
 import { redactSecrets } from '../../../../shared/plant/redact';
 import { createRequestPolicy, isLoopbackHost, type RequestHeaders, type RequestPolicy } from './request-policy';
 import { createAuthService, type AuthService, type AuthServiceOptions } from '../../auth/auth-service';
@@ -164,8 +165,11 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   const signInOptions = opts.oidc
     ? () => [...(opts.signInOptions?.() ?? []), { label: `Sign in with ${opts.oidc!.name}`, href: START_PATH }]
     : opts.signInOptions;
+  // A socket does not outlive its session (sign-out elsewhere, disable, expiry, lock).
+  const sessionSockets = watchSessionSockets(() => auth?.sessions ?? null);
   const authRoutes = createAuthRoutes({
     auth: () => auth,
+    sessionEnded: () => sessionSockets.check(),
     secure: opts.tls !== undefined,
     formPost: (h) => policy().formPost(h),
     headers: headersOf,
@@ -287,8 +291,10 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
       return;
     }
     const caller = id.caller;
+    const session = id.session;
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => ws.terminate());
+      if (session) sessionSockets.add(ws, session.hash);
       // The connection acts as whoever its session or token is, for as long as it is open.
       attachWhenReady(ws, ready, early, caller);
     });
@@ -303,6 +309,7 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const url = `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}/`;
   const stopServer = async () => {
+    sessionSockets.close();
     wss.clients.forEach((c) => c.terminate());
     wss.close();
     await new Promise<void>((r) => server.close(() => r()));
