@@ -46,8 +46,8 @@ const machine = () => {
 };
 
 /** A raw protocol socket that records its frames. */
-async function socket(url = core.wsUrl) {
-  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${machine()}` } });
+async function socket(url = core.wsUrl, headers: Record<string, string> = { authorization: `Bearer ${machine()}` }) {
+  const ws = new WebSocket(url, { headers });
   const frames: Frame[] = [];
   ws.on('message', (d) => frames.push(JSON.parse(String(d)) as Frame));
   ws.on('error', () => undefined);
@@ -205,8 +205,9 @@ describe('hostile clients against takt serve', () => {
   it('refuses a YAML alias bomb as bad_params', async () => {
     const levels = 'abcdefghi'.split('');
     const bomb = [`a: &a ["x","x","x","x","x","x","x","x","x","x"]`, ...levels.slice(1).map((l, i) => `${l}: &${l} [${Array(10).fill(`*${levels[i]}`).join(',')}]`)].join('\n');
-    const s = await socket();
-    const r = await s.call('rules.activate', { text: bomb, by: 'A-001' });
+    // Activating rules is a person's act: the bomb must reach the parser, past the permission check.
+    const s = await socket(core.wsUrl, { cookie: `takt_session=${core.session('A-001')}` });
+    const r = await s.call('rules.activate', { text: bomb });
     expect(r.t).toBe('err');
     expect(r.error?.code).toBe('bad_params');
     expect(r.error?.message).toMatch(/alias/i);

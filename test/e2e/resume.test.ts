@@ -113,7 +113,10 @@ describe('kill -9 and restart', () => {
     expect(m1.alarm ?? null).toBeNull();
 
     // The restored changeover's overrun timer still fires: run plant time fast and watch the deltas.
-    await c2.call('clock.setSpeed', { speed: 600 });
+    // Changing the clock is a person's act (the permission table's clock.speed), not a token's.
+    const lead = await second.connect('A-001');
+    await lead.call('clock.setSpeed', { speed: 600 });
+    lead.close();
     const overran = await new Promise<boolean>((resolve) => {
       const stop = c2.subscribe('twin.deltas', (item) => {
         const ms = 'view' in item ? item.view.machines : (item.delta.machines ?? []);
