@@ -20,7 +20,7 @@ import type { Bar, Marker, TimelineData } from '../../../shared/timeline/bars';
 import { iso22400, sumQuantities, type ElementaryQuantities, type IsoKpis } from '../../../shared/kpi/iso22400';
 import { actionDoneAt, actionSla, decisionCycleTime, DEFAULT_ADHERENCE_TOLERANCE_MS, exceptionTimes, floodRate, onTimeDelivery, onTimeProjected, replans, scheduleAdherence, type PlannedOrder } from '../../../shared/kpi/execution';
 import { periodAt, periodsBack, type Period, type PeriodKind } from '../../../shared/kpi/periods';
-import type { KpiReport, KpiScope, KpiTargets, ShiftReport } from '../../../shared/kpi/report';
+import type { KpiReport, KpiScope, KpiTargets, ShiftDecisionReview, ShiftReport } from '../../../shared/kpi/report';
 import { exceptionPriorities } from '../../../shared/decide/rules-schema';
 import type { ExceptionRecord } from '../../../shared/decide/exceptions';
 import type { ActionRecord, DecisionReceipt } from '../../../shared/commit/records';
@@ -247,6 +247,17 @@ export function createTimelineService(opts: TimelineServiceOptions): TimelineSer
     },
   };
 
+  /** A decision's review for the shift report: judged once its horizon has passed, else when it will be. */
+  async function decisionReview(d: DecisionReceipt, now: number): Promise<ShiftDecisionReview> {
+    const horizonEnds = d.forkAt + d.horizonHours * 3_600_000;
+    if (horizonEnds > now) return { state: 'pending', horizonEnds };
+    if (d.status === 'pending-approval' || d.status === 'rejected') return { state: 'unavailable', reason: `not dispatched (${d.status})` };
+    const r = await tryCall('decisions.review', { id: d.id });
+    if ('error' in r) return { state: 'unavailable', reason: r.error };
+    const v = r.ok;
+    return { state: 'reviewed', endMaeMinutes: v.endMaeMinutes, regret: v.regret, best: v.best.title, forecastCost: v.forecastCost, hindsightCost: v.hindsightCost, cycleMinutes: v.cycleMinutes };
+  }
+
   async function shiftReport(shiftStart: number): Promise<ShiftReport> {
     catchUp();
     const now = twin.time;
@@ -270,9 +281,11 @@ export function createTimelineService(opts: TimelineServiceOptions): TimelineSer
         .filter((e) => inShift(e.raisedAt))
         .sort((a, b) => a.raisedAt - b.raisedAt)
         .map((e) => ({ id: e.id, priority: e.priority, title: e.title, lineId: e.subject.lineId ?? null, raisedAt: e.raisedAt, acknowledgedAt: e.acknowledged?.at ?? null, closedAt: e.closedAt, state: e.state })),
-      decisions: (rec.decisions ?? [])
-        .filter((d) => inShift(d.committedAt))
-        .map((d) => ({ id: d.id, exceptionId: d.exceptionId, title: d.exceptionTitle, lineId: d.lineId, committedAt: d.committedAt, committedBy: d.committedBy, chosen: d.chosen?.title ?? d.chosenOptionId, status: d.status })),
+      decisions: await Promise.all(
+        (rec.decisions ?? [])
+          .filter((d) => inShift(d.committedAt))
+          .map(async (d) => ({ id: d.id, exceptionId: d.exceptionId, title: d.exceptionTitle, lineId: d.lineId, committedAt: d.committedAt, committedBy: d.committedBy, chosen: d.chosen?.title ?? d.chosenOptionId, status: d.status, review: await decisionReview(d, now) })),
+      ),
       actions: (rec.actions ?? [])
         .filter((a) => actionDoneAt(a.history) === null && a.status !== 'rejected' && a.createdAt < period.to)
         .map((a) => ({ id: a.id, title: a.title, lineId: a.lineId, ownerName: a.ownerName, dueAt: a.dueAt, status: a.status, overdue: a.overdue || a.dueAt < now })),

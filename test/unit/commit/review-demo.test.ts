@@ -47,6 +47,9 @@ it('reviews a committed decision once its horizon has passed', { timeout: 180_00
   await expect(early).rejects.toBeInstanceOf(RemoteError);
   await expect(early).rejects.toThrow(/review it once the horizon has passed/);
   const until = c.decision.forkAt + 3_600_000;
+  // The shift report lists the decision, not yet reviewed: its horizon has not passed.
+  const before = (await client.call('report.shift', { shiftStart: c.decision.committedAt })).decisions.find((d) => d.id === c.decision.id);
+  expect(before?.review).toEqual({ state: 'pending', horizonEnds: until });
   while (core.twin.time < until) await new Promise((r) => setTimeout(r, 250));
   const r = await client.call('decisions.review', { id: c.decision.id });
   expect(r.decisionId).toBe(c.decision.id);
@@ -75,6 +78,10 @@ it('reviews a committed decision once its horizon has passed', { timeout: 180_00
   expect(r.actual!.iso).toEqual(iso22400(q));
   // Something ran on the line in that hour: the equality is over real figures, not two empty periods.
   expect(q.pbtMs).toBeGreaterThan(0);
+
+  // The shift report carries the same review once the horizon has passed.
+  const after = (await client.call('report.shift', { shiftStart: c.decision.committedAt })).decisions.find((d) => d.id === c.decision.id);
+  expect(after?.review).toEqual({ state: 'reviewed', endMaeMinutes: r.endMaeMinutes, regret: r.regret, best: r.best.title, forecastCost: r.forecastCost, hindsightCost: r.hindsightCost, cycleMinutes: r.cycleMinutes });
 
   // The weekly roll-up covers it: one decision reviewed, its week's MAE and regret are its own.
   const weekly = await client.call('decisions.reviewWeekly');
