@@ -24,12 +24,13 @@ function QualityTrend({ weeks }: { weeks: WeeklyDecisionQuality[] }) {
     const H = 170;
     const m = { l: 40, r: 40, t: 8, b: 22 };
     svg.selectAll('*').remove();
-    const x = scaleLinear().domain([0, Math.max(1, weeks.length - 1)]).range([m.l, W - m.r]);
+    // One week sits in the middle rather than on the left axis.
+    const x = scaleLinear().domain(weeks.length === 1 ? [-1, 1] : [0, weeks.length - 1]).range([m.l, W - m.r]);
     const maxMin = Math.max(1, ...weeks.flatMap((w) => [w.endMaeMinutes ?? 0, w.meanCycleMinutes ?? 0]));
     const maxRegret = Math.max(1, ...weeks.map((w) => w.meanRegret));
     const y = scaleLinear().domain([0, maxMin]).nice().range([H - m.b, m.t]);
     const yr = scaleLinear().domain([0, maxRegret]).nice().range([H - m.b, m.t]);
-    svg.append('g').attr('transform', `translate(0,${H - m.b})`).call(axisBottom(x).ticks(Math.min(6, weeks.length)).tickFormat((i) => { const w = weeks[Number(i)]; return w && Number.isInteger(Number(i)) ? weekLabel(w.week) : ''; }));
+    svg.append('g').attr('transform', `translate(0,${H - m.b})`).call(axisBottom(x).ticks(Math.min(6, Math.max(2, weeks.length))).tickFormat((i) => { const w = weeks[Number(i)]; return w && Number.isInteger(Number(i)) ? weekLabel(w.week) : ''; }));
     svg.append('g').attr('transform', `translate(${m.l},0)`).call(axisLeft(y).ticks(4).tickFormat((v) => `${Number(v)}′`));
     svg.append('g').attr('transform', `translate(${W - m.r},0)`).call(axisRight(yr).ticks(4));
     const series: [string, (w: WeeklyDecisionQuality) => number | null, typeof y][] = [
