@@ -245,6 +245,7 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
       retry: opts.outboxRetry,
       log,
       scenarios: () => whatIf.list(),
+      actualKpis: (lineIds, from, to) => timeline.actualKpis(lineIds, from, to),
     }),
   );
   let commit: CommitService | null = null;

@@ -58,6 +58,7 @@ export const METHOD_PERMISSIONS: { readonly [M in MethodName]: MethodNeed | ((pa
   'decisions.get': read,
   'decisions.replay': read,
   'decisions.review': read,
+  'decisions.reviewWeekly': read,
   'approvals.list': read,
   'approvals.decide': by('approve'),
   'actions.list': read,

@@ -7,7 +7,7 @@
 import { plantTime } from '../clock/plant-time';
 import { kpiDefinitions } from './definitions';
 import { fmtHours, fmtKpi, fmtMean, fmtShare } from './format';
-import type { ShiftReport } from './report';
+import type { ShiftDecisionReview, ShiftReport } from './report';
 import { toCsv } from '../files/csv-write';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -23,6 +23,8 @@ export function fmtTime(t: number | null, timeZone = 'UTC'): string {
 export { toCsv };
 const iso = (t: number | null) => (t === null ? '' : new Date(t).toISOString());
 const num = (v: number | null, digits = 4) => (v === null ? '' : Number(v.toFixed(digits)));
+/** A decision's review state in one word for the CSV (the figures are in their own columns). */
+const reviewWords = (v: ShiftDecisionReview) => (v.state === 'reviewed' ? 'reviewed' : v.state === 'pending' ? `horizon not passed yet (ends ${iso(v.horizonEnds)})` : `not reviewed: ${v.reason}`);
 
 /** Every table of the report as CSV, by file name. */
 export function shiftReportCsv(r: ShiftReport): Record<string, string> {
@@ -51,7 +53,13 @@ export function shiftReportCsv(r: ShiftReport): Record<string, string> {
       ['id', 'priority', 'title', 'line', 'raisedAt', 'acknowledgedAt', 'closedAt', 'state'],
       r.exceptions.map((x) => [x.id, x.priority, x.title, x.lineId ?? '', iso(x.raisedAt), iso(x.acknowledgedAt), iso(x.closedAt), x.state]),
     ),
-    'decisions.csv': toCsv(['id', 'exceptionId', 'exception', 'line', 'committedAt', 'committedBy', 'chosen', 'status'], r.decisions.map((d) => [d.id, d.exceptionId, d.title, d.lineId, iso(d.committedAt), d.committedBy, d.chosen, d.status])),
+    'decisions.csv': toCsv(
+      ['id', 'exceptionId', 'exception', 'line', 'committedAt', 'committedBy', 'chosen', 'status', 'review', 'endMaeMinutes', 'regret', 'bestInHindsight', 'cycleMinutes'],
+      r.decisions.map((d) => {
+        const v = d.review;
+        return [d.id, d.exceptionId, d.title, d.lineId, iso(d.committedAt), d.committedBy, d.chosen, d.status, reviewWords(v), v.state === 'reviewed' ? num(v.endMaeMinutes, 1) : '', v.state === 'reviewed' ? num(v.regret, 3) : '', v.state === 'reviewed' ? v.best : '', v.state === 'reviewed' ? num(v.cycleMinutes, 1) : ''];
+      }),
+    ),
     'actions.csv': toCsv(['id', 'title', 'line', 'owner', 'dueAt', 'status', 'overdue'], r.actions.map((a) => [a.id, a.title, a.lineId, a.ownerName, iso(a.dueAt), a.status, a.overdue])),
     'schedule-adherence.csv': toCsv(
       ['order', 'plannedStart', 'plannedEnd', 'startedAt', 'completedAt', 'onPlan', 'why'],
@@ -123,7 +131,13 @@ export function shiftReportHtml(r: ShiftReport, opts: ReportHtmlOptions = {}): s
   const lineRows = r.lines.map((l) => [esc(l.name), fmtKpi(l.iso.oee, 'share'), fmtKpi(l.iso.availability, 'share'), fmtKpi(l.iso.effectiveness, 'share'), fmtKpi(l.iso.qualityRatio, 'share'), fmtKpi(l.iso.setupRate, 'share'), fmtKpi(l.iso.throughputRate, 'per-hour'), fmtKpi(l.iso.scrapRatio, 'share'), String(l.quantities.gq)]);
   const exRows = r.exceptions.map((x) => [esc(x.priority), esc(x.title), esc(x.lineId ?? '—'), t(x.raisedAt), x.acknowledgedAt === null ? '—' : `${Math.round((x.acknowledgedAt - x.raisedAt) / 60_000)} min`, x.closedAt === null ? esc(x.state) : `${Math.round((x.closedAt - x.raisedAt) / 60_000)} min`]);
   const ackByPrio = e.exceptions.filter((p) => p.raised > 0).map((p) => `${esc(p.priority)}: ${p.raised} raised, ack ${fmtMean(p.timeToAcknowledge)}, resolve ${fmtMean(p.timeToResolve)}`).join(' · ');
-  const decRows = r.decisions.map((d) => [t(d.committedAt), esc(d.title), esc(d.chosen), esc(d.committedBy), esc(d.status)]);
+  const reviewCell = (v: ShiftDecisionReview) =>
+    v.state === 'reviewed'
+      ? `MAE ${v.endMaeMinutes === null ? '—' : `${v.endMaeMinutes} min`} · regret ${v.regret}${v.regret > 0 ? ` (best: ${esc(v.best)})` : ''}`
+      : v.state === 'pending'
+        ? `horizon not passed yet (ends ${t(v.horizonEnds)})`
+        : `not reviewed: ${esc(v.reason)}`;
+  const decRows = r.decisions.map((d) => [t(d.committedAt), esc(d.title), esc(d.chosen), esc(d.committedBy), esc(d.status), reviewCell(d.review)]);
   const actRows = [...r.actions].sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.dueAt - b.dueAt).map((a) => [a.overdue ? '<b class="bad">overdue</b>' : 'open', esc(a.title), esc(a.lineId), esc(a.ownerName || '—'), t(a.dueAt)]);
   const csv = opts.csvLinks
     ? `<p class="csv no-print">CSV: ${Object.entries(shiftReportCsv(r)).map(([name, text]) => `<a download="${esc(name)}" href="data:text/csv;charset=utf-8,${encodeURIComponent(text)}">${esc(name)}</a>`).join(' · ')}</p>`
@@ -166,7 +180,7 @@ ${table(['Prio', 'Exception', 'Line', 'Raised', 'To ack', 'Resolved in / state']
 <h2>Top downtime reasons</h2>
 ${pareto(r.downtime)}
 <h2>Decisions taken (${r.decisions.length})</h2>
-${r.recordsError && !r.decisions.length ? `<p class="empty">Decision records not available: ${esc(r.recordsError)}</p>` : table(['Committed', 'Exception', 'Chosen option', 'By', 'Status'], decRows, 6, 'No decisions committed in this shift.')}
+${r.recordsError && !r.decisions.length ? `<p class="empty">Decision records not available: ${esc(r.recordsError)}</p>` : table(['Committed', 'Exception', 'Chosen option', 'By', 'Status', 'Review'], decRows, 6, 'No decisions committed in this shift.')}
 <h2>Actions open / overdue (${r.actions.length})</h2>
 ${r.recordsError && !r.actions.length ? '<p class="empty">Action records not available.</p>' : table(['', 'Action', 'Line', 'Owner', 'Due'], actRows, 7, 'No open actions.')}
 </div>

@@ -58,6 +58,15 @@ export interface ShiftLineRow {
   iso: IsoKpis;
 }
 
+/**
+ * A shift's decision judged against what happened (shared/decide/review), or why it is not yet:
+ * `pending` until its horizon has passed, `unavailable` when it cannot be reviewed (with the reason).
+ */
+export type ShiftDecisionReview =
+  | { state: 'reviewed'; endMaeMinutes: number | null; regret: number; best: string; forecastCost: number; hindsightCost: number; cycleMinutes: number | null }
+  | { state: 'pending'; horizonEnds: number }
+  | { state: 'unavailable'; reason: string };
+
 export interface ShiftReport {
   /** `timeZone`: the plant's (site.timezone), the zone every time in the report is shown in. */
   plant: { id: string; name: string; timeZone?: string };
@@ -68,7 +77,7 @@ export interface ShiftReport {
   lines: ShiftLineRow[];
   downtime: { reason: string; ms: number; stops: number }[];
   exceptions: { id: string; priority: string; title: string; lineId: string | null; raisedAt: number; acknowledgedAt: number | null; closedAt: number | null; state: string }[];
-  decisions: { id: string; exceptionId: string; title: string; lineId: string; committedAt: number; committedBy: string; chosen: string; status: string }[];
+  decisions: { id: string; exceptionId: string; title: string; lineId: string; committedAt: number; committedBy: string; chosen: string; status: string; review: ShiftDecisionReview }[];
   actions: { id: string; title: string; lineId: string; ownerName: string; dueAt: number; status: string; overdue: boolean }[];
   recordsError?: string;
 }

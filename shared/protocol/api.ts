@@ -8,7 +8,7 @@ import type { TwinDelta, TwinView } from '../twin/view';
 import type { RuleSet } from '../decide/rules-schema';
 import type { RulesIssue } from '../decide/rules-parse';
 import type { BacktestResult } from '../decide/backtest';
-import type { DecisionReview } from '../decide/review';
+import type { DecisionQualityReport, DecisionReview } from '../decide/review';
 import type { ExceptionChange, ExceptionRecord, FloodRate } from '../decide/exceptions';
 import { exceptionPriorities, exceptionTypes } from '../decide/rules-schema';
 import { exceptionStates } from '../decide/exceptions';
@@ -167,6 +167,8 @@ export const methodParams = {
   'decisions.replay': z.object({ id: z.string().min(1).max(64) }).strict(),
   /** A committed decision judged once its horizon has passed: projected order ends against the journal's, and the regret in hindsight. */
   'decisions.review': z.object({ id: z.string().min(1).max(64) }).strict(),
+  /** The weekly roll-up (forecast accuracy, regret, cycle time) of the committed decisions whose horizon has passed. */
+  'decisions.reviewWeekly': z.object({ limit: z.number().int().min(1).max(1000).default(200) }).strict().optional(),
   'approvals.list': z.object({ statuses: z.array(z.enum(approvalStatuses)).optional(), role: z.enum(roles).optional(), decisionId: z.string().min(1).max(64).optional() }).strict().optional(),
   'approvals.decide': z.object({ id: z.string().min(1).max(64), by: personId.optional(), verdict: z.enum(['approve', 'reject']), comment: z.string().min(1).max(2000) }).strict(),
   'actions.list': z
@@ -275,6 +277,7 @@ export interface MethodResults {
   'decisions.list': { items: DecisionReceipt[] };
   'decisions.get': { decision: DecisionReceipt; approvals: ApprovalRecord[]; actions: ActionRecord[]; outbox: OutboxRecord[]; audit: AuditEntry[] };
   'decisions.review': DecisionReview;
+  'decisions.reviewWeekly': DecisionQualityReport;
   'decisions.replay': { id: string; same: boolean; recorded: { id: string; rank: number | null; score: number | null }[]; replayed: { id: string; rank: number | null; score: number | null }[]; differences: string[] };
   'approvals.list': { items: ApprovalRecord[] };
   'approvals.decide': { approval: ApprovalRecord; decision: DecisionReceipt };

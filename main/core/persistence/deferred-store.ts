@@ -15,6 +15,7 @@ export const COMMIT_METHODS = [
   'decisions.get',
   'decisions.replay',
   'decisions.review',
+  'decisions.reviewWeekly',
   'approvals.list',
   'approvals.decide',
   'actions.list',

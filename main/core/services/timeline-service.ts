@@ -17,15 +17,16 @@ import type { TwinView } from '../../../shared/twin/view';
 import { TimelineBuilder } from '../../../shared/timeline/builder';
 import { planBars, planFromView } from '../../../shared/timeline/plan';
 import type { Bar, Marker, TimelineData } from '../../../shared/timeline/bars';
-import { iso22400, sumQuantities } from '../../../shared/kpi/iso22400';
+import { iso22400, sumQuantities, type ElementaryQuantities, type IsoKpis } from '../../../shared/kpi/iso22400';
 import { actionDoneAt, actionSla, decisionCycleTime, DEFAULT_ADHERENCE_TOLERANCE_MS, exceptionTimes, floodRate, onTimeDelivery, onTimeProjected, replans, scheduleAdherence, type PlannedOrder } from '../../../shared/kpi/execution';
 import { periodAt, periodsBack, type Period, type PeriodKind } from '../../../shared/kpi/periods';
-import type { KpiReport, KpiScope, KpiTargets, ShiftReport } from '../../../shared/kpi/report';
+import type { KpiReport, KpiScope, KpiTargets, ShiftDecisionReview, ShiftReport } from '../../../shared/kpi/report';
 import { exceptionPriorities } from '../../../shared/decide/rules-schema';
 import type { ExceptionRecord } from '../../../shared/decide/exceptions';
 import type { ActionRecord, DecisionReceipt } from '../../../shared/commit/records';
 import { reconstructTwin } from '../persistence/time-travel';
 import type { Journal } from '../persistence/journal';
+import type { ActualKpis } from '../../../shared/decide/review';
 
 type TimelineMethod = 'timeline.get' | 'kpi.get' | 'report.shift' | 'report.shiftPdf';
 
@@ -43,6 +44,8 @@ export interface TimelineService {
   readonly methods: Pick<MethodHandlers, TimelineMethod>;
   /** Folds the journal up to the twin's position (also done by every call). */
   catchUp(): void;
+  /** The actual ISO 22400 quantities and KPIs of lines over [from, to): the computation `kpi.get` uses. */
+  actualKpis(lineIds: readonly string[], from: number, to: number): ActualKpis;
   close(): void;
 }
 
@@ -94,6 +97,12 @@ export function createTimelineService(opts: TimelineServiceOptions): TimelineSer
     return entry;
   }
 
+  /** One computation of a period's actual quantities for the KPI view, the shift report and the decision review. */
+  function periodKpis(lineIds: readonly string[], from: number, to: number, now: number): { quantities: ElementaryQuantities; iso: IsoKpis } {
+    const quantities = sumQuantities(lineIds.map((l) => builder.quantities(l, from, to, now)));
+    return { quantities, iso: iso22400(quantities) };
+  }
+
   function linesOf(scope: KpiScope, id: string | undefined): { lineIds: string[]; name: string; id: string } {
     if (scope === 'plant') return { lineIds: builder.lineIds, name: plant.site.name, id: plant.site.id };
     if (!id) throw new ProtocolFailure('bad_params', `scope '${scope}' needs an 'id'`, 'params.id');
@@ -131,7 +140,7 @@ export function createTimelineService(opts: TimelineServiceOptions): TimelineSer
     const sel = linesOf(scope, id);
     const inScope = new Set(sel.lineIds);
     const period = periodAt(plant, kind, at);
-    const q = sumQuantities(sel.lineIds.map((l) => builder.quantities(l, period.from, period.to, now)));
+    const { quantities: q, iso } = periodKpis(sel.lineIds, period.from, period.to, now);
     const live = twin.peek();
     const orderLine = (orderId: string) => builder.orders.get(orderId)?.lineId ?? live.orders.find((o) => o.id === orderId)?.lineId ?? null;
     const adherence = (p: Period) => {
@@ -149,7 +158,7 @@ export function createTimelineService(opts: TimelineServiceOptions): TimelineSer
     const sa = adherence(period);
     const trend = trendCount > 0
       ? periodsBack(plant, kind, at, trendCount).map((p) => {
-          const k = iso22400(sumQuantities(sel.lineIds.map((l) => builder.quantities(l, p.from, p.to, now))));
+          const k = periodKpis(sel.lineIds, p.from, p.to, now).iso;
           const pastStart = p.from <= now;
           return {
             period: p,
@@ -170,7 +179,7 @@ export function createTimelineService(opts: TimelineServiceOptions): TimelineSer
       period,
       now,
       quantities: q,
-      iso: iso22400(q),
+      iso,
       execution: {
         scheduleAdherence: { ...sa, toleranceMinutes: DEFAULT_ADHERENCE_TOLERANCE_MS / 60_000 },
         onTimeDelivery: onTimeDelivery(orders, period),
@@ -238,6 +247,17 @@ export function createTimelineService(opts: TimelineServiceOptions): TimelineSer
     },
   };
 
+  /** A decision's review for the shift report: judged once its horizon has passed, else when it will be. */
+  async function decisionReview(d: DecisionReceipt, now: number): Promise<ShiftDecisionReview> {
+    const horizonEnds = d.forkAt + d.horizonHours * 3_600_000;
+    if (horizonEnds > now) return { state: 'pending', horizonEnds };
+    if (d.status === 'pending-approval' || d.status === 'rejected') return { state: 'unavailable', reason: `not dispatched (${d.status})` };
+    const r = await tryCall('decisions.review', { id: d.id });
+    if ('error' in r) return { state: 'unavailable', reason: r.error };
+    const v = r.ok;
+    return { state: 'reviewed', endMaeMinutes: v.endMaeMinutes, regret: v.regret, best: v.best.title, forecastCost: v.forecastCost, hindsightCost: v.hindsightCost, cycleMinutes: v.cycleMinutes };
+  }
+
   async function shiftReport(shiftStart: number): Promise<ShiftReport> {
     catchUp();
     const now = twin.time;
@@ -261,9 +281,11 @@ export function createTimelineService(opts: TimelineServiceOptions): TimelineSer
         .filter((e) => inShift(e.raisedAt))
         .sort((a, b) => a.raisedAt - b.raisedAt)
         .map((e) => ({ id: e.id, priority: e.priority, title: e.title, lineId: e.subject.lineId ?? null, raisedAt: e.raisedAt, acknowledgedAt: e.acknowledged?.at ?? null, closedAt: e.closedAt, state: e.state })),
-      decisions: (rec.decisions ?? [])
-        .filter((d) => inShift(d.committedAt))
-        .map((d) => ({ id: d.id, exceptionId: d.exceptionId, title: d.exceptionTitle, lineId: d.lineId, committedAt: d.committedAt, committedBy: d.committedBy, chosen: d.chosen?.title ?? d.chosenOptionId, status: d.status })),
+      decisions: await Promise.all(
+        (rec.decisions ?? [])
+          .filter((d) => inShift(d.committedAt))
+          .map(async (d) => ({ id: d.id, exceptionId: d.exceptionId, title: d.exceptionTitle, lineId: d.lineId, committedAt: d.committedAt, committedBy: d.committedBy, chosen: d.chosen?.title ?? d.chosenOptionId, status: d.status, review: await decisionReview(d, now) })),
+      ),
       actions: (rec.actions ?? [])
         .filter((a) => actionDoneAt(a.history) === null && a.status !== 'rejected' && a.createdAt < period.to)
         .map((a) => ({ id: a.id, title: a.title, lineId: a.lineId, ownerName: a.ownerName, dueAt: a.dueAt, status: a.status, overdue: a.overdue || a.dueAt < now })),
@@ -274,6 +296,10 @@ export function createTimelineService(opts: TimelineServiceOptions): TimelineSer
   return {
     methods,
     catchUp,
+    actualKpis(lineIds, from, to) {
+      catchUp();
+      return { lineIds: [...lineIds], from, to, ...periodKpis(lineIds, from, to, twin.time) };
+    },
     close() {
       baselines.clear();
     },

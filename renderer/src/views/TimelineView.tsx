@@ -12,6 +12,7 @@ import { buildModel, BAR_COLOURS, BAR_LABELS } from '../timeline/gantt';
 import { GanttView } from '../timeline/gantt-view';
 import { TravelBanner, formatPlantTime, travelTo } from '../timeline/travel';
 import { KpiPanel } from '../timeline/KpiPanel';
+import { DecisionQualityPanel } from '../timeline/DecisionQualityPanel';
 
 
 const DAY = 86_400_000;
@@ -270,6 +271,7 @@ export function TimelineView() {
           </details>
         )}
         <KpiPanel scope={scope.scope} id={'id' in scope ? scope.id : undefined} timeZone={timeZone} />
+        <DecisionQualityPanel />
       </div>
     </div>
   );

@@ -16,6 +16,16 @@ import type { InboundPo } from '../context';
 import { objectiveFromRules, optionFork, type OptionException } from '../options';
 import type { RuleSet } from '../rules-schema';
 import { actualEvents } from './hindsight';
+import type { ElementaryQuantities, IsoKpis } from '../../kpi/iso22400';
+
+/** What the journal recorded over the horizon on the decision's line, as the timeline computes it. */
+export interface ActualKpis {
+  lineIds: string[];
+  from: number;
+  to: number;
+  quantities: ElementaryQuantities;
+  iso: IsoKpis;
+}
 
 /** The receipt's fields a review reads (shared/commit/records.ts DecisionReceipt fits). */
 export interface ReviewedReceipt {
@@ -41,6 +51,8 @@ export interface ReviewInput {
   signals: readonly Signal[];
   /** When the exception was raised (decision cycle time = commit − raise), when known. */
   raisedAt?: number;
+  /** The actual KPIs over the horizon, from the timeline's computation (carried into the review as given). */
+  actual?: ActualKpis;
 }
 
 export interface OrderEndError {
@@ -69,6 +81,8 @@ export interface DecisionReview {
   regret: number;
   /** Minutes from the exception's raise to the commit; null when the raise is not known. */
   cycleMinutes: number | null;
+  /** The actual KPIs over the horizon, when the caller supplied them. */
+  actual?: ActualKpis;
 }
 
 export function reviewDecision(input: ReviewInput): DecisionReview {
@@ -134,6 +148,7 @@ export function reviewDecision(input: ReviewInput): DecisionReview {
     best: { ...best, cost: round(Math.min(best.cost, hindsightCost)) },
     regret: round(Math.max(0, hindsightCost - Math.min(best.cost, hindsightCost))),
     cycleMinutes: input.raisedAt === undefined ? null : Math.round(((receipt.committedAt - input.raisedAt) / MINUTE) * 10) / 10,
+    ...(input.actual ? { actual: input.actual } : {}),
   };
 }
 
@@ -166,4 +181,15 @@ export function weeklyDecisionQuality(reviews: readonly DecisionReview[]): Weekl
       meanRegret: mean(rs.map((r) => r.regret)) ?? 0,
       meanCycleMinutes: mean(rs.flatMap((r) => (r.cycleMinutes === null ? [] : [r.cycleMinutes]))),
     }));
+}
+
+/** The decisions a weekly roll-up covers, and why the others are not in it. */
+export interface DecisionQualityReport {
+  weeks: WeeklyDecisionQuality[];
+  /** Decisions reviewed (their horizon has passed). */
+  reviewed: number;
+  /** Committed decisions whose horizon has not passed yet. */
+  pending: number;
+  /** Decisions that could not be reviewed, each with the reason in words. */
+  skipped: { id: string; reason: string }[];
 }

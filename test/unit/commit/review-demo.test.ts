@@ -11,6 +11,8 @@ import { startCore, type TaktCore } from '../../../main/core/core';
 import { ProtocolClient, RemoteError } from '../../../shared/protocol/client';
 import { memoryTransportPair } from '../../../shared/protocol/transport';
 import { SYSTEM_CALLER } from '../../../shared/auth/caller';
+import { TimelineBuilder } from '../../../shared/timeline/builder';
+import { iso22400 } from '../../../shared/kpi/iso22400';
 
 const dir = mkdtempSync(join(tmpdir(), 'takt-commit-review-'));
 let core: TaktCore | undefined;
@@ -45,6 +47,9 @@ it('reviews a committed decision once its horizon has passed', { timeout: 180_00
   await expect(early).rejects.toBeInstanceOf(RemoteError);
   await expect(early).rejects.toThrow(/review it once the horizon has passed/);
   const until = c.decision.forkAt + 3_600_000;
+  // The shift report lists the decision, not yet reviewed: its horizon has not passed.
+  const before = (await client.call('report.shift', { shiftStart: c.decision.committedAt })).decisions.find((d) => d.id === c.decision.id);
+  expect(before?.review).toEqual({ state: 'pending', horizonEnds: until });
   while (core.twin.time < until) await new Promise((r) => setTimeout(r, 250));
   const r = await client.call('decisions.review', { id: c.decision.id });
   expect(r.decisionId).toBe(c.decision.id);
@@ -59,4 +64,32 @@ it('reviews a committed decision once its horizon has passed', { timeout: 180_00
   expect(r.cycleMinutes!).toBeGreaterThanOrEqual(0);
   // Deterministic: the same journal gives the same review.
   expect(await client.call('decisions.review', { id: c.decision.id })).toEqual(r);
+
+  // The review's actual KPIs are the timeline's for the same period: a timeline folded afresh over
+  // the recorded journal gives the same quantities and ISO 22400 KPIs for the line over the horizon.
+  expect(r.actual).toBeDefined();
+  expect(r.actual!.lineIds).toEqual([c.decision.lineId]);
+  expect([r.actual!.from, r.actual!.to]).toEqual([c.decision.forkAt, until]);
+  const { startTime } = await client.call('timeline.get', { from: c.decision.forkAt, to: until });
+  const fold = new TimelineBuilder(core.plant, startTime);
+  for (const row of core.journal.readFrom(1)) fold.apply(row.signal, row.position);
+  const q = fold.quantities(c.decision.lineId, c.decision.forkAt, until, core.twin.time);
+  expect(r.actual!.quantities).toEqual(q);
+  expect(r.actual!.iso).toEqual(iso22400(q));
+  // Something ran on the line in that hour: the equality is over real figures, not two empty periods.
+  expect(q.pbtMs).toBeGreaterThan(0);
+
+  // The shift report carries the same review once the horizon has passed.
+  const after = (await client.call('report.shift', { shiftStart: c.decision.committedAt })).decisions.find((d) => d.id === c.decision.id);
+  expect(after?.review).toEqual({ state: 'reviewed', endMaeMinutes: r.endMaeMinutes, regret: r.regret, best: r.best.title, forecastCost: r.forecastCost, hindsightCost: r.hindsightCost, cycleMinutes: r.cycleMinutes });
+
+  // The weekly roll-up covers it: one decision reviewed, its week's MAE and regret are its own.
+  const weekly = await client.call('decisions.reviewWeekly');
+  expect(weekly.reviewed).toBe(1);
+  expect(weekly.skipped).toEqual([]);
+  expect(weekly.weeks).toHaveLength(1);
+  expect(weekly.weeks[0]!.decisions).toBe(1);
+  expect(weekly.weeks[0]!.meanRegret).toBeCloseTo(r.regret, 1);
+  expect(weekly.weeks[0]!.meanCycleMinutes).toBeCloseTo(r.cycleMinutes!, 1);
+  expect(weekly.weeks[0]!.endMaeMinutes).toBe(r.endMaeMinutes);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { shiftReportCsv, shiftReportHtml, toCsv } from '../../../shared/kpi/report-html';
+import { parse } from 'csv-parse/sync';
+import { fmtTime, shiftReportCsv, shiftReportHtml, toCsv } from '../../../shared/kpi/report-html';
 import { emptyQuantities, iso22400 } from '../../../shared/kpi/iso22400';
 import type { KpiReport, ShiftReport } from '../../../shared/kpi/report';
 
@@ -66,5 +67,26 @@ describe('shift report', () => {
     expect(html).toContain('@page { size: A4 landscape');
     expect(html).not.toContain('NaN');
     expect(shiftReportHtml(report, { csvLinks: true })).toContain('download="lines.csv"');
+  });
+  it('lists the decisions of the shift with their review, or that their horizon has not passed yet', () => {
+    const base = { exceptionId: 'EX-1', title: 'Line 1 down', lineId: 'L1', committedAt: T0 + H, committedBy: 'Ana', chosen: 'Move to L2', status: 'dispatched' };
+    const { recordsError: _none, ...complete } = report;
+    const withDecisions: ShiftReport = {
+      ...complete,
+      decisions: [
+        { ...base, id: 'D-1', review: { state: 'reviewed', endMaeMinutes: 4.5, regret: 12.25, best: 'Wait <repair>', forecastCost: 100, hindsightCost: 130, cycleMinutes: 6 } },
+        { ...base, id: 'D-2', review: { state: 'pending', horizonEnds: T0 + 25 * H } },
+        { ...base, id: 'D-3', review: { state: 'unavailable', reason: 'rule set missing' } },
+      ],
+    };
+    const html = shiftReportHtml(withDecisions, { timeZone: 'UTC' });
+    expect(html).toContain('MAE 4.5 min · regret 12.25 (best: Wait &lt;repair&gt;)');
+    expect(html).toContain(`horizon not passed yet (ends ${fmtTime(T0 + 25 * H, 'UTC')})`);
+    expect(html).toContain('not reviewed: rule set missing');
+    const rows = parse(shiftReportCsv(withDecisions)['decisions.csv']!) as string[][];
+    expect(rows[0]!.slice(-5)).toEqual(['review', 'endMaeMinutes', 'regret', 'bestInHindsight', 'cycleMinutes']);
+    expect(rows[1]!.slice(-5)).toEqual(['reviewed', '4.5', '12.25', 'Wait <repair>', '6']);
+    expect(rows[2]!.slice(-5)).toEqual([`horizon not passed yet (ends ${new Date(T0 + 25 * H).toISOString()})`, '', '', '', '']);
+    expect(rows[3]!.slice(-5)).toEqual(['not reviewed: rule set missing', '', '', '', '']);
   });
 });

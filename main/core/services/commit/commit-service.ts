@@ -27,6 +27,7 @@ import { createCommitContext } from './context';
 import { createDispatch } from './dispatch';
 import { createReceiptWriter } from './receipts';
 import { createDecisions } from './decisions';
+import type { ActualKpis } from '../../../../shared/decide/review';
 import { createApprovals } from './approvals';
 import { createTracking } from './tracking';
 import { startOutbox } from './outbox';
@@ -37,6 +38,7 @@ type CommitMethod =
   | 'decisions.get'
   | 'decisions.replay'
   | 'decisions.review'
+  | 'decisions.reviewWeekly'
   | 'approvals.list'
   | 'approvals.decide'
   | 'actions.list'
@@ -68,6 +70,8 @@ export interface CommitServiceOptions {
   log?: (line: string) => void;
   /** The saved what-if scenarios (whatIf.save), for committing one as a decision. */
   scenarios?: () => readonly SavedScenario[];
+  /** The actual KPIs of lines over a period, as the timeline computes them (the review's actual side). */
+  actualKpis?: (lineIds: readonly string[], from: number, to: number) => ActualKpis;
 }
 
 export interface CommitService {
@@ -96,7 +100,7 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
   const tracking = createTracking(ctx);
   const outbox = await startOutbox(ctx, { dataDir: opts.dataDir, retry: opts.retry ?? DEFAULT_RETRY, everyMs: opts.outboxEveryMs ?? 200 });
   const dispatch = createDispatch(ctx, opts.ingest, outbox.kick);
-  const decisions = createDecisions(ctx, createReceiptWriter(ctx, plantVersion, dispatch), { startTime: opts.startTime, scenarios: opts.scenarios });
+  const decisions = createDecisions(ctx, createReceiptWriter(ctx, plantVersion, dispatch), { startTime: opts.startTime, scenarios: opts.scenarios, actualKpis: opts.actualKpis });
   const approvals = createApprovals(ctx, dispatch);
 
   // Plant time moves approvals and actions past due: one writer turn for both, at most once a real second.

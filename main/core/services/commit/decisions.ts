@@ -12,7 +12,7 @@
  *  review   once the horizon has passed, the receipt against what the journal recorded: projected
  *           order ends against actual ones, and the regret in hindsight (shared/decide/review/).
  */
-import { reviewDecision } from '../../../../shared/decide/review';
+import { reviewDecision, weeklyDecisionQuality, type ActualKpis, type DecisionQualityReport, type DecisionReview } from '../../../../shared/decide/review';
 import { ProtocolFailure, type MethodHandlers } from '../../../../shared/protocol/server';
 import type { MethodResults, SavedScenario } from '../../../../shared/protocol/api';
 import { generateOptions, type ExtraCandidate } from '../../../../shared/decide/options';
@@ -27,13 +27,15 @@ import type { CommitContext } from './context';
 import { exceptionLine, mustMayCommit, type WriteReceipt } from './receipts';
 import { actingPerson } from '../../../../shared/auth/authorize';
 
-type DecisionMethod = 'decisions.commit' | 'decisions.list' | 'decisions.get' | 'decisions.replay' | 'decisions.review';
+type DecisionMethod = 'decisions.commit' | 'decisions.list' | 'decisions.get' | 'decisions.replay' | 'decisions.review' | 'decisions.reviewWeekly';
 
 export interface DecisionsOptions {
   /** Plant time when the twin started (replays start there). */
   startTime: number;
   /** The saved what-if scenarios (whatIf.save), for committing one as a decision. */
   scenarios?: () => readonly SavedScenario[];
+  /** The actual KPIs of lines over a period from the timeline's computation (absent: the review has none). */
+  actualKpis?: (lineIds: readonly string[], from: number, to: number) => ActualKpis;
 }
 
 export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, opts: DecisionsOptions): { methods: Pick<MethodHandlers, DecisionMethod> } {
@@ -186,7 +188,32 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
     const end = reconstructTwin(plant, journal, opts.startTime, { untilTime: until }).twin;
     const signals = [...journal.readFrom(d.journalPosition + 1, { untilTime: until })].map((r) => r.signal);
     const raisedAt = (input.exception as { raisedAt?: unknown }).raisedAt;
-    return reviewDecision({ plant, rules, receipt: { ...d, replayInput: input }, forkView: past.peek(), endView: end.peek(), signals, ...(typeof raisedAt === 'number' ? { raisedAt } : {}) });
+    const actual = opts.actualKpis?.([d.lineId], d.forkAt, until);
+    return reviewDecision({ plant, rules, receipt: { ...d, replayInput: input }, forkView: past.peek(), endView: end.peek(), signals, ...(typeof raisedAt === 'number' ? { raisedAt } : {}), ...(actual ? { actual } : {}) });
+  };
+
+  /**
+   * Every committed decision whose horizon has passed, reviewed and rolled up per week. A decision
+   * that cannot be reviewed (a what-if scenario, its rule set missing) is listed with the reason
+   * rather than failing the roll-up.
+   */
+  const reviewWeekly = async (limit: number): Promise<DecisionQualityReport> => {
+    const committed = [...store.decisions.values()].filter((d) => d.status === 'dispatched' || d.status === 'closed').sort((a, b) => b.seq - a.seq).slice(0, limit);
+    const reviews: DecisionReview[] = [];
+    const skipped: { id: string; reason: string }[] = [];
+    let pending = 0;
+    for (const d of committed) {
+      if (d.forkAt + d.horizonHours * 3_600_000 > twin.time) {
+        pending++;
+        continue;
+      }
+      try {
+        reviews.push(await review(d.id));
+      } catch (e) {
+        skipped.push({ id: d.id, reason: (e as Error).message });
+      }
+    }
+    return { weeks: weeklyDecisionQuality(reviews), reviewed: reviews.length, pending, skipped };
   };
 
   const methods: Pick<MethodHandlers, DecisionMethod> = {
@@ -213,6 +240,7 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
     },
     'decisions.replay': (p) => replay(p.id),
     'decisions.review': (p) => review(p.id),
+    'decisions.reviewWeekly': (p) => reviewWeekly(p?.limit ?? 200),
   };
   return { methods };
 }

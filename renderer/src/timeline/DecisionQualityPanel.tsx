@@ -1,0 +1,124 @@
+/**
+ * Decision quality beside the KPIs: per week, how good the committed decisions' forecasts were
+ * (mean absolute error of projected order ends, minutes), how much better the best alternative
+ * would have done with what actually happened (regret), and how long decisions took (cycle time),
+ * with a d3 trend in the KPI trend's styling. Reviews re-simulate every option, so the roll-up is
+ * asked for rarely and only once a decision's horizon has passed (`decisions.reviewWeekly`).
+ */
+import { useEffect, useRef, useState } from 'react';
+import { axisBottom, axisLeft, axisRight, line as d3line, scaleLinear, select } from 'd3';
+import type { DecisionQualityReport, WeeklyDecisionQuality } from '../../../shared/decide/review';
+import { useClient } from '../app/ClientContext';
+
+const REFRESH_MS = 60_000;
+
+// Weeks are Monday 00:00 UTC (shared/decide/review): labelled by that date.
+const weekLabel = (week: number) => new Date(week).toISOString().slice(0, 10);
+const minutes = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)} min`);
+
+function QualityTrend({ weeks }: { weeks: WeeklyDecisionQuality[] }) {
+  const ref = useRef<SVGSVGElement>(null);
+  useEffect(() => {
+    const svg = select(ref.current);
+    const W = 340;
+    const H = 170;
+    const m = { l: 40, r: 40, t: 8, b: 22 };
+    svg.selectAll('*').remove();
+    // One week sits in the middle rather than on the left axis.
+    const x = scaleLinear().domain(weeks.length === 1 ? [-1, 1] : [0, weeks.length - 1]).range([m.l, W - m.r]);
+    const maxMin = Math.max(1, ...weeks.flatMap((w) => [w.endMaeMinutes ?? 0, w.meanCycleMinutes ?? 0]));
+    const maxRegret = Math.max(1, ...weeks.map((w) => w.meanRegret));
+    const y = scaleLinear().domain([0, maxMin]).nice().range([H - m.b, m.t]);
+    const yr = scaleLinear().domain([0, maxRegret]).nice().range([H - m.b, m.t]);
+    svg.append('g').attr('transform', `translate(0,${H - m.b})`).call(axisBottom(x).ticks(Math.min(6, Math.max(2, weeks.length))).tickFormat((i) => { const w = weeks[Number(i)]; return w && Number.isInteger(Number(i)) ? weekLabel(w.week) : ''; }));
+    svg.append('g').attr('transform', `translate(${m.l},0)`).call(axisLeft(y).ticks(4).tickFormat((v) => `${Number(v)}′`));
+    svg.append('g').attr('transform', `translate(${W - m.r},0)`).call(axisRight(yr).ticks(4));
+    const series: [string, (w: WeeklyDecisionQuality) => number | null, typeof y][] = [
+      ['series-mae', (w) => w.endMaeMinutes, y],
+      ['series-cycle', (w) => w.meanCycleMinutes, y],
+      ['series-regret', (w) => w.meanRegret, yr],
+    ];
+    for (const [cls, f, scale] of series) {
+      const l = d3line<WeeklyDecisionQuality>().defined((w) => f(w) !== null).x((_, i) => x(i)).y((w) => scale(f(w) ?? 0));
+      svg.append('path').datum(weeks).attr('class', cls).attr('d', l);
+      // A single week has no line to draw: a dot shows its value.
+      svg.selectAll(`circle.${cls}`).data(weeks.filter((w) => f(w) !== null)).enter().append('circle').attr('class', cls).attr('r', 3).attr('cx', (w) => x(weeks.indexOf(w))).attr('cy', (w) => scale(f(w) ?? 0));
+    }
+  }, [weeks]);
+  return (
+    <figure className="kpi-trend" style={{ margin: 0 }}>
+      <svg ref={ref} width={340} height={170} role="img" aria-label={`Trend of forecast error, decision cycle time (minutes, left axis) and regret (cost, right axis) over ${weeks.length} week(s)`} data-testid="decision-quality-trend" />
+      <figcaption className="small muted">
+        <span style={{ color: '#1a4d99' }}>━ forecast error (MAE)</span> · <span style={{ color: '#565e66' }}>━ cycle time</span> · <span style={{ color: '#a8553e' }}>┅ regret (right axis)</span>
+      </figcaption>
+    </figure>
+  );
+}
+
+export function DecisionQualityPanel() {
+  const client = useClient();
+  const [report, setReport] = useState<DecisionQualityReport | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!client) return;
+    let live = true;
+    let timer: ReturnType<typeof setTimeout>;
+    const load = async () => {
+      try {
+        const r = await client.call('decisions.reviewWeekly');
+        if (live) {
+          setReport(r);
+          setError(null);
+        }
+      } catch (e) {
+        if (live && !client.isClosed) setError(`could not load the decision review: ${(e as Error).message}`);
+      }
+      if (live) timer = setTimeout(() => void load(), REFRESH_MS);
+    };
+    void load();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [client]);
+
+  const latest = report?.weeks.at(-1);
+  return (
+    <section className="kpi-panel decision-quality" aria-labelledby="dq-title" data-testid="decision-quality">
+      <div className="kpi-head">
+        <h2 id="dq-title">Decision quality{latest ? ` · week of ${weekLabel(latest.week)}` : ''}</h2>
+        {report && <span className="muted">{report.reviewed} reviewed · {report.pending} waiting for their horizon</span>}
+        {error && <span className="late" role="alert">{error}</span>}
+      </div>
+      {!report && !error && <p className="muted">loading…</p>}
+      {report && report.weeks.length === 0 && (
+        <p className="kpi-note" data-testid="decision-quality-empty">
+          No decision has passed its horizon yet. A committed decision is judged once the period it forecast (its horizon, 24 h unless chosen otherwise) is over: its projected order ends against the completions the journal recorded, and its choice against the alternatives re-simulated with what actually happened.
+          {report.pending > 0 ? ` ${report.pending} decision(s) are waiting for their horizon to pass.` : ''}
+        </p>
+      )}
+      {report && latest && (
+        <>
+          <div>
+            <div className="kpi-grid">
+              <div className="kpi-card" data-kpi="forecastMae"><div className="kpi-name">Forecast error (MAE of projected ends)</div><div className="kpi-value" data-testid="dq-mae">{minutes(latest.endMaeMinutes)}</div><div className="kpi-sub">{latest.endMaeMinutes === null ? 'no order ended in both forecast and journal' : 'mean |actual − projected| end'}</div></div>
+              <div className="kpi-card" data-kpi="regret"><div className="kpi-name">Regret</div><div className="kpi-value" data-testid="dq-regret">{latest.meanRegret.toFixed(1)}</div><div className="kpi-sub">chosen − best option's cost in hindsight (rule-set cost units)</div></div>
+              <div className="kpi-card" data-kpi="decisionCycle"><div className="kpi-name">Decision cycle time</div><div className="kpi-value" data-testid="dq-cycle">{minutes(latest.meanCycleMinutes)}</div><div className="kpi-sub">raise → commit, {latest.decisions} decision(s)</div></div>
+            </div>
+            <table className="small" data-testid="dq-weeks">
+              <thead><tr><th>Week</th><th>Decisions</th><th>MAE</th><th>Regret</th><th>Cycle</th></tr></thead>
+              <tbody>
+                {[...report.weeks].reverse().map((w) => (
+                  <tr key={w.week}><td>{weekLabel(w.week)}</td><td>{w.decisions}</td><td>{minutes(w.endMaeMinutes)}</td><td>{w.meanRegret.toFixed(1)}</td><td>{minutes(w.meanCycleMinutes)}</td></tr>
+                ))}
+              </tbody>
+            </table>
+            {report.skipped.length > 0 && <p className="kpi-note">Not reviewed: {report.skipped.map((s) => `${s.id} (${s.reason})`).join('; ')}</p>}
+          </div>
+          <QualityTrend weeks={report.weeks} />
+        </>
+      )}
+    </section>
+  );
+}
