@@ -89,7 +89,9 @@ export function rssSlope(samples: readonly RssSample[], p: RssPolicy) {
   const used: { incarnation: number; fromPlantDay: number; toPlantDay: number; realSeconds: number; samples: number; slopeMbPerDay: number | null }[] = [];
   let longestMs = 0;
   const pooled: { group: number; x: number; y: number }[] = [];
+  let longestLifeMs = 0;
   for (const [inc, ss] of byProcess) {
+    longestLifeMs = Math.max(longestLifeMs, ss[ss.length - 1]!.t - ss[0]!.t);
     const steady = ss.filter((s) => s.t - ss[0]!.t > p.warmupMs);
     if (steady.length < 3) continue;
     const spanMs = steady[steady.length - 1]!.t - steady[0]!.t;
@@ -105,7 +107,7 @@ export function rssSlope(samples: readonly RssSample[], p: RssPolicy) {
   const reason =
     slope !== null
       ? `pooled over ${used.length} of ${byProcess.size} processes`
-      : `no core process lived ${p.minSpanMs / 1000} s and ${p.minSpanDays} plant days past its ${p.warmupMs / 1000} s warm-up (the longest: ${Math.round(longestMs / 1000)} s); run with a longer fault-free phase (--fault-free-days)`;
+      : `no core process lived ${p.minSpanMs / 1000} s and ${p.minSpanDays} plant days past its ${p.warmupMs / 1000} s warm-up (the longest lived ${Math.round(longestLifeMs / 1000)} s in all, ${Math.round(longestMs / 1000)} s of it past warm-up); run with a longer fault-free phase (--fault-free-days)`;
   return { slope, used, processes: byProcess.size, policy: p, reason };
 }
 
