@@ -36,12 +36,15 @@ const TRACK = () => {
   }, 50);
 };
 
-export async function openConsoles(url: string, n = 2): Promise<Consoles> {
+/** `session`: the session cookie the pages sign in with (browser mode lets nobody in anonymously). */
+export async function openConsoles(url: string, n = 2, session?: string): Promise<Consoles> {
   const browser: Browser = await launchChromium();
   const pages: Page[] = [];
   const errs: { errors: string[] }[] = [];
   for (let i = 0; i < n; i++) {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    if (session) await context.addCookies([{ name: 'takt_session', value: session, url, httpOnly: true, sameSite: 'Strict' }]);
+    const page = await context.newPage();
     errs.push(watchPage(page));
     await page.goto(url, { timeout: SETUP_TIMEOUT_MS });
     await page.locator('[data-testid="connection"][data-status="open"]').waitFor({ timeout: 60_000 });

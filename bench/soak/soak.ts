@@ -14,14 +14,21 @@ import { parse, stringify } from 'yaml';
 import { freePort, startMosquitto } from '../../test/helpers/mosquitto';
 import { connectProtocolClient } from '../../main/core/hosts/browser/ws-transport';
 import { coreProcess } from './core-process';
+import { prepareAccess } from './access';
 import { openConsoles, reconnectTimes } from './consoles';
 import { fillDisk, freeDisk, mountSizeLimited, tearJournalTail, unmount } from './disk';
-import { checkJournal, checkResumeHashes, percentile, pooledSlope, verifyChains } from './invariants';
+import { checkJournal, checkResumeHashes, percentile, verifyChains } from './invariants';
+import { detectionStats, rssSlope } from './steady';
 import { faultSchedule, type Fault } from './schedule';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const DAY = 86_400_000;
 const RSS_WARMUP_MS = 60_000;
+/** A process's post-warm-up RSS must span this much to give a slope (shorter: GC noise, not a trend). */
+const RSS_MIN_SPAN_MS = 120_000;
+const RSS_MIN_SPAN_DAYS = 0.25;
+/** Faulted-phase probes sent this soon after a restart are also reported apart (a slower core after a restart). */
+const DETECT_SETTLE_MS = 30_000;
 const MACHINES = ['DD-L1-MIX', 'DD-L1-FIL', 'DD-L1-CHK', 'DD-L1-PAK', 'DD-L1-PAL'];
 
 export interface SoakOptions {
@@ -30,6 +37,11 @@ export interface SoakOptions {
   seed: number;
   faults: boolean;
   out: string;
+  /**
+   * Plant days at the start kept free of faults (warm-up, the detection baseline, and one process
+   * long-lived enough to fit an RSS slope). Default: the first 15 % of the run.
+   */
+  faultFreeDays?: number;
   /** Size of the data folder's tmpfs (MiB). */
   diskMb?: number;
   /** Lower bounds on fault counts (the CI soak). */
@@ -90,6 +102,11 @@ export async function runSoak(o: SoakOptions) {
   const core = coreProcess({ repoRoot, port: await freePort(), dataDir, plantFile, speed: o.speed, seed: o.seed, wallClockFile, logFile: join(o.out, 'core.log') });
   writeFileSync(join(o.out, 'core.log'), '');
 
+  const crews = (plant.crews ?? []) as { members?: { id: string; role?: string }[] }[];
+  const controllerId = crews.flatMap((c) => c.members ?? []).find((m) => m.role === 'controller')?.id;
+  if (!controllerId) throw new Error('soak: the demo plant has no controller to sign in as');
+  const access = prepareAccess(repoRoot, dataDir, work, controllerId);
+  const auth = access.headers;
   const t0 = Date.now();
   const acked = new Set<string>();
   const faults: FaultEvent[] = [];
@@ -106,8 +123,9 @@ export async function runSoak(o: SoakOptions) {
 
   await core.start();
   up = true;
-  const consoles = await openConsoles(core.url, 2);
-  const h0 = (await (await fetch(`${core.url}api/health`)).json()) as { time: number; position: number };
+  const session = await access.signIn(core.url);
+  const consoles = await openConsoles(core.url, 2, session);
+  const h0 = (await (await fetch(`${core.url}api/health`, { headers: auth })).json()) as { time: number; position: number };
   startPlant = h0.time;
   health = { time: h0.time, position: h0.position, at: Date.now() };
   log(`soak: core at ${core.url}, data ${dataDir}${sizeLimited ? ` (tmpfs ${o.diskMb ?? 256} MiB)` : ''}, broker ${broker.url}; ${o.plantDays} plant days at ×${o.speed}`);
@@ -136,7 +154,7 @@ export async function runSoak(o: SoakOptions) {
     let ingest: number | null = null;
     if (up) {
       const a = performance.now();
-      const r = await fetch(`${core.url}api/health`, { signal: AbortSignal.timeout(5000) });
+      const r = await fetch(`${core.url}api/health`, { headers: auth, signal: AbortSignal.timeout(5000) });
       const h = (await r.json()) as { time: number; position: number };
       lagMs = performance.now() - a;
       health = { time: h.time, position: h.position, at: Date.now() };
@@ -154,7 +172,7 @@ export async function runSoak(o: SoakOptions) {
       const n = ++whSeq;
       return { id: `wh-${n}`, source: 'soak-webhook', seq: n, eventTime: health.time, receiveTime: health.time, type: 'production.count', machine: MACHINES[i % MACHINES.length], good: 1, scrap: 0 };
     });
-    const r = await fetch(`${core.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signals: batch }), signal: AbortSignal.timeout(20_000) });
+    const r = await fetch(`${core.url}api/signals`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ signals: batch }), signal: AbortSignal.timeout(20_000) });
     if (r.status === 503) webhookRefused++;
     if (!r.ok) return;
     const res = (await r.json()) as { rejected: { index: number }[] };
@@ -183,7 +201,9 @@ export async function runSoak(o: SoakOptions) {
 
   // Exception detection: a line-down through the webhook, timed until GET /api/exceptions shows it.
   let probeSeq = 0;
-  const warmup = 0.15;
+  const warmup = o.faultFreeDays === undefined ? 0.15 : Math.min(0.9, Math.max(0, o.faultFreeDays / o.plantDays));
+  // Probes that got no timing: refused (503 while the disk is full), cut off by a kill, or not shown in 60 s.
+  const probeMisses = { refused: 0, aborted: 0, timedOut: 0 };
   every(3000, async () => {
     if (!up) return;
     await probe();
@@ -211,7 +231,7 @@ export async function runSoak(o: SoakOptions) {
     }
   }
   async function probe(): Promise<void> {
-    const ws = await connectProtocolClient(`${core.url.replace('http', 'ws')}ws`, 10_000);
+    const ws = await connectProtocolClient(`${core.url.replace('http', 'ws')}ws`, 10_000, { session });
     try {
       const view = await ws.call('twin.view');
       const open = (await ws.call('exceptions.list')).items;
@@ -225,24 +245,35 @@ export async function runSoak(o: SoakOptions) {
         return { id: `probe-${n}`, source: 'soak-probe', seq: n, eventTime: t, receiveTime: t, type: 'machine.state' };
       };
       const down = { ...stamp(1), machine: machine.id, state: 'down', reason: 'soak probe' };
-      const r = await fetch(`${core.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signals: [down] }), signal: AbortSignal.timeout(20_000) });
-      if (!r.ok) return;
+      const r = await fetch(`${core.url}api/signals`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ signals: [down] }), signal: AbortSignal.timeout(20_000) });
+      if (!r.ok) {
+        probeMisses.refused++;
+        return;
+      }
       if (((await r.json()) as { rejected: unknown[] }).rejected.length) return;
       acked.add(`soak-probe ${down.id}`);
       const sent = Date.now();
       const day = plantDay();
-      for (;;) {
-        if (Date.now() - sent > 60_000) return;
-        const ex = (await (await fetch(`${core.url}api/exceptions?lineId=${encodeURIComponent(line.id)}`, { signal: AbortSignal.timeout(5000) })).json()) as { items: { type: string }[] };
-        if (ex.items.some((e) => e.type === 'line-down')) break;
-        await new Promise((res) => setTimeout(res, 50));
+      try {
+        for (;;) {
+          if (Date.now() - sent > 60_000) {
+            probeMisses.timedOut++;
+            return;
+          }
+          const ex = (await (await fetch(`${core.url}api/exceptions?lineId=${encodeURIComponent(line.id)}`, { headers: auth, signal: AbortSignal.timeout(5000) })).json()) as { items: { type: string }[] };
+          if (ex.items.some((e) => e.type === 'line-down')) break;
+          await new Promise((res) => setTimeout(res, 50));
+        }
+      } catch (e) {
+        probeMisses.aborted++;
+        throw e;
       }
       probes.push({ t: sent - t0, plantDay: day, latencyMs: Date.now() - sent, phase: day < warmup * o.plantDays || !o.faults ? 'baseline' : 'faults' });
       await decideOn(ws, line.id);
       const info2 = await ws.call('core.info');
       const n = ++probeSeq;
       const back = { id: `probe-${n}`, source: 'soak-probe', seq: n, eventTime: info2.clock.now + 1, receiveTime: info2.clock.now + 1, type: 'machine.state', machine: machine.id, state: 'running' };
-      const r2 = await fetch(`${core.url}api/signals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signals: [back] }), signal: AbortSignal.timeout(20_000) });
+      const r2 = await fetch(`${core.url}api/signals`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ signals: [back] }), signal: AbortSignal.timeout(20_000) });
       if (r2.ok && ((await r2.json()) as { rejected: unknown[] }).rejected.length === 0) acked.add(`soak-probe ${back.id}`);
     } finally {
       ws.close();
@@ -325,7 +356,7 @@ export async function runSoak(o: SoakOptions) {
   await core.stop();
   await broker.close();
 
-  const report = { ...(await summarise({ o, dataDir, plantFile, acked, faults, samples, restarts, probes, consoleEvents, consoleErrors, core, growth, webhookRefused, sizeLimited, realMs: Date.now() - t0, days: plantDay() })), commits };
+  const report = { ...(await summarise({ o, dataDir, plantFile, acked, faults, samples, restarts, probes, consoleEvents, consoleErrors, core, growth, webhookRefused, sizeLimited, realMs: Date.now() - t0, days: plantDay() })), commits, probeMisses, faultFreeDays: Number((warmup * o.plantDays).toFixed(3)) };
   unmount(dataDir);
   return report;
 }
@@ -364,19 +395,15 @@ async function summarise(x: {
   // /api/health answers ok): the stricter of the two readings; the one from health is reported too.
   const rc = reconnectTimes(x.consoleEvents, x.restarts.map((r) => ({ down: r.down, back: r.listening })), Math.max(limit, 30_000));
   const rcHealthy = reconnectTimes(x.consoleEvents, x.restarts.map((r) => ({ down: r.down, back: r.healthy })), Math.max(limit, 30_000));
-  const base = x.probes.filter((p) => p.phase === 'baseline').map((p) => p.latencyMs);
-  const faulted = x.probes.filter((p) => p.phase === 'faults').map((p) => p.latencyMs);
-  const baseP95 = percentile(base, 95);
-  const faultP95 = percentile(faulted, 95);
+  // Outages: a kill until the restarted core answered healthy; a full disk from filling to resuming.
+  const outages = x.faults.filter((f) => f.kind === 'kill' || f.kind === 'disk-full').map((f) => ({ kind: f.kind, from: f.t, to: f.t + f.durationMs }));
+  const detection = detectionStats(x.probes, outages, outages.filter((w) => w.kind === 'kill').map((w) => w.to), DETECT_SETTLE_MS);
   // RSS after warm-up: each process's first RSS_WARMUP_MS of real time left out (boot, the consoles'
   // first views, the deferred store, the first decision loading the commit and planning code: its
-  // memory rises for about a minute, then stays flat); slope per plant day, within each process. A
-  // run whose processes all die younger than that has no slope to give (null).
-  const firstAt = new Map<number, number>();
-  for (const s of x.samples) if (s.rssMb !== null && !firstAt.has(s.incarnation)) firstAt.set(s.incarnation, s.t);
-  const rssSamples = x.samples.filter((s) => s.rssMb !== null && s.t - firstAt.get(s.incarnation)! > RSS_WARMUP_MS).map((s) => ({ group: s.incarnation, x: s.plantDay, y: s.rssMb! }));
-  const slope = pooledSlope(rssSamples);
-  const rssSteady = { processes: new Set(rssSamples.map((s) => s.group)).size, samples: rssSamples.length, warmupMs: RSS_WARMUP_MS };
+  // memory rises for about a minute, then stays flat); the slope only over processes that then lived
+  // long enough for a trend to stand out of the GC's sawtooth (steady.ts), else null with the reason.
+  const rss = rssSlope(x.samples, { warmupMs: RSS_WARMUP_MS, minSpanMs: RSS_MIN_SPAN_MS, minSpanDays: RSS_MIN_SPAN_DAYS });
+  const slope = rss.slope;
   const g0 = x.growth[0]!;
   const g1 = x.growth[x.growth.length - 1]!;
   const perDay = (a: number, b: number) => (g1.plantDay > g0.plantDay ? (b - a) / (g1.plantDay - g0.plantDay) : null);
@@ -393,7 +420,7 @@ async function summarise(x: {
     hash_mismatches: hashes.mismatches.length,
     chain_failures: chains.ok ? 0 : 1,
     reconnect_p95_ms: percentile(rc.times, 95),
-    detect_p95_ratio: baseP95 && faultP95 !== null ? Number((faultP95 / baseP95).toFixed(2)) : null,
+    detect_p95_ratio: detection.ratio,
     rss_slope_mb_per_day: slope === null ? null : Number(slope.toFixed(2)),
   };
   return {
@@ -409,9 +436,9 @@ async function summarise(x: {
     hashes: { checked: hashes.checked, mismatches: hashes.mismatches.slice(0, 5) },
     chains,
     reconnect: { restarts: x.restarts.length, pages: x.consoleEvents.length, missed: rc.missed, limitMs: limit, p50: percentile(rc.times, 50), p95: percentile(rc.times, 95), max: rc.times.length ? Math.max(...rc.times) : null, p95AfterHealthy: percentile(rcHealthy.times, 95) },
-    detection: { baseline: { n: base.length, p95: baseP95 }, faults: { n: faulted.length, p95: faultP95 } },
+    detection,
     disk: { sizeLimited: x.sizeLimited, events: disk.map((d) => d.detail), webhookRefused: x.webhookRefused },
-    rssSteady,
+    rssSteady: rss,
     tornTails: x.faults.filter((f) => f.detail.tornBytes !== undefined).length,
     clockSteps: count('clock-step'),
     growthPerPlantDay: { journalMB: nullMB(perDay(g0.journal, g1.journal)), storeMB: nullMB(perDay(g0.store, g1.store)), journalFinalMB: g1.journal / 2 ** 20, storeFinalMB: g1.store / 2 ** 20 },
