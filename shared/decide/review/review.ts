@@ -6,6 +6,12 @@
  * Regret: every feasible option the receipt considered is forecast again from the same fork with
  * what actually happened (breakdowns, arrivals: ./hindsight.ts); regret is the chosen option's
  * cost minus the best one's (0 when the choice was the best in hindsight). Pure and deterministic.
+ *
+ * A committed what-if scenario is reviewed the same way: its receipt's options are the plan as is
+ * and the scenario (shared/commit/scenario-commit.ts), both forecast on a plain fork under the
+ * scenario's assumptions; the forecast is re-run that way, and in hindsight the assumptions give
+ * way to what the journal recorded. Assumptions of a kind the journal's breakdowns and arrivals
+ * cannot stand in for are named in the review (`hindsightGaps`).
  */
 import type { Plant } from '../../plant/schema';
 import type { Signal } from '../../signals/schema';
@@ -15,6 +21,7 @@ import { MINUTE, HOUR } from '../../twin/schedule';
 import type { InboundPo } from '../context';
 import { objectiveFromRules, optionFork, type OptionException } from '../options';
 import type { RuleSet } from '../rules-schema';
+import { applyScenario, type Scenario } from '../../sim/scenario';
 import { actualEvents } from './hindsight';
 import type { ElementaryQuantities, IsoKpis } from '../../kpi/iso22400';
 
@@ -36,7 +43,8 @@ export interface ReviewedReceipt {
   committedAt: number;
   chosenOptionId: string;
   options: { id: string; title: string; feasible: boolean; moves: Move[] }[];
-  replayInput: { exception: Record<string, unknown>; inbound: InboundPo[] };
+  /** `scenario`: set when a saved what-if scenario was committed (shared/commit/records.ts). */
+  replayInput: { exception: Record<string, unknown>; inbound: InboundPo[]; scenario?: { name: string; scenario: Scenario } };
 }
 
 export interface ReviewInput {
@@ -83,7 +91,25 @@ export interface DecisionReview {
   cycleMinutes: number | null;
   /** The actual KPIs over the horizon, when the caller supplied them. */
   actual?: ActualKpis;
+  /** A committed what-if scenario: its name and how many assumptions (disruptions) it made. */
+  scenario?: { name: string; assumptions: number };
+  /**
+   * The scenario's assumptions that the hindsight forecast cannot replace with what the journal
+   * recorded (it knows breakdowns and arrivals only), each in words: the regret does not account
+   * for whether they happened. Absent when there are none.
+   */
+  hindsightGaps?: string[];
 }
+
+/**
+ * What the hindsight forecast does not take from the journal, per assumption kind; a line going
+ * down and a rush order are replaced by the breakdowns and arrivals recorded (./hindsight.ts).
+ */
+const NOT_REPLAYED: Partial<Record<Scenario['disruptions'][number]['type'], string>> = {
+  'component-short': 'stock losses and blocked components',
+  absence: 'crew absences',
+  'demand-change': 'changes to order quantities and due dates',
+};
 
 export function reviewDecision(input: ReviewInput): DecisionReview {
   const { plant, rules, receipt, forkView } = input;
@@ -93,11 +119,16 @@ export function reviewDecision(input: ReviewInput): DecisionReview {
   if (!chosen) throw new Error(`decision ${receipt.id}: its chosen option '${receipt.chosenOptionId}' is not among the options it considered`);
   const objective = objectiveFromRules(rules);
   const fcOpts = { horizonHours: receipt.horizonHours, seed: receipt.seed, tierWeights: objective.tierWeights, costs: objective.costs, gantt: false };
-  const fork = optionFork({ plant, twinState: forkView, exception: receipt.replayInput.exception as unknown as OptionException, inbound: receipt.replayInput.inbound });
+  const scenario = receipt.replayInput.scenario;
+  // A scenario was forecast on a plain fork (no exception's expected repair: its assumptions say what
+  // goes wrong) with its assumptions as planned events (shared/commit/scenario-commit.ts).
+  const exception = (scenario ? {} : receipt.replayInput.exception) as unknown as OptionException;
+  const fork = optionFork({ plant, twinState: forkView, exception, inbound: receipt.replayInput.inbound });
+  const assumed = scenario ? applyScenario(plant, fork, { ...scenario.scenario, moves: [] }) : fork;
   const downAtStart = forkView.machines.filter((m) => m.state === 'down').map((m) => m.id);
   const events = actualEvents(plant, input.signals, receipt.forkAt, until, downAtStart);
   const run = (moves: readonly Move[], hindsight: boolean): ForecastResult => {
-    const s = cloneState(fork);
+    const s = cloneState(hindsight ? fork : assumed);
     if (hindsight) {
       for (const e of events) {
         const line = e.type === 'line-down' && e.at === receipt.forkAt ? s.lines.find((l) => l.id === e.lineId && l.downUntil !== null) : undefined;
@@ -149,7 +180,17 @@ export function reviewDecision(input: ReviewInput): DecisionReview {
     regret: round(Math.max(0, hindsightCost - Math.min(best.cost, hindsightCost))),
     cycleMinutes: input.raisedAt === undefined ? null : Math.round(((receipt.committedAt - input.raisedAt) / MINUTE) * 10) / 10,
     ...(input.actual ? { actual: input.actual } : {}),
+    ...(scenario ? scenarioFields(scenario) : {}),
   };
+}
+
+function scenarioFields(s: { name: string; scenario: Scenario }): Pick<DecisionReview, 'scenario' | 'hindsightGaps'> {
+  const ds = s.scenario.disruptions;
+  const gaps = ds.flatMap((d, i) => {
+    const what = NOT_REPLAYED[d.type];
+    return what ? [`disruptions.${i} (${d.type}): the hindsight forecast does not read ${what} from the journal, so it leaves this assumption out and the regret does not reflect whether it happened`] : [];
+  });
+  return { scenario: { name: s.name, assumptions: ds.length }, ...(gaps.length ? { hindsightGaps: gaps } : {}) };
 }
 
 export interface WeeklyDecisionQuality {

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { actualEvents, reviewDecision, weeklyDecisionQuality, type ReviewedReceipt } from '../../../shared/decide/review';
 import { generateOptions } from '../../../shared/decide/options';
+import { evaluateScenarioCommit } from '../../../shared/commit/scenario-commit';
+import type { Scenario } from '../../../shared/sim/scenario';
 import { createPlantSimulator } from '../../../shared/sim/plant-simulator';
 import { createTwin } from '../../../shared/twin/twin';
 import type { Plant } from '../../../shared/plant/schema';
@@ -75,6 +77,34 @@ describe('decision review', () => {
     const weeks = weeklyDecisionQuality([r, again]);
     expect(weeks).toHaveLength(1);
     expect(weeks[0]).toMatchObject({ decisions: 2, meanRegret: Math.round((r.regret / 2) * 10) / 10, meanCycleMinutes: 15 });
+  }, 60_000);
+
+  it("reviews a committed what-if scenario: forecast under its assumptions, hindsight under what happened, regret against the plan as is", () => {
+    const forkView = twinAt(FORK);
+    const endView = twinAt(FORK + HORIZON * HOUR);
+    const line = forkView.lines.find((l) => l.queue.length > 1)!;
+    const window = signals.filter((s) => s.eventTime > FORK && s.eventTime <= FORK + HORIZON * HOUR);
+    const review = (disruptions: Scenario['disruptions']) => {
+      const scenario: Scenario = { takt: 'scenario', name: 'front', horizonHours: HORIZON, seed: 1, disruptions, moves: [{ type: 'sequence', order: line.queue[1]!.orderId, position: 0 }] };
+      const ev = evaluateScenarioCommit({ plant, rules: { rules, version: 't', hash: 't', file: 't' }, view: forkView, scenario, inbound: [] });
+      const receipt: ReviewedReceipt = { id: 'DEC-S', forkAt: FORK, horizonHours: HORIZON, seed: 1, committedAt: FORK, chosenOptionId: ev.chosen.id, options: ev.options.map((o) => ({ id: o.id, title: o.title, feasible: o.feasible, moves: o.moves })), replayInput: { exception: {}, inbound: [], scenario: { name: 'front', scenario } } };
+      return { ev, r: reviewDecision({ plant, rules, receipt, forkView, endView, signals: window }) };
+    };
+    const plain = review([]);
+    const assumed = review([{ type: 'line-down', line: line.id, atHours: 0, hours: 4 }, { type: 'absence', atHours: 0, hours: 2, count: 1 }]);
+    // The forecast is the receipt's: the scenario's cost in its comparison, assumptions included.
+    for (const { ev, r } of [plain, assumed]) expect(r.forecastCost).toBeCloseTo(ev.comparison.rows.find((x) => x.kpi === 'cost')!.values[1]!, 3);
+    expect(assumed.r.forecastCost).not.toBeCloseTo(plain.r.forecastCost, 3);
+    // In hindsight the assumptions give way to what the journal recorded: same costs, same best, same regret.
+    expect(assumed.r.hindsightCost).toBe(plain.r.hindsightCost);
+    expect(assumed.r.best).toEqual(plain.r.best);
+    expect(assumed.r.regret).toBe(plain.r.regret);
+    expect(plain.ev.options.map((o) => o.id)).toContain(plain.r.best.id);
+    expect(plain.r.endErrors.length).toBeGreaterThan(0);
+    expect(plain.r.endMaeMinutes).not.toBeNull();
+    expect(assumed.r.scenario).toEqual({ name: 'front', assumptions: 2 });
+    expect(assumed.r.hindsightGaps).toEqual([expect.stringMatching(/^disruptions\.1 \(absence\)/)]);
+    expect(plain.r.hindsightGaps).toBeUndefined();
   }, 60_000);
 
   it('refuses a decision whose horizon has not passed yet', () => {

@@ -177,7 +177,6 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
   const review = async (id: string): Promise<MethodResults['decisions.review']> => {
     const d = ctx.mustGet(store.decisions, id, 'decision');
     const input = d.replayInput ?? { exception: {}, inbound: [] };
-    if (input.scenario) throw new ProtocolFailure('conflict', `decision ${id} committed a what-if scenario: only decisions on an exception's options are reviewed so far`, 'params.id');
     const until = d.forkAt + d.horizonHours * 3_600_000;
     if (until > twin.time) throw new ProtocolFailure('conflict', `decision ${id}'s horizon ends ${new Date(until).toISOString()}, after the plant's present ${new Date(twin.time).toISOString()}: review it once the horizon has passed`, 'params.id');
     const doc = await store.ruleSet(d.ruleSetHash.slice(0, 40));
@@ -194,7 +193,7 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
 
   /**
    * Every committed decision whose horizon has passed, reviewed and rolled up per week. A decision
-   * that cannot be reviewed (a what-if scenario, its rule set missing) is listed with the reason
+   * that cannot be reviewed (its rule set missing) is listed with the reason
    * rather than failing the roll-up.
    */
   const reviewWeekly = async (limit: number): Promise<DecisionQualityReport> => {
