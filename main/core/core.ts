@@ -183,16 +183,6 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
   let lastStatusAt = performance.now();
   let signalsPerSecond = 0;
 
-  // The pipeline's timers and commit callbacks run on their own turns of the event loop: a failure
-  // there (the twin refusing a batch, the writer thread gone) is logged like the pump's, never an
-  // uncaught exception that stops the core.
-  const guarded = (name: string, f: () => void) => () => {
-    try {
-      f();
-    } catch (e) {
-      log(`core ${name} failed: ${(e as Error).stack ?? e}`);
-    }
-  };
   const pipeline = createIngestPipeline({
     index: buildPlantIndex(plant),
     latenessMs: opts.latenessMs ?? 0,
@@ -205,21 +195,13 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
     dedupeHashSeed: randomInt(2 ** 31),
     // The journal without `addDeadLetters`: dead letters are stored once, by onDeadLetter below (which
     // needs the stored number for the stream). `waitDurable`/`durablePosition` stay, so delivery still
-    // waits for the commit; `onDurable` with the scheduler gives group commit: a partial batch goes
-    // to an idle journal after a few ms, what arrives during a commit goes in the next one, and the
-    // main thread (which also serves consoles) never blocks on an fsync to deliver or acknowledge.
+    // waits for the commit.
     journal: {
       append: (batch, raws) => journal.append(batch, raws),
       get durablePosition() {
         return journal.durablePosition;
       },
       waitDurable: (position) => journal.waitDurable(position),
-      onDurable: (position, cb) => journal.onDurable(position, guarded('ingest delivery', cb)),
-    },
-    scheduler: {
-      now: () => Math.floor(clock.now()),
-      setTimeout: (fn, ms) => setTimeout(guarded('ingest batch', fn), ms),
-      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
     },
     deliver: (batch: readonly Signal[], lastPosition: number) => {
       acceptedSinceStatus += batch.length;
@@ -257,8 +239,6 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
       now: () => clock.now(),
       ingest: (signals) => {
         const r = pipeline.pushMany(signals, { origin: 'takt commit', receiveTime: Math.floor(clock.now()) });
-        // Waits for the commit: dispatch stores the decision and its outbox only once its plan
-        // change is journaled and applied (rare: one per dispatched decision).
         pipeline.flush();
         return r;
       },
@@ -360,8 +340,7 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
         { origin: 'core clock' },
       );
     }
-    // Never waits for the commit: delivery to the twin follows it (group commit, see the pipeline).
-    pipeline.flush({ wait: false });
+    pipeline.flush();
     decide.tick();
     void commit?.tick();
   };
@@ -452,8 +431,7 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
       if (why !== undefined) throw new ProtocolFailure('unavailable', `signals are not accepted now: the journal cannot be written (${why}) in the core's data folder; free space there, then send again`);
       // Receive time is the core's clock, never the sender's claim: event times are checked against it.
       const r = pipeline.pushMany(p.signals, { origin: 'protocol signals.ingest', receiveTime: Math.floor(clock.now()) });
-      // Hands the batch on without blocking the thread on its fsync; the answer waits for the commit.
-      pipeline.flush({ wait: false });
+      pipeline.flush();
       await new Promise<void>((resolve) => pipeline.whenDurable(resolve));
       return r;
     },
@@ -550,8 +528,7 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
       timers.forEach(clearInterval);
       if (deltaTimer) clearTimeout(deltaTimer);
       await connectors.stop();
-      // Waits for every commit (and cancels the batch timer): the snapshot below is of the whole journal.
-      pipeline.close();
+      pipeline.flush();
       snapshot();
       await decide.close();
       timeline.close();

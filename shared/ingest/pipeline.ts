@@ -134,14 +134,8 @@ export interface IngestStats {
 export interface IngestPipeline extends SignalSink {
   push(raw: unknown, meta?: SignalMeta): PushOutcome;
   pushMany(raws: readonly unknown[], meta?: SignalMeta): IngestResult;
-  /**
-   * Releases the reorder buffer and hands on every pending signal and dead letter, waiting for
-   * their commits. With `{ wait: false }` and group commit (a journal with `onDurable`), it never
-   * waits for a commit: the batch goes to the journal now when nothing is committing, else with the
-   * next group when the running commit ends, and is delivered (and `whenDurable` answered) after
-   * its commit. Without group commit `{ wait: false }` is the same as waiting.
-   */
-  flush(opts?: { wait?: boolean }): void;
+  /** Releases the reorder buffer and hands on every pending signal and dead letter. */
+  flush(): void;
   /** Hands on the current batch only (the reorder window keeps waiting); delivers what is journaled, waiting for commits. */
   flushBatch(): void;
   stats(): IngestStats;
@@ -466,15 +460,9 @@ export function createIngestPipeline(opts: IngestPipelineOptions): IngestPipelin
       }
       return result;
     },
-    flush(o) {
+    flush() {
       reorder.flush();
-      if (o?.wait !== false || notify === undefined) flushAll();
-      else if (scheduler !== undefined && uncommitted.length > 0) arm();
-      else {
-        flushBatch();
-        deliverCommitted(false);
-        watchCommits();
-      }
+      flushAll();
     },
     flushBatch: flushAll,
     stats() {

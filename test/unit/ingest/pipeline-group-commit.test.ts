@@ -111,39 +111,6 @@ describe('group commit (journal with onDurable)', () => {
     expect(j.waits()).toBe(0);
   });
 
-  it('flush({ wait: false }) hands on at once to an idle journal, with the next group to a busy one, and never waits', () => {
-    const j = fakeNotifyingJournal();
-    const s = manualScheduler();
-    const delivered: number[] = [];
-    const p = createIngestPipeline({ index, journal: j, scheduler: s, latenessMs: 60_000, deliver: (_b, last) => delivered.push(last) });
-    // The reorder window would hold these for a minute: flush releases it, and the idle journal gets them now.
-    p.push(count('L1-M1', T0, 'w0'));
-    p.push(count('L1-M1', T0 + 1, 'w1'));
-    let acked = false;
-    p.whenDurable(() => (acked = true));
-    p.flush({ wait: false });
-    expect(j.appends).toEqual([2]);
-    expect(delivered).toEqual([]);
-    expect(acked).toBe(false);
-    // A commit is running: the next flush leaves the batch for the group that follows it.
-    p.push(count('L1-M1', T0 + 2, 'w2'));
-    p.flush({ wait: false });
-    expect(j.appends).toEqual([2]);
-    j.commitNext();
-    expect(delivered).toEqual([2]);
-    expect(acked).toBe(true);
-    s.runNext();
-    expect(j.appends).toEqual([2, 3]);
-    j.commitNext();
-    expect(delivered).toEqual([2, 3]);
-    expect(j.waits()).toBe(0);
-    // flush() still waits for every commit (close, and callers that must see the twin applied).
-    p.push(count('L1-M1', T0 + 3, 'w3'));
-    p.flush();
-    expect(delivered).toEqual([2, 3, 4]);
-    expect(j.waits()).toBe(1);
-  });
-
   it('with the worker journal: onDurable calls back after the commit, on a later turn', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'takt-group-commit-'));
     const j = openJournal(join(dir, 'j.sqlite'), { writer: 'worker' });
