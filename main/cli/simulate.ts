@@ -13,6 +13,7 @@ import { formatPlantIssues, type PlantIssue } from '../../shared/plant/parse';
 import { openingState } from '../../shared/sim/forecast';
 import { compareScenarios, parseScenarioText, runScenario, scenarioSchema, type RiskResult, type Scenario, type ScenarioComparison, type ScenarioResult } from '../../shared/sim/scenario';
 import { runReplications } from '../core/services/replications';
+import { wallTimeOn } from '../../shared/clock/zone';
 
 export interface SimulateOptions {
   plant?: string;
@@ -25,9 +26,9 @@ export interface SimulateOptions {
   err?: (text: string) => void;
 }
 
-/** 06:00 UTC of the current day: the same day gives the same numbers, and shifts line up with a morning start. */
-export function defaultStart(now = Date.now()): number {
-  return Math.floor(now / 86_400_000) * 86_400_000 + 6 * 3_600_000;
+/** 06:00 on the plant's wall clock today: the same day gives the same numbers, and shifts line up with a morning start. */
+export function defaultStart(timeZone?: string, now = Date.now()): number {
+  return wallTimeOn(timeZone, now, 0, 6 * 60);
 }
 
 export async function simulateCommand(o: SimulateOptions): Promise<number> {
@@ -58,7 +59,7 @@ export async function simulateCommand(o: SimulateOptions): Promise<number> {
     return fail(o, out, err, 1, file, parsed.errors, `${formatPlantIssues(parsed.errors)}\n${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'} in the scenario file ${file}`);
   }
   const scenario: Scenario = { ...parsed.scenario, ...(o.seed !== undefined ? { seed: o.seed } : {}) };
-  const start = scenario.start ? Date.parse(scenario.start) : defaultStart();
+  const start = scenario.start ? Date.parse(scenario.start) : defaultStart(plant.site.timezone);
   const base = openingState(plant, start);
   const baseline = runScenario(plant, base, scenarioSchema.parse({ takt: 'scenario', name: 'Baseline (plan as is)', horizonHours: scenario.horizonHours, seed: scenario.seed }));
   const result = runScenario(plant, base, scenario);

@@ -5,6 +5,7 @@
  */
 import type { Family, Plant, Product } from '../plant/schema';
 import type { QueuedOrderView } from './view';
+import { wallMinuteOfDay, wallTimeOn } from '../clock/zone';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -199,11 +200,12 @@ function minutesOf(hhmm: string): number {
 }
 
 /**
- * The shift covering `time` (minute of day in UTC; the site timezone is not applied yet), or
- * null. Shifts that cross midnight (22:00–06:00) are handled.
+ * The shift covering `time` on the plant's wall clock (`site.timezone`), or null. Shifts that
+ * cross midnight (22:00–06:00) are handled.
  */
-export function shiftAt(plant: Plant, time: number): Plant['shifts'][number] | null {
-  const m = Math.floor((((time % 86_400_000) + 86_400_000) % 86_400_000) / MINUTE);
+export function shiftAt(plant: Pick<Plant, 'shifts' | 'site'>, time: number): Plant['shifts'][number] | null {
+  if (plant.shifts.length === 0) return null;
+  const m = wallMinuteOfDay(plant.site.timezone, time);
   for (const s of plant.shifts) {
     const a = minutesOf(s.start);
     const b = minutesOf(s.end);
@@ -213,13 +215,12 @@ export function shiftAt(plant: Plant, time: number): Plant['shifts'][number] | n
   return null;
 }
 
-/** Next instant strictly after `time` at which some shift starts (UTC), or null without shifts. */
-export function nextShiftStart(plant: Plant, time: number): { at: number; shift: Plant['shifts'][number] } | null {
+/** Next instant strictly after `time` at which some shift starts (plant wall clock), or null without shifts. */
+export function nextShiftStart(plant: Pick<Plant, 'shifts' | 'site'>, time: number): { at: number; shift: Plant['shifts'][number] } | null {
   let best: { at: number; shift: Plant['shifts'][number] } | null = null;
-  const day0 = Math.floor(time / 86_400_000) * 86_400_000;
   for (const s of plant.shifts) {
     for (let d = 0; d <= 1; d++) {
-      const at = day0 + d * 86_400_000 + minutesOf(s.start) * MINUTE;
+      const at = wallTimeOn(plant.site.timezone, time, d, minutesOf(s.start));
       if (at > time && (!best || at < best.at)) best = { at, shift: s };
     }
   }

@@ -9,14 +9,16 @@ import { useEffect, useRef, useState } from 'react';
 import { axisBottom, axisLeft, axisRight, line as d3line, scaleLinear, select } from 'd3';
 import type { DecisionQualityReport, WeeklyDecisionQuality } from '../../../shared/decide/review';
 import { useClient } from '../app/ClientContext';
+import type { PlantTimeFormat } from '../../../shared/clock/plant-time';
+import { usePlantClock } from '../decide/format';
 
 const REFRESH_MS = 60_000;
 
-// Weeks are Monday 00:00 UTC (shared/decide/review): labelled by that date.
-const weekLabel = (week: number) => new Date(week).toISOString().slice(0, 10);
+// Weeks start Monday 00:00 on the plant's clock (shared/decide/review): labelled by that plant date.
+const weekLabel = (clock: PlantTimeFormat, week: number) => clock.date(week);
 const minutes = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)} min`);
 
-function QualityTrend({ weeks }: { weeks: WeeklyDecisionQuality[] }) {
+function QualityTrend({ weeks, clock }: { weeks: WeeklyDecisionQuality[]; clock: PlantTimeFormat }) {
   const ref = useRef<SVGSVGElement>(null);
   useEffect(() => {
     const svg = select(ref.current);
@@ -30,7 +32,7 @@ function QualityTrend({ weeks }: { weeks: WeeklyDecisionQuality[] }) {
     const maxRegret = Math.max(1, ...weeks.map((w) => w.meanRegret));
     const y = scaleLinear().domain([0, maxMin]).nice().range([H - m.b, m.t]);
     const yr = scaleLinear().domain([0, maxRegret]).nice().range([H - m.b, m.t]);
-    svg.append('g').attr('transform', `translate(0,${H - m.b})`).call(axisBottom(x).ticks(Math.min(6, Math.max(2, weeks.length))).tickFormat((i) => { const w = weeks[Number(i)]; return w && Number.isInteger(Number(i)) ? weekLabel(w.week) : ''; }));
+    svg.append('g').attr('transform', `translate(0,${H - m.b})`).call(axisBottom(x).ticks(Math.min(6, Math.max(2, weeks.length))).tickFormat((i) => { const w = weeks[Number(i)]; return w && Number.isInteger(Number(i)) ? weekLabel(clock, w.week) : ''; }));
     svg.append('g').attr('transform', `translate(${m.l},0)`).call(axisLeft(y).ticks(4).tickFormat((v) => `${Number(v)}′`));
     svg.append('g').attr('transform', `translate(${W - m.r},0)`).call(axisRight(yr).ticks(4));
     const series: [string, (w: WeeklyDecisionQuality) => number | null, typeof y][] = [
@@ -44,7 +46,7 @@ function QualityTrend({ weeks }: { weeks: WeeklyDecisionQuality[] }) {
       // A single week has no line to draw: a dot shows its value.
       svg.selectAll(`circle.${cls}`).data(weeks.filter((w) => f(w) !== null)).enter().append('circle').attr('class', cls).attr('r', 3).attr('cx', (w) => x(weeks.indexOf(w))).attr('cy', (w) => scale(f(w) ?? 0));
     }
-  }, [weeks]);
+  }, [weeks, clock]);
   return (
     <figure className="kpi-trend" style={{ margin: 0 }}>
       <svg ref={ref} width={340} height={170} role="img" aria-label={`Trend of forecast error, decision cycle time (minutes, left axis) and regret (cost, right axis) over ${weeks.length} week(s)`} data-testid="decision-quality-trend" />
@@ -57,6 +59,7 @@ function QualityTrend({ weeks }: { weeks: WeeklyDecisionQuality[] }) {
 
 export function DecisionQualityPanel() {
   const client = useClient();
+  const clock = usePlantClock();
   const [report, setReport] = useState<DecisionQualityReport | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -87,7 +90,7 @@ export function DecisionQualityPanel() {
   return (
     <section className="kpi-panel decision-quality" aria-labelledby="dq-title" data-testid="decision-quality">
       <div className="kpi-head">
-        <h2 id="dq-title">Decision quality{latest ? ` · week of ${weekLabel(latest.week)}` : ''}</h2>
+        <h2 id="dq-title">Decision quality{latest ? ` · week of ${weekLabel(clock, latest.week)}` : ''}</h2>
         {report && <span className="muted">{report.reviewed} reviewed · {report.pending} waiting for their horizon</span>}
         {error && <span className="late" role="alert">{error}</span>}
       </div>
@@ -110,13 +113,13 @@ export function DecisionQualityPanel() {
               <thead><tr><th>Week</th><th>Decisions</th><th>MAE</th><th>Regret</th><th>Cycle</th></tr></thead>
               <tbody>
                 {[...report.weeks].reverse().map((w) => (
-                  <tr key={w.week}><td>{weekLabel(w.week)}</td><td>{w.decisions}</td><td>{minutes(w.endMaeMinutes)}</td><td>{w.meanRegret.toFixed(1)}</td><td>{minutes(w.meanCycleMinutes)}</td></tr>
+                  <tr key={w.week}><td>{weekLabel(clock, w.week)}</td><td>{w.decisions}</td><td>{minutes(w.endMaeMinutes)}</td><td>{w.meanRegret.toFixed(1)}</td><td>{minutes(w.meanCycleMinutes)}</td></tr>
                 ))}
               </tbody>
             </table>
             {report.skipped.length > 0 && <p className="kpi-note">Not reviewed: {report.skipped.map((s) => `${s.id} (${s.reason})`).join('; ')}</p>}
           </div>
-          <QualityTrend weeks={report.weeks} />
+          <QualityTrend weeks={report.weeks} clock={clock} />
         </>
       )}
     </section>

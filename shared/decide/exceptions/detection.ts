@@ -8,6 +8,7 @@ import type { Plant } from '../../plant/schema';
 import { HOUR, MINUTE } from '../../twin/schedule';
 import type { TwinState, TwinView } from '../../twin/view';
 import { elapsed } from '../../clock/plant-time';
+import { wallMinuteOfDay, wallWeekday } from '../../clock/zone';
 import { TERMINAL, UNISSUED, inboundBefore, num, plannedRuns, plantIndex, timesOf, usableStock, type InboundPo } from '../context';
 import { tierOf } from '../priority';
 import { DEFAULT_EXCEPTION_PRIORITIES, type ExceptionPriority, type ExceptionType, type MaintenanceWindow, type RuleSet, type Tier } from '../rules-schema';
@@ -56,18 +57,14 @@ function priorityFor(rules: RuleSet, type: ExceptionType, tier?: Tier): Exceptio
   return tier ? higher(base, rules.exceptions.tierPriorityFloor[tier]) : base;
 }
 
-function minuteOfDay(t: number): number {
-  return Math.floor((((t % 86_400_000) + 86_400_000) % 86_400_000) / MINUTE);
-}
-
 function hm(s: string): number {
   return Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
 }
 
-/** The maintenance window covering `t` on `lineId` (UTC, like shifts), if any. */
-export function maintenanceWindowAt(windows: readonly MaintenanceWindow[], lineId: string, t: number): MaintenanceWindow | undefined {
-  const m = minuteOfDay(t);
-  const day = new Date(t).getUTCDay();
+/** The maintenance window covering `t` on `lineId` (plant wall clock in `zone`, like shifts), if any. */
+export function maintenanceWindowAt(windows: readonly MaintenanceWindow[], lineId: string, t: number, zone?: string): MaintenanceWindow | undefined {
+  const m = wallMinuteOfDay(zone, t);
+  const day = wallWeekday(zone, t);
   return windows.find((w) => {
     if (w.line !== lineId) return false;
     const a = hm(w.start);
@@ -106,7 +103,7 @@ export function detectExceptions(plant: Plant, rules: RuleSet, view: TwinState, 
     const down = machines.filter((m) => m.state === 'down');
     if (down.length > 0 || line.status === 'down') {
       const since = down.length ? Math.min(...down.map((m) => m.since)) : now;
-      const window = maintenanceWindowAt(ex.suppression.maintenanceWindows, line.id, now);
+      const window = maintenanceWindowAt(ex.suppression.maintenanceWindows, line.id, now, plant.site.timezone);
       const idle = ex.suppression.idleLinesWithoutOrders && line.currentOrderId === null && line.queue.length === 0;
       const what = down.map((m) => `${m.id}${m.reason ? ` (${m.reason})` : ''}`).join(', ') || 'the line';
       const c: DetectedCondition = {

@@ -24,6 +24,7 @@ import type { RuleSet } from '../rules-schema';
 import { applyScenario, type Scenario } from '../../sim/scenario';
 import { actualEvents } from './hindsight';
 import type { ElementaryQuantities, IsoKpis } from '../../kpi/iso22400';
+import { periodAt } from '../../kpi/periods';
 
 /** What the journal recorded over the horizon on the decision's line, as the timeline computes it. */
 export interface ActualKpis {
@@ -194,7 +195,7 @@ function scenarioFields(s: { name: string; scenario: Scenario }): Pick<DecisionR
 }
 
 export interface WeeklyDecisionQuality {
-  /** Monday 00:00 UTC of the week. */
+  /** Monday 00:00 of the week on the plant's clock (`zone`; UTC without one). */
   week: number;
   decisions: number;
   endMaeMinutes: number | null;
@@ -202,14 +203,11 @@ export interface WeeklyDecisionQuality {
   meanCycleMinutes: number | null;
 }
 
-/** Reviews grouped per week (by the end of their horizon): forecast accuracy, regret, cycle time. */
-export function weeklyDecisionQuality(reviews: readonly DecisionReview[]): WeeklyDecisionQuality[] {
-  const WEEK = 7 * 24 * HOUR;
-  // 1970-01-05 was a Monday.
-  const MONDAY = 4 * 24 * HOUR;
+/** Reviews grouped per plant week (by the end of their horizon): forecast accuracy, regret, cycle time. */
+export function weeklyDecisionQuality(reviews: readonly DecisionReview[], zone?: string): WeeklyDecisionQuality[] {
   const byWeek = new Map<number, DecisionReview[]>();
   for (const r of reviews) {
-    const w = Math.floor((r.reviewedUntil - MONDAY) / WEEK) * WEEK + MONDAY;
+    const w = periodAt({ shifts: [], site: { timezone: zone } }, 'week', r.reviewedUntil).from;
     byWeek.set(w, [...(byWeek.get(w) ?? []), r]);
   }
   const mean = (xs: number[]) => (xs.length ? Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 10) / 10 : null);

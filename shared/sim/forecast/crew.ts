@@ -5,6 +5,7 @@
  */
 import type { Plant } from '../../plant/schema';
 import { MINUTE, shiftAt, type PlantIndex } from '../../twin/schedule';
+import { wallTimeOn } from '../../clock/zone';
 import { interruptRun, startSegment } from './dispatch';
 import { toMin, toMs, type Run } from './run';
 import type { Absence } from './types';
@@ -42,11 +43,10 @@ export function crewChangeTimes(run: Run, horizonHours: number): number[] {
   const { plant, st, t0, H } = run;
   const crewTimes = new Set<number>();
   if (plant.shifts.length > 0) {
-    const day0 = Math.floor(t0 / 86_400_000) * 86_400_000;
     for (let d = 0; d * 24 <= horizonHours + 24; d++) {
       for (const s of plant.shifts) {
         for (const hhmm of [s.start, s.end]) {
-          const at = day0 + d * 86_400_000 + (Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5))) * MINUTE;
+          const at = wallTimeOn(plant.site.timezone, t0, d, Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5)));
           if (at > t0 && at < t0 + H * MINUTE) crewTimes.add(at);
         }
       }

@@ -129,10 +129,11 @@ describe('constraints: tooling, crew, shifts, line capability', () => {
     const plant = smallPlant();
     for (const m of plant.crews[0]!.members) m.skills = m.skills.filter((s) => s !== 'filler');
     const v = view({ orders: [order('O1')] });
-    const r = evaluateConstraints({ plant, rules: rules(), view: v }, { orderId: 'O1', lineId: 'L1', start: T0 + 7 * HOUR });
+    const r = evaluateConstraints({ plant, rules: rules(), view: v }, { orderId: 'O1', lineId: 'L1', start: T0 + 6 * HOUR });
     expect(by(r.checks, 'crew-skill')[0]).toMatchObject({ passed: false, detail: "crew: L1 needs 2 people with 'filler'; shift early (crew A) has 2 operator/lead, 0 with 'filler' → skill missing: filler" });
-    // 13:00 + 2 h run: 14:00–15:00 is outside the only shift (06–14)
-    expect(by(r.checks, 'shift-coverage')[0]).toMatchObject({ passed: false, detail: 'shifts: 1 h of the run 14:00–16:00 is not covered by any shift (first gap at 15:00)', numbers: { runHours: 2, uncoveredHours: 1 } });
+    // 12:00 UTC is 13:00 on the plant's clock (Europe/Berlin, CET): of the 2 h run, 14:00–15:00
+    // plant time is outside the only shift (06–14 plant time)
+    expect(by(r.checks, 'shift-coverage')[0]).toMatchObject({ passed: false, detail: 'shifts: 1 h of the run 13:00–15:00 is not covered by any shift (first gap at 14:00)', numbers: { runHours: 2, uncoveredHours: 1 } });
   });
 
   it('fails a line that cannot run the family, and a run over the max hours', () => {

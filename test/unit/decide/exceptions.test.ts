@@ -18,8 +18,9 @@ describe('exception detection from twin views', () => {
       ['line-down:L2', 'critical', 'L2 has no current or queued order'],
     ]);
     expect(d[0]!.detail).toBe('L1-FIL (jam) down since 07:00 (10 min); 1 order waiting');
-    const maint = rules((r) => void (r.exceptions = { suppression: { maintenanceWindows: [{ line: 'L1', start: '06:00', end: '07:00' }] } }));
-    expect(detectExceptions(plant, maint, v, v.time)[0]!.suppressedBy).toBe('maintenance window 06:00–07:00 on L1: planned maintenance');
+    // v.time is 07:10 on the plant's clock (Europe/Berlin), where the window is read.
+    const maint = rules((r) => void (r.exceptions = { suppression: { maintenanceWindows: [{ line: 'L1', start: '07:00', end: '08:00' }] } }));
+    expect(detectExceptions(plant, maint, v, v.time)[0]!.suppressedBy).toBe('maintenance window 07:00–08:00 on L1: planned maintenance');
   });
 
   it('material shortage within the horizon, counting cumulative demand and inbound POs; none beyond the horizon', () => {

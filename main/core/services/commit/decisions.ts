@@ -212,7 +212,7 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
         skipped.push({ id: d.id, reason: (e as Error).message });
       }
     }
-    return { weeks: weeklyDecisionQuality(reviews), reviewed: reviews.length, pending, skipped };
+    return { weeks: weeklyDecisionQuality(reviews, plant.site.timezone), reviewed: reviews.length, pending, skipped };
   };
 
   const methods: Pick<MethodHandlers, DecisionMethod> = {
