@@ -53,12 +53,18 @@ export function OptimizePanel({ scenario, onOptimized }: { scenario: Scenario | 
       <h3>Optimize {empty ? `the next ${hours} hours (whole plant)` : 'this scenario'}</h3>
       <p className="muted small">The re-planner assigns and sequences the open orders of the next hours across the lines, with the plant’s constraints and the rule set’s costs, and writes its plan as a new scenario to compare, save and commit.</p>
       <div className="wi-row">
-        <label htmlFor={ids.h}>Hours</label>
-        <input id={ids.h} type="number" min={1} max={168} value={hours} onChange={(e) => setHours(Math.max(1, Math.min(168, Number(e.target.value) || 24)))} style={{ width: '5em' }} />
-        <label htmlFor={ids.m}>At most moved orders</label>
-        <input id={ids.m} type="number" min={0} placeholder="no limit" value={maxMoved} onChange={(e) => setMaxMoved(e.target.value)} style={{ width: '6em' }} data-testid="optimize-max-moved" />
-        <label htmlFor={ids.s}>Search s</label>
-        <input id={ids.s} type="number" min={0.1} max={60} step={0.5} value={seconds} onChange={(e) => setSeconds(Math.max(0.1, Math.min(60, Number(e.target.value) || 3)))} style={{ width: '4.5em' }} />
+        <span className="wi-field">
+          <label htmlFor={ids.h}>Hours</label>
+          <input id={ids.h} type="number" min={1} max={168} value={hours} onChange={(e) => setHours(Math.max(1, Math.min(168, Number(e.target.value) || 24)))} style={{ width: '5em' }} />
+        </span>
+        <span className="wi-field">
+          <label htmlFor={ids.m}>At most moved orders</label>
+          <input id={ids.m} type="number" min={0} placeholder="no limit" value={maxMoved} onChange={(e) => setMaxMoved(e.target.value)} style={{ width: '6em' }} data-testid="optimize-max-moved" />
+        </span>
+        <span className="wi-field">
+          <label htmlFor={ids.s}>Search (s)</label>
+          <input id={ids.s} type="number" min={0.1} max={60} step={0.5} value={seconds} onChange={(e) => setSeconds(Math.max(0.1, Math.min(60, Number(e.target.value) || 3)))} style={{ width: '4.5em' }} />
+        </span>
         <button type="button" data-testid="optimize-run" disabled={!scenario || running} onClick={() => void start()}>
           Optimize
         </button>
