@@ -2,8 +2,9 @@
  * `takt backtest --data DIR --rules candidate.yaml [--baseline recorded.yaml] [--from T] [--to T]
  * [--step MIN] [--json] [--out report.pdf]`: replays the data folder's journal from its snapshots
  * and compares exception detection, the decisions and their forecast KPIs under the recorded rule
- * set (the folder's active rules, else the shipped default, unless --baseline names one) and under
- * the candidate. Read only: it can run beside the core serving the folder. Ctrl-C cancels.
+ * sets (each one the folder's rule history says was active at that plant time; where the history
+ * does not reach, the folder's active rules, else the shipped default; --baseline names one rule
+ * set for the whole period instead) and under the candidate. Read only: it can run beside the core serving the folder. Ctrl-C cancels.
  * Exit codes: 0 ran, 1 bad input (rules, period, data folder), 2 unreadable file, 130 cancelled.
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -81,7 +82,7 @@ export async function backtestCommand(o: BacktestCommandOptions): Promise<number
     const from = o.from !== undefined ? parseInstant(o.from) : undefined;
     const to = o.to !== undefined ? parseInstant(o.to) : undefined;
     const result = await backtestDataDir(
-      { dataDir: o.data, plant, plantFile, recorded, candidate, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(o.step !== undefined ? { stepMinutes: o.step } : {}) },
+      { dataDir: o.data, plant, plantFile, recorded, candidate, rulesHistory: o.baseline !== undefined ? 'none' : 'folder', ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(o.step !== undefined ? { stepMinutes: o.step } : {}) },
       {
         signal: controller.signal,
         yieldNow: () => new Promise((r) => setImmediate(r)),

@@ -295,7 +295,7 @@ program
   .description("replay the data folder's journal under a candidate rule set and list what it would have changed: exceptions, decisions, approvals, forecast KPIs")
   .requiredOption('--rules <file>', 'the candidate rule set (YAML or JSON)')
   .option('--data <dir>', 'data folder whose journal to replay (read only)', defaultData)
-  .option('--baseline <file>', "the rules the journal was recorded under (default: the folder's active rules, else the shipped default)")
+  .option('--baseline <file>', "one rule set to judge the whole period as recorded (default: the rule sets the folder's history says were active, switching at each activation; before it, the folder's active rules, else the shipped default)")
   .option('--plant <file>', 'plant file the data folder was recorded with; the embedded demo plant when absent')
   .option('--from <time>', 'start of the period (ISO 8601 or epoch ms; default: the journal start)')
   .option('--to <time>', 'end of the period (default: the journal end)')

@@ -104,7 +104,7 @@ function hasHistoryBeyondIdentity(dir: string): boolean {
 
 /** What else of the folder's history is there (for the message: what would be orphaned). */
 /** What a core writes into its data folder besides the journal: evidence that it has a history. */
-const HISTORY_ENTRIES = ['store', 'exceptions.json', 'scenarios.json', 'rules-active.yaml', 'writeback'] as const;
+const HISTORY_ENTRIES = ['store', 'exceptions.json', 'scenarios.json', 'rules-active.yaml', 'rules-history.jsonl', 'writeback'] as const;
 
 /** The history entries present in `dir`, for the refusal message. */
 function historyBesides(dir: string): string {

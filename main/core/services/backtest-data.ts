@@ -12,14 +12,22 @@ import type { TwinSnapshot } from '../../../shared/twin/twin';
 import { runBacktest, type BacktestControl, type BacktestResult, type JournalEntry } from '../../../shared/decide/backtest';
 import { checkDataDir, JOURNAL_FILE, plantFingerprint } from '../persistence/data-dir';
 import { openJournal, type Journal } from '../persistence/journal';
+import { loadRulesHistory } from '../persistence/rules-history';
 
 export interface DataDirBacktest {
   dataDir: string;
   plant: Plant;
   /** The plant file's name, for the data folder's identity check. */
   plantFile: string;
+  /** The stand-in for the recorded side where the folder's rule history does not reach (or the whole period, see `rulesHistory`). */
   recorded: LoadedRules;
   candidate: LoadedRules;
+  /**
+   * `folder` (default): the recorded side follows the folder's activation history
+   * (`rules-history.jsonl`), switching at each activation; `none`: `recorded` judges the whole
+   * period (an explicit baseline).
+   */
+  rulesHistory?: 'folder' | 'none';
   /** Plant-time period; the journal's start and end when absent. */
   from?: number;
   to?: number;
@@ -61,8 +69,10 @@ export async function backtestDataDir(o: DataDirBacktest, control: BacktestContr
     function* entries(): Generator<JournalEntry> {
       for (const row of journal.readFrom((snapshot?.position ?? 0) + 1)) yield { position: row.position, signal: row.signal };
     }
+    const recordedHistory = o.rulesHistory === 'none' ? undefined : loadRulesHistory(o.dataDir, o.plant);
     return await runBacktest(
       {
+        ...(recordedHistory ? { recordedHistory } : {}),
         plant: o.plant,
         startTime: identity.startTime,
         ...(snapshot ? { snapshot } : {}),

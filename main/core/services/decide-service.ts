@@ -24,6 +24,7 @@ import { problemFromPlant } from '../../../shared/schedule/from-plant';
 import { replanCandidate } from '../../../shared/schedule/replan';
 import { ScheduleCancelled, createScheduleRunner, type ScheduleRunner } from './schedule-runner';
 import { packageRoot } from '../package-root';
+import { recordRulesActivation, recordRulesIfChanged } from '../persistence/rules-history';
 import { stringify as stringifyYaml } from 'yaml';
 import { actingPerson } from '../../../shared/auth/authorize';
 
@@ -145,6 +146,18 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
     }
   }
   log(`decide: rules '${rules.rules.name}' version ${rules.version} (hash ${rules.hash}) from ${rules.file}`);
+  // The rule history (for backtests) learns of a start with another rule set than it last recorded.
+  try {
+    let text: string;
+    try {
+      text = readFileSync(rules.file, 'utf8');
+    } catch {
+      text = stringifyYaml(rules.rules); // the built-in generic rules: no file
+    }
+    if (recordRulesIfChanged(opts.dataDir, rules, text, { at: twin.time, position: twin.position, by: 'takt', source: 'startup' })) log(`decide: rule history: ${rules.version} (${rules.hash}) active from ${new Date(twin.time).toISOString()}`);
+  } catch (e) {
+    log(`decide: the rule history in ${opts.dataDir} could not be written (${(e as Error).message}): a backtest will not know this rule set was active from now; check the folder's permissions and free space`);
+  }
 
   const registry = new ExceptionRegistry(rules.rules, { now: () => twin.time }, plant.site.timezone);
   const inbound = new Map<string, InboundPo>();
@@ -302,6 +315,12 @@ export async function createDecideService(opts: DecideServiceOptions): Promise<D
       const by = person(actingPerson(c.caller, p.by));
       const r = parseRulesText(p.text, p.file ?? 'rules.yaml', plant);
       if (!r.ok) throw new ProtocolFailure('bad_params', `the rule set was not activated: ${formatRulesIssues(r.errors)}`, 'params.text');
+      // Kept before it takes effect, so a backtest replays each stretch under the rules active then.
+      try {
+        recordRulesActivation(opts.dataDir, r.loaded, p.text, { at: twin.time, position: twin.position, by, source: 'activate' });
+      } catch (e) {
+        throw new ProtocolFailure('unavailable', `the rule set was not activated: its history could not be written in ${opts.dataDir} (${(e as Error).message}); free space or fix the folder's permissions and activate again`);
+      }
       writeFileSync(`${activeFile}.tmp`, p.text, { mode: 0o600 });
       renameSync(`${activeFile}.tmp`, activeFile);
       rules = { ...r.loaded, file: activeFile };

@@ -6,6 +6,7 @@
  */
 import { useEffect, useId, useRef, useState } from 'react';
 import type { BacktestDifference, BacktestResult, OutcomeKpis } from '../../../shared/decide/backtest';
+import { recordedRulesLines } from '../../../shared/decide/backtest/report';
 import { useClient } from '../app/ClientContext';
 import { usePlantNow } from '../decide/plant-now';
 import { num, signed, typeLabel, usePlantTime } from '../decide/format';
@@ -102,9 +103,14 @@ export function BacktestPanel({ text, person }: { text: string; person: string }
       {result && (
         <div className="wi-table-wrap">
           <p data-testid="backtest-summary">
-            Active rules {result.recorded.version}: {result.recorded.raised} raised. Draft {result.candidate.version}: {result.candidate.raised} raised. {result.counts.extra} extra, {result.counts.missing} missing, {result.counts.priority} other priority.{' '}
+            Recorded rules {result.recorded.version}: {result.recorded.raised} raised. Draft {result.candidate.version}: {result.candidate.raised} raised. {result.counts.extra} extra, {result.counts.missing} missing, {result.counts.priority} other priority.{' '}
             {result.ruleChanges.length ? `Changes detection sees: ${result.ruleChanges.join('; ')}.` : 'No change exception detection sees.'}
           </p>
+          {recordedRulesLines(result, fmt).map((line) => (
+            <p key={line} data-testid="backtest-recorded-rules">
+              {line}
+            </p>
+          ))}
           <p>
             KPI effect of the {num(result.decisionsEvaluated, 0)} decisions compared (draft − active): <KpiDeltas d={result.kpiDelta} testId="backtest-kpi" />
             {result.decisionsSkipped ? ` (${result.decisionsSkipped} more not evaluated)` : ''}

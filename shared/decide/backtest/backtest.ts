@@ -20,7 +20,8 @@ import type { RuleSet } from '../rules-schema';
 import { createDetectionContext } from './detection-context';
 import { decisionRulesKey, describeChange, detectionRuleChanges, withChange, type RuleChange } from './rule-diff';
 import { compareDecisions, kpiSum, ZERO_KPIS } from './outcome';
-import type { BacktestControl, BacktestDifference, BacktestInput, BacktestResult, DecisionComparison, DecisionDifference, DifferenceKind, SideView } from './types';
+import type { LoadedRules } from '../rules-parse';
+import type { BacktestControl, RecordedRulesSpan, BacktestDifference, BacktestInput, BacktestResult, DecisionComparison, DecisionDifference, DifferenceKind, SideView } from './types';
 
 export * from './types';
 export { createDetectionContext } from './detection-context';
@@ -54,7 +55,7 @@ const BATCH = 4096;
 const SLICE = 32;
 
 export async function runBacktest(input: BacktestInput, control: BacktestControl = {}): Promise<BacktestResult> {
-  const { plant, recorded, candidate, from, to } = input;
+  const { plant, candidate, from, to } = input;
   if (!(to >= from)) throw new Error(`the backtest period ends (${new Date(to).toISOString()}) before it starts (${new Date(from).toISOString()})`);
   const stepMinutes = input.stepMinutes ?? 5;
   if (!(stepMinutes > 0)) throw new Error(`stepMinutes must be above 0, got ${stepMinutes}`);
@@ -62,9 +63,37 @@ export async function runBacktest(input: BacktestInput, control: BacktestControl
   const horizonHours = input.horizonHours ?? 8;
   const maxDecisions = input.maxDecisions ?? 200;
   const seed = input.seed ?? 1;
-  const changes = detectionRuleChanges(recorded.rules, candidate.rules);
-  const sameDecisionRules = decisionRulesKey(recorded.rules) === decisionRulesKey(candidate.rules);
-  const sameDetection = changes.length === 0;
+  // The recorded side follows the rule sets that were active: it switches at each activation.
+  const history = input.recordedHistory ? [...input.recordedHistory].sort((a, b) => a.at - b.at) : null;
+  const activeAt = (t: number): { rules: LoadedRules; fromHistory: boolean } => {
+    if (!history) return { rules: input.recorded, fromHistory: false };
+    let found: LoadedRules | null = null;
+    for (const h of history) if (h.at <= t) found = h.rules;
+    return found ? { rules: found, fromHistory: true } : { rules: input.recorded, fromHistory: false };
+  };
+  const spans: RecordedRulesSpan[] = [];
+  const allChanges = new Set<string>();
+  let recorded: LoadedRules = input.recorded;
+  let changes: RuleChange[] = [];
+  let sameDecisionRules = true;
+  let sameDetection = true;
+  let decisionRulesDiffer = false;
+  const useRecorded = (at: number) => {
+    const a = activeAt(at);
+    const last = spans.at(-1);
+    if (last && a.rules.hash === last.hash && a.fromHistory === last.fromHistory) return;
+    recorded = a.rules;
+    changes = detectionRuleChanges(recorded.rules, candidate.rules);
+    for (const c of changes) allChanges.add(describeChange(c));
+    sameDecisionRules = decisionRulesKey(recorded.rules) === decisionRulesKey(candidate.rules);
+    sameDetection = changes.length === 0;
+    if (!sameDecisionRules) decisionRulesDiffer = true;
+    spans.push({ from: spans.length ? Math.max(at, from) : from, version: recorded.version, hash: recorded.hash, fromHistory: a.fromHistory });
+  };
+  useRecorded(from);
+  // Activations inside the period, switched to at the first detection pass at or after each.
+  const switches = (history ?? []).filter((h) => h.at > from && h.at <= to);
+  let nextSwitch = 0;
 
   const twin: Twin = createTwin(plant, { startTime: input.startTime, ...(input.snapshot ? { snapshot: input.snapshot } : {}) });
   const context = createDetectionContext();
@@ -171,6 +200,7 @@ export async function runBacktest(input: BacktestInput, control: BacktestControl
   };
   const pass = (now: number) => {
     if (now > twin.time) twin.advanceTo(now);
+    while (nextSwitch < switches.length && switches[nextSwitch]!.at <= now) useRecorded(switches[nextSwitch++]!.at);
     detectAt(now);
   };
 
@@ -222,8 +252,10 @@ export async function runBacktest(input: BacktestInput, control: BacktestControl
     period: { from, to, stepMinutes },
     recorded: { version: recorded.version, hash: recorded.hash, ...counts.recorded },
     candidate: { version: candidate.version, hash: candidate.hash, ...counts.candidate },
-    ruleChanges: changes.map(describeChange),
-    decisionRulesDiffer: !sameDecisionRules,
+    recordedRules: spans,
+    recordedStandIn: history && !spans[0]!.fromHistory ? { until: spans.find((sp) => sp.fromHistory)?.from ?? null } : null,
+    ruleChanges: [...allChanges],
+    decisionRulesDiffer,
     passes,
     signals,
     differences,

@@ -21,6 +21,22 @@ function decisionText(d: DecisionComparison): string {
   return `recorded → ${side(d.recorded)}; candidate → ${side(d.candidate)}; ${kpiDeltaText(d.delta)}`;
 }
 
+/**
+ * Which recorded rule sets judged the period, and where the folder's rule history did not reach
+ * (the stand-in, the rules active now, judged there): empty when one rule set from the history
+ * judged it all.
+ */
+export function recordedRulesLines(r: BacktestResult, day: (t: number) => string): string[] {
+  const out: string[] = [];
+  const spans = r.recordedRules ?? [];
+  if (spans.length > 1) out.push(`recorded rules switched inside the period: ${spans.map((s) => `${s.version} (${s.hash}) from ${day(s.from)}${s.fromHistory ? '' : ' (stand-in)'}`).join(', then ')}`);
+  if (r.recordedStandIn) {
+    const stretch = r.recordedStandIn.until === null ? 'for the whole period' : `until ${day(r.recordedStandIn.until)}`;
+    out.push(`no rule history ${stretch} (a data folder from before activations were kept): the recorded side there is judged under the rules active now, ${spans[0]?.version ?? r.recorded.version}, which may not be those the journal was recorded under`);
+  }
+  return out;
+}
+
 const KIND: Record<BacktestDifference['kind'], string> = { extra: 'raised only by the candidate', missing: 'raised only by the recorded rules', priority: 'other priority', suppression: 'suppressed by one, not detected by the other' };
 
 export function backtestSummaryText(r: BacktestResult, timeZone = 'UTC', limit = 40): string {
@@ -29,6 +45,7 @@ export function backtestSummaryText(r: BacktestResult, timeZone = 'UTC', limit =
   out.push(`backtest ${pt.full(r.period.from)} – ${pt.full(r.period.to)} plant time (${pt.zone}), a detection pass every ${r.period.stepMinutes} min (${r.passes} passes, ${r.signals} signals)`);
   out.push(`recorded rules ${r.recorded.version} (${r.recorded.hash}): ${r.recorded.raised} raised, ${r.recorded.cleared} cleared`);
   out.push(`candidate rules ${r.candidate.version} (${r.candidate.hash}): ${r.candidate.raised} raised, ${r.candidate.cleared} cleared`);
+  out.push(...recordedRulesLines(r, pt.day));
   out.push(r.ruleChanges.length ? `rule changes detection sees: ${r.ruleChanges.join('; ')}` : 'no rule change that exception detection sees');
   if (r.decisionRulesDiffer) out.push('the decision rules (priority, constraints, escalation, workflows) differ too');
   out.push(`differences: ${r.differences.length} (${r.counts.extra} extra, ${r.counts.missing} missing, ${r.counts.priority} other priority, ${r.counts.suppression} suppression); decisions compared: ${r.decisionsEvaluated}${r.decisionsSkipped ? ` (${r.decisionsSkipped} more not evaluated)` : ''}, other decisions on shared exceptions: ${r.decisions.length}`);
@@ -64,6 +81,9 @@ table{border-collapse:collapse;width:100%;margin-top:6px}th,td{border-bottom:1px
 <h1>Backtest: rules ${esc(r.candidate.version)} against ${esc(r.recorded.version)} — ${esc(opts.plantName)}</h1>
 <p>${esc(pt.full(r.period.from))} – ${esc(pt.full(r.period.to))} plant time (${esc(pt.zone)}), a detection pass every ${r.period.stepMinutes} min: ${r.passes} passes over ${r.signals.toLocaleString('en-US')} journaled signals.</p>
 <p>Recorded ${esc(r.recorded.hash)}: ${r.recorded.raised} raised, ${r.recorded.cleared} cleared. Candidate ${esc(r.candidate.hash)}: ${r.candidate.raised} raised, ${r.candidate.cleared} cleared.</p>
+${recordedRulesLines(r, pt.day)
+  .map((l) => `<p><b>${esc(l)}</b></p>`)
+  .join('')}
 <p>Rule changes detection sees: ${esc(r.ruleChanges.join('; ') || 'none')}${r.decisionRulesDiffer ? '; the decision rules differ too' : ''}.</p>
 <p><b>${r.differences.length} differences</b> (${r.counts.extra} extra, ${r.counts.missing} missing, ${r.counts.priority} other priority, ${r.counts.suppression} suppression); ${r.decisionsEvaluated} decisions compared${r.decisionsSkipped ? ` (${r.decisionsSkipped} more not evaluated)` : ''}. KPI effect, candidate − recorded: ${esc(kpiDeltaText(r.kpiDelta))}.</p>
 <table><thead><tr><th>#</th><th>from</th><th>until</th><th>condition</th><th>difference</th><th>recorded</th><th>candidate</th><th>rule that made it</th><th>KPI effect of the decision</th></tr></thead><tbody>${tr}</tbody></table>${more}

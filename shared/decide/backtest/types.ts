@@ -21,9 +21,18 @@ export interface BacktestInput {
   snapshot?: TwinSnapshot;
   /** The journal after the snapshot (or from the start), in position order. */
   entries: Iterable<JournalEntry>;
-  /** The rule set the journal was recorded under, and the draft to try. */
+  /**
+   * The rule set the journal was recorded under, and the draft to try. With `recordedHistory`,
+   * `recorded` only stands in where the history does not reach (before its first activation).
+   */
   recorded: LoadedRules;
   candidate: LoadedRules;
+  /**
+   * The rule sets that were active over time (each activation, oldest first): at each detection
+   * pass the recorded side is the last one activated at or before that plant time. Absent: the
+   * whole period is judged under `recorded` (an explicit baseline).
+   */
+  recordedHistory?: readonly RecordedRulesSwitch[];
   /** Plant-time period to compare (inclusive). */
   from: number;
   to: number;
@@ -34,6 +43,22 @@ export interface BacktestInput {
   /** Most decision points evaluated (options ranked and forecast under both rule sets; default 200); later ones are counted, not evaluated. */
   maxDecisions?: number;
   seed?: number;
+}
+
+/** A rule set that became active at plant time `at`. */
+export interface RecordedRulesSwitch {
+  at: number;
+  rules: LoadedRules;
+}
+
+/** One stretch of the period judged under one recorded rule set. */
+export interface RecordedRulesSpan {
+  /** Plant time the stretch starts (the period's start, or the activation inside the period). */
+  from: number;
+  version: string;
+  hash: string;
+  /** False: no recorded activation reaches this stretch, and the stand-in (`BacktestInput.recorded`) judged it. */
+  fromHistory: boolean;
 }
 
 export interface BacktestControl {
@@ -135,9 +160,17 @@ export interface SideCounts {
 
 export interface BacktestResult {
   period: { from: number; to: number; stepMinutes: number };
+  /** The recorded rules at the period's end; `recordedRules` lists each one over the period. */
   recorded: { version: string; hash: string } & SideCounts;
+  /** The recorded rule sets over the period, in order: more than one where a rule set was activated inside it. */
+  recordedRules: RecordedRulesSpan[];
+  /**
+   * Set when part of the period has no recorded activation (a data folder from before the history
+   * was kept): until when (null: the whole period) the stand-in rule set judged the recorded side.
+   */
+  recordedStandIn: { until: number | null } | null;
   candidate: { version: string; hash: string } & SideCounts;
-  /** Every rule change exception detection can see (`path: old → new`). */
+  /** Every rule change exception detection can see (`path: old → new`), over all recorded rule sets of the period. */
   ruleChanges: string[];
   /** The decision rules (priority, constraints, escalation, workflows) differ. */
   decisionRulesDiffer: boolean;

@@ -48,7 +48,7 @@ describe('takt backtest', () => {
     const recorded = parseRulesText(defaultRulesText(), 'default-rules.yaml', plant);
     const candidate = parseRulesText(readFileSync(join(dir, 'candidate.yaml'), 'utf8'), 'candidate.yaml', plant);
     if (!recorded.ok || !candidate.ok) throw new Error('rules');
-    const full = await runBacktest({ plant, startTime: T0, entries, recorded: recorded.loaded, candidate: { ...candidate.loaded, file: join(dir, 'candidate.yaml') }, from: j.result.period.from, to: j.result.period.to });
+    const full = await runBacktest({ plant, startTime: T0, entries, recorded: recorded.loaded, candidate: { ...candidate.loaded, file: join(dir, 'candidate.yaml') }, recordedHistory: [], from: j.result.period.from, to: j.result.period.to });
     const { signals: _s, resultsHash: _h, ...fromScratch } = full;
     const { signals: _s2, resultsHash: _h2, ...fromSnapshot } = j.result as unknown as typeof full;
     expect(fromSnapshot).toEqual(fromScratch);

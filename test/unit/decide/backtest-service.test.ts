@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCore, type TaktCore } from '../../../main/core/core';
@@ -8,6 +8,7 @@ import { memoryTransportPair } from '../../../shared/protocol/transport';
 import { SYSTEM_CALLER } from '../../../shared/auth/caller';
 import { recordJournal } from '../../../bench/_record-journal';
 import { loadPlantFile } from '../../../main/core/persistence/plant-file';
+import { readRulesActivations } from '../../../main/core/persistence/rules-history';
 import { defaultRulesText, HOUR, T0 } from './helpers';
 
 let dir: string;
@@ -49,6 +50,9 @@ describe('rules.backtest', () => {
     expect(r.ruleChanges).toEqual(['exceptions.changeoverOverrunMinutes: 15 → 5']);
     expect(r.period.from).toBe(T0 + 3 * HOUR);
     expect(r.candidate.version).toBe('draft-1');
+    // The folder was recorded before rule history was kept: the result says the rules active now stood in.
+    expect(r.recordedStandIn).not.toBeNull();
+    expect(r.recordedRules[0]).toMatchObject({ from: T0 + 3 * HOUR, hash: r.recorded.hash, fromHistory: false });
     expect(progress.length).toBeGreaterThan(0);
     const audit = await client.call('audit.list', {});
     const entry = audit.items.find((e) => e.kind === 'rules.backtested');
@@ -81,5 +85,14 @@ describe('rules.backtest', () => {
     await client.call('rules.backtest', { text: next, by: 'A-001', from: T0 + 5 * HOUR });
     const ok = await client.call('rules.activate', { text: next, by: 'A-001' });
     expect(ok.version).toBe('strict-2');
+    // Each activation is kept, with its text under its hash, after the start's own record.
+    const history = readRulesActivations(dir);
+    expect(history.map((h) => [h.version, h.source])).toEqual([
+      [expect.any(String), 'startup'],
+      ['strict-1', 'activate'],
+      ['strict-2', 'activate'],
+    ]);
+    expect(history.at(-1)).toMatchObject({ hash: ok.hash, by: 'A-001', at: ok.activatedAt });
+    expect(readFileSync(join(dir, 'rules-history', `${ok.hash}.yaml`), 'utf8')).toBe(next);
   }, 120_000);
 });
