@@ -28,6 +28,7 @@ import { redactSecrets } from '../../shared/plant/redact';
 import { createConnectorManager } from '../connectors/plant-connectors';
 import { createTimelineService } from './services/timeline-service';
 import type { CommitService } from './services/commit/commit-service';
+import type { DecisionsOptions } from './services/commit/decisions';
 import { COMMIT_METHODS, createGate, waitingMethods, waitingStream } from './persistence/deferred-store';
 import { createStoreMirror } from './persistence/store-mirror';
 import { createBacktestService } from './services/backtest-service';
@@ -79,6 +80,8 @@ export interface CoreOptions {
   deferStore?: boolean | number;
   /** Outbox retry policy of the commit service (tests shorten it). */
   outboxRetry?: RetryPolicy;
+  /** The forecast decision reviews re-run options with (tests count the runs through it). */
+  reviewForecast?: DecisionsOptions['reviewForecast'];
 }
 
 export interface CoreHealth {
@@ -243,6 +246,7 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
         return r;
       },
       retry: opts.outboxRetry,
+      ...(opts.reviewForecast ? { reviewForecast: opts.reviewForecast } : {}),
       log,
       scenarios: () => whatIf.list(),
       actualKpis: (lineIds, from, to) => timeline.actualKpis(lineIds, from, to),

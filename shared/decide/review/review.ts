@@ -62,6 +62,8 @@ export interface ReviewInput {
   raisedAt?: number;
   /** The actual KPIs over the horizon, from the timeline's computation (carried into the review as given). */
   actual?: ActualKpis;
+  /** The forecast each option is re-run with (the shared one by default; tests count the runs through it). */
+  forecast?: typeof forecast;
 }
 
 export interface OrderEndError {
@@ -114,6 +116,7 @@ const NOT_REPLAYED: Partial<Record<Scenario['disruptions'][number]['type'], stri
 
 export function reviewDecision(input: ReviewInput): DecisionReview {
   const { plant, rules, receipt, forkView } = input;
+  const runForecast = input.forecast ?? forecast;
   const until = receipt.forkAt + receipt.horizonHours * HOUR;
   if (input.endView.time < until) throw new Error(`decision ${receipt.id}: its horizon ends ${new Date(until).toISOString()}, after the twin's present ${new Date(input.endView.time).toISOString()}: review it once the horizon has passed`);
   const chosen = receipt.options.find((o) => o.id === receipt.chosenOptionId);
@@ -139,7 +142,7 @@ export function reviewDecision(input: ReviewInput): DecisionReview {
       }
     }
     for (const m of moves) applyMove(s, m);
-    return forecast(plant, s, fcOpts);
+    return runForecast(plant, s, fcOpts);
   };
 
   const projected = run(chosen.moves, false);

@@ -13,6 +13,7 @@ import { memoryTransportPair } from '../../../shared/protocol/transport';
 import { SYSTEM_CALLER } from '../../../shared/auth/caller';
 import { TimelineBuilder } from '../../../shared/timeline/builder';
 import { iso22400 } from '../../../shared/kpi/iso22400';
+import { forecast } from '../../../shared/sim/forecast/forecast';
 
 const dir = mkdtempSync(join(tmpdir(), 'takt-commit-review-'));
 let core: TaktCore | undefined;
@@ -22,7 +23,13 @@ afterAll(async () => {
 });
 
 it('reviews a committed decision once its horizon has passed', { timeout: 180_000 }, async () => {
-  core = await startCore({ dataDir: dir, speed: 600, seed: 7 });
+  // Every forecast a review runs is counted: a review once made is kept, not re-simulated.
+  let forecasts = 0;
+  const reviewForecast: typeof forecast = (...a) => {
+    forecasts++;
+    return forecast(...a);
+  };
+  core = await startCore({ dataDir: dir, speed: 600, seed: 7, reviewForecast });
   const [a, b] = memoryTransportPair();
   core.connect(a, SYSTEM_CALLER);
   const client = new ProtocolClient(b);
@@ -75,8 +82,12 @@ it('reviews a committed decision once its horizon has passed', { timeout: 180_00
   expect(r.best.cost).toBeLessThanOrEqual(r.hindsightCost);
   expect(r.cycleMinutes).not.toBeNull();
   expect(r.cycleMinutes!).toBeGreaterThanOrEqual(0);
-  // Deterministic: the same journal gives the same review.
+  // The options were re-simulated once (the chosen one at commit, each feasible one in hindsight);
+  // asking again answers the same review from the cache without another forecast.
+  const ran = forecasts;
+  expect(ran).toBeGreaterThanOrEqual(2);
   expect(await client.call('decisions.review', { id: c.decision.id })).toEqual(r);
+  expect(forecasts).toBe(ran);
 
   // The review's actual KPIs are the timeline's for the same period: a timeline folded afresh over
   // the recorded journal gives the same quantities and ISO 22400 KPIs for the line over the horizon.
@@ -95,6 +106,7 @@ it('reviews a committed decision once its horizon has passed', { timeout: 180_00
   // The shift report carries the same review once the horizon has passed.
   const after = (await client.call('report.shift', { shiftStart: c.decision.committedAt })).decisions.find((d) => d.id === c.decision.id);
   expect(after?.review).toEqual({ state: 'reviewed', endMaeMinutes: r.endMaeMinutes, regret: r.regret, best: r.best.title, forecastCost: r.forecastCost, hindsightCost: r.hindsightCost, cycleMinutes: r.cycleMinutes });
+  expect(forecasts).toBe(ran);
 
   // The committed scenario is reviewed too: its forecast is the receipt's (the scenario's cost in
   // the stored comparison), regret is against the plan as is in hindsight, the actual KPIs are its
@@ -122,7 +134,11 @@ it('reviews a committed decision once its horizon has passed', { timeout: 180_00
   expect(inReport?.review).toEqual({ state: 'reviewed', endMaeMinutes: s.endMaeMinutes, regret: s.regret, best: s.best.title, forecastCost: s.forecastCost, hindsightCost: s.hindsightCost, cycleMinutes: null });
 
   // The weekly roll-up covers both: neither is skipped, and the week's figures are the two reviews'.
+  // Both are reviewed already: the roll-up (the panel asks every minute) runs no forecast.
+  const ranBoth = forecasts;
   const weekly = await client.call('decisions.reviewWeekly');
+  expect(await client.call('decisions.reviewWeekly')).toEqual(weekly);
+  expect(forecasts).toBe(ranBoth);
   expect(weekly.reviewed).toBe(2);
   expect(weekly.skipped).toEqual([]);
   expect(weekly.weeks).toHaveLength(1);

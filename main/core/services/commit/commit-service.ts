@@ -26,7 +26,7 @@ import type { DecideService } from '../decide-service';
 import { createCommitContext } from './context';
 import { createDispatch } from './dispatch';
 import { createReceiptWriter } from './receipts';
-import { createDecisions } from './decisions';
+import { createDecisions, type DecisionsOptions } from './decisions';
 import type { ActualKpis } from '../../../../shared/decide/review';
 import { createApprovals } from './approvals';
 import { createTracking } from './tracking';
@@ -72,6 +72,8 @@ export interface CommitServiceOptions {
   scenarios?: () => readonly SavedScenario[];
   /** The actual KPIs of lines over a period, as the timeline computes them (the review's actual side). */
   actualKpis?: (lineIds: readonly string[], from: number, to: number) => ActualKpis;
+  /** The forecast decision reviews re-run options with (tests count the runs through it). */
+  reviewForecast?: DecisionsOptions['reviewForecast'];
 }
 
 export interface CommitService {
@@ -100,7 +102,7 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
   const tracking = createTracking(ctx);
   const outbox = await startOutbox(ctx, { dataDir: opts.dataDir, retry: opts.retry ?? DEFAULT_RETRY, everyMs: opts.outboxEveryMs ?? 200 });
   const dispatch = createDispatch(ctx, opts.ingest, outbox.kick);
-  const decisions = createDecisions(ctx, createReceiptWriter(ctx, plantVersion, dispatch), { startTime: opts.startTime, scenarios: opts.scenarios, actualKpis: opts.actualKpis });
+  const decisions = createDecisions(ctx, createReceiptWriter(ctx, plantVersion, dispatch), { startTime: opts.startTime, scenarios: opts.scenarios, actualKpis: opts.actualKpis, ...(opts.reviewForecast ? { reviewForecast: opts.reviewForecast } : {}) });
   const approvals = createApprovals(ctx, dispatch);
 
   // Plant time moves approvals and actions past due: one writer turn for both, at most once a real second.

@@ -12,14 +12,15 @@
  *  review   once the horizon has passed, the receipt against what the journal recorded: projected
  *           order ends against actual ones, and the regret in hindsight (shared/decide/review/).
  */
-import { reviewDecision, weeklyDecisionQuality, type ActualKpis, type DecisionQualityReport, type DecisionReview } from '../../../../shared/decide/review';
+import { reviewDecision, weeklyDecisionQuality, type ActualKpis, type DecisionQualityReport, type DecisionReview, type ReviewInput } from '../../../../shared/decide/review';
+import { createReviewCache } from './review-cache';
 import { ProtocolFailure, type MethodHandlers } from '../../../../shared/protocol/server';
 import type { MethodResults, SavedScenario } from '../../../../shared/protocol/api';
 import { generateOptions, type ExtraCandidate } from '../../../../shared/decide/options';
 import { ruleSetSchema } from '../../../../shared/decide/rules-schema';
 import type { LoadedRules } from '../../../../shared/decide/rules-parse';
 import type { ExceptionRecord } from '../../../../shared/decide/exceptions';
-import type { ApprovalRecord } from '../../../../shared/commit/records';
+import type { ApprovalRecord, DecisionReceipt } from '../../../../shared/commit/records';
 import { evaluateScenarioCommit, scenarioCommitProblems } from '../../../../shared/commit/scenario-commit';
 import { reconstructTwin } from '../../persistence/time-travel';
 import { savedScenarioDocId } from '../../persistence/store-mirror';
@@ -36,6 +37,8 @@ export interface DecisionsOptions {
   scenarios?: () => readonly SavedScenario[];
   /** The actual KPIs of lines over a period from the timeline's computation (absent: the review has none). */
   actualKpis?: (lineIds: readonly string[], from: number, to: number) => ActualKpis;
+  /** The forecast reviews re-run options with (tests count the runs through it). */
+  reviewForecast?: ReviewInput['forecast'];
 }
 
 export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, opts: DecisionsOptions): { methods: Pick<MethodHandlers, DecisionMethod> } {
@@ -173,12 +176,18 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
     return { id, same: differences.length === 0, recorded, replayed, differences };
   };
 
+  // A review reads only what happened up to the end of the horizon: made once, kept (./review-cache.ts).
+  const reviews = createReviewCache<DecisionReview>();
   /** The decision judged against what the journal recorded once its horizon has passed (shared/decide/review/). */
   const review = async (id: string): Promise<MethodResults['decisions.review']> => {
     const d = ctx.mustGet(store.decisions, id, 'decision');
-    const input = d.replayInput ?? { exception: {}, inbound: [] };
     const until = d.forkAt + d.horizonHours * 3_600_000;
     if (until > twin.time) throw new ProtocolFailure('conflict', `decision ${id}'s horizon ends ${new Date(until).toISOString()}, after the plant's present ${new Date(twin.time).toISOString()}: review it once the horizon has passed`, 'params.id');
+    return reviews.get(`${id}:${d.ruleSetHash}`, () => judge(d, until));
+  };
+  const judge = async (d: DecisionReceipt, until: number): Promise<DecisionReview> => {
+    const id = d.id;
+    const input = d.replayInput ?? { exception: {}, inbound: [] };
     const doc = await store.ruleSet(d.ruleSetHash.slice(0, 40));
     if (!doc) throw new ProtocolFailure('conflict', `rule set ${d.ruleSetVersion} (hash ${d.ruleSetHash}) of decision ${id} is not in the store`, 'params.id');
     const rules = ruleSetSchema.parse(doc.rules);
@@ -188,7 +197,7 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
     const signals = [...journal.readFrom(d.journalPosition + 1, { untilTime: until })].map((r) => r.signal);
     const raisedAt = (input.exception as { raisedAt?: unknown }).raisedAt;
     const actual = opts.actualKpis?.([d.lineId], d.forkAt, until);
-    return reviewDecision({ plant, rules, receipt: { ...d, replayInput: input }, forkView: past.peek(), endView: end.peek(), signals, ...(typeof raisedAt === 'number' ? { raisedAt } : {}), ...(actual ? { actual } : {}) });
+    return reviewDecision({ plant, rules, receipt: { ...d, replayInput: input }, forkView: past.peek(), endView: end.peek(), signals, ...(typeof raisedAt === 'number' ? { raisedAt } : {}), ...(actual ? { actual } : {}), ...(opts.reviewForecast ? { forecast: opts.reviewForecast } : {}) });
   };
 
   /**
