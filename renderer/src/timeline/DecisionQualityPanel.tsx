@@ -2,17 +2,22 @@
  * Decision quality beside the KPIs: per week, how good the committed decisions' forecasts were
  * (mean absolute error of projected order ends, minutes), how much better the best alternative
  * would have done with what actually happened (regret), and how long decisions took (cycle time),
- * with a d3 trend in the KPI trend's styling. Reviews re-simulate every option, so the roll-up is
- * asked for rarely and only once a decision's horizon has passed (`decisions.reviewWeekly`).
+ * with a d3 trend in the KPI trend's styling. The roll-up (`decisions.reviewWeekly`) is asked for
+ * once a minute; the core keeps each review once made. Below, the recent committed decisions: each
+ * opens its own review (./DecisionReviewDetail.tsx).
  */
 import { useEffect, useRef, useState } from 'react';
 import { axisBottom, axisLeft, axisRight, line as d3line, scaleLinear, select } from 'd3';
 import type { DecisionQualityReport, WeeklyDecisionQuality } from '../../../shared/decide/review';
+import type { DecisionReceipt } from '../../../shared/commit/records';
 import { useClient } from '../app/ClientContext';
 import type { PlantTimeFormat } from '../../../shared/clock/plant-time';
 import { usePlantClock } from '../decide/format';
+import { DecisionReviewDetail } from './DecisionReviewDetail';
 
 const REFRESH_MS = 60_000;
+/** Recent committed decisions listed for a per-decision review. */
+const RECENT = 20;
 
 // Weeks start Monday 00:00 on the plant's clock (shared/decide/review): labelled by that plant date.
 const weekLabel = (clock: PlantTimeFormat, week: number) => clock.date(week);
@@ -62,6 +67,9 @@ export function DecisionQualityPanel() {
   const clock = usePlantClock();
   const [report, setReport] = useState<DecisionQualityReport | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [decisions, setDecisions] = useState<DecisionReceipt[]>([]);
+  const [open, setOpen] = useState<string | null>(null);
+  const fmt = clock.day;
 
   useEffect(() => {
     if (!client) return;
@@ -69,9 +77,10 @@ export function DecisionQualityPanel() {
     let timer: ReturnType<typeof setTimeout>;
     const load = async () => {
       try {
-        const r = await client.call('decisions.reviewWeekly');
+        const [r, list] = await Promise.all([client.call('decisions.reviewWeekly'), client.call('decisions.list', { statuses: ['dispatched', 'closed'], limit: RECENT })]);
         if (live) {
           setReport(r);
+          setDecisions(list.items);
           setError(null);
         }
       } catch (e) {
@@ -121,6 +130,38 @@ export function DecisionQualityPanel() {
           </div>
           <QualityTrend weeks={report.weeks} clock={clock} />
         </>
+      )}
+      {decisions.length > 0 && (
+        <div className="dq-decisions">
+          <table className="small" data-testid="dq-decisions">
+            <caption>Decisions: open one to see how good its forecast and choice were</caption>
+            <thead>
+              <tr>
+                <th scope="col">Decision</th>
+                <th scope="col">Committed</th>
+                <th scope="col">Line</th>
+                <th scope="col">Chosen</th>
+                <th scope="col">Horizon ends</th>
+              </tr>
+            </thead>
+            <tbody>
+              {decisions.map((d) => (
+                <tr key={d.id} data-id={d.id} className={open === d.id ? 'selected' : undefined}>
+                  <td>
+                    <button type="button" aria-expanded={open === d.id} aria-label={`Review decision ${d.id}: ${d.exceptionTitle}`} onClick={() => setOpen(open === d.id ? null : d.id)} data-testid="dq-open-review">
+                      {d.id}
+                    </button>
+                  </td>
+                  <td>{fmt(d.committedAt)}</td>
+                  <td>{d.lineId}</td>
+                  <td>{d.chosen.title}</td>
+                  <td>{fmt(d.forkAt + d.horizonHours * 3_600_000)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {open && decisions.some((d) => d.id === open) && <DecisionReviewDetail decision={decisions.find((d) => d.id === open)!} onClose={() => setOpen(null)} />}
+        </div>
       )}
     </section>
   );
