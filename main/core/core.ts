@@ -247,6 +247,7 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
       },
       retry: opts.outboxRetry,
       ...(opts.reviewForecast ? { reviewForecast: opts.reviewForecast } : {}),
+      latenessMs: opts.latenessMs ?? 0,
       log,
       scenarios: () => whatIf.list(),
       actualKpis: (lineIds, from, to) => timeline.actualKpis(lineIds, from, to),

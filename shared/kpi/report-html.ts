@@ -8,6 +8,7 @@ import { plantTime } from '../clock/plant-time';
 import { kpiDefinitions } from './definitions';
 import { fmtHours, fmtKpi, fmtMean, fmtShare } from './format';
 import type { ShiftDecisionReview, ShiftReport } from './report';
+import { hindsightGapKind } from '../decide/review/gap-kind';
 import { toCsv } from '../files/csv-write';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -54,10 +55,10 @@ export function shiftReportCsv(r: ShiftReport): Record<string, string> {
       r.exceptions.map((x) => [x.id, x.priority, x.title, x.lineId ?? '', iso(x.raisedAt), iso(x.acknowledgedAt), iso(x.closedAt), x.state]),
     ),
     'decisions.csv': toCsv(
-      ['id', 'exceptionId', 'exception', 'line', 'committedAt', 'committedBy', 'chosen', 'status', 'review', 'endMaeMinutes', 'regret', 'bestInHindsight', 'cycleMinutes'],
+      ['id', 'exceptionId', 'exception', 'line', 'committedAt', 'committedBy', 'chosen', 'status', 'review', 'endMaeMinutes', 'regret', 'bestInHindsight', 'cycleMinutes', 'hindsightGaps'],
       r.decisions.map((d) => {
         const v = d.review;
-        return [d.id, d.exceptionId, d.title, d.lineId, iso(d.committedAt), d.committedBy, d.chosen, d.status, reviewWords(v), v.state === 'reviewed' ? num(v.endMaeMinutes, 1) : '', v.state === 'reviewed' ? num(v.regret, 3) : '', v.state === 'reviewed' ? v.best : '', v.state === 'reviewed' ? num(v.cycleMinutes, 1) : ''];
+        return [d.id, d.exceptionId, d.title, d.lineId, iso(d.committedAt), d.committedBy, d.chosen, d.status, reviewWords(v), v.state === 'reviewed' ? num(v.endMaeMinutes, 1) : '', v.state === 'reviewed' ? num(v.regret, 3) : '', v.state === 'reviewed' ? v.best : '', v.state === 'reviewed' ? num(v.cycleMinutes, 1) : '', v.state === 'reviewed' ? (v.hindsightGaps ?? []).join(' | ') : ''];
       }),
     ),
     'actions.csv': toCsv(['id', 'title', 'line', 'owner', 'dueAt', 'status', 'overdue'], r.actions.map((a) => [a.id, a.title, a.lineId, a.ownerName, iso(a.dueAt), a.status, a.overdue])),
@@ -133,7 +134,7 @@ export function shiftReportHtml(r: ShiftReport, opts: ReportHtmlOptions = {}): s
   const ackByPrio = e.exceptions.filter((p) => p.raised > 0).map((p) => `${esc(p.priority)}: ${p.raised} raised, ack ${fmtMean(p.timeToAcknowledge)}, resolve ${fmtMean(p.timeToResolve)}`).join(' · ');
   const reviewCell = (v: ShiftDecisionReview) =>
     v.state === 'reviewed'
-      ? `MAE ${v.endMaeMinutes === null ? '—' : `${v.endMaeMinutes} min`} · regret ${v.regret}${v.regret > 0 ? ` (best: ${esc(v.best)})` : ''}`
+      ? `MAE ${v.endMaeMinutes === null ? '—' : `${v.endMaeMinutes} min`} · regret ${v.regret}${v.regret > 0 ? ` (best: ${esc(v.best)})` : ''}${v.hindsightGaps?.length ? ` · not checked in hindsight: ${esc(v.hindsightGaps.map(hindsightGapKind).join(', '))}` : ''}`
       : v.state === 'pending'
         ? `horizon not passed yet (ends ${t(v.horizonEnds)})`
         : `not reviewed: ${esc(v.reason)}`;

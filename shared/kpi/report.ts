@@ -63,7 +63,17 @@ export interface ShiftLineRow {
  * `pending` until its horizon has passed, `unavailable` when it cannot be reviewed (with the reason).
  */
 export type ShiftDecisionReview =
-  | { state: 'reviewed'; endMaeMinutes: number | null; regret: number; best: string; forecastCost: number; hindsightCost: number; cycleMinutes: number | null }
+  | {
+      state: 'reviewed';
+      endMaeMinutes: number | null;
+      regret: number;
+      best: string;
+      forecastCost: number;
+      hindsightCost: number;
+      cycleMinutes: number | null;
+      /** The assumptions the hindsight could not check (a committed what-if's), in words; absent when none. */
+      hindsightGaps?: string[];
+    }
   | { state: 'pending'; horizonEnds: number }
   | { state: 'unavailable'; reason: string };
 

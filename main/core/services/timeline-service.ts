@@ -255,7 +255,7 @@ export function createTimelineService(opts: TimelineServiceOptions): TimelineSer
     const r = await tryCall('decisions.review', { id: d.id });
     if ('error' in r) return { state: 'unavailable', reason: r.error };
     const v = r.ok;
-    return { state: 'reviewed', endMaeMinutes: v.endMaeMinutes, regret: v.regret, best: v.best.title, forecastCost: v.forecastCost, hindsightCost: v.hindsightCost, cycleMinutes: v.cycleMinutes };
+    return { state: 'reviewed', endMaeMinutes: v.endMaeMinutes, regret: v.regret, best: v.best.title, forecastCost: v.forecastCost, hindsightCost: v.hindsightCost, cycleMinutes: v.cycleMinutes, ...(v.hindsightGaps?.length ? { hindsightGaps: v.hindsightGaps } : {}) };
   }
 
   async function shiftReport(shiftStart: number): Promise<ShiftReport> {

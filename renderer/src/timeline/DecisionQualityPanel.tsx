@@ -119,10 +119,10 @@ export function DecisionQualityPanel() {
               <div className="kpi-card" data-kpi="decisionCycle"><div className="kpi-name">Decision cycle time</div><div className="kpi-value" data-testid="dq-cycle">{minutes(latest.meanCycleMinutes)}</div><div className="kpi-sub">raise → commit, {latest.decisions} decision(s)</div></div>
             </div>
             <table className="small" data-testid="dq-weeks">
-              <thead><tr><th>Week</th><th>Decisions</th><th>MAE</th><th>Regret</th><th>Cycle</th></tr></thead>
+              <thead><tr><th>Week</th><th>Decisions</th><th>MAE</th><th>Regret</th><th>Cycle</th><th>Not checked in hindsight</th></tr></thead>
               <tbody>
                 {[...report.weeks].reverse().map((w) => (
-                  <tr key={w.week}><td>{weekLabel(clock, w.week)}</td><td>{w.decisions}</td><td>{minutes(w.endMaeMinutes)}</td><td>{w.meanRegret.toFixed(1)}</td><td>{minutes(w.meanCycleMinutes)}</td></tr>
+                  <tr key={w.week}><td>{weekLabel(clock, w.week)}</td><td>{w.decisions}</td><td>{minutes(w.endMaeMinutes)}</td><td>{w.meanRegret.toFixed(1)}</td><td>{minutes(w.meanCycleMinutes)}</td><td data-testid="dq-gaps">{w.withHindsightGaps ? `${w.withHindsightGaps} decision(s): ${w.hindsightGapKinds.join(', ')}` : '—'}</td></tr>
                 ))}
               </tbody>
             </table>

@@ -23,6 +23,7 @@ import { objectiveFromRules, optionFork, type OptionException } from '../options
 import type { RuleSet } from '../rules-schema';
 import { applyScenario, type Scenario } from '../../sim/scenario';
 import { actualEvents } from './hindsight';
+import { hindsightGapKind } from './gap-kind';
 import type { ElementaryQuantities, IsoKpis } from '../../kpi/iso22400';
 import { periodAt } from '../../kpi/periods';
 
@@ -204,6 +205,9 @@ export interface WeeklyDecisionQuality {
   endMaeMinutes: number | null;
   meanRegret: number;
   meanCycleMinutes: number | null;
+  /** Decisions whose regret leaves assumptions unchecked (`hindsightGaps`), and which assumption kinds. */
+  withHindsightGaps: number;
+  hindsightGapKinds: string[];
 }
 
 /** Reviews grouped per plant week (by the end of their horizon): forecast accuracy, regret, cycle time. */
@@ -222,6 +226,8 @@ export function weeklyDecisionQuality(reviews: readonly DecisionReview[], zone?:
       endMaeMinutes: mean(rs.flatMap((r) => r.endErrors.map((e) => Math.abs(e.errorMinutes)))),
       meanRegret: mean(rs.map((r) => r.regret)) ?? 0,
       meanCycleMinutes: mean(rs.flatMap((r) => (r.cycleMinutes === null ? [] : [r.cycleMinutes]))),
+      withHindsightGaps: rs.filter((r) => r.hindsightGaps?.length).length,
+      hindsightGapKinds: [...new Set(rs.flatMap((r) => (r.hindsightGaps ?? []).map(hindsightGapKind)))].sort(),
     }));
 }
 

@@ -70,7 +70,8 @@ it('reviews a committed decision once its horizon has passed', { timeout: 180_00
   // The shift report lists the decision, not yet reviewed: its horizon has not passed.
   const before = (await client.call('report.shift', { shiftStart: c.decision.committedAt })).decisions.find((d) => d.id === c.decision.id);
   expect(before?.review).toEqual({ state: 'pending', horizonEnds: until });
-  while (core.twin.time < until) await new Promise((r) => setTimeout(r, 250));
+  // Until the journal has recorded past the horizon a late signal may still change the review, so it is kept only then.
+  while (core.twin.time < until || core.journal.maxEventTime <= until) await new Promise((r) => setTimeout(r, 250));
   const r = await client.call('decisions.review', { id: c.decision.id });
   expect(r.decisionId).toBe(c.decision.id);
   expect(r.reviewedUntil).toBe(until);
@@ -112,7 +113,7 @@ it('reviews a committed decision once its horizon has passed', { timeout: 180_00
   // the stored comparison), regret is against the plan as is in hindsight, the actual KPIs are its
   // line's, and the absence it assumed is named as what the hindsight cannot replay.
   const scUntil = sc.decision.forkAt + 3 * 3_600_000;
-  while (core.twin.time < scUntil) await new Promise((r) => setTimeout(r, 250));
+  while (core.twin.time < scUntil || core.journal.maxEventTime <= scUntil) await new Promise((r) => setTimeout(r, 250));
   const s = await client.call('decisions.review', { id: sc.decision.id });
   const comparison = sc.decision.replayInput!.scenario!.comparison;
   expect(comparison.scenarios).toEqual(['Plan as is', 'front of the queue']);
@@ -120,7 +121,8 @@ it('reviews a committed decision once its horizon has passed', { timeout: 180_00
   expect(s.scenario).toEqual({ name: 'front of the queue', assumptions: 2 });
   expect(s.hindsightGaps).toEqual([expect.stringMatching(/^disruptions\.1 \(absence\): .*crew absences/)]);
   expect(s.endErrors.length).toBeGreaterThan(0);
-  expect(s.endMaeMinutes).toBeCloseTo(s.endErrors.reduce((a, e) => a + Math.abs(e.errorMinutes), 0) / s.endErrors.length, 1);
+  // The MAE is rounded to 0.1 min: within half of that of the mean of the errors listed.
+  expect(Math.abs(s.endMaeMinutes! - s.endErrors.reduce((a, e) => a + Math.abs(e.errorMinutes), 0) / s.endErrors.length)).toBeLessThanOrEqual(0.05 + 1e-9);
   expect(sc.decision.options.map((o) => o.id)).toContain(s.best.id);
   expect(s.regret).toBeCloseTo(Math.max(0, s.hindsightCost - s.best.cost), 3);
   expect(s.actual!.lineIds).toEqual([other.id]);
@@ -131,7 +133,7 @@ it('reviews a committed decision once its horizon has passed', { timeout: 180_00
   expect(s.actual!.quantities.pbtMs).toBeGreaterThan(0);
   expect(await client.call('decisions.review', { id: sc.decision.id })).toEqual(s);
   const inReport = (await client.call('report.shift', { shiftStart: sc.decision.committedAt })).decisions.find((d) => d.id === sc.decision.id);
-  expect(inReport?.review).toEqual({ state: 'reviewed', endMaeMinutes: s.endMaeMinutes, regret: s.regret, best: s.best.title, forecastCost: s.forecastCost, hindsightCost: s.hindsightCost, cycleMinutes: null });
+  expect(inReport?.review).toEqual({ state: 'reviewed', endMaeMinutes: s.endMaeMinutes, regret: s.regret, best: s.best.title, forecastCost: s.forecastCost, hindsightCost: s.hindsightCost, cycleMinutes: null, hindsightGaps: s.hindsightGaps });
 
   // The weekly roll-up covers both: neither is skipped, and the week's figures are the two reviews'.
   // Both are reviewed already: the roll-up (the panel asks every minute) runs no forecast.
@@ -143,6 +145,7 @@ it('reviews a committed decision once its horizon has passed', { timeout: 180_00
   expect(weekly.skipped).toEqual([]);
   expect(weekly.weeks).toHaveLength(1);
   expect(weekly.weeks[0]!.decisions).toBe(2);
+  expect(weekly.weeks[0]).toMatchObject({ withHindsightGaps: 1, hindsightGapKinds: ['absence'] });
   expect(weekly.weeks[0]!.meanRegret).toBeCloseTo((r.regret + s.regret) / 2, 1);
   const errs = [...r.endErrors, ...s.endErrors].map((e) => Math.abs(e.errorMinutes));
   expect(weekly.weeks[0]!.endMaeMinutes).toBeCloseTo(errs.reduce((a, b) => a + b, 0) / errs.length, 1);

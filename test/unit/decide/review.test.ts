@@ -76,7 +76,7 @@ describe('decision review', () => {
     expect(reviewDecision({ plant, rules, receipt: receipt(worst.id), forkView, endView, signals: window, raisedAt: FORK - 5 * MIN })).toEqual(r);
     const weeks = weeklyDecisionQuality([r, again]);
     expect(weeks).toHaveLength(1);
-    expect(weeks[0]).toMatchObject({ decisions: 2, meanRegret: Math.round((r.regret / 2) * 10) / 10, meanCycleMinutes: 15 });
+    expect(weeks[0]).toMatchObject({ decisions: 2, meanRegret: Math.round((r.regret / 2) * 10) / 10, meanCycleMinutes: 15, withHindsightGaps: 0, hindsightGapKinds: [] });
   }, 60_000);
 
   it("reviews a committed what-if scenario: forecast under its assumptions, hindsight under what happened, regret against the plan as is", () => {
@@ -105,6 +105,8 @@ describe('decision review', () => {
     expect(assumed.r.scenario).toEqual({ name: 'front', assumptions: 2 });
     expect(assumed.r.hindsightGaps).toEqual([expect.stringMatching(/^disruptions\.1 \(absence\)/)]);
     expect(plain.r.hindsightGaps).toBeUndefined();
+    // The weekly roll-up counts the decisions whose regret leaves an assumption unchecked, and names its kind.
+    expect(weeklyDecisionQuality([plain.r, assumed.r])[0]).toMatchObject({ decisions: 2, withHindsightGaps: 1, hindsightGapKinds: ['absence'] });
   }, 60_000);
 
   it('refuses a decision whose horizon has not passed yet', () => {

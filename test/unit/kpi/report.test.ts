@@ -75,6 +75,7 @@ describe('shift report', () => {
       ...complete,
       decisions: [
         { ...base, id: 'D-1', review: { state: 'reviewed', endMaeMinutes: 4.5, regret: 12.25, best: 'Wait <repair>', forecastCost: 100, hindsightCost: 130, cycleMinutes: 6 } },
+        { ...base, id: 'D-4', review: { state: 'reviewed', endMaeMinutes: 2, regret: 0, best: 'Plan as is', forecastCost: 90, hindsightCost: 90, cycleMinutes: null, hindsightGaps: ['disruptions.1 (absence): the hindsight forecast does not read crew absences from the journal'] } },
         { ...base, id: 'D-2', review: { state: 'pending', horizonEnds: T0 + 25 * H } },
         { ...base, id: 'D-3', review: { state: 'unavailable', reason: 'rule set missing' } },
       ],
@@ -83,10 +84,12 @@ describe('shift report', () => {
     expect(html).toContain('MAE 4.5 min · regret 12.25 (best: Wait &lt;repair&gt;)');
     expect(html).toContain(`horizon not passed yet (ends ${fmtTime(T0 + 25 * H, 'UTC')})`);
     expect(html).toContain('not reviewed: rule set missing');
+    expect(html).toContain('MAE 2 min · regret 0 · not checked in hindsight: absence');
     const rows = parse(shiftReportCsv(withDecisions)['decisions.csv']!) as string[][];
-    expect(rows[0]!.slice(-5)).toEqual(['review', 'endMaeMinutes', 'regret', 'bestInHindsight', 'cycleMinutes']);
-    expect(rows[1]!.slice(-5)).toEqual(['reviewed', '4.5', '12.25', 'Wait <repair>', '6']);
-    expect(rows[2]!.slice(-5)).toEqual([`horizon not passed yet (ends ${new Date(T0 + 25 * H).toISOString()})`, '', '', '', '']);
-    expect(rows[3]!.slice(-5)).toEqual(['not reviewed: rule set missing', '', '', '', '']);
+    expect(rows[0]!.slice(-6)).toEqual(['review', 'endMaeMinutes', 'regret', 'bestInHindsight', 'cycleMinutes', 'hindsightGaps']);
+    expect(rows[1]!.slice(-6)).toEqual(['reviewed', '4.5', '12.25', 'Wait <repair>', '6', '']);
+    expect(rows[2]!.slice(-6)).toEqual(['reviewed', '2', '0', 'Plan as is', '', 'disruptions.1 (absence): the hindsight forecast does not read crew absences from the journal']);
+    expect(rows[3]!.slice(-6)).toEqual([`horizon not passed yet (ends ${new Date(T0 + 25 * H).toISOString()})`, '', '', '', '', '']);
+    expect(rows[4]!.slice(-6)).toEqual(['not reviewed: rule set missing', '', '', '', '', '']);
   });
 });

@@ -74,6 +74,8 @@ export interface CommitServiceOptions {
   actualKpis?: (lineIds: readonly string[], from: number, to: number) => ActualKpis;
   /** The forecast decision reviews re-run options with (tests count the runs through it). */
   reviewForecast?: DecisionsOptions['reviewForecast'];
+  /** The ingest lateness window (plant ms): reviews are kept once the journal is that far past their horizon. */
+  latenessMs?: number;
 }
 
 export interface CommitService {
@@ -102,7 +104,7 @@ export async function createCommitService(opts: CommitServiceOptions): Promise<C
   const tracking = createTracking(ctx);
   const outbox = await startOutbox(ctx, { dataDir: opts.dataDir, retry: opts.retry ?? DEFAULT_RETRY, everyMs: opts.outboxEveryMs ?? 200 });
   const dispatch = createDispatch(ctx, opts.ingest, outbox.kick);
-  const decisions = createDecisions(ctx, createReceiptWriter(ctx, plantVersion, dispatch), { startTime: opts.startTime, scenarios: opts.scenarios, actualKpis: opts.actualKpis, ...(opts.reviewForecast ? { reviewForecast: opts.reviewForecast } : {}) });
+  const decisions = createDecisions(ctx, createReceiptWriter(ctx, plantVersion, dispatch), { startTime: opts.startTime, scenarios: opts.scenarios, actualKpis: opts.actualKpis, ...(opts.reviewForecast ? { reviewForecast: opts.reviewForecast } : {}), ...(opts.latenessMs !== undefined ? { latenessMs: opts.latenessMs } : {}) });
   const approvals = createApprovals(ctx, dispatch);
 
   // Plant time moves approvals and actions past due: one writer turn for both, at most once a real second.

@@ -39,6 +39,8 @@ export interface DecisionsOptions {
   actualKpis?: (lineIds: readonly string[], from: number, to: number) => ActualKpis;
   /** The forecast reviews re-run options with (tests count the runs through it). */
   reviewForecast?: ReviewInput['forecast'];
+  /** How late (plant ms) a signal may still arrive behind the newest one: a review is kept only once the journal is that far past the horizon. */
+  latenessMs?: number;
 }
 
 export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, opts: DecisionsOptions): { methods: Pick<MethodHandlers, DecisionMethod> } {
@@ -183,7 +185,10 @@ export function createDecisions(ctx: CommitContext, writeReceipt: WriteReceipt, 
     const d = ctx.mustGet(store.decisions, id, 'decision');
     const until = d.forkAt + d.horizonHours * 3_600_000;
     if (until > twin.time) throw new ProtocolFailure('conflict', `decision ${id}'s horizon ends ${new Date(until).toISOString()}, after the plant's present ${new Date(twin.time).toISOString()}: review it once the horizon has passed`, 'params.id');
-    return reviews.get(`${id}:${d.ruleSetHash}`, () => judge(d, until));
+    // Kept only once the journal has recorded past the horizon (by the lateness window): until then
+    // a signal from inside the horizon may still arrive, and the review is made afresh each time.
+    const settled = journal.maxEventTime > until + (opts.latenessMs ?? 0);
+    return settled ? reviews.get(`${id}:${d.ruleSetHash}`, () => judge(d, until)) : judge(d, until);
   };
   const judge = async (d: DecisionReceipt, until: number): Promise<DecisionReview> => {
     const id = d.id;
