@@ -26,6 +26,8 @@ export interface BacktestCommandOptions {
   from?: string;
   to?: string;
   step?: number;
+  /** Most decision points evaluated (default 200); later ones are counted only. */
+  maxDecisions?: number;
   json?: boolean;
   out?: string;
   /** Where output goes (tests); stdout and stderr by default. */
@@ -82,7 +84,7 @@ export async function backtestCommand(o: BacktestCommandOptions): Promise<number
     const from = o.from !== undefined ? parseInstant(o.from) : undefined;
     const to = o.to !== undefined ? parseInstant(o.to) : undefined;
     const result = await backtestDataDir(
-      { dataDir: o.data, plant, plantFile, recorded, candidate, rulesHistory: o.baseline !== undefined ? 'none' : 'folder', ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(o.step !== undefined ? { stepMinutes: o.step } : {}) },
+      { dataDir: o.data, plant, plantFile, recorded, candidate, rulesHistory: o.baseline !== undefined ? 'none' : 'folder', ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(o.step !== undefined ? { stepMinutes: o.step } : {}), ...(o.maxDecisions !== undefined ? { maxDecisions: o.maxDecisions } : {}) },
       {
         signal: controller.signal,
         yieldNow: () => new Promise((r) => setImmediate(r)),
@@ -90,7 +92,7 @@ export async function backtestCommand(o: BacktestCommandOptions): Promise<number
           const tenth = p.total ? Math.floor((p.done / p.total) * 10) : 10;
           if (o.json || tenth === lastTenth) return;
           lastTenth = tenth;
-          warn(`backtest: ${tenth * 10} % (plant time ${pt.day(p.at)}, ${p.differences} differences so far)`);
+          warn(`backtest: ${tenth * 10} % (plant time ${pt.day(p.at)}, ${p.differences} differences so far, ${p.decisionsEvaluated} decisions compared${p.decisionsSkipped ? `, ${p.decisionsSkipped} past --max-decisions counted only` : ''})`);
         },
       },
     );

@@ -300,9 +300,10 @@ program
   .option('--from <time>', 'start of the period (ISO 8601 or epoch ms; default: the journal start)')
   .option('--to <time>', 'end of the period (default: the journal end)')
   .option('--step <minutes>', 'plant minutes between detection passes', int('step', 1, 1440), 5)
+  .option('--max-decisions <n>', 'most decision points evaluated (options ranked and forecast under both rule sets); later ones are counted only', int('max-decisions', 0, 100_000), 200)
   .option('--out <file.pdf>', 'also write a one-page PDF report')
   .option('--json', 'print the whole result as JSON')
-  .action(async (o: { rules: string; data: string; baseline?: string; plant?: string; from?: string; to?: string; step: number; out?: string; json?: boolean }) => exitWhenFlushed(await (await import('./backtest')).backtestCommand(o)));
+  .action(async (o: { rules: string; data: string; baseline?: string; plant?: string; from?: string; to?: string; step: number; maxDecisions: number; out?: string; json?: boolean }) => exitWhenFlushed(await (await import('./backtest')).backtestCommand(o)));
 
 program
   .command('report')

@@ -90,6 +90,8 @@ export const methodParams = {
       from: instant.optional(),
       to: instant.optional(),
       stepMinutes: z.number().int().min(1).max(1440).optional(),
+      /** Most decision points evaluated (options ranked and forecast under both rule sets; default 200); later ones are counted. */
+      maxDecisions: z.number().int().min(0).max(100_000).optional(),
     })
     .strict(),
   'exceptions.list': z.object({ filter: exceptionFilter.optional() }).strict().optional(),

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Plant } from '../../../shared/plant/schema';
 import { ProtocolFailure, type MethodHandlers } from '../../../shared/protocol/server';
 import { formatRulesIssues, parseRulesText, type LoadedRules } from '../../../shared/decide/rules-parse';
-import { BacktestCancelled, type BacktestResult } from '../../../shared/decide/backtest';
+import { BacktestCancelled, DEFAULT_MAX_DECISIONS, type BacktestResult } from '../../../shared/decide/backtest';
 import { findPerson } from '../../../shared/commit/workflows';
 import type { CommitStore } from '../persistence/commit-store';
 import type { DataDirBacktest } from './backtest-data';
@@ -86,11 +86,11 @@ export function createBacktestService(o: BacktestServiceOptions): BacktestServic
       const to = Math.min(p.to ?? now, now);
       const from = p.from ?? to - 7 * 24 * 3_600_000;
       if (from >= to) throw new ProtocolFailure('bad_params', `the period ${new Date(from).toISOString()} – ${new Date(to).toISOString()} is empty: 'from' must be before 'to' and before now`, 'params.from');
-      const job: DataDirBacktest = { dataDir: o.dataDir, plant: o.plant, plantFile: o.plantFile, recorded, candidate: parsed.loaded, from, to, clampToJournal: true, ...(p.stepMinutes !== undefined ? { stepMinutes: p.stepMinutes } : {}) };
+      const job: DataDirBacktest = { dataDir: o.dataDir, plant: o.plant, plantFile: o.plantFile, recorded, candidate: parsed.loaded, from, to, clampToJournal: true, ...(p.stepMinutes !== undefined ? { stepMinutes: p.stepMinutes } : {}), ...(p.maxDecisions !== undefined ? { maxDecisions: p.maxDecisions } : {}) };
       running = true;
       let result: BacktestResult;
       try {
-        result = await run(job, { signal: ctx.signal, onProgress: (pr) => ctx.progress(pr.done, pr.total, `${pr.differences} difference${pr.differences === 1 ? '' : 's'} so far`) });
+        result = await run(job, { signal: ctx.signal, onProgress: (pr) => ctx.progress(pr.done, pr.total, `${pr.differences} difference${pr.differences === 1 ? '' : 's'} so far, ${pr.decisionsEvaluated} decision${pr.decisionsEvaluated === 1 ? '' : 's'} compared${pr.decisionsSkipped ? ` (${pr.decisionsSkipped} past the limit of ${job.maxDecisions ?? DEFAULT_MAX_DECISIONS}, counted only)` : ''}`) });
       } catch (e) {
         if (e instanceof BacktestCancelled) throw new ProtocolFailure('cancelled', 'the backtest was cancelled');
         // The journal starts later than asked (a young data folder): said in the message.

@@ -50,6 +50,13 @@ function kindOf(a: State, b: State): DifferenceKind | null {
 
 const view = (c: DetectedCondition | undefined): SideView | null => (c ? { priority: c.priority, ...(c.suppressedBy ? { suppressedBy: c.suppressedBy } : {}), title: c.title, detail: c.detail } : null);
 
+/**
+ * Decision points evaluated by default: each ranks the options and forecasts both rule sets' top
+ * choices, by far the dearest part of a run; later ones are counted (`decisionsSkipped`), and
+ * `maxDecisions` (`--max-decisions`) raises the limit.
+ */
+export const DEFAULT_MAX_DECISIONS = 200;
+
 const BATCH = 4096;
 /** Detection passes between progress reports and yields to the caller's event loop. */
 const SLICE = 32;
@@ -61,7 +68,8 @@ export async function runBacktest(input: BacktestInput, control: BacktestControl
   if (!(stepMinutes > 0)) throw new Error(`stepMinutes must be above 0, got ${stepMinutes}`);
   const step = stepMinutes * MINUTE;
   const horizonHours = input.horizonHours ?? 8;
-  const maxDecisions = input.maxDecisions ?? 200;
+  const maxDecisions = input.maxDecisions ?? DEFAULT_MAX_DECISIONS;
+  if (!(maxDecisions >= 0)) throw new Error(`maxDecisions must be 0 or more, got ${maxDecisions}`);
   const seed = input.seed ?? 1;
   // The recorded side follows the rule sets that were active: it switches at each activation.
   const history = input.recordedHistory ? [...input.recordedHistory].sort((a, b) => a.at - b.at) : null;
@@ -214,7 +222,7 @@ export async function runBacktest(input: BacktestInput, control: BacktestControl
   };
   let next = first;
   const slice = async () => {
-    control.onProgress?.({ done: passes, total, at: Math.min(next, to), differences: differences.length });
+    control.onProgress?.({ done: passes, total, at: Math.min(next, to), differences: differences.length, decisionsEvaluated: evaluated, decisionsSkipped: skipped });
     if (control.yieldNow) await control.yieldNow();
     if (control.signal?.aborted) throw new BacktestCancelled(Math.min(next, to));
   };
@@ -244,7 +252,7 @@ export async function runBacktest(input: BacktestInput, control: BacktestControl
   } finally {
     twin.stop();
   }
-  control.onProgress?.({ done: passes, total, at: to, differences: differences.length });
+  control.onProgress?.({ done: passes, total, at: to, differences: differences.length, decisionsEvaluated: evaluated, decisionsSkipped: skipped });
 
   const kinds: Record<DifferenceKind, number> = { extra: 0, missing: 0, priority: 0, suppression: 0 };
   for (const d of differences) kinds[d.kind]++;

@@ -48,7 +48,7 @@ export function backtestSummaryText(r: BacktestResult, timeZone = 'UTC', limit =
   out.push(...recordedRulesLines(r, pt.day));
   out.push(r.ruleChanges.length ? `rule changes detection sees: ${r.ruleChanges.join('; ')}` : 'no rule change that exception detection sees');
   if (r.decisionRulesDiffer) out.push('the decision rules (priority, constraints, escalation, workflows) differ too');
-  out.push(`differences: ${r.differences.length} (${r.counts.extra} extra, ${r.counts.missing} missing, ${r.counts.priority} other priority, ${r.counts.suppression} suppression); decisions compared: ${r.decisionsEvaluated}${r.decisionsSkipped ? ` (${r.decisionsSkipped} more not evaluated)` : ''}, other decisions on shared exceptions: ${r.decisions.length}`);
+  out.push(`differences: ${r.differences.length} (${r.counts.extra} extra, ${r.counts.missing} missing, ${r.counts.priority} other priority, ${r.counts.suppression} suppression); decisions compared: ${r.decisionsEvaluated}${r.decisionsSkipped ? ` (${r.decisionsSkipped} more past the limit, counted only: raise it with --max-decisions)` : ''}, other decisions on shared exceptions: ${r.decisions.length}`);
   out.push(`KPI effect (Σ candidate − recorded over the compared decisions): ${kpiDeltaText(r.kpiDelta)}`);
   for (const d of r.differences.slice(0, limit)) {
     const who = d.candidate ?? d.recorded;

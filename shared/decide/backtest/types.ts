@@ -76,6 +76,9 @@ export interface BacktestProgress {
   /** Plant time reached. */
   at: number;
   differences: number;
+  /** Decision points evaluated so far, and those past `maxDecisions` (counted, not evaluated). */
+  decisionsEvaluated: number;
+  decisionsSkipped: number;
 }
 
 /** How one rule set sees a condition at a detection pass. */
