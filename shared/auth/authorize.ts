@@ -33,9 +33,13 @@ export interface AuthorizeInput {
 /** Null when `caller` may make a call that needs `need`, else why not. */
 export function authorize(caller: Caller, need: MethodNeed, o: AuthorizeInput): Refusal | null {
   const { permission } = need;
+  if (permission === 'public') return null;
   switch (caller.kind) {
     case 'system':
       return null;
+    case 'signed-out':
+      if (need.signedOut) return null;
+      return { permission, actor: caller.name, message: `this window is signed out, so may not ${permission}: sign in first` };
     case 'token': {
       const scope = SCOPE_OF[permission];
       const actor = `token:${caller.name}`.slice(0, 128);

@@ -20,7 +20,12 @@ export type Caller =
    * The host process itself (the simulator, connectors and tests running in-process). Never
    * given to a network connection.
    */
-  | { readonly kind: 'system'; readonly name: string };
+  | { readonly kind: 'system'; readonly name: string }
+  /**
+   * A desktop window nobody has signed in to yet (or signed out of): its channel is trusted as
+   * transport, not as a person, so it may only draw the sign-in form and sign in.
+   */
+  | { readonly kind: 'signed-out'; readonly name: string };
 
 /**
  * The WebSocket close code for "this connection's session has ended" (signed out elsewhere,
@@ -33,6 +38,19 @@ export const SESSION_ENDED_CLOSE_CODE = 4401;
 export const SYSTEM_CALLER: Caller = Object.freeze({ kind: 'system', name: 'takt' });
 
 /** The person acting, or null when the caller is a machine. */
+/** A desktop window before anyone signs in at it. */
+export const SIGNED_OUT_WINDOW: Caller = Object.freeze({ kind: 'signed-out', name: 'signed-out window' });
+
+/**
+ * Who acts on a connection whose person can change while it is open (the desktop window signs in
+ * and out on its channel): read at each call and subscription.
+ */
+export interface ConnectionIdentity {
+  caller(): Caller;
+  /** Called when the person changes: the connection ends the subscriptions made as the one before. */
+  onChange?(listener: () => void): () => void;
+}
+
 export function personOf(caller: Caller): string | null {
   return caller.kind === 'person' ? caller.personId : null;
 }
@@ -45,6 +63,7 @@ export function describeCaller(caller: Caller): string {
     case 'token':
       return `token '${caller.name}' (${caller.scopes.join(', ') || 'no scopes'})`;
     case 'system':
+    case 'signed-out':
       return caller.name;
   }
 }

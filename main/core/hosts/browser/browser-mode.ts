@@ -40,6 +40,7 @@ import { watchSessionSockets } from './session-sockets';
 import { redactSecrets } from '../../../../shared/plant/redact';
 import { createRequestPolicy, isLoopbackHost, type RequestHeaders, type RequestPolicy } from './request-policy';
 import { createAuthService, type AuthService, type AuthServiceOptions } from '../../auth/auth-service';
+import { coreAuditSink } from '../../auth/core-audit-sink';
 import { createAuthRoutes, type PlantPerson } from '../../auth/signin-routes';
 import type { SignInOption } from '../../auth/signin-page';
 import type { Caller } from '../../../../shared/auth/caller';
@@ -340,16 +341,8 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     // A page that is already waiting loads and connects before the boot takes the thread (page-gate.ts).
     await gate.start();
     // The business store opens once the first console has its view (deferStore); records calls wait for it.
-    core = await startCore({ deferStore: true, ...opts, loadedPlant, dataDirLock });
-    const started = core;
-    auth.setAuditSink(async (e) => {
-      await started.storeReady;
-      const s = started.commit.store;
-      // At plant time, as every audit entry; the wall-clock time goes with it.
-      await s.serial(() =>
-        s.appendAudit({ at: Math.max(0, Math.floor(started.twin.time)), actor: e.actor.slice(0, 128), kind: e.kind.slice(0, 32), subjectId: e.subjectId.slice(0, 48), payload: { ...e.payload, wallTime: new Date().toISOString() } }),
-      );
-    });
+    core = await startCore({ deferStore: true, ...opts, loadedPlant, dataDirLock, authService: () => auth });
+    auth.setAuditSink(coreAuditSink(core));
     api = createHttpApi({ methods: core.methods, health: () => core.health(), version: CORE_VERSION, webhookToken, webhookSecret, log: opts.log });
     settle.ok({ core, api });
   } catch (e) {
