@@ -12,8 +12,12 @@ export type TokenScope = (typeof TOKEN_SCOPES)[number];
 export type SignInMethod = 'password' | 'oidc' | 'first-start';
 
 export type Caller =
-  /** A person signed in with a session; `personId` is one of the plant's people. */
-  | { readonly kind: 'person'; readonly personId: string; readonly sessionId: string; readonly via: SignInMethod }
+  /**
+   * A person signed in with a session; `personId` is one of the plant's people. `roles`: the plant
+   * roles their identity provider granted at sign-in (OIDC with a roles claim); when present, the
+   * person acts in their plant-file role only if it is among them (see authorize.ts).
+   */
+  | { readonly kind: 'person'; readonly personId: string; readonly sessionId: string; readonly via: SignInMethod; readonly roles?: readonly string[] }
   /** A machine with an API token (connectors, `takt import --core`); acts as no person. */
   | { readonly kind: 'token'; readonly tokenId: string; readonly name: string; readonly scopes: readonly TokenScope[] }
   /**

@@ -41,14 +41,13 @@ import { redactSecrets } from '../../../../shared/plant/redact';
 import { createRequestPolicy, isLoopbackHost, type RequestHeaders, type RequestPolicy } from './request-policy';
 import { createAuthService, type AuthService, type AuthServiceOptions } from '../../auth/auth-service';
 import { coreAuditSink } from '../../auth/core-audit-sink';
+import { oidcSessions } from '../../auth/oidc-sessions';
 import { createAuthRoutes, type PlantPerson } from '../../auth/signin-routes';
 import type { SignInOption } from '../../auth/signin-page';
 import type { Caller } from '../../../../shared/auth/caller';
 import { openApiRoute, WEBHOOK_CALLER } from './http-api';
 import { createOidcSignIn, type OidcSettings } from '../../auth/oidc';
 import { createOidcRoutes, START_PATH } from '../../auth/oidc-routes';
-import { sessionCookie } from '../../auth/cookies';
-import { sessionIdOf } from '../../auth/session-store';
 import { peopleDirectory } from '../../../../shared/auth/claims';
 
 export interface BrowserModeOptions extends CoreOptions {
@@ -392,12 +391,7 @@ function oidcSignInRoutes(settings: OidcSettings, auth: () => AuthService | null
         },
       });
     },
-    sessions: {
-      createSession(personId, via) {
-        const { cookie, session } = service().sessions.create({ personId, via });
-        return { setCookie: sessionCookie(cookie, secure), sessionId: sessionIdOf(session) };
-      },
-    },
+    sessions: oidcSessions(() => service().sessions, settings.mapping, secure),
     audit: {
       signedIn: (e) =>
         service().audit({ kind: 'auth.signed-in', actor: e.personId, subjectId: e.claimValue.slice(0, 48), payload: { via: 'oidc', session: e.sessionId, issuer: e.issuer, subject: e.subject, claim: e.claim } }),
