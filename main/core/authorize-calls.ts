@@ -40,6 +40,11 @@ function denialAudit(name: string, caller: Caller, params: unknown, r: Refusal):
   };
 }
 
+/** What the refused caller is told; a signed-out window is told which call it may not make before signing in. */
+function refusalText(call: string, caller: Caller, r: Refusal): string {
+  return caller.kind === 'signed-out' ? `'${call}' refused: ${r.message}` : r.message;
+}
+
 /** The method table with every method checked; the refusal is audited before it is answered. */
 export function authorizeMethods(methods: MethodHandlers, o: AuthorizeCallsOptions): MethodHandlers {
   const wrap = (name: MethodName) => {
@@ -48,7 +53,7 @@ export function authorizeMethods(methods: MethodHandlers, o: AuthorizeCallsOptio
       const refusal = authorize(ctx.caller, methodNeed(name, params), { plant: o.plant, rules: o.rules() });
       if (refusal) {
         await o.audit(denialAudit(name, ctx.caller, params, refusal)).catch((e: Error) => o.log(`audit of a denied ${name} failed: ${e.message}`));
-        throw new ProtocolFailure('forbidden', refusal.message);
+        throw new ProtocolFailure('forbidden', refusalText(name, ctx.caller, refusal));
       }
       return handler(params, ctx);
     };
@@ -64,7 +69,7 @@ export function authorizeStreams(streams: StreamHandlers, o: AuthorizeCallsOptio
       const refusal = authorize(ctx.caller, STREAM_PERMISSIONS[name], { plant: o.plant, rules: o.rules() });
       if (refusal) {
         void o.audit(denialAudit(name, ctx.caller, params, refusal)).catch((e: Error) => o.log(`audit of a denied ${name} subscription failed: ${e.message}`));
-        throw new ProtocolFailure('forbidden', refusal.message);
+        throw new ProtocolFailure('forbidden', refusalText(`stream ${name}`, ctx.caller, refusal));
       }
       return handler(params, emit, ctx);
     };

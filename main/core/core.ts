@@ -33,7 +33,9 @@ import { COMMIT_METHODS, createGate, waitingMethods, waitingStream } from './per
 import { createStoreMirror } from './persistence/store-mirror';
 import { createBacktestService } from './services/backtest-service';
 import type { RetryPolicy } from '../../shared/commit/outbox-policy';
-import type { Caller } from '../../shared/auth/caller';
+import type { Caller, ConnectionIdentity } from '../../shared/auth/caller';
+import { sessionMethods } from './auth/session-methods';
+import type { AuthService } from './auth/auth-service';
 import { authorizeMethods, authorizeStreams, type AuthorizeCallsOptions } from './authorize-calls';
 
 export const CORE_VERSION = '0.1.0';
@@ -82,6 +84,11 @@ export interface CoreOptions {
   outboxRetry?: RetryPolicy;
   /** The forecast decision reviews re-run options with (tests count the runs through it). */
   reviewForecast?: DecisionsOptions['reviewForecast'];
+  /**
+   * The data folder's accounts and sessions, for the `session.*` methods (the desktop window signs
+   * in on its channel with them); absent, those methods answer that this core has no sign-in.
+   */
+  authService?: () => AuthService | null;
 }
 
 export interface CoreHealth {
@@ -98,8 +105,12 @@ export interface TaktCore {
   readonly twin: Twin;
   readonly journal: Journal;
   readonly pipeline: IngestPipeline;
-  /** Serves one connection; `caller` is who the host established is on the other end. */
-  connect(t: TextTransport, caller: Caller): void;
+  /**
+   * Serves one connection; `caller` is who the host established is on the other end, fixed (a
+   * cookie, a token) or an identity that changes while the connection is open (a desktop window
+   * signing in and out on its channel).
+   */
+  connect(t: TextTransport, caller: Caller | ConnectionIdentity): void;
   health(): CoreHealth;
   /** The protocol's method table, each method checked against its caller (the HTTP API calls through it, with the same validation). */
   readonly methods: MethodHandlers;
@@ -422,6 +433,7 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
     }),
     // Connector secrets (tokens, passwords) stay in the core: consoles and API clients get them redacted.
     'plant.get': () => clientPlant,
+    ...sessionMethods({ auth: opts.authService ?? (() => null), people: () => plant.crews.flatMap((c) => c.members), log }),
     'twin.view': (p) => {
       if (p?.at === undefined) return twin.view();
       if (p.at > twin.time) throw new ProtocolFailure('bad_params', `'at' ${new Date(p.at).toISOString()} is after the twin's present ${new Date(twin.time).toISOString()}`, 'params.at');

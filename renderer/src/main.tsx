@@ -15,6 +15,7 @@ import { parseHash } from './app/routes';
 import './styles.css';
 import { onPersonChange, recheckSession } from './app/session';
 import { onSessionEnded } from './transport/websocket';
+import { DesktopSignInGate } from './app/DesktopSignIn';
 
 // Listen for the preload's port before anything else, so its message cannot be missed.
 if (window.takt?.shell === 'electron') void waitForElectronPort().catch(() => undefined);
@@ -29,10 +30,12 @@ onSessionEnded(recheckSession);
 // Start the WebGL renderer while the connection opens and the plant loads.
 if (parseHash(location.hash) === 'floor') prewarmFloor();
 
+const console_ = (
+  <ClientProvider connection={connection} store={store}>
+    <App />
+  </ClientProvider>
+);
 createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <ClientProvider connection={connection} store={store}>
-      <App />
-    </ClientProvider>
-  </StrictMode>,
+  // The desktop window signs in on its channel before it shows anything of the floor; a browser has signed in at /signin to get this page.
+  <StrictMode>{window.takt?.shell === 'electron' ? <DesktopSignInGate connection={connection}>{console_}</DesktopSignInGate> : console_}</StrictMode>,
 );

@@ -9,7 +9,7 @@ import { findPerson } from '../commit/workflows';
 import { ProtocolFailure } from '../protocol/server';
 import type { Caller, TokenScope } from './caller';
 import type { MethodNeed } from './method-permissions';
-import { describeRoles, permissionRoles, roleMay, type Permission, type PermissionTable } from './permissions';
+import { ANYONE, describeRoles, permissionRoles, roleMay, type Permission, type PermissionTable } from './permissions';
 import type { Role } from '../decide/rules-schema';
 
 /** What a token scope lets a machine do (`read` also opens every stream). */
@@ -33,9 +33,13 @@ export interface AuthorizeInput {
 /** Null when `caller` may make a call that needs `need`, else why not. */
 export function authorize(caller: Caller, need: MethodNeed, o: AuthorizeInput): Refusal | null {
   const { permission } = need;
+  if (permission === 'public') return null;
   switch (caller.kind) {
     case 'system':
       return null;
+    case 'signed-out':
+      if (need.signedOut) return null;
+      return { permission, actor: caller.name, message: `this window is signed out, so may not ${permission}: sign in first` };
     case 'token': {
       const scope = SCOPE_OF[permission];
       const actor = `token:${caller.name}`.slice(0, 128);
@@ -49,6 +53,18 @@ export function authorize(caller: Caller, need: MethodNeed, o: AuthorizeInput): 
       const who = findPerson(o.plant, caller.personId);
       if (!who) return { permission, actor: caller.personId, message: `'${caller.personId}' is signed in but is not one of the people of plant '${o.plant.site.id}', so may not ${permission}: add them to a crew in the plant file or sign in as someone who is` };
       const allowed = permissionRoles(o.rules, permission);
+      // Provider roles narrow, never widen: the plant file's role counts only if the identity
+      // provider grants it too (claim roles ∩ plant role), so the provider can take a role away
+      // centrally and cannot make anyone more than the plant file says. What anyone in the plant
+      // may do needs no role.
+      if (caller.roles && allowed !== ANYONE && roleMay(allowed, who.role) && !caller.roles.includes(who.role)) {
+        return {
+          permission,
+          actor: who.id,
+          role: who.role,
+          message: `${who.name} (${who.role}) may not ${permission}: their identity provider does not grant them the role '${who.role}' (it grants ${caller.roles.length ? caller.roles.join(', ') : 'no Takt role'}); ask its administrator to add them to the group mapped to '${who.role}', then sign in again`,
+        };
+      }
       if (roleMay(allowed, who.role)) return null;
       return { permission, actor: who.id, role: who.role, message: `${who.name} (${who.role}) may not ${permission}: needs ${describeRoles(allowed)} (the rule set's permissions.${permission})` };
     }

@@ -13,17 +13,28 @@ import type { Permission } from './permissions';
 
 /** What a call needs: a permission (or `read`), and whether it records a person. */
 export interface MethodNeed {
-  permission: Permission | 'read';
+  /** `public`: anyone on a connection, a signed-out desktop window included (signing in itself). */
+  permission: Permission | 'read' | 'public';
   person?: true;
+  /** A signed-out desktop window may make it too: what the sign-in form needs to draw itself. */
+  signedOut?: true;
 }
 
 const read: MethodNeed = { permission: 'read' };
+const open: MethodNeed = { permission: 'public' };
 const by = (permission: Permission): MethodNeed => ({ permission, person: true });
 
 /** Every method: its need, or (commits) a function of its params. */
 export const METHOD_PERMISSIONS: { readonly [M in MethodName]: MethodNeed | ((params: unknown) => MethodNeed) } = {
   'core.info': read,
-  'plant.get': read,
+  // The sign-in form shows the plant's name, and at first start its people to choose from.
+  'plant.get': { permission: 'read', signedOut: true },
+  // Signing in on the connection itself (the desktop window); browser mode signs in at /signin.
+  'session.whoami': open,
+  'session.signIn': open,
+  'session.signOut': open,
+  'session.lock': open,
+  'session.firstStart': open,
   'twin.view': read,
   'deadLetters.list': read,
   'signals.ingest': { permission: 'ingest' },

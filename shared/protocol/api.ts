@@ -64,6 +64,12 @@ const exceptionFilter = z
 export const methodParams = {
   'core.info': empty,
   'plant.get': empty,
+  // Who acts on this connection, and signing in on it (the desktop window; browser mode signs in at /signin).
+  'session.whoami': empty,
+  'session.signIn': z.object({ username: z.string().min(1).max(128), password: z.string().min(1).max(1024) }).strict(),
+  'session.signOut': empty,
+  'session.lock': empty,
+  'session.firstStart': z.object({ username: z.string().min(1).max(128), personId: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict(),
   'twin.view': z.object({ at: instant.optional() }).strict().optional(),
   'deadLetters.list': z.object({ limit: z.number().int().min(1).max(1000).default(100), offset: z.number().int().min(0).default(0) }).strict().optional(),
   'signals.ingest': z.object({ signals: z.array(z.unknown()).min(1).max(10000) }).strict(),
@@ -244,9 +250,24 @@ export interface CoreStatus {
   ingestPaused?: string;
 }
 
+/** Who acts on a connection (`session.whoami`, and the result of signing in or out on it). */
+export type WhoAmI =
+  /** Nobody yet; `firstStart` when the data folder has no account and this window may create the first administrator. */
+  | { kind: 'signed-out'; firstStart: boolean }
+  | { kind: 'person'; personId: string; name: string; role: string | null; username: string | null; via: 'password' | 'oidc' | 'first-start' }
+  /** A display locked by `lockedBy`: it keeps reading the floor and may do nothing else. */
+  | { kind: 'display'; lockedBy: string }
+  | { kind: 'token'; name: string; scopes: string[] }
+  | { kind: 'system'; name: string };
+
 export interface MethodResults {
   'core.info': CoreInfo;
   'plant.get': Plant;
+  'session.whoami': WhoAmI;
+  'session.signIn': WhoAmI;
+  'session.signOut': WhoAmI;
+  'session.lock': WhoAmI;
+  'session.firstStart': WhoAmI;
   'twin.view': TwinView;
   'deadLetters.list': { total: number; items: DeadLetter[] };
   'signals.ingest': IngestResult;

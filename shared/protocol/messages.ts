@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'unavailable'
   /** The caller may not do this (its role, or its token's scopes); the message names the permission. */
   | 'forbidden'
+  /** Signing in failed (wrong user name or password, a disabled or locked account); the message says what to do. */
+  | 'unauthorized'
   | 'internal';
 
 export interface ProtocolError {

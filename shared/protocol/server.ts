@@ -7,7 +7,7 @@ import { describeIssues, parseClientFrame, PROTOCOL_VERSION, type ProtocolError,
 import { methodParams, streamParams, type MethodName, type MethodResults, type StreamItems, type StreamName } from './api';
 import type { TextTransport } from './transport';
 import type { z } from 'zod';
-import { SYSTEM_CALLER, type Caller } from '../auth/caller';
+import { SYSTEM_CALLER, type Caller, type ConnectionIdentity } from '../auth/caller';
 
 export class ProtocolFailure extends Error {
   constructor(readonly code: ProtocolError['code'], message: string, readonly path?: string) {
@@ -19,6 +19,8 @@ export interface CallContext {
   signal: AbortSignal;
   /** Who made the call, as the host established it for this connection. */
   caller: Caller;
+  /** The connection's changeable identity, where its person signs in on it (the desktop window). */
+  identity?: ConnectionIdentity;
   progress(done: number, total: number, label?: string): void;
 }
 
@@ -41,8 +43,11 @@ export interface ProtocolServerOptions {
   methods: MethodHandlers;
   streams: StreamHandlers;
   onError?: (e: unknown) => void;
-  /** Who is on the other end (default: the in-process host, for transports that never leave the process). */
-  caller?: Caller;
+  /**
+   * Who is on the other end (default: the in-process host, for transports that never leave the
+   * process): fixed, or an identity read at each call (a window that signs in and out on its channel).
+   */
+  caller?: Caller | ConnectionIdentity;
   /** Most open subscriptions one connection may hold (default MAX_SUBSCRIPTIONS). */
   maxSubscriptions?: number;
 }
@@ -57,7 +62,9 @@ export function serveConnection(transport: TextTransport, opts: ProtocolServerOp
   const running = new Map<number, AbortController>();
   const subscriptions = new Map<number, () => void>();
   const maxSubscriptions = opts.maxSubscriptions ?? MAX_SUBSCRIPTIONS;
-  const caller = opts.caller ?? SYSTEM_CALLER;
+  const given = opts.caller ?? SYSTEM_CALLER;
+  const identity = 'caller' in given ? given : undefined;
+  const callerNow = (): Caller => (identity ? identity.caller() : (given as Caller));
   let open = true;
   const send = (m: ServerMessage) => {
     if (!open) return;
@@ -80,6 +87,20 @@ export function serveConnection(transport: TextTransport, opts: ProtocolServerOp
 
   send({ t: 'hello', protocol: PROTOCOL_VERSION, core: opts.name });
 
+  // What was subscribed as one person is not streamed on to the next (or to a signed-out window): each
+  // subscription ends with an error its client can act on (subscribe again, now as whoever acts).
+  const offIdentity = identity?.onChange?.(() => {
+    for (const [id, stop] of [...subscriptions]) {
+      subscriptions.delete(id);
+      try {
+        stop();
+      } catch (e) {
+        opts.onError?.(e);
+      }
+      fail(id, { code: 'unauthorized', message: 'who acts on this connection changed (signed in, out or locked): subscribe again' });
+    }
+  });
+
   const offFrame = transport.onFrame((frame) => {
     const parsed = parseClientFrame(frame);
     if (!parsed.ok) return fail(parsed.id, parsed.error);
@@ -96,7 +117,7 @@ export function serveConnection(transport: TextTransport, opts: ProtocolServerOp
         }
         const ac = new AbortController();
         running.set(msg.id, ac);
-        const ctx: CallContext = { signal: ac.signal, caller, progress: (done, total, label) => send({ t: 'progress', id: msg.id, done, total, label }) };
+        const ctx: CallContext = { signal: ac.signal, caller: callerNow(), ...(identity ? { identity } : {}), progress: (done, total, label) => send({ t: 'progress', id: msg.id, done, total, label }) };
         Promise.resolve()
           .then(() => (opts.methods[method] as (p: unknown, c: CallContext) => unknown)(p.data, ctx))
           .then(
@@ -135,7 +156,7 @@ export function serveConnection(transport: TextTransport, opts: ProtocolServerOp
           return fail(msg.id, { code: 'bad_params', message: `bad params for stream '${stream}': ${d.message}`, path: d.path });
         }
         try {
-          const stop = (opts.streams[stream] as (p: unknown, emit: (x: unknown) => void, c: StreamContext) => () => void)(p.data, (data) => send({ t: 'evt', id: msg.id, data }), { caller });
+          const stop = (opts.streams[stream] as (p: unknown, emit: (x: unknown) => void, c: StreamContext) => () => void)(p.data, (data) => send({ t: 'evt', id: msg.id, data }), { caller: callerNow() });
           subscriptions.set(msg.id, stop);
         } catch (e) {
           // A refusal (forbidden, bad params) is the subscriber's answer, not the core's fault.
@@ -161,6 +182,7 @@ export function serveConnection(transport: TextTransport, opts: ProtocolServerOp
     open = false;
     offFrame();
     offClose();
+    offIdentity?.();
     running.forEach((ac) => ac.abort());
     running.clear();
     subscriptions.forEach((stop) => stop());

@@ -1,7 +1,8 @@
 /**
  * The desktop shell end to end: Playwright launches the real Electron with the built main bundle,
- * the console window opens, its title is 'Takt', the preload global is there and the page shows a
- * live plant within 5 s (the core runs in the utilityProcess and talks over the MessagePort).
+ * the console window opens, its title is 'Takt', the preload global is there, the window's sign-in
+ * form creates the first administrator on a fresh data folder, and the page then shows a live plant
+ * within 5 s (the core runs in the utilityProcess and talks over the MessagePort).
  *
  * Runs only where an Electron binary is installed. The binary is found from
  * node_modules/electron/path.txt without evaluating `require('electron')` (which, with no binary,
@@ -51,6 +52,15 @@ describe('Electron shell', () => {
     await page.waitForLoadState('domcontentloaded');
     expect(await page.title()).toBe('Takt');
     expect(await page.evaluate(() => (window as unknown as { takt?: { shell?: string } }).takt?.shell)).toBe('electron');
+    // A fresh data folder: the window's sign-in form creates the first administrator, and the window is then signed in as them.
+    await page.getByTestId('desktop-signin').waitFor({ timeout: 10_000 });
+    const person = page.getByTestId('desktop-signin-person');
+    await page.waitForFunction(() => ((document.querySelector('[data-testid="desktop-signin-person"]') as HTMLSelectElement | null)?.options.length ?? 0) > 1);
+    await person.selectOption({ index: 1 });
+    await page.getByTestId('desktop-signin-username').fill('first-admin');
+    await page.getByTestId('desktop-signin-password').fill('a long enough password');
+    await page.getByRole('button', { name: /create administrator/i }).click();
+    await page.getByTestId('signed-in-as').waitFor({ timeout: 10_000 });
     await page.waitForFunction(
       () => {
         const d = (window as unknown as { __takt?: { connection: string; deltasApplied: number; lastAppliedPosition: number } }).__takt;
@@ -64,6 +74,6 @@ describe('Electron shell', () => {
     expect(await page.evaluate(() => typeof (window as unknown as { process?: unknown }).process)).toBe('undefined');
   };
 
-  if (available) it('opens the console window, titled Takt, with a live plant within 5 s', live);
+  if (available) it('opens the console window, titled Takt, signs the first administrator in, with a live plant within 5 s', live);
   else it.skip(`Electron binary not available here: skipped (${found.missing})`, live);
 });

@@ -22,7 +22,7 @@ export function displayCaller(s: Session): Caller {
 }
 
 export function callerOfSession(s: Session): Caller {
-  return s.kind === 'display' ? displayCaller(s) : { kind: 'person', personId: s.personId, sessionId: sessionIdOf(s), via: s.via };
+  return s.kind === 'display' ? displayCaller(s) : { kind: 'person', personId: s.personId, sessionId: sessionIdOf(s), via: s.via, ...(s.roles ? { roles: s.roles } : {}) };
 }
 
 export function authenticate(h: AuthHeaders, stores: { sessions: SessionStore; tokens: TokenStore }): Authenticated {

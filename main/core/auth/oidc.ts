@@ -7,7 +7,7 @@
  * plant's people it names is decided by shared/auth/claims.ts; the session is made by the session
  * store through `OidcSessions`.
  */
-import * as client from 'openid-client';
+import type * as OpenId from 'openid-client';
 import { personFromClaims, type ClaimMapping, type ClaimRefusal, type PeopleDirectory, type PlantRole } from '../../../shared/auth/claims';
 
 export interface OidcSettings {
@@ -75,7 +75,7 @@ export interface OidcSignInOptions {
   /** Wall-clock ms (flow expiry); injected so tests can age a flow. */
   now?: () => number;
   /** openid-client discovery and requests; tests may pass their own fetch. */
-  discover?: typeof client.discovery;
+  discover?: typeof OpenId.discovery;
 }
 
 /** How long a started sign-in may take at the provider (typing a password, a second factor). */
@@ -111,9 +111,16 @@ export function checkOidcSettings(s: Pick<OidcSettings, 'issuer' | 'redirectUrl'
   return null;
 }
 
+/**
+ * openid-client (and jose under it), loaded on the first OIDC sign-in rather than at start: a
+ * console, with or without --oidc, does not pay for it before its first live frame.
+ */
+let openIdLoaded: Promise<typeof OpenId> | null = null;
+const openId = () => (openIdLoaded ??= import('openid-client'));
+
 /** An openid-client error as a line for the log and the refusal page: its code and the provider's words, never a token or secret. */
-function describeError(e: unknown): string {
-  if (e instanceof client.ResponseBodyError || e instanceof client.AuthorizationResponseError) {
+function describeError(e: unknown, client: typeof OpenId | null): string {
+  if (client && (e instanceof client.ResponseBodyError || e instanceof client.AuthorizationResponseError)) {
     return `${e.error}${e.error_description ? `: ${e.error_description}` : ''}`;
   }
   if (e instanceof Error) {
@@ -127,20 +134,23 @@ export function createOidcSignIn(o: OidcSignInOptions): OidcSignIn {
   const { settings } = o;
   const now = o.now ?? Date.now;
   const log = o.log ?? (() => undefined);
-  const discover = o.discover ?? client.discovery;
   const issuerText = settings.issuer.href;
   const flows = new Map<string, Flow>();
-  let configuration: Promise<client.Configuration> | null = null;
+  let configuration: Promise<OpenId.Configuration> | null = null;
+  let lib: typeof OpenId | null = null;
 
   // Discovered on first use, not at start: a provider that is down must not keep the console from
   // starting (local accounts still work). A failure is not cached, so the next try asks again.
   const config = () => {
     if (!configuration) {
-      const auth = settings.clientSecret !== undefined ? client.ClientSecretBasic(settings.clientSecret) : client.None();
-      configuration = discover(settings.issuer, settings.clientId, undefined, auth, {
-        // openid-client refuses plain http; a provider on this machine (a test's, a developer's) is allowed it, no other.
-        ...(isLoopbackIssuer(settings.issuer) ? { execute: [client.allowInsecureRequests] } : {}),
-        timeout: 10,
+      configuration = openId().then((client) => {
+        lib = client;
+        const auth = settings.clientSecret !== undefined ? client.ClientSecretBasic(settings.clientSecret) : client.None();
+        return (o.discover ?? client.discovery)(settings.issuer, settings.clientId, undefined, auth, {
+          // openid-client refuses plain http; a provider on this machine (a test's, a developer's) is allowed it, no other.
+          ...(isLoopbackIssuer(settings.issuer) ? { execute: [client.allowInsecureRequests] } : {}),
+          timeout: 10,
+        });
       });
       configuration.catch(() => (configuration = null));
     }
@@ -164,15 +174,16 @@ export function createOidcSignIn(o: OidcSignInOptions): OidcSignIn {
     name: settings.name,
     pending: () => flows.size,
     async start(consoleOrigin) {
-      let c: client.Configuration;
+      let c: OpenId.Configuration;
       try {
         c = await config();
       } catch (e) {
-        const reason = `the identity provider ${settings.name} (${issuerText}) could not be reached or its discovery document is not valid (${describeError(e)}): try again, or sign in with a local account; an administrator can check --oidc-issuer`;
+        const reason = `the identity provider ${settings.name} (${issuerText}) could not be reached or its discovery document is not valid (${describeError(e, lib)}): try again, or sign in with a local account; an administrator can check --oidc-issuer`;
         log(`oidc: ${reason}`);
         return { ok: false, code: 'provider-unreachable', reason };
       }
       sweep();
+      const client = await openId();
       const verifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const nonce = client.randomNonce();
@@ -207,6 +218,7 @@ export function createOidcSignIn(o: OidcSignInOptions): OidcSignIn {
       let claims: Record<string, unknown>;
       try {
         const c = await config();
+        const client = await openId();
         // The URL as the provider addressed it: openid-client takes the redirect_uri for the exchange from it.
         const current = new URL(flow.redirectUri);
         current.search = callbackUrl.search;
@@ -222,7 +234,7 @@ export function createOidcSignIn(o: OidcSignInOptions): OidcSignIn {
           claims = { ...info, ...idClaims };
         }
       } catch (e) {
-        return refuse('exchange-failed', `the console could not complete the sign-in with ${settings.name} (${describeError(e)}): start again; if it keeps failing, an administrator can check the client id and secret and the provider's clock`);
+        return refuse('exchange-failed', `the console could not complete the sign-in with ${settings.name} (${describeError(e, lib)}): start again; if it keeps failing, an administrator can check the client id and secret and the provider's clock`);
       }
       const subject = typeof claims.sub === 'string' ? claims.sub : '';
       const who = personFromClaims(claims, settings.mapping, o.people());

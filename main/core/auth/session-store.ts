@@ -23,6 +23,8 @@ const sessionSchema = z.object({
   personId: z.string(),
   username: z.string().optional(),
   via: z.enum(['password', 'oidc', 'first-start']),
+  /** The plant roles the identity provider granted at sign-in (OIDC with a roles claim); absent otherwise. */
+  roles: z.array(z.string().max(32)).max(16).optional(),
   createdAt: z.number(),
   lastSeenAt: z.number(),
 });
@@ -49,7 +51,7 @@ export const sessionIdOf = (s: Pick<Session, 'hash'>) => s.hash.slice(0, 16);
 
 export interface SessionStore {
   /** A new session; returns the cookie value (shown to no one else, stored hashed). */
-  create(s: { kind?: Session['kind']; personId: string; username?: string; via: SignInMethod }): { cookie: string; session: Session };
+  create(s: { kind?: Session['kind']; personId: string; username?: string; via: SignInMethod; roles?: readonly string[] }): { cookie: string; session: Session };
   /** The live session for a cookie value (touching it), or null. */
   find(cookie: string): Session | null;
   /** Ends the session of this cookie value; true when there was one. */
@@ -119,7 +121,7 @@ export function openSessionStore(dataDir: string, o: SessionStoreOptions = {}): 
     create(s) {
       const cookie = randomBytes(32).toString('base64url');
       const t = now();
-      const session: Session = { hash: sha256(cookie), kind: s.kind ?? 'person', personId: s.personId, ...(s.username ? { username: s.username } : {}), via: s.via, createdAt: t, lastSeenAt: t };
+      const session: Session = { hash: sha256(cookie), kind: s.kind ?? 'person', personId: s.personId, ...(s.username ? { username: s.username } : {}), via: s.via, ...(s.roles ? { roles: [...s.roles] } : {}), createdAt: t, lastSeenAt: t };
       sync();
       sessions.set(session.hash, session);
       save();

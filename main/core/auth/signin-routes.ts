@@ -17,6 +17,7 @@ import { sessionIdOf } from './session-store';
 import { clearedSessionCookie, sessionCookie } from './cookies';
 import { firstStartPage, messagePage, signInPage, SIGNIN_CSP, type SignInOption } from './signin-page';
 import { usernameProblem, normalizeUsername } from './account-store';
+import { signInWithPassword } from './password-signin';
 import { passwordProblem } from './password';
 import type { Verdict, RequestHeaders } from '../hosts/browser/request-policy';
 
@@ -90,26 +91,13 @@ export function createAuthRoutes(o: AuthRoutesOptions): (req: IncomingMessage, r
     const password = fields.password ?? '';
     const fail = (status: number, message: string, extra: Record<string, string> = {}) =>
       asJson ? json(res, status, { error: { code: status === 429 ? 'locked' : 'unauthorized', message } }, extra) : html(res, status, signInPage({ error: message, username, options: options() }), extra);
-    if (!username || !password) return fail(400, 'enter your user name and password');
-    const r = await auth.accounts.signIn(username, password);
-    const tried = normalizeUsername(username).slice(0, 64) || '?';
+    const r = await signInWithPassword(auth, username, password, 'browser');
     if (r.ok) {
-      const { cookie, session } = auth.sessions.create({ personId: r.account.personId, username: r.account.username, via: 'password' });
-      auth.audit({ kind: 'auth.signed-in', actor: r.account.personId, subjectId: r.account.username, payload: { via: 'password', session: sessionIdOf(session) } });
-      const setCookie = { 'set-cookie': sessionCookie(cookie, o.secure) };
+      const setCookie = { 'set-cookie': sessionCookie(r.cookie, o.secure) };
       return asJson ? json(res, 200, { personId: r.account.personId, username: r.account.username }, setCookie) : redirect(res, '/', setCookie);
     }
-    if (r.reason === 'locked') {
-      auth.audit({ kind: 'auth.signin-failed', actor: r.account.personId, subjectId: r.account.username, payload: { reason: 'locked', retryAt: new Date(r.retryAt).toISOString() } });
-      const secs = Math.max(1, Math.ceil((r.retryAt - Date.now()) / 1000));
-      return fail(429, `too many wrong passwords: the account '${r.account.username}' is locked for ${secs} s; try again then, or ask an administrator to reset it (takt users reset)`, { 'retry-after': String(secs) });
-    }
-    auth.audit({ kind: 'auth.signin-failed', actor: r.account?.personId ?? tried, subjectId: tried, payload: { reason: r.reason } });
-    if (r.reason === 'wrong-password' && r.lockedNow && r.account) {
-      auth.audit({ kind: 'auth.locked-out', actor: r.account.personId, subjectId: r.account.username, payload: { failures: r.account.lockout.failures, until: new Date(r.retryAt ?? 0).toISOString() } });
-    }
-    if (r.reason === 'disabled') return fail(403, `the account '${tried}' is disabled: ask an administrator (takt users reset enables it with a new password)`);
-    return fail(401, 'wrong user name or password');
+    const status = { missing: 400, locked: 429, disabled: 403, wrong: 401 }[r.reason];
+    return fail(status, r.message, r.retryAfterS !== undefined ? { 'retry-after': String(r.retryAfterS) } : {});
   }
 
   async function signOut(req: IncomingMessage, res: ServerResponse, auth: AuthService, lock: boolean) {

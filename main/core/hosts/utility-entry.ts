@@ -4,9 +4,17 @@
  * The main process forks this file with `--data-dir <dir> [--plant <file>]` and then posts
  * `{type: 'takt:connect'}` messages carrying one MessagePortMain per window load; each port
  * becomes a TextTransport joined to the core. `{type: 'takt:shutdown'}` closes the core cleanly.
+ *
+ * The window's channel is trusted as transport, not as a person: each window starts signed out
+ * (it may draw its sign-in form and sign in) and acts as whoever signs in at it, on the same
+ * accounts, sessions and audit as browser mode (auth/window-signin.ts). The `client` of a connect
+ * message (the window's webContents id, set by the main process) keeps a window's sign-in across
+ * its page reloads.
  */
 import type { TextTransport } from '../../../shared/protocol/transport';
-import type { Caller } from '../../../shared/auth/caller';
+import type { Caller, ConnectionIdentity } from '../../../shared/auth/caller';
+import { WindowSignIn } from '../auth/window-signin';
+import type { SessionStore } from '../auth/session-store';
 
 /** The part of Electron's MessagePortMain this entry uses (typed here: no electron import). */
 export interface MessagePortMainLike {
@@ -25,7 +33,7 @@ export interface ParentPortLike {
 
 /** What the entry needs from the core (`TaktCore` satisfies it). */
 export interface ConnectableCore {
-  connect(t: TextTransport, caller: Caller): void;
+  connect(t: TextTransport, caller: Caller | ConnectionIdentity): void;
   close(): Promise<void>;
 }
 
@@ -93,16 +101,31 @@ export function parseEntryArgs(argv: readonly string[], env: Record<string, stri
 }
 
 /**
- * Serves the parent port: every port in a message becomes a transport connected to the core
- * (ports that arrive before the core is ready wait for it); `takt:shutdown` closes the core and
- * calls `exit`.
+ * The sign-in of each window, by the `client` id the main process gives its connect messages; a
+ * port without one is a window of its own. Windows are few and their ids are not reused.
  */
-export function serveParentPort(parentPort: ParentPortLike, core: Promise<ConnectableCore>, exit: (code: number) => void): void {
+export function windowSignIns(sessions: () => SessionStore | null): (client: unknown) => WindowSignIn {
+  const byWindow = new Map<number, WindowSignIn>();
+  return (client) => {
+    if (typeof client !== 'number' || !Number.isSafeInteger(client)) return new WindowSignIn(sessions);
+    let w = byWindow.get(client);
+    if (!w) byWindow.set(client, (w = new WindowSignIn(sessions)));
+    return w;
+  };
+}
+
+/**
+ * Serves the parent port: every port in a message becomes a transport connected to the core
+ * (ports that arrive before the core is ready wait for it) as its window's identity;
+ * `takt:shutdown` closes the core and calls `exit`.
+ */
+export function serveParentPort(parentPort: ParentPortLike, core: Promise<ConnectableCore>, exit: (code: number) => void, identityOf: (client: unknown) => ConnectionIdentity): void {
   parentPort.on('message', (e) => {
     const ports = e.ports ?? [];
+    const client = (e.data as { client?: unknown } | null | undefined)?.client;
     for (const port of ports) {
       void core.then(
-        (c) => c.connect(messagePortTransport(port), { kind: 'system', name: 'electron window' }),
+        (c) => c.connect(messagePortTransport(port), identityOf(client)),
         () => port.close(),
       );
     }
@@ -126,9 +149,25 @@ async function main(parentPort: ParentPortLike): Promise<void> {
   // The data folder is private: what this process creates there (SQLite's files included) is 0600.
   process.umask(0o077);
   const { startCore } = await import('../core');
+  const { createAuthService } = await import('../auth/auth-service');
+  const { coreAuditSink } = await import('../auth/core-audit-sink');
+  // Opened once the core holds the data folder; windows are connected only after that.
+  let auth: import('../auth/auth-service').AuthService | null = null;
   // The business store opens once the window has its first twin view (as in browser mode): records calls wait for it.
-  const core = startCore({ dataDir: args.dataDir, ...(args.plantFile ? { plantFile: args.plantFile } : {}), deferStore: true, log: (line) => console.log(line) });
-  serveParentPort(parentPort, core, (code) => process.exit(code));
+  const core = startCore({ dataDir: args.dataDir, ...(args.plantFile ? { plantFile: args.plantFile } : {}), deferStore: true, authService: () => auth, log: (line) => console.log(line) }).then((c) => {
+    auth = createAuthService(args.dataDir);
+    auth.setAuditSink(coreAuditSink(c));
+    if (!auth.accounts.any()) console.log('takt core: no accounts yet: the window creates the first administrator');
+    // Closing writes the sessions' last use too.
+    const close = c.close.bind(c);
+    return Object.assign(c, {
+      close: async () => {
+        auth?.close();
+        await close();
+      },
+    });
+  });
+  serveParentPort(parentPort, core, (code) => process.exit(code), windowSignIns(() => auth?.sessions ?? null));
   try {
     const c = await core;
     parentPort.postMessage({ type: 'takt:ready' });

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useConnection, useConnectionState, useCoreData } from './ClientContext';
 import { useTwinMeta } from '../twin/slices';
 import type { ConnectionState } from '../transport/connection';
-import { lockDisplay, signOut, useSession } from './session';
+import { lockDisplay, signInAgain, signOut, useSession } from './session';
 
 /** Who is signed in, with sign-out (shift hand-over) and lock (a wall display stays on the floor, read-only). */
 function SignedIn() {
@@ -27,7 +27,17 @@ function SignedIn() {
     return (
       <span className="signed-in" data-testid="signed-in">
         <span data-testid="locked">Locked · read-only</span>
-        <a className="link-button" href="/signin" data-testid="sign-in">
+        <a
+          className="link-button"
+          href="/signin"
+          data-testid="sign-in"
+          onClick={(e) => {
+            // The desktop window has no sign-in page: it signs in on its channel.
+            if (window.takt?.shell !== 'electron') return;
+            e.preventDefault();
+            void signInAgain();
+          }}
+        >
           Sign in
         </a>
       </span>

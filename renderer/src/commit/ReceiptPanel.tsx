@@ -214,7 +214,7 @@ function ApprovalItem({ a, d, person, now, feed, name }: { a: ApprovalRecord; d:
   const due = relativeDue(now, a.dueAt);
   const plant = useCoreData().plant;
   const why = !person
-    ? 'Choose who you are (Acting as) to approve or reject.'
+    ? 'Sign in to approve or reject.'
     : person.role !== a.role
       ? `Needs a ${a.role}; you are ${person.name} (${person.role}).`
       : plant

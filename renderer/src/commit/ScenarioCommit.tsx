@@ -59,7 +59,7 @@ export function ScenarioCommit({ candidates }: { candidates: readonly CommitCand
   };
 
   const receipt = shown ? records.decisions.get(shown) : undefined;
-  const why = !person ? 'Choose who you are (Acting as) to commit a scenario.' : null;
+  const why = !person ? 'Sign in to commit a scenario.' : null;
 
   return (
     <section className="cm-scenario-commit" aria-labelledby={`${hid}-h`} data-testid="scenario-commit">
@@ -68,7 +68,7 @@ export function ScenarioCommit({ candidates }: { candidates: readonly CommitCand
       <p className="muted small">
         {person ? (
           <>
-            Acting as <strong>{person.name}</strong> ({person.role}). The core re-simulates the scenario on the live twin and asks for the approvals its rules need.
+            Signed in as <strong>{person.name}</strong> ({person.role}). The core re-simulates the scenario on the live twin and asks for the approvals its rules need.
           </>
         ) : (
           why

@@ -191,7 +191,7 @@ const SUPERVISORS: ReadonlySet<string> = new Set(['lead', 'manager']);
 
 /** Why a person may not act on an action at all (null when they may). */
 export function notYours(a: ActionRecord, person: Person | null): string | null {
-  if (!person) return 'Choose who you are (Acting as) first.';
+  if (!person) return 'Sign in first.';
   if (a.ownerId === person.id) return null;
   if (a.escalatedTo === person.role) return null;
   if (!a.ownerId && a.role === person.role) return null;

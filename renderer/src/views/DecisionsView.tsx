@@ -442,7 +442,7 @@ function CommitForm({ o, result, exceptionId }: { o: RankedOption; result: Decid
   const why = live
     ? `Already decided: ${live.chosen.title} (${live.id}, ${live.status}) — see its receipt below.`
     : !person
-      ? 'Choose who you are (Acting as, at the top) to commit.'
+      ? 'Sign in to commit (a locked display only shows).'
       : plant && rulesCommitRoles
         ? commitRefusal(person, rulesCommitRoles)
         : null;

@@ -2,7 +2,7 @@
  * Exceptions, as an ISA-18.2 alarm summary: open exceptions sorted by priority then time, the
  * lifecycle state in words and shape (unacknowledged rows carry a bold marker, no blinking), the
  * flood rate, filters, and the operator actions (acknowledge — also `a` —, shelve with a duration
- * and reason, comment, out of service) recorded with the person chosen in "Acting as".
+ * and reason, comment, out of service) recorded with the signed-in person.
  * Enter (or "Open") goes to the decision workbench for the selected exception.
  */
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
@@ -248,7 +248,7 @@ function ActionPanel({ record, now, fmt, progress }: { record: ExceptionRecord |
 
   const act = async (what: string, f: () => Promise<unknown>) => {
     if (!client || !person) {
-      setMessage({ ok: false, text: 'Choose who you are in "Acting as" first: every action records the person.' });
+      setMessage({ ok: false, text: 'Sign in first: every action records the signed-in person.' });
       return false;
     }
     setBusy(true);
@@ -332,7 +332,7 @@ function ActionPanel({ record, now, fmt, progress }: { record: ExceptionRecord |
           Acknowledged by {personName(plant, r.acknowledged.by)} at {fmt(r.acknowledged.at)}
         </p>
       )}
-      {noPerson && <p className="ex-warn">Choose who you are in “Acting as” to act on exceptions.</p>}
+      {noPerson && <p className="ex-warn">Sign in to act on exceptions (a locked display only shows them).</p>}
       <div className="ex-actions">
         <button type="button" className="primary" data-testid="open-workbench" onClick={() => openWorkbench(r.id)}>
           Open in workbench ▸

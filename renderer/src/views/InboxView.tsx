@@ -58,7 +58,7 @@ export function InboxView() {
         <ErrorText text={records.error} />
       )}
       {scope === 'me' && !person ? (
-        <p className="wb-hint">Choose who you are (Acting as) to see your actions.</p>
+        <p className="wb-hint">Sign in to see your actions.</p>
       ) : !records.ready && !records.error ? (
         <p className="muted">Loading actions…</p>
       ) : list.length === 0 ? (

@@ -197,7 +197,7 @@ describe('selectors', () => {
     // Not theirs: every button greyed, saying whose it is.
     const theirs = movesFor(release, warehouse, map);
     expect(theirs.every((m) => m.disabled?.startsWith('For Hannah Haddad') || m.disabled?.includes('(qa)'))).toBe(true);
-    expect(movesFor(release, null, map).every((m) => m.disabled === 'Choose who you are (Acting as) first.')).toBe(true);
+    expect(movesFor(release, null, map).every((m) => m.disabled === 'Sign in first.')).toBe(true);
     // A shift lead may move anyone's action.
     expect(movesFor(release, { id: 'A-001', name: 'Lukas Schulz', role: 'lead' }, map)[0]!.disabled).toBeNull();
     // A colleague of the same role may cover.

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { EventEmitter } from 'node:events';
 import type { TextTransport } from '../../../shared/protocol/transport';
-import { messagePortTransport, parseEntryArgs, serveParentPort, type MessagePortMainLike } from '../../../main/core/hosts/utility-entry';
+import { messagePortTransport, parseEntryArgs, serveParentPort, windowSignIns, type MessagePortMainLike } from '../../../main/core/hosts/utility-entry';
+import type { ConnectionIdentity } from '../../../shared/auth/caller';
 
 /** A MessagePortMain look-alike: records what is posted, lets the test deliver and close. */
 class FakePort extends EventEmitter implements MessagePortMainLike {
@@ -79,12 +80,14 @@ describe('serveParentPort', () => {
     const parent = new EventEmitter() as EventEmitter & { postMessage: (m: unknown) => void };
     parent.postMessage = vi.fn();
     const connected: TextTransport[] = [];
-    let resolveCore!: (c: { connect(t: TextTransport): void; close(): Promise<void> }) => void;
-    const core = new Promise<{ connect(t: TextTransport): void; close(): Promise<void> }>((r) => (resolveCore = r));
+    const identities: ConnectionIdentity[] = [];
+    type Core = { connect(t: TextTransport, id: ConnectionIdentity): void; close(): Promise<void> };
+    let resolveCore!: (c: Core) => void;
+    const core = new Promise<Core>((r) => (resolveCore = r));
     const close = vi.fn(async () => {});
     const exit = vi.fn();
-    serveParentPort(parent as never, core, exit);
-    return { parent, connected, ready: () => resolveCore({ connect: (t) => connected.push(t), close }), close, exit };
+    serveParentPort(parent as never, core as never, exit, windowSignIns(() => null));
+    return { parent, connected, identities, ready: () => resolveCore({ connect: (t, id) => (connected.push(t), identities.push(id)), close }), close, exit };
   }
 
   it('connects every port that arrives, also those that arrive before the core is ready', async () => {
@@ -101,6 +104,12 @@ describe('serveParentPort', () => {
     expect(b.sent).toEqual(['frame']);
     s.parent.emit('message', { data: { type: 'noise' }, ports: [] });
     expect(s.connected).toHaveLength(2);
+    // Each window starts signed out; a reload of window 1 (a new port) keeps window 1's identity.
+    expect(s.identities[0]!.caller()).toMatchObject({ kind: 'signed-out' });
+    s.parent.emit('message', { data: { type: 'takt:connect', client: 1 }, ports: [new FakePort()] });
+    await vi.waitFor(() => expect(s.identities).toHaveLength(3));
+    expect(s.identities[2]).toBe(s.identities[0]);
+    expect(s.identities[1]).not.toBe(s.identities[0]);
   });
 
   it('closes the core and exits 0 on takt:shutdown', async () => {

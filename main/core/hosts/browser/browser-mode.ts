@@ -40,14 +40,14 @@ import { watchSessionSockets } from './session-sockets';
 import { redactSecrets } from '../../../../shared/plant/redact';
 import { createRequestPolicy, isLoopbackHost, type RequestHeaders, type RequestPolicy } from './request-policy';
 import { createAuthService, type AuthService, type AuthServiceOptions } from '../../auth/auth-service';
+import { coreAuditSink } from '../../auth/core-audit-sink';
+import { oidcSessions } from '../../auth/oidc-sessions';
 import { createAuthRoutes, type PlantPerson } from '../../auth/signin-routes';
 import type { SignInOption } from '../../auth/signin-page';
 import type { Caller } from '../../../../shared/auth/caller';
 import { openApiRoute, WEBHOOK_CALLER } from './http-api';
 import { createOidcSignIn, type OidcSettings } from '../../auth/oidc';
 import { createOidcRoutes, START_PATH } from '../../auth/oidc-routes';
-import { sessionCookie } from '../../auth/cookies';
-import { sessionIdOf } from '../../auth/session-store';
 import { peopleDirectory } from '../../../../shared/auth/claims';
 
 export interface BrowserModeOptions extends CoreOptions {
@@ -340,16 +340,8 @@ export async function startBrowserMode(opts: BrowserModeOptions): Promise<Browse
     // A page that is already waiting loads and connects before the boot takes the thread (page-gate.ts).
     await gate.start();
     // The business store opens once the first console has its view (deferStore); records calls wait for it.
-    core = await startCore({ deferStore: true, ...opts, loadedPlant, dataDirLock });
-    const started = core;
-    auth.setAuditSink(async (e) => {
-      await started.storeReady;
-      const s = started.commit.store;
-      // At plant time, as every audit entry; the wall-clock time goes with it.
-      await s.serial(() =>
-        s.appendAudit({ at: Math.max(0, Math.floor(started.twin.time)), actor: e.actor.slice(0, 128), kind: e.kind.slice(0, 32), subjectId: e.subjectId.slice(0, 48), payload: { ...e.payload, wallTime: new Date().toISOString() } }),
-      );
-    });
+    core = await startCore({ deferStore: true, ...opts, loadedPlant, dataDirLock, authService: () => auth });
+    auth.setAuditSink(coreAuditSink(core));
     api = createHttpApi({ methods: core.methods, health: () => core.health(), version: CORE_VERSION, webhookToken, webhookSecret, log: opts.log });
     settle.ok({ core, api });
   } catch (e) {
@@ -399,12 +391,7 @@ function oidcSignInRoutes(settings: OidcSettings, auth: () => AuthService | null
         },
       });
     },
-    sessions: {
-      createSession(personId, via) {
-        const { cookie, session } = service().sessions.create({ personId, via });
-        return { setCookie: sessionCookie(cookie, secure), sessionId: sessionIdOf(session) };
-      },
-    },
+    sessions: oidcSessions(() => service().sessions, settings.mapping, secure),
     audit: {
       signedIn: (e) =>
         service().audit({ kind: 'auth.signed-in', actor: e.personId, subjectId: e.claimValue.slice(0, 48), payload: { via: 'oidc', session: e.sessionId, issuer: e.issuer, subject: e.subject, claim: e.claim } }),

@@ -69,6 +69,7 @@ const STATUS: Record<ErrorCode, number> = {
   too_large: 413,
   unavailable: 503,
   forbidden: 403,
+  unauthorized: 401,
   internal: 500,
 };
 
