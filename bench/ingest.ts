@@ -13,7 +13,11 @@
  * faster counts). The pipeline's clock covers cutting, pushing, the final flush and the wait until
  * the journal's writer thread has committed everything; it starts once that thread is up.
  *
- *   npx tsx bench/ingest.ts [--json] [--plant demo|large] [--seed N] [--signals N] [--short-ids] [--lateness MS] [--sync NORMAL] [--writer worker|inline] [--batch N] [--fold] [--profile FILE]
+ *   npx tsx bench/ingest.ts [--json] [--plant demo|large] [--seed N] [--signals N] [--short-ids] [--lateness MS] [--sync NORMAL] [--writer worker|inline] [--batch N] [--fold] [--delta-ms MS] [--profile FILE]
+ *
+ * `--delta-ms 16` also takes the twin's delta after a batch once 16 ms have passed since the last
+ * (as the core does for its consoles, at most one per 16 ms): the twin's actors then get their
+ * SYNCs and the view is rebuilt and diffed at that rate, which the default (no reader) leaves out.
  *
  * One JSON object per line; the last line is the summary.
  */
@@ -43,6 +47,7 @@ const args = benchArgs('ingest', {
   batch: { type: 'string' },
   uncommitted: { type: 'string' },
   fold: { type: 'boolean' },
+  'delta-ms': { type: 'string' },
   profile: { type: 'string' },
   seed: { type: 'string' },
 });
@@ -61,6 +66,8 @@ const WRITER = args.writer === 'inline' ? 'inline' : 'worker';
 const BATCH = num('batch', args.batch, 4096);
 const UNCOMMITTED = args.uncommitted === undefined ? undefined : num('uncommitted', args.uncommitted, 0);
 const CHUNK = 65_536;
+/** Wall milliseconds between the twin deltas taken (0: none). */
+const DELTA_MS = num('delta-ms', args['delta-ms'], 0);
 /** Seed of the signal stream (and of the large plant). */
 const SEED = num('seed', args.seed, 42);
 /**
@@ -139,13 +146,24 @@ function createStream(plant: Plant, n: number): StreamGen {
 
 // ---- deliver: the twin when it exists, else a fold
 type Deliver = (batch: Signal[], last: number) => void;
+/** Deltas taken (`--delta-ms`). */
+let deltas = 0;
 async function makeDeliver(plant: Plant, startTime: number): Promise<{ deliver: Deliver; kind: string; check: () => string }> {
   if (existsSync(join(root, 'shared/twin/twin.ts')) && !args.fold) {
     try {
-      const mod = (await import('../shared/twin/twin' as string)) as { createTwin?: (p: Plant, o: object) => { applyBatch(b: Signal[], p: number): void; hash?(): string } };
+      const mod = (await import('../shared/twin/twin' as string)) as { createTwin?: (p: Plant, o: object) => { applyBatch(b: Signal[], p: number): void; hash?(): string; takeDelta?(): unknown } };
       if (mod.createTwin) {
         const twin = mod.createTwin(plant, { startTime });
-        return { deliver: (b, p) => twin.applyBatch(b, p), kind: 'twin', check: () => String(twin.hash?.() ?? '') };
+        let lastDelta = performance.now();
+        const deliver: Deliver = (b, p) => {
+          twin.applyBatch(b, p);
+          if (DELTA_MS > 0 && performance.now() - lastDelta >= DELTA_MS) {
+            twin.takeDelta?.();
+            deltas++;
+            lastDelta = performance.now();
+          }
+        };
+        return { deliver, kind: 'twin', check: () => String(twin.hash?.() ?? '') };
       }
     } catch (e) {
       out({ note: `twin not used (${(e as Error).message}); folding instead` });
@@ -350,6 +368,7 @@ const dbBytes = ['journal.sqlite', 'journal.sqlite-wal'].reduce((a, f) => a + (e
 out({
   phase: 'stats',
   deliver: kind,
+  ...(DELTA_MS > 0 ? { delta_ms: DELTA_MS, deltas } : {}),
   synchronous: SYNC,
   writer: WRITER,
   batch: BATCH,

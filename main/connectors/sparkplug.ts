@@ -10,20 +10,14 @@
  * queued messages but on sequence checks and rebirths.
  */
 import { z } from 'zod';
-import { createRequire } from 'node:module';
-import type sparkplugPayloadModule from 'sparkplug-payload';
-import { createSparkplugHost, parseSparkplugTopic, SPARKPLUG_NAMESPACE, toPlainNumber, type SparkplugHost, type SpPayload } from '../../shared/connectors/sparkplug';
+import { createSparkplugHost, parseSparkplugTopic, SPARKPLUG_NAMESPACE, type SparkplugHost, type SpPayload } from '../../shared/connectors/sparkplug';
 import { machineStates } from '../../shared/signals/schema';
 import { createRateMeter, pushCounted, rejectVia, type ConnectorSink, type StatusConnector } from '../../shared/connectors/status';
 import type { ConnectorContext, ConnectorKind, ConnectorStatus } from '../../shared/connectors/connector';
 import { createDeferredAcks, DEFERRED_ACK, mqttConnectionOptions, openMqttClient, readTlsFiles, type ClientHandle } from './mqtt-client';
 import { waitFor } from './mqtt';
 import { redactUrl, redactUrlsIn } from '../../shared/plant/redact';
-
-// The codec (protobuf.js) is loaded on first use: plants without Sparkplug never pay for it at start-up.
-type Codec = NonNullable<ReturnType<(typeof sparkplugPayloadModule)['get']>>;
-let codecLib: Codec | undefined;
-const codec = (): Codec => (codecLib ??= (createRequire(import.meta.url)('sparkplug-payload') as typeof sparkplugPayloadModule).get(SPARKPLUG_NAMESPACE)!);
+import { decodeSparkplug, sparkplugCodec } from './sparkplug-decode';
 
 export const sparkplugOptionsSchema = z
   .object({
@@ -45,22 +39,6 @@ export const sparkplugOptionsSchema = z
   })
   .strict();
 export type SparkplugOptions = z.infer<typeof sparkplugOptionsSchema>;
-
-/** Recursively turns protobufjs Longs into numbers (timestamps, seq, aliases, Int64 values). */
-function plain(p: ReturnType<Codec['decodePayload']>): SpPayload {
-  return {
-    timestamp: toPlainNumber(p.timestamp) ?? null,
-    seq: toPlainNumber(p.seq) ?? null,
-    metrics: (p.metrics ?? []).map((m) => ({
-      name: m.name ?? null,
-      alias: toPlainNumber(m.alias) ?? null,
-      timestamp: toPlainNumber(m.timestamp) ?? null,
-      value: toPlainNumber(m.value) ?? m.value,
-      isHistorical: m.isHistorical ?? null,
-      isNull: m.isNull ?? null,
-    })),
-  };
-}
 
 export function createSparkplugConnector(id: string, o: SparkplugOptions, ctx: Pick<ConnectorContext, 'now' | 'log'> & { siteId: string }): StatusConnector {
   // What leaves the connector (status, origins, errors, logs) names the URL without its credentials.
@@ -99,7 +77,7 @@ export function createSparkplugConnector(id: string, o: SparkplugOptions, ctx: P
     if (!client?.connected) return;
     rebirths++;
     ctx.log(`sparkplug connector ${id}: asking ${group}/${node} to rebirth (${reason})`);
-    const payload = codec().encodePayload({ timestamp: Date.now(), metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] });
+    const payload = sparkplugCodec().encodePayload({ timestamp: Date.now(), metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] });
     client.publish(`${SPARKPLUG_NAMESPACE}/${group}/NCMD/${node}`, Buffer.from(payload), { qos: 0 });
   }
 
@@ -113,7 +91,7 @@ export function createSparkplugConnector(id: string, o: SparkplugOptions, ctx: P
     if (t.kind === 'state') return;
     let decoded: SpPayload;
     try {
-      decoded = plain(codec().decodePayload(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)));
+      decoded = decodeSparkplug(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
     } catch (e) {
       errors++;
       deadLetters++;

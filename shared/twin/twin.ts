@@ -6,12 +6,16 @@
  * Speed: an XState event costs far more than folding a signal in plain JS (`npm run bench -- twin`),
  * so applyBatch never sends one event per signal.
  * Each signal is folded (./fold.ts, plain JS) into a working copy of the context of the actor it
- * touches; at the end of the batch each touched actor gets ONE `SYNC` event with its folded
- * context and takes the transition it asks for; then the SimulatedClock moves to the batch's time
- * and fires the delayed transitions due. Folds apply due timers before each op, so any split of
- * the same signals into batches gives the same state and hash. A machine.state that repeats the
- * machine's state touches nothing. Views, projections and hashes are computed lazily, on
- * view()/takeDelta()/hash().
+ * touches; when the actors are next needed each touched actor gets ONE `SYNC` event with its
+ * folded context and takes the transition it asks for; then the SimulatedClock moves to the latest
+ * event time and fires the delayed transitions due. Folds apply due timers before each op, so any
+ * split of the same signals into batches gives the same state and hash, and the SYNCs can wait:
+ * they are sent when the twin is read (view, peek, takeDelta, hash, persist, advanceTo) or once
+ * `MAX_UNSYNCED_SIGNALS` signals are folded, not after every batch. On a large plant a batch
+ * touches most machines, so a SYNC per batch cost more than the folds themselves; the core reads
+ * the twin at most once a frame, so the batches between two frames share one round of SYNCs.
+ * A machine.state that repeats the machine's state touches nothing. Views, projections and hashes
+ * are computed lazily, on view()/takeDelta()/hash().
  *
  * What each signal does is in ./signal-handlers.ts (one handler per signal type); the view and its
  * deltas are built in ./projection.ts.
@@ -96,6 +100,12 @@ export function createTwin(plant: Plant, opts: TwinOptions): Twin {
 }
 
 const MAX_REJECTED = 1000;
+/**
+ * Signals folded into working copies before the actors get their SYNCs even if nobody reads the
+ * twin: the working copies are one per touched actor, so this bounds the new orders held in them
+ * and the delayed transitions left unfired, not memory per signal.
+ */
+const MAX_UNSYNCED_SIGNALS = 65_536;
 
 interface OrderWork {
   ctx: OrderContext;
@@ -130,6 +140,8 @@ class TwinImpl implements Twin, TwinWork {
   private readonly inventoryKeys = new Map<string, Map<string, string>>();
   /** Which parts of rootWork are copies already (ROOT_PART_BIT). */
   private rootCopied = 0;
+  /** Signals folded since the actors last got their SYNCs (see `sync`). */
+  private unsynced = 0;
   /**
    * Order actor refs (null: no such order) looked up since actors last got events. Order actors are
    * spawned and stopped only while actors process events (flush, advanceTo), which clear it, so
@@ -234,13 +246,22 @@ class TwinImpl implements Twin, TwinWork {
 
   applyBatch(signals: readonly Signal[], lastPosition: number): void {
     for (let i = 0; i < signals.length; i++) this.applyOne(signals[i] as Signal);
-    this.flush();
+    this.unsynced += signals.length;
+    if (this.unsynced >= MAX_UNSYNCED_SIGNALS) this.sync();
     this._position = lastPosition;
     this.version++;
   }
 
+  /** Hands the folded working copies to the actors (one SYNC each), if any signal was folded since. */
+  private sync(): void {
+    if (this.unsynced === 0) return;
+    this.unsynced = 0;
+    this.flush();
+  }
+
   advanceTo(time: number): void {
     if (time <= this._time) return;
+    this.sync();
     this._time = time;
     this.clock.advanceTo(time);
     this.orderRefCache.clear();
@@ -519,12 +540,14 @@ class TwinImpl implements Twin, TwinWork {
 
   hash(): string {
     if (this.cachedHash?.version === this.version) return this.cachedHash.hash;
+    this.sync();
     const hash = fnv1a64(canonicalJson({ v: TWIN_MACHINE_VERSION, position: this._position, time: this._time, actor: this.actor.getPersistedSnapshot() }));
     this.cachedHash = { version: this.version, hash };
     return hash;
   }
 
   persist(): TwinSnapshot {
+    this.sync();
     return JSON.parse(
       JSON.stringify({ version: TWIN_MACHINE_VERSION, position: this._position, time: this._time, startTime: this.startTime, actor: this.actor.getPersistedSnapshot() }),
     ) as TwinSnapshot;
@@ -540,6 +563,7 @@ class TwinImpl implements Twin, TwinWork {
 
   private buildView(): TwinState {
     if (this.cachedView?.version === this.version) return this.cachedView.view;
+    this.sync();
     const view = buildView({
       plant: this.plant,
       index: this.index,

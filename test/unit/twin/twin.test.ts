@@ -289,6 +289,29 @@ describe('twin: persistence and determinism', () => {
     other.applyBatch(signals.slice(0, -1), signals.length);
     expect(other.hash()).not.toBe(a.hash());
   });
+
+  it('same state whether the actors get their SYNCs after every batch (a read each time) or only at the end', () => {
+    const plant = smallPlant();
+    const sim = createPlantSimulator(plant, { seed: 5, startTime: T0, mtbfHours: 2 });
+    const signals = sim.runUntil(T0 + 12 * HOUR);
+    const read = createTwin(plant, { startTime: T0 });
+    const unread = createTwin(plant, { startTime: T0 });
+    const views: string[] = [];
+    for (let i = 0; i < signals.length; i += 50) {
+      const end = Math.min(signals.length, i + 50);
+      read.applyBatch(signals.slice(i, end), end);
+      views.push(read.hash()); // a read: the actors get this batch's SYNCs now
+      unread.applyBatch(signals.slice(i, end), end);
+    }
+    expect(new Set(views).size).toBeGreaterThan(10);
+    expect(unread.position).toBe(signals.length);
+    expect(unread.hash()).toBe(read.hash());
+    expect(unread.view()).toEqual(read.view());
+    // Time moved on without signals: both fire the same delayed transitions.
+    read.advanceTo(T0 + 14 * HOUR);
+    unread.advanceTo(T0 + 14 * HOUR);
+    expect(unread.hash()).toBe(read.hash());
+  });
 });
 
 describe('twin: deltas', () => {
