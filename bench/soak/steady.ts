@@ -74,6 +74,12 @@ export interface RssPolicy {
   /** A process's post-warm-up segment must span at least this much real time and plant time. */
   minSpanMs: number;
   minSpanDays: number;
+  /**
+   * The process of the fault-free phase (the first): when it qualifies, the slope is its own, fitted
+   * over its one long segment; the restarts' shorter segments (a fresh heap refilling its caches)
+   * are only pooled when it does not. Omitted: always pooled.
+   */
+  preferIncarnation?: number;
 }
 
 /**
@@ -103,12 +109,15 @@ export function rssSlope(samples: readonly RssSample[], p: RssPolicy) {
     const own = pooledSlope(pts);
     used.push({ incarnation: inc, fromPlantDay: round(steady[0]!.plantDay), toPlantDay: round(steady[steady.length - 1]!.plantDay), realSeconds: Math.round(spanMs / 1000), samples: steady.length, slopeMbPerDay: own === null ? null : round(own) });
   }
-  const slope = used.length ? pooledSlope(pooled) : null;
-  const reason =
-    slope !== null
+  const pooledAll = used.length ? pooledSlope(pooled) : null;
+  const preferred = p.preferIncarnation === undefined ? undefined : used.find((u) => u.incarnation === p.preferIncarnation);
+  const slope = preferred ? preferred.slopeMbPerDay : pooledAll;
+  const reason = preferred
+    ? `over the fault-free process #${preferred.incarnation} (plant days ${preferred.fromPlantDay}–${preferred.toPlantDay}, ${preferred.realSeconds} s); pooled over all ${used.length} that qualified: ${pooledAll === null ? 'n/a' : round(pooledAll)}`
+    : slope !== null
       ? `pooled over ${used.length} of ${byProcess.size} processes`
       : `no core process lived ${p.minSpanMs / 1000} s and ${p.minSpanDays} plant days past its ${p.warmupMs / 1000} s warm-up (the longest lived ${Math.round(longestLifeMs / 1000)} s in all, ${Math.round(longestMs / 1000)} s of it past warm-up); run with a longer fault-free phase (--fault-free-days)`;
-  return { slope, used, processes: byProcess.size, policy: p, reason };
+  return { slope, pooled: pooledAll === null ? null : round(pooledAll), used, processes: byProcess.size, policy: p, reason };
 }
 
 const round = (x: number) => Number(x.toFixed(3));

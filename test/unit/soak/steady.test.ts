@@ -47,6 +47,19 @@ describe('soak RSS slope', () => {
     expect(r.reason).toMatch(/1 of 2 processes/);
   });
 
+  it('takes the fault-free process on its own when asked and it qualifies, and reports the pool too', () => {
+    const samples = [
+      ...life(0, 0, 300, (i) => (i < 60 ? 50 + i : 120 + (0.5 * i) / 144)), // 0.5 MB per plant day
+      ...life(1, 300, 300, (i) => (i < 60 ? 50 + i : 120 + (10 * i) / 144)), // a restart refilling its caches
+    ];
+    const r = rssSlope(samples, { ...policy, preferIncarnation: 0 });
+    expect(r.slope).toBeCloseTo(0.5, 3);
+    expect(r.pooled).toBeGreaterThan(4);
+    expect(r.reason).toMatch(/fault-free process #0/);
+    // Without a qualifying fault-free process: pooled.
+    expect(rssSlope(samples.filter((s) => s.incarnation === 1), { ...policy, preferIncarnation: 0 }).slope).toBeCloseTo(10, 3);
+  });
+
   it('gives null and the reason when no process lived long enough', () => {
     const r = rssSlope([...life(0, 0, 90, () => 100), ...life(1, 90, 100, () => 100)], policy);
     expect(r.slope).toBeNull();
