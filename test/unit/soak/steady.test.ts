@@ -21,7 +21,13 @@ describe('soak detection latency', () => {
     expect(d.faults).toMatchObject({ n: 2, p95: 150 });
     expect(d.ratio).toBe(1.5);
     // The probe at 40 s is 25 s after the restart was healthy at 15 s: counted, and reported apart too.
-    expect(d.afterRestart).toMatchObject({ n: 1, p95: 150 });
+    expect(d.afterRestart).toMatchObject({ n: 1, p95: 150, ratio: 1.5 });
+    expect(d.afterRestart.bySecondsSinceRestart.map((b) => [b.fromS, b.toS, b.n])).toEqual([
+      [0, 5, 0],
+      [5, 10, 0],
+      [10, 20, 0],
+      [20, 30, 1],
+    ]);
     expect(d.settled).toMatchObject({ n: 1, p95: 120 });
   });
 
