@@ -209,9 +209,18 @@ export async function runSoak(o: SoakOptions) {
   const warmup = o.faultFreeDays === undefined ? 0.15 : Math.min(0.9, Math.max(0, o.faultFreeDays / o.plantDays));
   // Probes that got no timing: refused (503 while the disk is full), cut off by a kill, or not shown in 60 s.
   const probeMisses = { refused: 0, aborted: 0, timedOut: 0 };
+  // Rounds that sent no probe because no line could take one, by why (the last reason that ruled out the last line).
+  const probeSkipped = { noQueuedWork: 0, lineDown: 0, lineDownOpen: 0, noMachineUp: 0, failed: 0, lastError: '' };
   every(3000, async () => {
     if (!up) return;
-    await probe();
+    try {
+      await probe();
+    } catch (e) {
+      // Counted (the loop would swallow it): a round that failed sent no probe and timed nothing.
+      probeSkipped.failed++;
+      probeSkipped.lastError = String((e as Error).message ?? e).slice(0, 200);
+      throw e;
+    }
   });
   // A person acknowledges each detected line-down, and every other one gets a decision committed:
   // audit entries and decision receipts, so the hash chains checked at the end have links to check.
@@ -242,7 +251,13 @@ export async function runSoak(o: SoakOptions) {
       const open = (await ws.call('exceptions.list')).items;
       const line = view.lines.find((l) => l.queue.length > 0 && l.status !== 'down' && !open.some((e) => e.type === 'line-down' && e.subject.lineId === l.id));
       const machine = line && view.machines.find((m) => m.lineId === line.id && m.state !== 'down');
-      if (!line || !machine) return;
+      if (!line || !machine) {
+        if (line) probeSkipped.noMachineUp++;
+        else if (view.lines.every((l) => l.queue.length === 0)) probeSkipped.noQueuedWork++;
+        else if (view.lines.every((l) => l.queue.length === 0 || l.status === 'down')) probeSkipped.lineDown++;
+        else probeSkipped.lineDownOpen++;
+        return;
+      }
       const info = await ws.call('core.info');
       const stamp = (extra: number) => {
         const n = ++probeSeq;
@@ -361,7 +376,7 @@ export async function runSoak(o: SoakOptions) {
   await core.stop();
   await broker.close();
 
-  const report = { ...(await summarise({ o, dataDir, plantFile, acked, faults, samples, restarts, probes, consoleEvents, consoleErrors, core, growth, webhookRefused, sizeLimited, realMs: Date.now() - t0, days: plantDay() })), commits, probeMisses, faultFreeDays: Number((warmup * o.plantDays).toFixed(3)) };
+  const report = { ...(await summarise({ o, dataDir, plantFile, acked, faults, samples, restarts, probes, consoleEvents, consoleErrors, core, growth, webhookRefused, sizeLimited, realMs: Date.now() - t0, days: plantDay() })), commits, probeMisses, probeSkipped, faultFreeDays: Number((warmup * o.plantDays).toFixed(3)) };
   unmount(dataDir);
   return report;
 }
