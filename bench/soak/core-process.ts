@@ -4,7 +4,7 @@
  * hashes it logs on resume, and samples its resident memory from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface CoreProcessOptions {
   repoRoot: string;
@@ -15,6 +15,9 @@ export interface CoreProcessOptions {
   seed: number;
   wallClockFile: string;
   logFile: string;
+  /** Where the core appends its heap samples (main/cli/heap-sampler.ts), and how often (ms). */
+  heapFile: string;
+  heapEveryMs: number;
 }
 
 export interface CoreProcess {
@@ -22,6 +25,11 @@ export interface CoreProcess {
   readonly pid: number | undefined;
   /** Resident set size in bytes (from /proc), undefined while down. */
   rss(): number | undefined;
+  /**
+   * The newest heap sample the running core wrote since the last call (live heap after a full GC,
+   * bytes), or undefined when there is none new.
+   */
+  heapSample(): { heapUsed: number; external: number } | undefined;
   /**
    * Starts the core and resolves once /api/health answers ok: the real times it announced its URL
    * (the socket accepts consoles from then on) and it answered healthy.
@@ -44,6 +52,7 @@ export function coreProcess(o: CoreProcessOptions): CoreProcess {
   const url = `http://127.0.0.1:${o.port}/`;
   // When the current process announced its URL (read as the output arrives, not when polled).
   let listening = 0;
+  let heapLines = 0;
   const add = (d: Buffer) => {
     const t = d.toString();
     log += t;
@@ -69,10 +78,31 @@ export function coreProcess(o: CoreProcessOptions): CoreProcess {
         return undefined;
       }
     },
+    heapSample() {
+      if (!child || child.exitCode !== null) return undefined;
+      let lines: string[];
+      try {
+        lines = readFileSync(o.heapFile, 'utf8').split('\n').filter((l) => l.endsWith('}'));
+      } catch {
+        return undefined;
+      }
+      if (lines.length <= heapLines) return undefined;
+      heapLines = lines.length;
+      try {
+        const m = JSON.parse(lines[lines.length - 1]!) as { heapUsed: number; external: number };
+        return { heapUsed: m.heapUsed, external: m.external };
+      } catch {
+        return undefined;
+      }
+    },
     async start() {
       listening = 0;
-      const args = ['bin/takt.mjs', 'serve', '--port', String(o.port), '--data', o.dataDir, '--plant', o.plantFile, '--speed', String(o.speed), '--seed', String(o.seed)];
-      const p = spawn(process.execPath, args, { cwd: o.repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TAKT_SOAK_WALL_CLOCK_FILE: o.wallClockFile } });
+      // Each process writes its own samples: a restart starts the file afresh.
+      writeFileSync(o.heapFile, '');
+      heapLines = 0;
+      // --expose-gc: the heap sampler collects before each sample (only under the soak, with TAKT_SOAK_HEAP_FILE).
+      const args = ['--expose-gc', 'bin/takt.mjs', 'serve', '--port', String(o.port), '--data', o.dataDir, '--plant', o.plantFile, '--speed', String(o.speed), '--seed', String(o.seed)];
+      const p = spawn(process.execPath, args, { cwd: o.repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TAKT_SOAK_WALL_CLOCK_FILE: o.wallClockFile, TAKT_SOAK_HEAP_FILE: o.heapFile, TAKT_SOAK_HEAP_INTERVAL_MS: String(o.heapEveryMs) } });
       child = p;
       const kill = () => p.kill('SIGKILL');
       process.once('exit', kill);

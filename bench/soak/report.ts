@@ -1,6 +1,6 @@
 /**
  * Writes the soak's report: report.json (everything) and report.html, one page with d3 charts of
- * RSS, event-loop lag (health round trip), ingest rate and detection latency against real time,
+ * RSS, the live heap after GC, event-loop lag (health round trip), ingest rate and detection latency against real time,
  * with every fault marked on the same time axis. d3 is inlined, so the page opens offline.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,9 +24,11 @@ export function invariantLines(r: Report): string[] {
     `${ok(s.hash_mismatches === 0)} twin state hash after each restart = replay of the journal: ${s.hash_mismatches} mismatches in ${r.hashes.checked} restarts`,
     `${ok(s.chain_failures === 0)} decision and audit hash chains verify: ${r.chains.detail} (${r.chains.decisions} decision receipts, ${r.chains.auditEntries} audit entries; the soak acknowledged ${r.commits.acknowledged} exceptions and committed ${r.commits.ok} decisions, ${r.commits.failed} refused)`,
     `${ok(rc.missed === 0 && (rc.p95 ?? 0) <= rc.limitMs)} consoles reconnect within ${rc.limitMs / 1000} s of the core being back (listening): p95 ${rc.p95} ms, max ${rc.max} ms over ${rc.restarts} restarts × ${rc.pages} consoles (p95 ${rc.p95AfterHealthy} ms after /api/health was ok)`,
-    `${okOrNa(s.detect_p95_ratio, 2)} exception detection latency p95 under faults / fault-free: ${s.detect_p95_ratio} (${dt.faults.p95} ms over ${dt.faults.n} probes / ${dt.baseline.p95} ms over ${dt.baseline.n}; of the faulted ones, ${dt.afterRestart.n} sent within ${dt.afterRestart.settleMs / 1000} s of a restart: p95 ${dt.afterRestart.p95} ms, the rest ${dt.settled.p95} ms)`,
-    `info detection probes left out as availability, not detection: ${dt.excluded.n} whose wait overlapped an outage ${JSON.stringify(dt.excluded.byKind)} (p95 ${dt.excluded.p95} ms); without a timing: ${r.probeMisses.refused} refused while paused, ${r.probeMisses.aborted} cut off by a kill, ${r.probeMisses.timedOut} not shown within 60 s`,
+    `${okOrNa(s.detect_p95_ratio, 2)} exception detection latency p95 under faults / fault-free: ${s.detect_p95_ratio} (${dt.faults.p95} ms over ${dt.faults.n} probes / ${dt.baseline.p95} ms over ${dt.baseline.n}; of the faulted ones, ${dt.afterRestart.n} sent within ${dt.afterRestart.settleMs / 1000} s of a restart: p50 ${dt.afterRestart.p50} / p95 ${dt.afterRestart.p95} ms, ${dt.afterRestart.ratio}× the fault-free p95; the rest p50 ${dt.settled.p50} / p95 ${dt.settled.p95} ms over ${dt.settled.n})`,
+    `info detection after a restart by seconds since it (p50 / p95 ms, n): ${dt.afterRestart.bySecondsSinceRestart.map((b) => `${b.fromS}–${b.toS} s ${b.p50} / ${b.p95} (${b.n})`).join(', ')}`,
+    `info detection probes left out as availability, not detection: ${dt.excluded.n} whose wait overlapped an outage ${JSON.stringify(dt.excluded.byKind)} (p95 ${dt.excluded.p95} ms); without a timing: ${r.probeMisses.refused} refused while paused, ${r.probeMisses.aborted} cut off by a kill, ${r.probeMisses.timedOut} not shown within 60 s; rounds with no line to probe: ${JSON.stringify(r.probeSkipped)}`,
     `${okOrNa(s.rss_slope_mb_per_day, 1)} RSS slope after warm-up (each process's first ${rs.policy.warmupMs / 1000} s left out; only processes that then lived ${rs.policy.minSpanMs / 1000} s and ${rs.policy.minSpanDays} plant days): ${s.rss_slope_mb_per_day === null ? `not measurable: ${rs.reason}` : `${s.rss_slope_mb_per_day} MB per plant day, ${rs.reason}: ${rs.used.map((u) => `#${u.incarnation} days ${u.fromPlantDay}–${u.toPlantDay} (${u.realSeconds} s, ${u.slopeMbPerDay} MB/day)`).join(', ')}`}`,
+    `${okOrNa(s.heap_slope_mb_per_day, 1)} live-heap slope after warm-up (heapUsed right after a forced full GC, sampled every ${r.heapEveryMs / 1000} s; same rule): ${s.heap_slope_mb_per_day === null ? `not measurable: ${r.heapSteady.reason}` : `${s.heap_slope_mb_per_day} MB per plant day, ${r.heapSteady.reason}: ${r.heapSteady.used.map((u) => `#${u.incarnation} (${u.samples} samples, ${u.slopeMbPerDay} MB/day)`).join(', ')}`}`,
     `info journal growth ${r.growthPerPlantDay.journalMB} MB and store growth ${r.growthPerPlantDay.storeMB} MB per plant day (final ${r.growthPerPlantDay.journalFinalMB.toFixed(1)} MB, ${r.growthPerPlantDay.storeFinalMB.toFixed(1)} MB)`,
     `info retention: one SQLite journal; signals never removed (the twin is a function of them); snapshots thinned to the newest 24 and one per plant hour; WAL checkpointed every 256 MiB, cut back to 64 MiB`,
     `${ok(r.disk.events.every((e) => e.pausedLogged && e.consoleShowed && e.resumed))} disk full: ${r.disk.events.length} events, each paused (log + console) and resumed by itself: ${JSON.stringify(r.disk.events)}`,
@@ -63,6 +65,7 @@ function chart(title, points, unit) {
   svg.selectAll('circle.p').data(ys).join('circle').attr('r', 1.6).attr('cx', (p) => x(p.t / 1000)).attr('cy', (p) => y(p.y)).attr('fill', '#2c3e50');
 }
 chart('Core RSS', D.samples.map((s) => ({ t: s.t, y: s.rssMb })), 'MB');
+chart('Core live heap after a forced GC', D.samples.map((s) => ({ t: s.t, y: s.heapMb })), 'MB');
 chart('Event-loop lag (GET /api/health round trip)', D.samples.map((s) => ({ t: s.t, y: s.lagMs })), 'ms');
 chart('Ingest rate (journal positions per second)', D.samples.map((s) => ({ t: s.t, y: s.ingestPerSec })), '/s');
 chart('Exception detection latency (line-down via webhook → GET /api/exceptions)', D.probes.map((p) => ({ t: p.t, y: p.latencyMs })), 'ms');

@@ -27,6 +27,8 @@ const RSS_WARMUP_MS = 60_000;
 /** A process's post-warm-up RSS must span this much to give a slope (shorter: GC noise, not a trend). */
 const RSS_MIN_SPAN_MS = 120_000;
 const RSS_MIN_SPAN_DAYS = 0.25;
+/** How often the core forces a full GC and writes its live heap (soak only: main/cli/heap-sampler.ts). */
+const HEAP_EVERY_MS = 10_000;
 /** Faulted-phase probes sent this soon after a restart are also reported apart (a slower core after a restart). */
 const DETECT_SETTLE_MS = 30_000;
 const MACHINES = ['DD-L1-MIX', 'DD-L1-FIL', 'DD-L1-CHK', 'DD-L1-PAK', 'DD-L1-PAL'];
@@ -65,6 +67,8 @@ export interface Sample {
   plantDay: number;
   incarnation: number;
   rssMb: number | null;
+  /** Live heap after a forced full GC (MiB), when the core wrote a new heap sample since the last second. */
+  heapMb: number | null;
   /** Round trip of GET /api/health (ms): the core's event-loop lag plus one HTTP exchange on loopback. */
   lagMs: number | null;
   ingestPerSec: number | null;
@@ -99,7 +103,7 @@ export async function runSoak(o: SoakOptions) {
   writeFileSync(plantFile, stringify(plant));
   const wallClockFile = join(work, 'wall-clock-offset');
   writeFileSync(wallClockFile, '0');
-  const core = coreProcess({ repoRoot, port: await freePort(), dataDir, plantFile, speed: o.speed, seed: o.seed, wallClockFile, logFile: join(o.out, 'core.log') });
+  const core = coreProcess({ repoRoot, port: await freePort(), dataDir, plantFile, speed: o.speed, seed: o.seed, wallClockFile, logFile: join(o.out, 'core.log'), heapFile: join(work, 'heap.jsonl'), heapEveryMs: HEAP_EVERY_MS });
   writeFileSync(join(o.out, 'core.log'), '');
 
   const crews = (plant.crews ?? []) as { members?: { id: string; role?: string }[] }[];
@@ -150,6 +154,7 @@ export async function runSoak(o: SoakOptions) {
   let lastPos = { position: 0, at: 0 };
   every(1000, async () => {
     const rss = core.rss();
+    const heap = core.heapSample();
     let lagMs: number | null = null;
     let ingest: number | null = null;
     if (up) {
@@ -161,7 +166,7 @@ export async function runSoak(o: SoakOptions) {
       if (lastPos.at > 0 && h.position >= lastPos.position) ingest = ((h.position - lastPos.position) * 1000) / (health.at - lastPos.at);
       lastPos = { position: h.position, at: health.at };
     }
-    samples.push({ t: Date.now() - t0, plantDay: plantDay(), incarnation, rssMb: rss === undefined ? null : rss / 2 ** 20, lagMs, ingestPerSec: ingest });
+    samples.push({ t: Date.now() - t0, plantDay: plantDay(), incarnation, rssMb: rss === undefined ? null : rss / 2 ** 20, heapMb: heap ? heap.heapUsed / 2 ** 20 : null, lagMs, ingestPerSec: ingest });
   });
 
   // The webhook: a batch of counts every half second; acknowledged = 2xx and not rejected.
@@ -204,9 +209,18 @@ export async function runSoak(o: SoakOptions) {
   const warmup = o.faultFreeDays === undefined ? 0.15 : Math.min(0.9, Math.max(0, o.faultFreeDays / o.plantDays));
   // Probes that got no timing: refused (503 while the disk is full), cut off by a kill, or not shown in 60 s.
   const probeMisses = { refused: 0, aborted: 0, timedOut: 0 };
+  // Rounds that sent no probe because no line could take one, by why (the last reason that ruled out the last line).
+  const probeSkipped = { noQueuedWork: 0, lineDown: 0, lineDownOpen: 0, noMachineUp: 0, failed: 0, lastError: '' };
   every(3000, async () => {
     if (!up) return;
-    await probe();
+    try {
+      await probe();
+    } catch (e) {
+      // Counted (the loop would swallow it): a round that failed sent no probe and timed nothing.
+      probeSkipped.failed++;
+      probeSkipped.lastError = String((e as Error).message ?? e).slice(0, 200);
+      throw e;
+    }
   });
   // A person acknowledges each detected line-down, and every other one gets a decision committed:
   // audit entries and decision receipts, so the hash chains checked at the end have links to check.
@@ -237,7 +251,13 @@ export async function runSoak(o: SoakOptions) {
       const open = (await ws.call('exceptions.list')).items;
       const line = view.lines.find((l) => l.queue.length > 0 && l.status !== 'down' && !open.some((e) => e.type === 'line-down' && e.subject.lineId === l.id));
       const machine = line && view.machines.find((m) => m.lineId === line.id && m.state !== 'down');
-      if (!line || !machine) return;
+      if (!line || !machine) {
+        if (line) probeSkipped.noMachineUp++;
+        else if (view.lines.every((l) => l.queue.length === 0)) probeSkipped.noQueuedWork++;
+        else if (view.lines.every((l) => l.queue.length === 0 || l.status === 'down')) probeSkipped.lineDown++;
+        else probeSkipped.lineDownOpen++;
+        return;
+      }
       const info = await ws.call('core.info');
       const stamp = (extra: number) => {
         const n = ++probeSeq;
@@ -356,7 +376,7 @@ export async function runSoak(o: SoakOptions) {
   await core.stop();
   await broker.close();
 
-  const report = { ...(await summarise({ o, dataDir, plantFile, acked, faults, samples, restarts, probes, consoleEvents, consoleErrors, core, growth, webhookRefused, sizeLimited, realMs: Date.now() - t0, days: plantDay() })), commits, probeMisses, faultFreeDays: Number((warmup * o.plantDays).toFixed(3)) };
+  const report = { ...(await summarise({ o, dataDir, plantFile, acked, faults, samples, restarts, probes, consoleEvents, consoleErrors, core, growth, webhookRefused, sizeLimited, realMs: Date.now() - t0, days: plantDay() })), commits, probeMisses, probeSkipped, faultFreeDays: Number((warmup * o.plantDays).toFixed(3)) };
   unmount(dataDir);
   return report;
 }
@@ -402,8 +422,14 @@ async function summarise(x: {
   // first views, the deferred store, the first decision loading the commit and planning code: its
   // memory rises for about a minute, then stays flat); the slope only over processes that then lived
   // long enough for a trend to stand out of the GC's sawtooth (steady.ts), else null with the reason.
-  const rss = rssSlope(x.samples, { warmupMs: RSS_WARMUP_MS, minSpanMs: RSS_MIN_SPAN_MS, minSpanDays: RSS_MIN_SPAN_DAYS });
+  const slopePolicy = { warmupMs: RSS_WARMUP_MS, minSpanMs: RSS_MIN_SPAN_MS, minSpanDays: RSS_MIN_SPAN_DAYS, preferIncarnation: 0 };
+  const rss = rssSlope(x.samples, slopePolicy);
   const slope = rss.slope;
+  // The same rule on the live heap after a forced GC: what a leak grows, without the allocator's slack.
+  const heap = rssSlope(
+    x.samples.map((s) => ({ ...s, rssMb: s.heapMb })),
+    slopePolicy,
+  );
   const g0 = x.growth[0]!;
   const g1 = x.growth[x.growth.length - 1]!;
   const perDay = (a: number, b: number) => (g1.plantDay > g0.plantDay ? (b - a) / (g1.plantDay - g0.plantDay) : null);
@@ -422,6 +448,7 @@ async function summarise(x: {
     reconnect_p95_ms: percentile(rc.times, 95),
     detect_p95_ratio: detection.ratio,
     rss_slope_mb_per_day: slope === null ? null : Number(slope.toFixed(2)),
+    heap_slope_mb_per_day: heap.slope === null ? null : Number(heap.slope.toFixed(2)),
   };
   return {
     summary,
@@ -439,6 +466,8 @@ async function summarise(x: {
     detection,
     disk: { sizeLimited: x.sizeLimited, events: disk.map((d) => d.detail), webhookRefused: x.webhookRefused },
     rssSteady: rss,
+    heapSteady: heap,
+    heapEveryMs: HEAP_EVERY_MS,
     tornTails: x.faults.filter((f) => f.detail.tornBytes !== undefined).length,
     clockSteps: count('clock-step'),
     growthPerPlantDay: { journalMB: nullMB(perDay(g0.journal, g1.journal)), storeMB: nullMB(perDay(g0.store, g1.store)), journalFinalMB: g1.journal / 2 ** 20, storeFinalMB: g1.store / 2 ** 20 },

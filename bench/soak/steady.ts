@@ -35,6 +35,9 @@ export function detectionStats(probes: readonly Probe[], outages: readonly Outag
   const faulted: number[] = [];
   const afterRestart: number[] = [];
   const settled: number[] = [];
+  // The after-restart probes by how long after the restart they were sent, so a slow start shows where it is.
+  const bins = [5_000, 10_000, 20_000, settleMs].filter((b, i, a) => b <= settleMs && a.indexOf(b) === i);
+  const byBin: number[][] = bins.map(() => []);
   for (const p of probes) {
     const hit = outages.find((o) => p.t <= o.to && p.t + p.latencyMs >= o.from);
     if (hit) {
@@ -47,15 +50,27 @@ export function detectionStats(probes: readonly Probe[], outages: readonly Outag
       continue;
     }
     faulted.push(p.latencyMs);
-    (restartsHealthyAt.some((h) => p.t >= h && p.t - h < settleMs) ? afterRestart : settled).push(p.latencyMs);
+    const since = Math.min(...restartsHealthyAt.filter((h) => p.t >= h).map((h) => p.t - h));
+    if (since < settleMs) {
+      afterRestart.push(p.latencyMs);
+      byBin[bins.findIndex((b) => since < b)]!.push(p.latencyMs);
+    } else settled.push(p.latencyMs);
   }
   const baseP95 = percentile(base, 95);
   const faultP95 = percentile(faulted, 95);
   return {
     baseline: { n: base.length, p50: percentile(base, 50), p95: baseP95 },
     faults: { n: faulted.length, p50: percentile(faulted, 50), p95: faultP95 },
-    afterRestart: { settleMs, n: afterRestart.length, p95: percentile(afterRestart, 95) },
-    settled: { n: settled.length, p95: percentile(settled, 95) },
+    afterRestart: {
+      settleMs,
+      n: afterRestart.length,
+      p50: percentile(afterRestart, 50),
+      p95: percentile(afterRestart, 95),
+      /** p95 after a restart over the fault-free p95: the invariant's 2× applies to it too. */
+      ratio: baseP95 && afterRestart.length ? Number((percentile(afterRestart, 95)! / baseP95).toFixed(2)) : null,
+      bySecondsSinceRestart: byBin.map((xs, i) => ({ fromS: (i === 0 ? 0 : bins[i - 1]!) / 1000, toS: bins[i]! / 1000, n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95) })),
+    },
+    settled: { n: settled.length, p50: percentile(settled, 50), p95: percentile(settled, 95) },
     excluded: { n: excludedLatencies.length, byKind: excludedByKind, p95: percentile(excludedLatencies, 95) },
     ratio: baseP95 && faultP95 !== null ? Number((faultP95 / baseP95).toFixed(2)) : null,
   };
@@ -74,6 +89,12 @@ export interface RssPolicy {
   /** A process's post-warm-up segment must span at least this much real time and plant time. */
   minSpanMs: number;
   minSpanDays: number;
+  /**
+   * The process of the fault-free phase (the first): when it qualifies, the slope is its own, fitted
+   * over its one long segment; the restarts' shorter segments (a fresh heap refilling its caches)
+   * are only pooled when it does not. Omitted: always pooled.
+   */
+  preferIncarnation?: number;
 }
 
 /**
@@ -103,12 +124,15 @@ export function rssSlope(samples: readonly RssSample[], p: RssPolicy) {
     const own = pooledSlope(pts);
     used.push({ incarnation: inc, fromPlantDay: round(steady[0]!.plantDay), toPlantDay: round(steady[steady.length - 1]!.plantDay), realSeconds: Math.round(spanMs / 1000), samples: steady.length, slopeMbPerDay: own === null ? null : round(own) });
   }
-  const slope = used.length ? pooledSlope(pooled) : null;
-  const reason =
-    slope !== null
+  const pooledAll = used.length ? pooledSlope(pooled) : null;
+  const preferred = p.preferIncarnation === undefined ? undefined : used.find((u) => u.incarnation === p.preferIncarnation);
+  const slope = preferred ? preferred.slopeMbPerDay : pooledAll;
+  const reason = preferred
+    ? `over the fault-free process #${preferred.incarnation} (plant days ${preferred.fromPlantDay}–${preferred.toPlantDay}, ${preferred.realSeconds} s); pooled over all ${used.length} that qualified: ${pooledAll === null ? 'n/a' : round(pooledAll)}`
+    : slope !== null
       ? `pooled over ${used.length} of ${byProcess.size} processes`
       : `no core process lived ${p.minSpanMs / 1000} s and ${p.minSpanDays} plant days past its ${p.warmupMs / 1000} s warm-up (the longest lived ${Math.round(longestLifeMs / 1000)} s in all, ${Math.round(longestMs / 1000)} s of it past warm-up); run with a longer fault-free phase (--fault-free-days)`;
-  return { slope, used, processes: byProcess.size, policy: p, reason };
+  return { slope, pooled: pooledAll === null ? null : round(pooledAll), used, processes: byProcess.size, policy: p, reason };
 }
 
 const round = (x: number) => Number(x.toFixed(3));

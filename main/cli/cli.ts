@@ -14,6 +14,7 @@ import { readTlsFiles } from './tls-files';
 import { allowedOriginsFrom, isLoopbackHost } from '../core/hosts/browser/request-policy';
 import { resetDataDir } from '../core/persistence/data-dir';
 import { installWallClockOffset } from './wall-clock-offset';
+import { installHeapSampler } from './heap-sampler';
 import { oidcSettingsFrom, type OidcFlags } from './oidc-options';
 // The other commands load on use (`await import`): their modules (XML/CSV parsers, the store, the
 // report renderer) would otherwise be loaded, compiled and run on every `takt serve` start.
@@ -68,6 +69,7 @@ async function serve(o: ServeOptions) {
   const allowedOrigins = allowedOriginsFrom(o.allowOrigin, process.env.TAKT_ALLOWED_ORIGINS);
   privateCoreProcess();
   installWallClockOffset();
+  installHeapSampler();
   const warn = (l: string) => console.error(l);
   const oidc = oidcSettingsFrom(o, warn);
   const webhookToken = readSecretOption({ name: 'webhook-token', flag: o.webhookToken, file: o.webhookTokenFile, env: 'TAKT_WEBHOOK_TOKEN' }, warn);

@@ -31,6 +31,7 @@ import type { CommitService } from './services/commit/commit-service';
 import type { DecisionsOptions } from './services/commit/decisions';
 import { COMMIT_METHODS, createGate, waitingMethods, waitingStream } from './persistence/deferred-store';
 import { createStoreMirror } from './persistence/store-mirror';
+import { whenAckable } from './persistence/durable-ack';
 import { createBacktestService } from './services/backtest-service';
 import type { RetryPolicy } from '../../shared/commit/outbox-policy';
 import type { Caller, ConnectionIdentity } from '../../shared/auth/caller';
@@ -314,8 +315,8 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
   // External connectors push into the same pipeline; what never became a signal (bad protobuf, no mapping) is dead-lettered here.
   await connectors.start({
     push: (raw, meta) => pipeline.push(raw, meta),
-    // MQTT acknowledges (PUBACK) only once what it pushed is committed in the journal.
-    whenDurable: (cb) => pipeline.whenDurable(cb),
+    // MQTT acknowledges (PUBACK) only once what it pushed is committed in the journal, dead letters included.
+    whenDurable: whenAckable(pipeline, journal),
     deadLetter: (dl) => {
       const stored = journal.addDeadLetter(dl);
       deadLetterCount++;

@@ -203,6 +203,31 @@ export function startWriterThread(path: string, synchronous: 'NORMAL' | 'FULL', 
       };
       watch();
     },
+    /**
+     * Calls `cb` on a later turn of the event loop once every write posted so far (appends, dead
+     * letters, snapshots) is committed, without blocking. A dead letter has no position, so
+     * `onDurable` cannot wait for it; an acknowledgement of a message the core dead-lettered waits
+     * here. Stops watching when the writer thread failed, like `onDurable`.
+     */
+    onPostedDurable(cb: () => void): void {
+      const target = posted;
+      const watch = (): void => {
+        try {
+          check();
+        } catch {
+          return;
+        }
+        const done = Atomics.load(state, 0);
+        if (done >= target) {
+          setImmediate(cb);
+          return;
+        }
+        const r = waitAsync(state, 0, done, 1000);
+        if (r.async) void r.value.then(watch);
+        else setImmediate(watch);
+      };
+      watch();
+    },
     sync: () => waitFor(posted, 'throw'),
     /** Why the writer waits for disk space, or undefined when it is writing. */
     paused: (): string | undefined => (paused() ? pausedReason : undefined),

@@ -116,6 +116,12 @@ export interface Journal {
   /** Calls `cb` on a later turn of the event loop once `position` is committed, without blocking. */
   onDurable(position: number, cb: () => void): void;
   /**
+   * Calls `cb` on a later turn of the event loop once every write made so far is committed: appends
+   * and also dead letters and snapshots, which have no position. An acknowledgement of a message
+   * that was dead-lettered waits for this, so a crash cannot lose an acknowledged dead letter.
+   */
+  onWritesDurable(cb: () => void): void;
+  /**
    * Worker writer: why it cannot commit now (the file system is full: it retries each second and
    * resumes by itself, in order), or undefined. Reads throw while it is set.
    */
@@ -241,6 +247,10 @@ export function openJournal(path: string, opts: JournalOptions = {}): Journal {
     onDurable(position, cb) {
       if (thread) thread.onDurable(position, cb);
       else setImmediate(cb);
+    },
+    onWritesDurable(cb) {
+      if (thread) thread.onPostedDurable(cb);
+      else setImmediate(cb); // the inline writer commits before it returns
     },
     get paused() {
       return thread?.paused();

@@ -19,6 +19,18 @@ export const savedScenarioDocId = (name: string) => `whatif-${createHash('sha256
 /** The same id the receipt writer (services/commit/receipts.ts) gives a rule set when a decision records it (first 40 hex of its hash). */
 export const ruleSetDocId = (r: { hash: string }) => r.hash.slice(0, 40);
 
+/**
+ * Retention of pruned exceptions in the store: the last record of the newest this many that the
+ * registry has forgotten (state 'removed') is kept; older ones are deleted from the store. The
+ * store holds every document in memory (sqlite-storage.ts), so a copy of every exception ever
+ * raised would grow the core's memory by a few KB per exception for as long as it runs. What a
+ * person did to an exception stays in the audit log, and a decision's receipt keeps its exception's
+ * id and title.
+ */
+export const KEEP_REMOVED_EXCEPTIONS = 500;
+/** Removals between two trims (a trim reads the removed records through an index). */
+const TRIM_EVERY = 100;
+
 const json = <T>(v: unknown) => JSON.parse(JSON.stringify(v)) as T;
 const int = (t: number) => Math.max(0, Math.floor(t));
 
@@ -54,8 +66,20 @@ export interface StoreMirror {
   ruleSet(r: LoadedRules, by: string, at: number): Promise<void>;
 }
 
-export function createStoreMirror(store: CommitStore, log: (line: string) => void): StoreMirror {
+export function createStoreMirror(store: CommitStore, log: (line: string) => void, opts: { keepRemoved?: number } = {}): StoreMirror {
   const { db } = store;
+  const keepRemoved = opts.keepRemoved ?? KEEP_REMOVED_EXCEPTIONS;
+  let removedSinceTrim = TRIM_EVERY; // trim once at the first removal: a store from before this rule may hold more
+  /** Deletes the oldest removed exceptions beyond `keepRemoved`, and purges them from memory and the file. */
+  const trimRemoved = async () => {
+    removedSinceTrim = 0;
+    const removed = await db.exceptions.count({ selector: { state: 'removed' } }).exec();
+    if (removed <= keepRemoved) return;
+    const oldest = await db.exceptions.find({ selector: { state: 'removed' }, sort: [{ state: 'asc' }, { raisedAt: 'asc' }], limit: removed - keepRemoved }).exec();
+    await db.exceptions.bulkRemove(oldest.map((d) => d.id));
+    // A deleted document stays as a tombstone until purged; nothing replicates this store, so at once.
+    await db.exceptions.storageInstance.cleanup(0);
+  };
   const write = (what: string, f: () => Promise<void>) =>
     store.serial(f).catch((e: unknown) => log(`store mirror: ${what} not written to the store: ${(e as Error).message}`));
   const upsert = async <T>(c: RxCollection<T>, docs: T[]) => {
@@ -80,7 +104,9 @@ export function createStoreMirror(store: CommitStore, log: (line: string) => voi
           if (latest.has(id)) continue;
           const d = await db.exceptions.findOne(id).exec();
           if (d && d.state !== 'removed') await d.incrementalPatch({ state: 'removed' });
+          removedSinceTrim++;
         }
+        if (removedSinceTrim >= TRIM_EVERY) await trimRemoved();
       });
     },
     allExceptions: (list) => write('exception registry', () => upsert(db.exceptions, list.map(exceptionDoc))),

@@ -21,7 +21,13 @@ describe('soak detection latency', () => {
     expect(d.faults).toMatchObject({ n: 2, p95: 150 });
     expect(d.ratio).toBe(1.5);
     // The probe at 40 s is 25 s after the restart was healthy at 15 s: counted, and reported apart too.
-    expect(d.afterRestart).toMatchObject({ n: 1, p95: 150 });
+    expect(d.afterRestart).toMatchObject({ n: 1, p95: 150, ratio: 1.5 });
+    expect(d.afterRestart.bySecondsSinceRestart.map((b) => [b.fromS, b.toS, b.n])).toEqual([
+      [0, 5, 0],
+      [5, 10, 0],
+      [10, 20, 0],
+      [20, 30, 1],
+    ]);
     expect(d.settled).toMatchObject({ n: 1, p95: 120 });
   });
 
@@ -45,6 +51,19 @@ describe('soak RSS slope', () => {
     expect(r.slope).toBeCloseTo(2, 6);
     expect(r.used.map((u) => u.incarnation)).toEqual([0]);
     expect(r.reason).toMatch(/1 of 2 processes/);
+  });
+
+  it('takes the fault-free process on its own when asked and it qualifies, and reports the pool too', () => {
+    const samples = [
+      ...life(0, 0, 300, (i) => (i < 60 ? 50 + i : 120 + (0.5 * i) / 144)), // 0.5 MB per plant day
+      ...life(1, 300, 300, (i) => (i < 60 ? 50 + i : 120 + (10 * i) / 144)), // a restart refilling its caches
+    ];
+    const r = rssSlope(samples, { ...policy, preferIncarnation: 0 });
+    expect(r.slope).toBeCloseTo(0.5, 3);
+    expect(r.pooled).toBeGreaterThan(4);
+    expect(r.reason).toMatch(/fault-free process #0/);
+    // Without a qualifying fault-free process: pooled.
+    expect(rssSlope(samples.filter((s) => s.incarnation === 1), { ...policy, preferIncarnation: 0 }).slope).toBeCloseTo(10, 3);
   });
 
   it('gives null and the reason when no process lived long enough', () => {
