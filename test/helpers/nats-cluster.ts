@@ -47,7 +47,7 @@ async function fetchOk(url: string): Promise<boolean> {
   }
 }
 
-/** Starts `size` (default 3) routed JetStream nodes and waits until each reports healthy. */
+/** Starts `size` (default 3) routed JetStream nodes and waits until each reports healthy (`size: 1`: one plain server). */
 export async function startNatsCluster(opts: { size?: number; name?: string } = {}): Promise<NatsCluster> {
   const size = opts.size ?? 3;
   const clusterName = opts.name ?? 'takt-test';
@@ -68,11 +68,10 @@ export async function startNatsCluster(opts: { size?: number; name?: string } = 
         `listen: 127.0.0.1:${p.client}`,
         `http: 127.0.0.1:${p.http}`,
         `jetstream { store_dir: "${store}" }`,
-        `cluster {`,
-        `  name: ${clusterName}`,
-        `  listen: 127.0.0.1:${p.route}`,
-        `  routes: [${routes.filter((_, j) => j !== i).map((r) => `"${r}"`).join(', ')}]`,
-        `}`,
+        // One node is a plain JetStream server (tests of a single broker); more are routed to each other.
+        ...(size > 1
+          ? [`cluster {`, `  name: ${clusterName}`, `  listen: 127.0.0.1:${p.route}`, `  routes: [${routes.filter((_, j) => j !== i).map((r) => `"${r}"`).join(', ')}]`, `}`]
+          : []),
         '',
       ].join('\n'),
     );
