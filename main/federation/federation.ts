@@ -60,11 +60,9 @@ export function startFederation(core: TaktCore, o: FederationOptions): Federatio
   const ready = openNats({ servers: o.servers, name: `takt-core ${site}`, log, cancelled: () => closed }).then(async (h) => {
     if (!h) return;
     handles = h;
-    let streamsReady = false;
+    // Before every resync (rare: a start, a failure): a stream removed meanwhile is made again.
     const ensureStreams = async () => {
-      if (streamsReady) return;
       for (const c of [signalsStream(site, o.replicas), summariesStream(o.replicas), recordsStream(o.replicas)]) await ensureStream(h.jsm, c);
-      streamsReady = true;
     };
     signals = createSignalPublisher({
       site,

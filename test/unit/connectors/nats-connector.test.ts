@@ -3,6 +3,9 @@
  * the twin, canonical payloads, dead letters naming the subject and the reason, option errors
  * naming `mappings[i].subject`, status, and reconnect after a server restart.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createNatsConnector, natsOptionsSchema } from '../../../main/connectors/nats';
@@ -70,6 +73,29 @@ describe('subject patterns', () => {
     expect(issues).toContain("plants/site.yaml: connectors[0].options.mappings[0].subject: '>' must be the last token of 'a.>.b'");
     expect(issues.some((i) => i.startsWith('plants/site.yaml: connectors[1].options.url: one or more server URLs'))).toBe(true);
     expect(issues.some((i) => i.startsWith("plants/site.yaml: connectors[1].id: 'bus' is used by another connector"))).toBe(true);
+  });
+});
+
+describe('the README example', () => {
+  it('is a valid connectors entry whose rules map the subjects it shows', async () => {
+    const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+    const block = /```yaml\n( {2}- id: plant-bus\n[\s\S]*?)```/.exec(readme)?.[1];
+    expect(block, 'the README has the nats connector example').toBeDefined();
+    const { connectors } = parseYaml(`connectors:\n${block!.replace('nats://127.0.0.1:4222,nats://127.0.0.1:4223', server.urls)}`) as { connectors: { id: string; kind: string; options: Record<string, unknown> }[] };
+    const [built] = createConnectors(
+      connectors.map((c) => ({ ...c, enabled: true, replacesSimulator: false })),
+      { plant, plantFile: 'README.md', now: () => Date.now(), dataDir: '/tmp', log: () => undefined },
+    );
+    const t = createTestSink();
+    await built!.connector.start(t.sink);
+    try {
+      const ts = Date.now();
+      await publish('acme.lindenau.A1.L1.L1-M1.state', { ts, state: 'STOP' });
+      await until(() => t.machine('L1-M1')?.state === 'down', 'the README mapping to reach the twin');
+    } finally {
+      await built!.connector.stop();
+      t.close();
+    }
   });
 });
 
