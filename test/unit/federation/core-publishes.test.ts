@@ -75,7 +75,6 @@ async function burst(client: ProtocolClient, tag: string, n: number, during?: (s
       state: (i + k) % 3 ? 'running' : 'idle',
     }));
     const r = await client.call('signals.ingest', { signals });
-    if (process.env.DEBUG_FED && r.rejected.length) console.log(JSON.stringify(r.rejected.slice(0, 2)));
     accepted += r.accepted;
     await during?.(i + 100);
   }
