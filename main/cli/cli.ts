@@ -16,6 +16,9 @@ import { resetDataDir } from '../core/persistence/data-dir';
 import { installWallClockOffset } from './wall-clock-offset';
 import { installHeapSampler } from './heap-sampler';
 import { oidcSettingsFrom, type OidcFlags } from './oidc-options';
+import { parseNatsServers } from '../federation/nats-connection';
+import { siteTokenProblem } from '../../shared/federation/subjects';
+import { redactUrl } from '../../shared/plant/redact';
 // The other commands load on use (`await import`): their modules (XML/CSV parsers, the store, the
 // report renderer) would otherwise be loaded, compiled and run on every `takt serve` start.
 
@@ -46,6 +49,10 @@ interface ServeOptions extends OidcFlags {
   allowOrigin: string[];
   tlsCert?: string;
   tlsKey?: string;
+  nats?: string;
+  site?: string;
+  natsReplicas: number;
+  summaryEvery: number;
 }
 
 /**
@@ -67,6 +74,12 @@ async function serve(o: ServeOptions) {
   const tls = readTlsFiles(o.tlsCert, o.tlsKey);
   if (!tls && !isLoopbackHost(o.host)) throw new Error(networkWithoutTlsMessage(o.host));
   const allowedOrigins = allowedOriginsFrom(o.allowOrigin, process.env.TAKT_ALLOWED_ORIGINS);
+  const natsServers = o.nats !== undefined ? parseNatsServers(o.nats) : undefined;
+  if (o.site !== undefined) {
+    if (!natsServers) throw new Error('--site names the plant on NATS: give --nats too');
+    const why = siteTokenProblem(o.site);
+    if (why) throw new Error(`--site: ${why}`);
+  }
   privateCoreProcess();
   installWallClockOffset();
   installHeapSampler();
@@ -96,8 +109,22 @@ async function serve(o: ServeOptions) {
     // As notebook servers do: the link works once, until the first administrator exists.
     onFirstStart: (link) => console.log(`First start: no account exists yet. Open this link once to create the first administrator:\n  ${link}`),
   });
+  // Federation publishes beside ingest; it connects in the background and never holds the core up.
+  const fed = natsServers
+    ? (await import('../federation/federation')).startFederation(bm.core, {
+        servers: natsServers,
+        ...(o.site !== undefined ? { site: o.site } : {}),
+        replicas: o.natsReplicas,
+        summaryEveryMs: o.summaryEvery * 1000,
+        log: (l) => console.error(l),
+      })
+    : undefined;
+  if (fed) console.error(`takt: publishing site '${fed.site}' to NATS ${natsServers!.map(redactUrl).join(', ')}`);
   const stop = () => {
-    bm.close().then(
+    // What is committed goes to the stream first (briefly: a restart resumes from the stream anyway).
+    (fed ? fed.drained(2000).then(() => fed.close()) : Promise.resolve())
+      .then(() => bm.close())
+      .then(
       () => exitWhenFlushed(0),
       (e: Error) => {
         console.error(`takt: stopping the server failed: ${e.message}`);
@@ -108,6 +135,7 @@ async function serve(o: ServeOptions) {
   // The business store opens after start-up (browser mode defers it); a store that cannot open stops the server as it did before.
   bm.core.storeReady.catch(async (e: Error) => {
     console.error(`takt: the business store could not be opened: ${e.message}`);
+    await fed?.close().catch(() => undefined);
     await bm.close().catch(() => undefined);
     exitWhenFlushed(1);
   });
@@ -145,6 +173,10 @@ const serveOptions = (c: Command) =>
     .option('--oidc-name <name>', 'how the sign-in page names the provider ("Sign in with <name>"); the issuer host by default')
     .option('--oidc-redirect-url <url>', "the callback URL registered at the provider (…/auth/oidc/callback); by default the console's address as the browser reached it")
     .option('--oidc-scope <scope>', 'an extra scope to ask for besides openid email profile (e.g. groups); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--nats <urls>', 'publish this plant to NATS JetStream (its journal, a twin summary, its records): server URLs, comma-separated (nats://host:4222,nats://host2:4222)')
+    .option('--site <id>', "the plant's name on NATS (subjects takt.<site>.…); the plant file's site id by default")
+    .option('--nats-replicas <n>', 'replicas of the streams this core creates (3 for a three-node cluster; 1 for a single lab server)', int('nats-replicas', 1, 5), 3)
+    .option('--summary-every <seconds>', 'seconds between twin summaries on NATS (sooner when something changes)', int('summary-every', 1, 3600), 5)
     .option('--webhook-token <token>', 'as --webhook-token-file, the token itself (visible in the process list: prefer the file or the environment)')
     .option('--webhook-secret <secret>', 'as --webhook-secret-file, the secret itself (visible in the process list: prefer the file or the environment)');
 

@@ -8,6 +8,7 @@ import { mqttKind } from './mqtt';
 import { sparkplugKind } from './sparkplug';
 import { opcuaKind } from './opcua';
 import { restKind } from './rest';
+import { natsKind } from './nats';
 
 /** Every kind, by name. Connector modules add themselves here (one line each). */
 export const connectorKinds: Record<string, ConnectorKind<never>> = {};
@@ -15,3 +16,4 @@ connectorKinds.mqtt = mqttKind as unknown as ConnectorKind<never>;
 connectorKinds.sparkplug = sparkplugKind as unknown as ConnectorKind<never>;
 connectorKinds.opcua = opcuaKind as unknown as ConnectorKind<never>;
 connectorKinds.rest = restKind as unknown as ConnectorKind<never>;
+connectorKinds.nats = natsKind as unknown as ConnectorKind<never>;

@@ -14,6 +14,7 @@ import { AcceleratedTime } from '../../shared/clock/clock';
 import type { Plant } from '../../shared/plant/schema';
 import type { Signal } from '../../shared/signals/schema';
 import type { Twin } from '../../shared/twin/twin';
+import type { ExceptionRecord } from '../../shared/decide/exceptions/record';
 import { createPlantSimulator, type PlantSimulator } from '../../shared/sim/plant-simulator';
 import { createIngestPipeline, type IngestPipeline } from '../../shared/ingest/pipeline';
 import { buildPlantIndex } from '../../shared/ingest/validate';
@@ -119,6 +120,14 @@ export interface TaktCore {
   readonly commit: Pick<CommitService, 'registerWriteBack' | 'store'>;
   /** Resolves once the business store is open (already when `startCore` resolves, unless `deferStore`); rejects when it cannot open. */
   readonly storeReady: Promise<void>;
+  /**
+   * Calls `cb` with every batch the twin applies, after its journal commit, in journal order
+   * (`lastPosition` is the batch's last journal position); returns the unsubscribe. Federation
+   * publishes from here. A throwing listener is logged and does not stop ingest.
+   */
+  onDelivered(cb: (batch: readonly Signal[], lastPosition: number) => void): () => void;
+  /** Open (not closed) exceptions, most urgent first. */
+  openExceptions(): ExceptionRecord[];
   /** Persists a snapshot now (also done periodically and on close). */
   snapshot(): void;
   close(): Promise<void>;
@@ -195,6 +204,7 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
   let deadLetterCount = journal.countDeadLetters();
   const deadLetterSubs = new Set<(d: DeadLetter) => void>();
   let acceptedSinceStatus = 0;
+  const deliveredSubs = new Set<(batch: readonly Signal[], lastPosition: number) => void>();
   let lastStatusAt = performance.now();
   let signalsPerSecond = 0;
 
@@ -228,6 +238,13 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
         deadLetterSubs.forEach((s) => s(stored));
       }
       decide.observe(batch);
+      for (const f of deliveredSubs) {
+        try {
+          f(batch, lastPosition);
+        } catch (e) {
+          log(`core: a delivery listener failed: ${(e as Error).stack ?? e}`);
+        }
+      }
       if (commit) commit.observe(batch);
       else heldBatches.push(batch); // observed in order once the deferred store is open
       scheduleDeltas();
@@ -538,6 +555,11 @@ async function startLockedCore(opts: CoreOptions, lock: DataDirLock): Promise<Ta
       t.onClose(() => clients--);
       serveConnection(t, { name: `takt-core ${CORE_VERSION}`, methods: checkedMethods, streams: checkedStreams, caller, onError: (e) => log(`protocol handler error: ${(e as Error).stack ?? e}`) });
     },
+    onDelivered(cb) {
+      deliveredSubs.add(cb);
+      return () => deliveredSubs.delete(cb);
+    },
+    openExceptions: () => decide.registry.list(),
     health: () => ({ ok: !closed, plant: plant.site.id, time: twin.time, position: twin.position, clients, deadLetters: deadLetterCount }),
     snapshot,
     async close() {
