@@ -29,7 +29,10 @@
  *   Date.now() right after the pixi render of the frame that first drew it (window.__takt.marks).
  *   Latency = that time − Date.now() here just BEFORE the signals.ingest call (so it includes the
  *   call, validation, journaling, the twin fold, the delta push and the frame); both clocks are
- *   this machine's. p95. `latency_from_accept_p95_ms` measures from when the call resolved.
+ *   this machine's. p95. `latency_from_accept_p95_ms` measures from when the call resolved;
+ *   `latency_stages_ms` splits it: `ingest` (send → the call resolved), `to_push` (→ the core
+ *   pushed the delta), `to_page` (→ the WebSocket frame carrying it reached the page's main thread)
+ *   and `in_page` (→ drawn).
  * Budgets: fps p50 ≥ 50, latency p95 ≤ 100 ms. Needs `npm run build` first.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -110,6 +113,14 @@ await client.call('signals.ingest', { signals: lineIds.map((l) => sig('productio
 /** Machine-state flips per burst: 8 per 40 lines. */
 const FLIPS = Math.max(1, Math.round((8 * lineIds.length) / 40));
 
+/** When the core pushed the delta carrying each marker (this in-process subscriber gets it in the same task as the consoles). */
+const pushed = new Map<string, number>();
+client.subscribe('twin.deltas', (item) => {
+  if (!('delta' in item)) return;
+  const t = Date.now();
+  for (const m of item.delta.machines ?? []) if (m.reason?.startsWith('mark-') && !pushed.has(m.reason)) pushed.set(m.reason, t);
+});
+
 const flips = ['running', 'starved', 'blocked'] as const;
 let burst = 0;
 let marker = 0;
@@ -179,6 +190,22 @@ try {
       }
     });
   })()`);
+  // Latency stages: when the WebSocket frame that carries a marker reaches the page (its message
+  // event), so a slow marker shows whether it waited before the page (core, socket) or in it (frame).
+  await page.addInitScript(`(() => {
+    const arrived = (window.__benchArrived = new Map());
+    const WS = window.WebSocket;
+    window.WebSocket = class extends WS {
+      constructor(...a) {
+        super(...a);
+        this.addEventListener('message', (e) => {
+          if (typeof e.data !== 'string' || !e.data.includes('mark-')) return;
+          const t = Date.now();
+          for (const m of e.data.matchAll(/"(mark-[0-9]+)"/g)) if (!arrived.has(m[1])) arrived.set(m[1], t);
+        });
+      }
+    };
+  })()`);
   const cdpBrowser = await browser.newBrowserCDPSession();
   /** CPU seconds per Chromium process type (renderer, GPU process running SwiftShader, browser). */
   const cpu = async () => {
@@ -241,13 +268,24 @@ try {
   // The last frame may still be open (more callbacks to come): leave it out.
   const frameMs = (await page.evaluate(`window.__benchRaf.frames.slice(${rafBefore.n}, ${rafAfter.n - 1})`)) as number[];
   const after = await page.evaluate(() => ({ deltas: window.__takt!.deltasApplied, marks: window.__takt!.marks.slice(), tokens: window.__takt!.tokens }));
+  const arrived = new Map((await page.evaluate('[...window.__benchArrived]')) as [string, number][]);
   const lat: number[] = [];
   const latAcc: number[] = [];
+  /** Per marker: send → accepted (ingest call), accepted → in the page (push, socket), in the page → drawn. */
+  const stages = { ingest: [] as number[], to_push: [] as number[], to_page: [] as number[], in_page: [] as number[] };
   for (const [reason, at] of after.marks.slice(before.marks)) {
     const s = sent.get(reason);
     if (!s) continue;
     lat.push(at - s.send);
     latAcc.push(at - s.accepted);
+    const got = arrived.get(reason);
+    if (got === undefined) continue;
+    const push = pushed.get(reason);
+    if (push === undefined) continue;
+    stages.ingest.push(s.accepted - s.send);
+    stages.to_push.push(push - s.accepted);
+    stages.to_page.push(got - push);
+    stages.in_page.push(at - got);
   }
   const frames = intervals.slice(1);
   const nFrames = Math.max(1, frames.length);
@@ -261,6 +299,7 @@ try {
     latency_p95_ms: Math.round(q(lat, 0.95)),
     latency_p50_ms: Math.round(q(lat, 0.5)),
     latency_from_accept_p95_ms: Math.round(q(latAcc, 0.95)),
+    latency_stages_ms: Object.fromEntries(Object.entries(stages).map(([k, xs]) => [k, { p50: Math.round(q(xs, 0.5)), p95: Math.round(q(xs, 0.95)) }])),
     samples: lat.length,
     frames: frames.length,
     deltas_applied: after.deltas - before.deltas,
@@ -272,6 +311,8 @@ try {
     // CPU ms per drawn frame: JS in the page's rAF callbacks, and each Chromium process over the window.
     raf_js_ms_per_frame: Math.round(((rafAfter.ms - rafBefore.ms) / nFrames) * 10) / 10,
     cpu_ms_per_frame: cpuPerFrame,
+    // CPU ms per second of the window, per process: what the page costs whatever frame rate it got.
+    cpu_ms_per_s: Object.fromEntries(Object.keys(cpuAfter).map((t) => [t, Math.round((((cpuAfter[t] ?? 0) - (cpuBefore[t] ?? 0)) * 1000) / SECONDS)])),
   };
   if (lat.length < 10) throw new Error(`only ${lat.length} latency samples`);
 } catch (e) {
