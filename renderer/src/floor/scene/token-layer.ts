@@ -1,9 +1,14 @@
 /**
- * The WIP tokens: a 2D canvas between the board and the overlay, cleared and drawn every frame
- * (no WebGL readback for the layer that changes every frame). All tokens of a lane move together,
- * so each straight lane segment is one blit of a strip of the lane's tokens pre-drawn at their
- * spacing (token-lane.ts), redrawn only when the count or zoom changes. No allocation per frame
- * in the token loop.
+ * The WIP tokens: a 2D canvas between the board and the overlay (no WebGL readback for the layer
+ * that changes most). All tokens of a lane move together, so each straight lane segment is one
+ * blit of a strip of the lane's tokens pre-drawn at their spacing (token-lane.ts), redrawn only
+ * when the count or zoom changes. No allocation per frame in the token loop.
+ *
+ * Redrawn only when its pixels change: tokens sit on whole pixels, and at the speed they travel
+ * they move a pixel every few frames at most zooms, so the travel is held back until it adds up
+ * to a whole device pixel and then applied to every running lane at once. A frame in between
+ * leaves the canvas untouched: nothing to clear, raster or re-composite there (on a machine
+ * without a GPU every touched canvas is re-rastered into the page on the CPU).
  */
 import type { LineView } from '../../../../shared/twin/view';
 import type { FloorLayout, LineLayout } from '../layout';
@@ -46,6 +51,12 @@ export class TokenLayer {
   private readonly lanes = new Map<string, TokenLane>();
   private perLine = DEFAULT_TOKENS_PER_LINE;
   private countChanged = false;
+  /** Travel (world px) not yet applied to the running lanes: less than a device pixel so far. */
+  private pendingTravel = 0;
+  /** Something drawn changed since the last draw (counts, lanes, a whole pixel of travel). */
+  private dirty = true;
+  /** The view the canvas was last drawn for. */
+  private drawnFor = { scale: NaN, x: NaN, y: NaN, w: 0, h: 0 };
   private destroyed = false;
 
   mount(host: HTMLElement): void {
@@ -78,6 +89,7 @@ export class TokenLayer {
     if (want !== lane.count) {
       lane.count = want;
       this.countChanged = true;
+      this.dirty = true;
     }
   }
 
@@ -90,9 +102,9 @@ export class TokenLayer {
     return all;
   }
 
-  /** Moves the tokens of running lines on by `dt` seconds. */
+  /** Moves the tokens of running lines on by `dt` seconds (applied by `draw` once it makes a whole pixel). */
   advance(dt: number): void {
-    for (const n of this.lanes.values()) if (n.moving && n.count) n.phase += dt * TOKEN_SPEED;
+    this.pendingTravel += dt * TOKEN_SPEED;
   }
 
   /**
@@ -110,12 +122,26 @@ export class TokenLayer {
       c.style.width = `${w}px`;
       c.style.height = `${h}px`;
     }
-    const g = this.ctx;
-    g.setTransform(1, 0, 0, 1, 0, 0);
-    g.clearRect(0, 0, pw, ph);
     const s = camera.scale * res;
     const tx = camera.x * res;
     const ty = camera.y * res;
+    if (this.pendingTravel * s >= 1) {
+      // A whole device pixel of travel (or more): every running lane moves by the same amount.
+      for (const n of this.lanes.values()) if (n.moving && n.count) n.phase += this.pendingTravel;
+      this.pendingTravel = 0;
+      this.dirty = true;
+    }
+    const at = this.drawnFor;
+    if (!this.dirty && at.scale === s && at.x === tx && at.y === ty && at.w === pw && at.h === ph) return;
+    this.dirty = false;
+    at.scale = s;
+    at.x = tx;
+    at.y = ty;
+    at.w = pw;
+    at.h = ph;
+    const g = this.ctx;
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    g.clearRect(0, 0, pw, ph);
     const sprite = this.spriteFor(s);
     if (this.bitmapScale !== s) {
       // Until the bitmap for this zoom is ready, draw from the canvas (correct, only slower).
@@ -184,6 +210,7 @@ export class TokenLayer {
     for (const n of this.lanes.values()) n.strip?.close();
     this.lanes.clear();
     this.countChanged = true;
+    this.dirty = true;
   }
 
   /** The token bitmap at the current zoom (a dark disc with a light rim, as the board's ink). */
