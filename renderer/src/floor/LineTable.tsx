@@ -67,6 +67,14 @@ export function toRow(v: LineView, areaName: (id: string) => string): Row {
   };
 }
 
+/**
+ * Made once: `toLocaleString`/`localeCompare` with options build a new formatter or collator on
+ * every call, and a delta stream re-renders every changed row and re-sorts the table several times
+ * a second (on a large floor that was the console's largest JS cost after drawing).
+ */
+const countFormat = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 1 });
+const collator = new Intl.Collator(undefined, { numeric: true });
+
 function compare(a: Row, b: Row, col: Col): number {
   switch (col) {
     case 'good':
@@ -77,7 +85,7 @@ function compare(a: Row, b: Row, col: Col): number {
     case 'status':
       return (severity[a.status] ?? 9) - (severity[b.status] ?? 9);
     default:
-      return a[col].localeCompare(b[col], undefined, { numeric: true });
+      return collator.compare(a[col], b[col]);
   }
 }
 
@@ -96,7 +104,7 @@ export function LineTable({ plant, timeZone }: { plant: Plant | null; timeZone: 
       if (!row) rowCache.set(l, (row = toRow(l, (id) => areaNames.get(id) ?? id)));
       return row;
     });
-    return r.sort((a, b) => compare(a, b, sort.col) * sort.dir || a.line.localeCompare(b.line, undefined, { numeric: true }));
+    return r.sort((a, b) => compare(a, b, sort.col) * sort.dir || collator.compare(a.line, b.line));
   }, [lines, areaNames, rowCache, sort]);
   const fmtTime = useMemo(() => {
     const f = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit' });
@@ -104,7 +112,7 @@ export function LineTable({ plant, timeZone }: { plant: Plant | null; timeZone: 
   }, [timeZone]);
 
   const summary = useMemo(() => {
-    const ab = [...lines].filter((l) => presentation(l.status).abnormal).sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+    const ab = [...lines].filter((l) => presentation(l.status).abnormal).sort((a, b) => collator.compare(a.name, b.name));
     if (!lines.length) return 'No lines yet.';
     if (!ab.length) return `All ${lines.length} lines normal.`;
     return `${ab.length} of ${lines.length} lines need attention: ${ab.map((l) => `${l.name} ${presentation(l.status).label.toLowerCase()}`).join(', ')}.`;
@@ -169,8 +177,8 @@ const LineRow = memo(function LineRow({ r, fmtTime, gate }: { r: Row; fmtTime: (
       </td>
       <td>{r.order || <span className="muted">none</span>}</td>
       <td>{r.sku || <span className="muted">—</span>}</td>
-      <td className="num" data-col="good">{r.good.toLocaleString('en-GB', { maximumFractionDigits: 1 })}</td>
-      <td className="num" data-col="scrap">{r.scrap.toLocaleString('en-GB', { maximumFractionDigits: 1 })}</td>
+      <td className="num" data-col="good">{countFormat.format(r.good)}</td>
+      <td className="num" data-col="scrap">{countFormat.format(r.scrap)}</td>
       <td>
         {r.next || <span className="muted">—</span>}
         {r.nextLate && <span className="late"> (late)</span>}

@@ -1,8 +1,9 @@
 /**
  * The console's copy of the twin, outside React. It holds the last TwinView, applies deltas as they
- * arrive, and tells listeners per slice (one line, all lines, the clock…) at most once per animation
- * frame, so a delta re-renders only the components that read what changed. The pixi scene takes the
- * raw deltas (onDelta) and drains them in its own ticker.
+ * arrive, and tells listeners per slice (one line, all lines, the clock…) in an animation frame, at
+ * most every NOTIFY_MS, so a delta re-renders only the components that read what changed. The pixi
+ * scene takes the raw deltas (onDelta) at once and drains them in its own ticker: the floor shows a
+ * change in its next frame whatever the pace of the React views.
  *
  * Snapshots are immutable: a changed line gets a new object, unchanged lines keep theirs, so
  * useSyncExternalStore can compare by identity.
@@ -18,6 +19,13 @@ export interface HistoryEntry {
   state: string;
   reason?: string;
 }
+/**
+ * Least time between two notifications of the React views. A busy plant sends deltas many times a
+ * second, each touching every line's counts; re-rendering the tables (and Chromium re-laying them
+ * out and repainting them) at that pace bought nothing a person can read, and took the main
+ * thread from the floor's frames and from the next delta's message.
+ */
+export const NOTIFY_MS = 200;
 /** How many state changes per line/machine the mirror remembers. */
 export const HISTORY_SIZE = 40;
 
@@ -77,6 +85,8 @@ export class TwinMirror {
   private dirtyMachines = new Set<string>();
   private dirty = { lines: false, machines: false, orders: false, meta: false };
   private scheduled = false;
+  /** When listeners were last told (performance.now()). */
+  private notifiedAt = -Infinity;
   /** Time travel (the timeline's cursor): the plant time shown instead of live, or null when live. */
   private travel: { at: number } | null = null;
   private readonly travelListeners = new Set<Listener>();
@@ -230,13 +240,17 @@ export class TwinMirror {
     this.scheduled = true;
     const run = () => this.flush();
     // rAF stops in hidden tabs; the UI then catches up on a slow timer instead of piling up work.
-    if (typeof document !== 'undefined' && document.visibilityState === 'visible' && typeof requestAnimationFrame === 'function') requestAnimationFrame(run);
-    else setTimeout(run, 250);
+    if (typeof document !== 'undefined' && document.visibilityState === 'visible' && typeof requestAnimationFrame === 'function') {
+      const wait = this.notifiedAt + NOTIFY_MS - performance.now();
+      if (wait > 0) setTimeout(() => requestAnimationFrame(run), wait);
+      else requestAnimationFrame(run);
+    } else setTimeout(run, 250);
   }
 
   /** Publishes pending changes now (tests call it directly). */
   flush(): void {
     this.scheduled = false;
+    this.notifiedAt = typeof performance !== 'undefined' ? performance.now() : 0;
     const dirty = this.dirty;
     const dirtyLines = this.dirtyLines;
     this.dirty = { lines: false, machines: false, orders: false, meta: false };
