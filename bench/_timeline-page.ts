@@ -75,11 +75,15 @@ async function run(opts: { days: number; lines: number; seconds: number; bars?: 
   // A draw's cost: its JS, plus the raster of what it drew (a 1-pixel read forces the canvas to
   // rasterise its recorded commands now, as the frame would).
   let rasterMs = 0;
+  const drawJs: number[] = [];
+  const drawRaster: number[] = [];
   const onDraw = (ms: number) => {
     const r0 = performance.now();
     view?.canvas.getContext('2d')!.getImageData(0, 0, 1, 1);
     rasterMs = performance.now() - r0;
     draws.push(ms + rasterMs);
+    drawJs.push(ms);
+    drawRaster.push(rasterMs);
   };
   let view: GanttView | null = null;
   // First render: data in hand → indexed, laid out, drawn and painted (next frame).
@@ -119,11 +123,15 @@ async function run(opts: { days: number; lines: number; seconds: number; bars?: 
   /** Per interaction step: the step (d3 zoom transform) + the draw it caused (JS and raster). */
   const frameMs: number[] = [];
   const perPhase: Record<string, number> = {};
+  /** Per phase: frame_ms p50/p95, and the draws' JS and raster p95 (where a slow frame's time goes). */
+  const framesByPhase: Record<string, { p50: number; p95: number; js_p95: number; raster_p95: number; draws: number }> = {};
   const deadline = performance.now() + opts.seconds * 1000;
   let rounds = 0;
   while (performance.now() < deadline || rounds === 0) {
     for (const p of phases) {
       const iv: number[] = [];
+      const fm: number[] = [];
+      const d0 = draws.length;
       let last = await frame();
       for (let i = 0; i < p.steps; i++) {
         const s0 = performance.now();
@@ -133,10 +141,13 @@ async function run(opts: { days: number; lines: number; seconds: number; bars?: 
         stepMs.push(sm);
         const t = await frame();
         if (p.name !== 'idle') frameMs.push(sm + (draws.length > before ? draws[draws.length - 1]! : 0));
+        fm.push(sm + (draws.length > before ? draws[draws.length - 1]! : 0));
         iv.push(t - last);
         last = t;
       }
       if (p.name !== 'idle') intervals.push(...iv);
+      const r2 = (x: number) => Math.round(x * 10) / 10;
+      if (p.name !== 'idle') framesByPhase[p.name] = { p50: r2(q(fm, 0.5)), p95: r2(q(fm, 0.95)), js_p95: r2(q(drawJs.slice(d0), 0.95)), raster_p95: r2(q(drawRaster.slice(d0), 0.95)), draws: draws.length - d0 };
       perPhase[p.name] = Math.round((1000 / q(iv, 0.5)) * 10) / 10;
     }
     rounds++;
@@ -164,6 +175,7 @@ async function run(opts: { days: number; lines: number; seconds: number; bars?: 
     fps_p50: Math.round((1000 / q(intervals, 0.5)) * 10) / 10,
     fps_p5: Math.round((1000 / q(intervals, 0.95)) * 10) / 10,
     fps_by_phase: perPhase,
+    frame_ms_by_phase: framesByPhase,
     step_ms_p50: Math.round(q(stepMs, 0.5) * 100) / 100,
     draw_ms_p50: Math.round(q(draws, 0.5) * 100) / 100,
     draw_ms_p95: Math.round(q(draws, 0.95) * 100) / 100,

@@ -3,7 +3,7 @@
  * detail) on synthetic bars (seeded, bench/_timeline-page.ts: runs, changeovers/cleans, downtime,
  * holds, baseline and current plan) in headless Chromium at 1920×1080.
  *
- *   npx tsx bench/timeline.ts [--json] [--bars N] [--days N] [--lines N] [--seconds N] [--swiftshader] [--gpu-canvas]
+ *   npx tsx bench/timeline.ts [--json] [--bars N] [--days N] [--lines N] [--seconds N] [--swiftshader] [--gpu-canvas] [--profile]
  *   (npm run bench -- timeline ...)
  *
  * - Default: 30 days × 40 lines at the month's density (~52k bars). `--bars N`: a year (365 days,
@@ -37,6 +37,7 @@ const flags = benchArgs('timeline', {
   seconds: { type: 'string' },
   swiftshader: { type: 'boolean' },
   'gpu-canvas': { type: 'boolean' },
+  profile: { type: 'boolean' },
 });
 const BARS = flags.bars === undefined ? null : Math.round(numberFlag('timeline', 'bars', flags.bars, 0));
 if (BARS !== null && BARS < 1) {
@@ -59,7 +60,7 @@ const load = loadavg().map((x) => Math.round(x * 100) / 100);
 const SWIFTSHADER = flags.swiftshader === true;
 const browser = await chromium.launch({ executablePath: chromiumPath(), args: SWIFTSHADER ? [...CHROMIUM_ARGS.map((a) => (a === '--use-angle=swiftshader-webgl' ? '--use-angle=swiftshader' : a)), '--ignore-gpu-blocklist'] : [...CHROMIUM_ARGS.filter((a) => !a.includes('swiftshader') && !a.includes('use-angle')), '--disable-gpu'], headless: true });
 try {
-  await build({ entryPoints: { page: join(import.meta.dirname, '_timeline-page.ts') }, bundle: true, format: 'iife', outdir: dir, minify: true, logLevel: 'error', loader: { '.css': 'css' } });
+  await build({ entryPoints: { page: join(import.meta.dirname, '_timeline-page.ts') }, bundle: true, format: 'iife', outdir: dir, minify: flags.profile !== true, logLevel: 'error', loader: { '.css': 'css' } });
   writeFileSync(
     join(dir, 'index.html'),
     `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="page.css"><style>:root{--line:#b4b9be;--panel:#e6e8ea;--panel-2:#eef0f1;--ink:#2b3035;--ink-2:#4f565d;--muted:#50575e;--focus:#1a4d99}html,body{margin:0;height:100%;font:13px system-ui,sans-serif}#gantt{position:absolute;inset:0}</style></head><body><div id="gantt"></div><script src="page.js"></script></body></html>`,
@@ -76,8 +77,24 @@ try {
   });
   await page.goto(`file://${join(dir, 'index.html')}${flags['gpu-canvas'] ? '?gpu' : ''}`);
   await page.waitForFunction(() => !!(window as unknown as { __bench?: unknown }).__bench);
+  if (flags.profile) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
   // A string, not a function: tsx would wrap helpers in a __name() the page does not have.
   result = (await page.evaluate(`window.__bench.run({ days: ${DAYS}, lines: ${LINES}, seconds: ${SECONDS}${BARS ? `, bars: ${BARS}` : ''} })`)) as Record<string, unknown>;
+  if (flags.profile) {
+    // `--profile`: the page's self time by function (unminified bundle), to stderr.
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map<string, number>();
+    for (const n of profile.nodes) {
+      const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
+      self.set(k, (self.get(k) ?? 0) + (n.hitCount ?? 0));
+    }
+    const total = [...self.values()].reduce((a, b) => a + b, 0);
+    console.error([...self].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, v]) => `${((100 * v) / total).toFixed(1)}%\t${k}`).join('\n'));
+  }
   if (BARS !== null && Number(result.bars) < BARS) throw new Error(`generated ${String(result.bars)} bars, fewer than --bars ${BARS}`);
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
 } catch (e) {

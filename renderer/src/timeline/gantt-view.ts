@@ -2,7 +2,10 @@
  * The Gantt as an imperative view (like the floor's pixi scene): React mounts it and feeds it data;
  * zoom, pan and drawing never go through React. d3 owns the scales, the time axis (SVG), the zoom
  * behaviour (wheel/drag, a month down to minutes) and the overview brush (SVG); the bars are
- * canvas marks (./gantt.ts). Redraws are coalesced to one per animation frame.
+ * canvas marks (./gantt.ts). Redraws are coalesced to one per animation frame, and each part is
+ * redrawn only when what it shows changed: the bars when the range, size, data or highlight did
+ * (a pan clamped at the data's edge, or a cursor move, leaves them), the axis when the range or
+ * width did (re-rendering its ticks re-lays out the SVG), the cursor line always (it is one element).
  */
 import { axisBottom, axisTop, brushX, scaleTime, select, zoom, zoomIdentity, type BrushBehavior, type D3ZoomEvent, type ScaleTime, type Selection, type ZoomBehavior } from 'd3';
 import { barAt, drawGantt, type DrawStats, type GanttModel } from './gantt';
@@ -45,6 +48,9 @@ export class GanttView {
   private readonly zoomer: ZoomBehavior<HTMLDivElement, unknown>;
   private readonly brush: BrushBehavior<unknown>;
   private frame = 0;
+  /** What the canvas and the axis were last drawn for (null: draw them next time). */
+  private drawnBars: unknown[] | null = null;
+  private drawnAxis: unknown[] | null = null;
   private readonly ro: ResizeObserver;
   rowHeight = 30;
   lastStats: DrawStats = { rects: 0, visibleBars: 0 };
@@ -150,6 +156,9 @@ export class GanttView {
     this.dpr = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(w * this.dpr);
     this.canvas.height = Math.round(h * this.dpr);
+    // Resizing cleared the canvas.
+    this.drawnBars = null;
+    this.drawnAxis = null;
     this.canvas.style.width = `${w}px`;
     this.canvas.style.height = `${h}px`;
     this.body.style.height = `${h}px`;
@@ -262,12 +271,24 @@ export class GanttView {
     return { width: this.width, height: this.height, t0, t1, rowHeight: this.rowHeight, scrollY: 0, highlight: this.highlight, now: this.now };
   }
 
-  /** Draws now (the bench calls it to time one full draw). */
-  draw(): DrawStats {
+  /** Draws now (the bench calls it to time one full draw); the bars only where they changed, unless `force`. */
+  draw(force = false): DrawStats {
     const t = performance.now();
-    this.ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    const stats = drawGantt(this.ctx, this.model, this.drawView(), this.markers);
-    this.axisSvg.selectAll<SVGGElement, unknown>('g.axis').data([0]).join('g').attr('class', 'axis').attr('transform', `translate(0, ${AXIS_H - 1})`).call(axisTop(this.x).ticks(Math.max(2, Math.floor(this.width / 110))));
+    const v = this.drawView();
+    // The range to 1/64 px: a pan clamped at the data's edge moves it by rounding errors only.
+    const q = (v.t1 - v.t0) / v.width / 64;
+    const bars = [this.model, this.markers, Math.round(v.t0 / q), Math.round(v.t1 / q), v.width, v.height, v.rowHeight, v.highlight, v.now, this.dpr];
+    const redraw = force || !same(bars, this.drawnBars);
+    if (redraw) {
+      this.ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+      this.lastStats = drawGantt(this.ctx, this.model, v, this.markers);
+      this.drawnBars = bars;
+    }
+    const axis = [bars[2], bars[3], v.width];
+    if (!same(axis, this.drawnAxis)) {
+      this.axisSvg.selectAll<SVGGElement, unknown>('g.axis').data([0]).join('g').attr('class', 'axis').attr('transform', `translate(0, ${AXIS_H - 1})`).call(axisTop(this.x).ticks(Math.max(2, Math.floor(this.width / 110))));
+      this.drawnAxis = axis;
+    }
     // Overlays: the time cursor (SVG) and row separators.
     const cx = this.cursor === null ? null : this.x(new Date(this.cursor));
     this.overlay
@@ -279,9 +300,8 @@ export class GanttView {
       .attr('x2', (d) => d)
       .attr('y1', 0)
       .attr('y2', this.height);
-    this.lastStats = stats;
-    this.opts.onDraw?.(stats, performance.now() - t);
-    return stats;
+    if (redraw) this.opts.onDraw?.(this.lastStats, performance.now() - t);
+    return this.lastStats;
   }
 
   destroy(): void {
@@ -290,4 +310,9 @@ export class GanttView {
     select(this.body).on('.zoom', null);
     this.host.replaceChildren();
   }
+}
+
+/** Whether two lists of draw inputs are the same (by identity; numbers by value). */
+function same(a: readonly unknown[], b: readonly unknown[] | null): boolean {
+  return b !== null && a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 }

@@ -322,15 +322,22 @@ export function drawGantt(ctx: CanvasRenderingContext2D, model: GanttModel, v: D
     }
   }
   if (labels.length) {
-    ctx.font = '11px system-ui, sans-serif';
+    ctx.font = LABEL_FONT;
     ctx.textBaseline = 'middle';
     ctx.fillStyle = '#ffffff';
     for (const l of labels) {
+      const tx = Math.max(l.x, 0) + 3;
+      // A label that fits its bar is drawn as is; only one that would overflow is clipped to it
+      // (a clip per label, with its save and restore, cost more than the text at a zoom of hundreds).
+      if (tx + labelWidth(ctx, l.text) <= l.x + l.w - 2) {
+        ctx.fillText(l.text, tx, l.y);
+        continue;
+      }
       ctx.save();
       ctx.beginPath();
       ctx.rect(l.x, l.y - 8, l.w - 2, 16);
       ctx.clip();
-      ctx.fillText(l.text, Math.max(l.x, 0) + 3, l.y);
+      ctx.fillText(l.text, tx, l.y);
       ctx.restore();
     }
   }
@@ -366,6 +373,18 @@ export function drawGantt(ctx: CanvasRenderingContext2D, model: GanttModel, v: D
     ctx.fillRect(Math.round(x(v.now)), 0, 1, v.height);
   }
   return { rects, visibleBars };
+}
+
+const LABEL_FONT = '11px system-ui, sans-serif';
+/** Label widths in LABEL_FONT, by text: the same order ids come back frame after frame. */
+const labelWidths = new Map<string, number>();
+function labelWidth(ctx: CanvasRenderingContext2D, text: string): number {
+  let w = labelWidths.get(text);
+  if (w === undefined) {
+    if (labelWidths.size > 20_000) labelWidths.clear();
+    labelWidths.set(text, (w = ctx.measureText(text).width));
+  }
+  return w;
 }
 
 /** Each kind's colour as a pixel (RGBA bytes in memory order). */
