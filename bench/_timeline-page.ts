@@ -124,7 +124,9 @@ async function run(opts: { days: number; lines: number; seconds: number; bars?: 
   const frameMs: number[] = [];
   const perPhase: Record<string, number> = {};
   /** Per phase: frame_ms p50/p95, and the draws' JS and raster p95 (where a slow frame's time goes). */
-  const framesByPhase: Record<string, { p50: number; p95: number; js_p95: number; raster_p95: number; draws: number }> = {};
+  const framesByPhase: Record<string, { p50: number; p95: number; js_p95: number; raster_p95: number; draws: number; cpu_ms_per_step: number }> = {};
+  const cpu = (window as unknown as { __benchCpu(): Promise<number> }).__benchCpu;
+  const cpu0 = await cpu();
   const deadline = performance.now() + opts.seconds * 1000;
   let rounds = 0;
   while (performance.now() < deadline || rounds === 0) {
@@ -132,6 +134,7 @@ async function run(opts: { days: number; lines: number; seconds: number; bars?: 
       const iv: number[] = [];
       const fm: number[] = [];
       const d0 = draws.length;
+      const c0 = await cpu();
       let last = await frame();
       for (let i = 0; i < p.steps; i++) {
         const s0 = performance.now();
@@ -147,11 +150,12 @@ async function run(opts: { days: number; lines: number; seconds: number; bars?: 
       }
       if (p.name !== 'idle') intervals.push(...iv);
       const r2 = (x: number) => Math.round(x * 10) / 10;
-      if (p.name !== 'idle') framesByPhase[p.name] = { p50: r2(q(fm, 0.5)), p95: r2(q(fm, 0.95)), js_p95: r2(q(drawJs.slice(d0), 0.95)), raster_p95: r2(q(drawRaster.slice(d0), 0.95)), draws: draws.length - d0 };
+      if (p.name !== 'idle') framesByPhase[p.name] = { p50: r2(q(fm, 0.5)), p95: r2(q(fm, 0.95)), js_p95: r2(q(drawJs.slice(d0), 0.95)), raster_p95: r2(q(drawRaster.slice(d0), 0.95)), draws: draws.length - d0, cpu_ms_per_step: r2(((await cpu()) - c0) / p.steps) };
       perPhase[p.name] = Math.round((1000 / q(iv, 0.5)) * 10) / 10;
     }
     rounds++;
   }
+  const cpuMs = (await cpu()) - cpu0;
   const memoryEnd = await (window as unknown as { __benchMemory(): Promise<{ js_heap_used_mb: number; js_heap_total_mb: number }> }).__benchMemory();
   const canvasMb = (view.canvas.width * view.canvas.height * 4) / 1048576;
   view.destroy();
@@ -176,6 +180,8 @@ async function run(opts: { days: number; lines: number; seconds: number; bars?: 
     fps_p5: Math.round((1000 / q(intervals, 0.95)) * 10) / 10,
     fps_by_phase: perPhase,
     frame_ms_by_phase: framesByPhase,
+    // The renderer process's CPU per interaction step (idle frames included), whatever share of the cores it got.
+    renderer_cpu_ms_per_step: Math.round((cpuMs / Math.max(1, rounds * phases.reduce((n, p) => n + p.steps, 0))) * 100) / 100,
     step_ms_p50: Math.round(q(stepMs, 0.5) * 100) / 100,
     draw_ms_p50: Math.round(q(draws, 0.5) * 100) / 100,
     draw_ms_p95: Math.round(q(draws, 0.95) * 100) / 100,

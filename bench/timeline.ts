@@ -75,6 +75,13 @@ try {
     const mb = (name: string) => Math.round(((metrics.find((m) => m.name === name)?.value ?? NaN) / 1048576) * 10) / 10;
     return { js_heap_used_mb: mb('JSHeapUsedSize'), js_heap_total_mb: mb('JSHeapTotalSize') };
   });
+  // CPU seconds of Chromium's renderer processes (the page's main thread and its raster), so a
+  // step's cost can be read apart from how much of the machine's cores the page was given.
+  const cdpBrowser = await browser.newBrowserCDPSession();
+  await page.exposeFunction('__benchCpu', async () => {
+    const { processInfo } = (await cdpBrowser.send('SystemInfo.getProcessInfo' as never)) as unknown as { processInfo: { type: string; cpuTime: number }[] };
+    return processInfo.filter((p) => p.type === 'renderer').reduce((a, p) => a + p.cpuTime * 1000, 0);
+  });
   await page.goto(`file://${join(dir, 'index.html')}${flags['gpu-canvas'] ? '?gpu' : ''}`);
   await page.waitForFunction(() => !!(window as unknown as { __bench?: unknown }).__bench);
   if (flags.profile) {
