@@ -10,9 +10,11 @@
  * - Three stacked canvases, so that what moves every frame does not make everything else redraw:
  *   1. the board (board-layer.ts): zones, rails, machines, labels, gauges, badges; redrawn only
  *      where something changed;
- *   2. the WIP tokens (token-layer.ts): a 2D canvas drawn every frame;
- *   3. the overlay (overlay-layer.ts): selection, keyboard cursor, hover, minimap; it takes the
- *      pointer and keyboard (floor-input.ts, selection.ts, hit-test.ts).
+ *   2. the WIP tokens (token-layer.ts): a 2D canvas redrawn when a token moved a pixel; it also
+ *      shows the overlay's pixels, so that only two canvases are seen and composited;
+ *   3. the overlay (overlay-layer.ts): selection, keyboard cursor, hover, minimap, drawn on a
+ *      canvas that is not shown itself; it takes the pointer and keyboard (floor-input.ts,
+ *      selection.ts, hit-test.ts).
  *   All three follow one camera (camera.ts). The ticker stops while the document is hidden.
  * - Drill-down (focus.ts): plant ▸ area ▸ line ▸ machine; the scene frames the focused area or
  *   line (unless the person moved the view) and outlines the selection.
@@ -116,8 +118,16 @@ export class FloorScene {
     ticker.add(() => this.tokens.advance(Math.min(0.1, ticker.deltaMS / 1000)), undefined, UPDATE_PRIORITY.NORMAL);
     // Before the application's render (LOW): the board of this frame, so all canvases show it together.
     ticker.add(() => this.index && board.render(this.camera, app.screen.width, app.screen.height), undefined, (UPDATE_PRIORITY.NORMAL + UPDATE_PRIORITY.LOW) / 2);
-    ticker.add(() => this.tokens.draw(this.camera, app.screen.width, app.screen.height, app.renderer.resolution), undefined, UPDATE_PRIORITY.LOW);
-    ticker.add(() => overlay.render(this.camera), undefined, UPDATE_PRIORITY.LOW);
+    // The overlay first: the token canvas shows its pixels over the tokens.
+    ticker.add(
+      () => {
+        const changed = overlay.render(this.camera);
+        const pixels = overlay.composed ? { canvas: overlay.canvas, rects: overlay.contentRects(this.camera), changed } : undefined;
+        this.tokens.draw(this.camera, app.screen.width, app.screen.height, app.renderer.resolution, pixels);
+      },
+      undefined,
+      UPDATE_PRIORITY.LOW,
+    );
     // Runs after the layers are drawn: counts frames actually drawn.
     ticker.add(this.afterRender, undefined, UPDATE_PRIORITY.UTILITY);
 

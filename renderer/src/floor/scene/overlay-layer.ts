@@ -1,10 +1,15 @@
 /**
- * The overlay: the pixi Application's transparent canvas over the board and the tokens, with the
- * selection, keyboard cursor and hover outlines (world space) and the minimap (bottom right, screen
- * space: the whole floor and the viewport; click to centre). Drawn only when one of them or the
- * view changed. Its canvas takes the pointer and keyboard (floor-input.ts).
+ * The overlay: the selection, keyboard cursor and hover outlines (world space) and the minimap
+ * (bottom right, screen space: the whole floor and the viewport; click to centre), drawn by the
+ * pixi Application only when one of them or the view changed. Its canvas lies over the board and
+ * the tokens and takes the pointer and keyboard (floor-input.ts), but is not shown itself: the token
+ * layer copies the overlay's few drawn places (`contentRects`) onto its own canvas. A full-screen
+ * transparent canvas costs a blend of every pixel in each frame the compositor draws, in software
+ * (no GPU) as much as drawing the board; on a 4K wall three such layers were the frame. With pixi's
+ * WebGL renderer (its drawing buffer is not kept after a frame, so it cannot be copied later) the
+ * overlay's canvas is shown as it is.
  */
-import { Container, Graphics, Rectangle, type Application } from 'pixi.js';
+import { Container, Graphics, Rectangle, RendererType, type Application } from 'pixi.js';
 import { colorNumber, presentation } from '../../app/states';
 import { levelOf, type Focus } from '../focus';
 import { MACHINE_H, MACHINE_W, type Rect } from '../layout';
@@ -33,8 +38,14 @@ export class OverlayLayer {
   private readonly miniStamp = new ViewStamp();
   private readonly stamp = new ViewStamp();
   private dirty = true;
+  /** The outlines drawn (world rects, stroke widths), and the screen rects `contentRects` gives. */
+  private readonly outlineRects: { r: Rect; width: number }[] = [];
+  private readonly rects: Rect[] = [];
+  /** Whether the token layer shows this overlay's pixels (pixi's 2D canvas renderer), or its own canvas does. */
+  readonly composed: boolean;
 
   constructor(private readonly app: Application) {
+    this.composed = app.renderer.type === RendererType.CANVAS;
     this.world.addChild(this.outlines);
     this.mini.addChild(this.miniMap, this.miniView);
     app.stage.addChild(this.world, this.mini);
@@ -51,8 +62,10 @@ export class OverlayLayer {
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', 'Plant floor: areas, lines and machines with live state. The line status table gives the same information as text.');
     canvas.tabIndex = 0;
-    canvas.className = 'floor-canvas';
+    canvas.className = this.composed ? 'floor-canvas floor-input-only' : 'floor-canvas';
     canvas.style.cssText += ';position:absolute;left:0;top:0';
+    // Transparent to the eye, not to input: the token layer shows what it draws (see the top).
+    if (this.composed) canvas.style.opacity = '0';
     host.appendChild(canvas);
   }
 
@@ -66,9 +79,13 @@ export class OverlayLayer {
   drawOutlines(index: FloorIndex | null, f: Focus, selection: FloorSelection): void {
     const g = this.outlines;
     g.clear();
+    this.outlineRects.length = 0;
     this.dirty = true;
     if (!index) return;
-    const outline = (r: Rect, width: number, color = FOCUS, alpha = 1) => g.roundRect(r.x, r.y, r.w, r.h, 8).stroke({ width, color, alpha });
+    const outline = (r: Rect, width: number, color = FOCUS, alpha = 1) => {
+      g.roundRect(r.x, r.y, r.w, r.h, 8).stroke({ width, color, alpha });
+      this.outlineRects.push({ r, width });
+    };
     if (levelOf(f) === 'area' && f.areaId) {
       const a = index.area(f.areaId);
       if (a) outline(pad(a.zone, 3, 3), 3);
@@ -134,21 +151,47 @@ export class OverlayLayer {
     return { x: (p.x - this.miniRect.x - MINI_PAD) / this.miniScale, y: (p.y - this.miniRect.y - MINI_PAD) / this.miniScale };
   }
 
-  /** Draws the overlay canvas, only when it or the view changed. */
-  render(camera: FloorCamera): void {
+  /** Draws the overlay canvas, only when it or the view changed; whether it did. */
+  render(camera: FloorCamera): boolean {
     const screen = this.app.screen;
     if (this.stamp.moved(camera, screen.width, screen.height)) {
       this.world.position.set(camera.x, camera.y);
       this.world.scale.set(camera.scale);
       this.dirty = true;
     }
-    if (!this.dirty) return;
+    if (!this.dirty) return false;
     this.dirty = false;
     this.app.render();
+    return true;
+  }
+
+  /**
+   * Where the overlay has drawn anything, in screen px: the minimap, and the four edges of each
+   * outline (an outline is a rounded rect's stroke; its inside is empty). The array is reused.
+   */
+  contentRects(camera: FloorCamera): readonly Rect[] {
+    const out = this.rects;
+    out.length = 0;
+    if (this.mini.visible) out.push({ x: this.miniRect.x - 2, y: this.miniRect.y - 2, w: this.miniRect.width + 4, h: this.miniRect.height + 4 });
+    const s = camera.scale;
+    for (const { r, width } of this.outlineRects) {
+      const m = Math.ceil((width * s) / 2) + 2;
+      const x = r.x * s + camera.x;
+      const y = r.y * s + camera.y;
+      const w = r.w * s;
+      const h = r.h * s;
+      if (w <= 4 * m || h <= 4 * m) out.push({ x: x - m, y: y - m, w: w + 2 * m, h: h + 2 * m });
+      else {
+        out.push({ x: x - m, y: y - m, w: w + 2 * m, h: 2 * m }, { x: x - m, y: y + h - m, w: w + 2 * m, h: 2 * m });
+        out.push({ x: x - m, y: y + m, w: 2 * m, h: h - 2 * m }, { x: x + w - m, y: y + m, w: 2 * m, h: h - 2 * m });
+      }
+    }
+    return out;
   }
 
   clear(): void {
     this.outlines.clear();
+    this.outlineRects.length = 0;
   }
 
   private drawMinimap(index: FloorIndex, stateOf: (machineId: string) => string): void {

@@ -1,6 +1,7 @@
 /**
- * The WIP tokens: a 2D canvas between the board and the overlay (no WebGL readback for the layer
- * that changes most). All tokens of a lane move together, so each straight lane segment is one
+ * The WIP tokens: a 2D canvas over the board (no WebGL readback for the layer that changes most),
+ * which also shows the overlay's outlines and minimap, copied from the overlay's canvas where it
+ * drew them (overlay-layer.ts says why). All tokens of a lane move together, so each straight lane segment is one
  * blit of a strip of the lane's tokens pre-drawn at their spacing (token-lane.ts), redrawn only
  * when the count or zoom changes. No allocation per frame in the token loop.
  *
@@ -11,7 +12,7 @@
  * without a GPU every touched canvas is re-rastered into the page on the CPU).
  */
 import type { LineView } from '../../../../shared/twin/view';
-import type { FloorLayout, LineLayout } from '../layout';
+import type { FloorLayout, LineLayout, Rect } from '../layout';
 import { firstTokenAt, laneLengths } from '../token-lane';
 import { TOKEN } from './board-style';
 import type { FloorCamera } from './camera';
@@ -22,6 +23,13 @@ const DEFAULT_TOKENS_PER_LINE = 24;
 const TOKEN_SPEED = 36; // px per second along the lane
 /** Tokens a running line with an order shows when its WIP is unknown (see `setFlow`). */
 const FLOW_TOKENS = 8;
+
+/** What the overlay shows through the token canvas: its canvas, where it drew, and whether it changed. */
+export interface OverlayPixels {
+  canvas: CanvasImageSource;
+  rects: readonly Rect[];
+  changed: boolean;
+}
 
 /** One line's conveyor lane and the tokens on it. */
 export interface TokenLane {
@@ -112,7 +120,7 @@ export class TokenLayer {
    * screen pixels. Tokens outside the view are skipped (culling); none inside it is left out.
    * `w`×`h` is the screen in CSS px, `res` the device pixels per CSS px.
    */
-  draw(camera: FloorCamera, w: number, h: number, res: number): void {
+  draw(camera: FloorCamera, w: number, h: number, res: number, overlay?: OverlayPixels): void {
     const c = this.canvas;
     const pw = Math.round(w * res);
     const ph = Math.round(h * res);
@@ -132,6 +140,7 @@ export class TokenLayer {
       this.dirty = true;
     }
     const at = this.drawnFor;
+    if (overlay?.changed) this.dirty = true;
     if (!this.dirty && at.scale === s && at.x === tx && at.y === ty && at.w === pw && at.h === ph) return;
     this.dirty = false;
     at.scale = s;
@@ -197,6 +206,16 @@ export class TokenLayer {
           // Whole pixels: the blit stays a copy (no resampling) in software raster.
           g.drawImage(img, Math.round((a.x + ux * t) * s + tx - half), Math.round((a.y + uy * t) * s + ty - half));
         }
+      }
+    }
+    if (overlay) {
+      // The overlay over the tokens: only where it drew (a copy of its pixels, same resolution).
+      for (const r of overlay.rects) {
+        const x = Math.max(0, Math.floor(r.x * res));
+        const y = Math.max(0, Math.floor(r.y * res));
+        const x1 = Math.min(pw, Math.ceil((r.x + r.w) * res));
+        const y1 = Math.min(ph, Math.ceil((r.y + r.h) * res));
+        if (x1 > x && y1 > y) g.drawImage(overlay.canvas, x, y, x1 - x, y1 - y, x, y, x1 - x, y1 - y);
       }
     }
   }
