@@ -1,5 +1,5 @@
 /** Renderer logic that needs no browser: the twin store, the floor layout, reconnect backoff, table rows. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TwinMirror } from '../../renderer/src/twin/twin-mirror';
 import { layoutPlant } from '../../renderer/src/floor/layout';
 import { backoffDelay, defaultBackoff } from '../../renderer/src/transport/connection';
@@ -98,5 +98,37 @@ describe('line table rows', () => {
     const withoutCurrent = toRow(line('L1', { currentOrderId: 'A', queue: [q('B', 601_000, 2_000_000)] }), (id) => id);
     expect(withoutCurrent).toMatchObject({ next: 'B', end: 1000 });
     expect(toRow(line('L1'), (id) => id)).toMatchObject({ next: '', end: null, order: '' });
+  });
+});
+
+describe('TwinMirror notifications in a page', () => {
+  it('tells the React views in an animation frame, at most every NOTIFY_MS, however fast deltas come', async () => {
+    const { NOTIFY_MS } = await import('../../renderer/src/twin/twin-mirror');
+    vi.useFakeTimers();
+    vi.stubGlobal('document', { visibilityState: 'visible' });
+    vi.stubGlobal('requestAnimationFrame', (cb: () => void) => setTimeout(cb, 16));
+    try {
+      const s = new TwinMirror();
+      s.applyView(view([line('L1')]));
+      vi.advanceTimersByTime(NOTIFY_MS + 100);
+      const told: number[] = [];
+      s.subscribeLines(() => told.push(Date.now()));
+      const t0 = Date.now();
+      // A delta every 50 ms for 1 s.
+      for (let i = 0; i < 20; i++) {
+        s.applyDelta({ time: 2 + i, position: 11 + i, lines: [{ id: 'L1', good: i }] });
+        vi.advanceTimersByTime(50);
+      }
+      vi.advanceTimersByTime(NOTIFY_MS + 20);
+      expect(told.length).toBeGreaterThanOrEqual(4);
+      expect(told.length).toBeLessThanOrEqual(Math.ceil(1000 / NOTIFY_MS) + 1);
+      for (let i = 1; i < told.length; i++) expect(told[i]! - told[i - 1]!).toBeGreaterThanOrEqual(NOTIFY_MS);
+      // The first change after a quiet spell is told in the next frame, and the last one is not lost.
+      expect(told[0]! - t0).toBeLessThanOrEqual(50);
+      expect(s.getLine('L1')?.good).toBe(19);
+    } finally {
+      vi.unstubAllGlobals();
+      vi.useRealTimers();
+    }
   });
 });

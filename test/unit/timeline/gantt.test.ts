@@ -8,11 +8,12 @@ const lines: TimelineLine[] = [
 ];
 const run = (lineId: string, start: number, end: number, orderId = `${lineId}-${start}`): Bar => ({ lineId, kind: 'run', start, end, label: orderId, orderId, customer: start % 2 ? 'odd' : 'even' });
 
-/** A 2D context that only counts what the Gantt asks of it. */
+/** A 2D context that only counts what the Gantt asks of it (text 6 px a character wide). */
 function fakeCtx() {
   const calls = { rect: 0, fill: 0, fillRect: 0, fillText: 0 };
   const ctx = new Proxy({} as Record<string, unknown>, {
-    get: (_t, k: string) => (k in calls ? () => (calls[k as keyof typeof calls]++, undefined) : () => undefined),
+    get: (_t, k: string) =>
+      k === 'measureText' ? (text: string) => ({ width: 6 * text.length }) : k in calls ? () => (calls[k as keyof typeof calls]++, undefined) : () => undefined,
     set: () => true,
   });
   return { ctx: ctx as unknown as CanvasRenderingContext2D, calls };
