@@ -351,6 +351,15 @@ program
   .option('--json', 'print what was written as JSON')
   .action(async (o: { shift: string; out: string; csv?: string; png?: boolean; data: string; plant?: string; json?: boolean }) => exitWhenFlushed(await (await import('./report')).reportCommand(o)));
 
+program
+  .command('review')
+  .description('how good the committed decisions were: the weekly roll-up (forecast accuracy, regret, cycle time), or one decision in full')
+  .option('--decision <id>', 'one decision: its receipt forecast against what happened, each order end\u2019s error, regret and what hindsight could not check')
+  .option('--data <dir>', 'data folder (stop the core first: it holds the store)', defaultData)
+  .option('--plant <file>', 'plant file; the embedded demo plant when absent')
+  .option('--json', 'print the review as JSON')
+  .action(async (o: { decision?: string; data: string; plant?: string; json?: boolean }) => exitWhenFlushed(await (await import('./review')).reviewCommand(o)));
+
 program.parseAsync(process.argv).catch((e: Error) => {
   console.error(`takt: ${e.message}`);
   exitWhenFlushed(1);
