@@ -29,7 +29,7 @@ export function prepareAccess(repoRoot: string, dataDir: string, workDir: string
   const pwFile = join(workDir, 'soak-password');
   writeFileSync(pwFile, password, { mode: 0o600 });
   takt(['users', 'add', 'soak', '--person', personId, '--admin', '--password-file', pwFile]);
-  const token = takt(['tokens', 'create', 'soak', '--scopes', 'ingest,read,actions']).split('\n').pop()!.trim();
+  const token = takt(['tokens', 'create', 'soak', '--scopes', 'ingest,read,actions', '--person', personId]).split('\n').pop()!.trim();
   const access: Access = {
     personId,
     token,

@@ -284,8 +284,9 @@ tokens
   .description('create a token and print it once (stored hashed)')
   .argument('<name>', 'what uses it, e.g. mes-webhook')
   .requiredOption('--scopes <list>', 'comma-separated: ingest, read, actions')
+  .option('--person <id>', "the plant person an 'actions' token reports for (required with that scope): what it records names them")
   .option('--data <dir>', 'data folder', defaultData)
-  .action(async (name: string, o: { scopes: string; data: string }) => exitWhenFlushed(await (await import('./users')).tokensCreate({ ...o, name })));
+  .action(async (name: string, o: { scopes: string; data: string; person?: string }) => exitWhenFlushed(await (await import('./users')).tokensCreate({ ...o, name })));
 tokens
   .command('list')
   .description('list the tokens (never their secrets)')

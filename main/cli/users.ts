@@ -105,11 +105,11 @@ export async function usersReset(o: { data: string; username: string; passwordFi
   }
 }
 
-export async function tokensCreate(o: { data: string; name: string; scopes: string }, io: Io = defaultIo): Result {
+export async function tokensCreate(o: { data: string; name: string; scopes: string; person?: string }, io: Io = defaultIo): Result {
   try {
-    const { token, info } = openTokenStore(o.data).create(o.name, parseScopes(o.scopes));
+    const { token, info } = openTokenStore(o.data).create(o.name, parseScopes(o.scopes), o.person);
     // The token on stdout alone (for `> token-file`); what it is on stderr.
-    io.err(`token ${info.id} '${info.name}' (${info.scopes.join(', ')}): shown once, store it now; revoke with takt tokens revoke ${info.id}`);
+    io.err(`token ${info.id} '${info.name}' (${info.scopes.join(', ')}${info.person ? `, for ${info.person}` : ''}): shown once, store it now; revoke with takt tokens revoke ${info.id}`);
     io.out(token);
     return 0;
   } catch (e) {
@@ -122,7 +122,7 @@ export async function tokensList(o: { data: string; json?: boolean }, io: Io = d
     const list = openTokenStore(o.data).list();
     if (o.json) io.out(JSON.stringify(list));
     else if (!list.length) io.out('no tokens (takt tokens create <name> --scopes ingest,read)');
-    else for (const t of list) io.out(`${t.id}\t${t.name}\t${t.scopes.join(',')}\tcreated ${t.createdAt}${t.revokedAt ? `\trevoked ${t.revokedAt}` : ''}`);
+    else for (const t of list) io.out(`${t.id}\t${t.name}\t${t.scopes.join(',')}${t.person ? `\tfor ${t.person}` : ''}\tcreated ${t.createdAt}${t.revokedAt ? `\trevoked ${t.revokedAt}` : ''}`);
     return 0;
   } catch (e) {
     return fail(io, e);

@@ -44,8 +44,12 @@ export function authorize(caller: Caller, need: MethodNeed, o: AuthorizeInput): 
       const scope = SCOPE_OF[permission];
       const actor = `token:${caller.name}`.slice(0, 128);
       if (!scope) return { permission, actor, message: `token '${caller.name}' may not ${permission}: a token acts as no person; a person signs in to do this` };
-      if (caller.scopes.includes(scope)) return null;
-      return { permission, actor, message: `token '${caller.name}' may not ${permission}: it needs the '${scope}' scope (it has ${caller.scopes.length ? caller.scopes.join(', ') : 'none'}); create a token with that scope` };
+      if (!caller.scopes.includes(scope)) return { permission, actor, message: `token '${caller.name}' may not ${permission}: it needs the '${scope}' scope (it has ${caller.scopes.length ? caller.scopes.join(', ') : 'none'}); create a token with that scope` };
+      if (!need.person) return null;
+      // What a token records names the person it was made for, who must be one of the plant's.
+      if (!caller.personId) return { permission, actor, message: `token '${caller.name}' may not ${permission}: it acts for no plant person, so cannot record what a person did; create it with takt tokens create <name> --scopes ${scope} --person <id>` };
+      if (!findPerson(o.plant, caller.personId)) return { permission, actor, message: `token '${caller.name}' may not ${permission}: it acts for '${caller.personId}', who is not one of the people of plant '${o.plant.site.id}'; revoke it and create one for a person in the plant file` };
+      return null;
     }
     case 'person': {
       // Reading needs no role: an account whose person left the plant file still sees the floor.
@@ -72,12 +76,16 @@ export function authorize(caller: Caller, need: MethodNeed, o: AuthorizeInput): 
 }
 
 /**
- * Who did it: the signed-in person, never the params' `by` (a client cannot name someone else).
- * The in-process host (simulator, tests) and a token allowed to name a person (the `actions`
- * scope: an integration reporting what its user did) give `by`; without it the call is refused.
+ * Who did it: the signed-in person, or the person a token was made for, never the params' `by` (a
+ * client cannot name someone else). Only the in-process host (simulator, tests) gives `by`; a
+ * token bound to no person is refused.
  */
 export function actingPerson(caller: Caller, by: string | undefined): string {
   if (caller.kind === 'person') return caller.personId;
+  if (caller.kind === 'token') {
+    if (caller.personId) return caller.personId;
+    throw new ProtocolFailure('forbidden', `token '${caller.name}' acts for no plant person, so it cannot record what a person did: create it with takt tokens create <name> --scopes actions --person <id>`, 'params.by');
+  }
   if (by !== undefined) return by;
-  throw new ProtocolFailure('bad_params', `'by' is needed: this call records a person and the caller (${caller.kind === 'token' ? `token '${caller.name}'` : caller.name}) is not one; name the plant person who acts`, 'params.by');
+  throw new ProtocolFailure('bad_params', `'by' is needed: this call records a person and the caller (${caller.name}) is not one; name the plant person who acts`, 'params.by');
 }

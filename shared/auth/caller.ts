@@ -18,8 +18,12 @@ export type Caller =
    * person acts in their plant-file role only if it is among them (see authorize.ts).
    */
   | { readonly kind: 'person'; readonly personId: string; readonly sessionId: string; readonly via: SignInMethod; readonly roles?: readonly string[] }
-  /** A machine with an API token (connectors, `takt import --core`); acts as no person. */
-  | { readonly kind: 'token'; readonly tokenId: string; readonly name: string; readonly scopes: readonly TokenScope[] }
+  /**
+   * A machine with an API token (connectors, `takt import --core`). `personId`: the plant person an
+   * `actions` token reports for (bound when it was created), so what it records names an
+   * authenticated person; without one it acts as no person.
+   */
+  | { readonly kind: 'token'; readonly tokenId: string; readonly name: string; readonly scopes: readonly TokenScope[]; readonly personId?: string }
   /**
    * The host process itself (the simulator, connectors and tests running in-process). Never
    * given to a network connection.

@@ -13,7 +13,11 @@ import { openSessionStore } from '../../main/core/auth/session-store';
 import { openTokenStore } from '../../main/core/auth/token-store';
 import { connectProtocolClient, type ClientCredential } from '../../main/core/hosts/browser/ws-transport';
 import type { ProtocolClient } from '../../shared/protocol/client';
-import { TOKEN_SCOPES, type TokenScope } from '../../shared/auth/caller';
+import type { TokenScope } from '../../shared/auth/caller';
+
+/** What a machine token may do unless a test asks for more. */
+const MACHINE_SCOPES: readonly TokenScope[] = ['ingest', 'read'];
+
 
 const children = new Set<ChildProcess>();
 
@@ -45,7 +49,7 @@ export function childSignIn(dataDir: string, wsUrl: string) {
     if (!c) m.sessions.set(personId, (c = openSessionStore(dataDir).create({ personId, via: 'password' }).cookie));
     return c;
   };
-  const token = (scopes: readonly TokenScope[] = TOKEN_SCOPES) => openTokenStore(dataDir).create('e2e test', scopes).token;
+  const token = (scopes: readonly TokenScope[] = MACHINE_SCOPES, person?: string) => openTokenStore(dataDir).create('e2e test', scopes, person).token;
   const connect = (personId?: string) => {
     const credential: ClientCredential = personId ? { session: session(personId) } : { token: (m.token ??= token()) };
     return connectProtocolClient(wsUrl, 30_000, credential);

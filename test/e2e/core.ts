@@ -17,9 +17,13 @@ import type { BrowserContext } from 'playwright-core';
 import { startBrowserMode, type BrowserMode, type BrowserModeOptions } from '../../main/core/hosts/browser/browser-mode';
 import { connectProtocolClient, type ClientCredential } from '../../main/core/hosts/browser/ws-transport';
 import type { ProtocolClient } from '../../shared/protocol/client';
-import { TOKEN_SCOPES, type TokenScope } from '../../shared/auth/caller';
+import type { TokenScope } from '../../shared/auth/caller';
+
 import type { AuthService } from '../../main/core/auth/auth-service';
 import { SESSION_COOKIE } from '../../main/core/auth/session-store';
+
+/** What a machine token may do unless a test asks for more. */
+const MACHINE_SCOPES: readonly TokenScope[] = ['ingest', 'read'];
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 
@@ -70,7 +74,8 @@ export function signedIn(auth: AuthService, url: string): SignedIn {
     return c;
   };
   let allScopes: string | null = null;
-  const token = (scopes: readonly TokenScope[] = TOKEN_SCOPES, name = 'e2e test') => auth.tokens.create(name, scopes).token;
+  // A machine token reads and ingests; one with 'actions' is made for a plant person (`person`).
+  const token = (scopes: readonly TokenScope[] = MACHINE_SCOPES, name = 'e2e test', person?: string) => auth.tokens.create(name, scopes, person).token;
   const connect = (personId?: string) => {
     const credential: ClientCredential = personId ? { session: session(personId) } : { token: (allScopes ??= token()) };
     return connectProtocolClient(wsUrl, 30_000, credential);

@@ -32,7 +32,7 @@ export function authenticate(h: AuthHeaders, stores: { sessions: SessionStore; t
     if (text.startsWith('takt_')) {
       const t = stores.tokens.verify(text);
       if (!t) return { ok: false, refused: true, reason: 'the API token is unknown or revoked: create one with takt tokens create' };
-      return { ok: true, caller: { kind: 'token', tokenId: t.id, name: t.name, scopes: t.scopes }, token: t };
+      return { ok: true, caller: { kind: 'token', tokenId: t.id, name: t.name, scopes: t.scopes, ...(t.person ? { personId: t.person } : {}) }, token: t };
     }
   }
   const cookie = readCookie(h.cookie, SESSION_COOKIE);

@@ -15,6 +15,8 @@ const tokenSchema = z.object({
   id: z.string().regex(/^[a-f0-9]{12}$/),
   name: z.string().min(1).max(80),
   scopes: z.array(z.enum(TOKEN_SCOPES)),
+  /** The plant person an `actions` token reports for: what it records names them. */
+  person: z.string().min(1).max(64).optional(),
   secretHash: z.string().regex(/^[a-f0-9]{64}$/),
   createdAt: z.string(),
   revokedAt: z.string().optional(),
@@ -40,7 +42,7 @@ export function parseScopes(text: string): TokenScope[] {
 export interface TokenStore {
   list(): TokenInfo[];
   /** A new token: its text is returned once and never stored. */
-  create(name: string, scopes: readonly TokenScope[]): { token: string; info: TokenInfo };
+  create(name: string, scopes: readonly TokenScope[], person?: string): { token: string; info: TokenInfo };
   revoke(idOrName: string): TokenInfo;
   /** The token's record when the text is a live token; null otherwise. */
   verify(text: string): TokenInfo | null;
@@ -65,16 +67,21 @@ export function openTokenStore(dataDir: string, o: { now?: () => number } = {}):
   };
   return {
     list: () => load().map(info),
-    create(name, scopes) {
+    create(name, scopes, person) {
       const n = name.trim();
       if (!n || n.length > 80) throw new Error('a token needs a name of 1 to 80 characters (what uses it, e.g. "mes-webhook")');
       if (!scopes.length) throw new Error(`name at least one scope (${TOKEN_SCOPES.join(', ')})`);
+      const who = person?.trim();
+      // Every recorded person is an authenticated one: an integration that acknowledges and
+      // completes actions does so for one plant person, named when its token is made.
+      if (scopes.includes('actions') && !who) throw new Error("a token with the 'actions' scope acts for one plant person: add --person <id> (the person whose actions the integration reports, e.g. the warehouse's scanner account)");
+      if (who !== undefined && (!who || who.length > 64)) throw new Error('--person needs a plant person id of 1 to 64 characters');
       const all = load();
       let id: string;
       do id = randomBytes(6).toString('hex');
       while (all.some((t) => t.id === id));
       const secret = randomBytes(32).toString('base64url');
-      const rec: TokenRecord = { id, name: n, scopes: [...new Set(scopes)], secretHash: sha256(secret), createdAt: new Date(now()).toISOString() };
+      const rec: TokenRecord = { id, name: n, scopes: [...new Set(scopes)], ...(who ? { person: who } : {}), secretHash: sha256(secret), createdAt: new Date(now()).toISOString() };
       save([...all, rec]);
       return { token: `takt_${id}_${secret}`, info: info(rec) };
     },

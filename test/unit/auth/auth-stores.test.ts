@@ -110,6 +110,11 @@ describe('session store', () => {
     expect(authenticate({ cookie: `other=1; takt_session=${cookie}` }, { sessions, tokens })).toMatchObject({ ok: true, caller: { kind: 'person', personId: 'A-001', via: 'password' } });
     const { token } = tokens.create('mes', ['ingest']);
     expect(authenticate({ authorization: `Bearer ${token}` }, { sessions, tokens })).toMatchObject({ ok: true, caller: { kind: 'token', name: 'mes', scopes: ['ingest'] } });
+    // An actions token is made for one plant person, and authenticates as a token acting for them.
+    expect(() => tokens.create('scanner', ['actions'])).toThrow(/'actions' scope acts for one plant person: add --person <id>/);
+    const scanner = tokens.create('scanner', ['actions'], 'A-007');
+    expect(scanner.info.person).toBe('A-007');
+    expect(authenticate({ authorization: `Bearer ${scanner.token}` }, { sessions, tokens })).toMatchObject({ ok: true, caller: { kind: 'token', name: 'scanner', scopes: ['actions'], personId: 'A-007' } });
     expect(authenticate({}, { sessions, tokens })).toMatchObject({ ok: false, refused: false });
     expect(authenticate({ cookie: 'takt_session=nope' }, { sessions, tokens })).toMatchObject({ ok: false, refused: true });
     expect(authenticate({ authorization: `Bearer ${token.slice(0, -1)}x` }, { sessions, tokens })).toMatchObject({ ok: false, refused: true });

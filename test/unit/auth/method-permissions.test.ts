@@ -29,7 +29,7 @@ const rulesOf = (text: string) => {
 };
 const rules = rulesOf(rulesText);
 const person = (personId: string): Caller => ({ kind: 'person', personId, sessionId: 's', via: 'password' });
-const token = (...scopes: ('ingest' | 'read' | 'actions')[]): Caller => ({ kind: 'token', tokenId: 't', name: 'mes', scopes });
+const token = (...scopes: ('ingest' | 'read' | 'actions')[]) => ({ kind: 'token', tokenId: 't', name: 'mes', scopes }) as const satisfies Caller;
 
 describe('method permissions', () => {
   it('names a need for every protocol method and stream, and nothing else', () => {
@@ -82,7 +82,10 @@ describe('method permissions', () => {
     expect(authorize(token('ingest'), methodNeed('twin.view', {}), o)?.permission).toBe('read');
     expect(authorize(token('read'), STREAM_PERMISSIONS['twin.deltas'], o)).toBeNull();
     expect(authorize(token('read', 'ingest', 'actions'), methodNeed('exceptions.acknowledge', {}), o)?.message).toMatch(/a token acts as no person/);
-    expect(authorize(token('actions'), methodNeed('actions.transition', {}), o)).toBeNull();
+    // Recording an action needs the person the token was made for, one of the plant's.
+    expect(authorize(token('actions'), methodNeed('actions.transition', {}), o)?.message).toMatch(/acts for no plant person.*--person <id>/);
+    expect(authorize({ ...token('actions'), personId: 'nobody' }, methodNeed('actions.transition', {}), o)?.message).toMatch(/acts for 'nobody', who is not one of the people/);
+    expect(authorize({ ...token('actions'), personId: plant.crews[0]!.members[0]!.id }, methodNeed('actions.transition', {}), o)).toBeNull();
   });
 
   it('takes who acts from the signed-in person, never from by', () => {
@@ -90,6 +93,8 @@ describe('method permissions', () => {
     expect(actingPerson(person('a-qa'), undefined)).toBe('a-qa');
     expect(actingPerson(SYSTEM_CALLER, 'a-manager')).toBe('a-manager');
     expect(() => actingPerson(SYSTEM_CALLER, undefined)).toThrow(ProtocolFailure);
-    expect(() => actingPerson(token('actions'), undefined)).toThrow(/'by' is needed/);
+    expect(() => actingPerson(token('actions'), 'a-manager')).toThrow(/acts for no plant person/);
+    // A token made for a person records that person, whatever 'by' says.
+    expect(actingPerson({ ...token('actions'), personId: 'a-qa' }, 'a-manager')).toBe('a-qa');
   });
 });

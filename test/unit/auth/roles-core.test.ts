@@ -123,6 +123,18 @@ describe('roles in the core', () => {
     expect(denied.map((x) => x.actor)).toContain('token:mes read');
   });
 
+  it('records what an actions token does as the plant person it was made for, never by', async () => {
+    const action = await until('an open action with an owner', async () => (await system.call('actions.list', {})).items.find((a) => a.ownerId !== '' && a.status === 'assigned'));
+    const unbound = await err(withToken('actions').call('actions.transition', { id: action.id, to: 'acknowledged', by: action.ownerId }));
+    expect(unbound.code).toBe('forbidden');
+    expect(unbound.message).toMatch(/acts for no plant person.*--person <id>/);
+    const scanner = connect({ kind: 'token', tokenId: 'tok-scanner', name: 'scanner', scopes: ['actions'], personId: action.ownerId });
+    const r = await scanner.call('actions.transition', { id: action.id, to: 'acknowledged', by: 'a-manager', comment: 'scanned' });
+    expect(r.history.at(-1)).toMatchObject({ to: 'acknowledged', by: action.ownerId });
+    const stranger = await err(connect({ kind: 'token', tokenId: 'tok-x', name: 'x', scopes: ['actions'], personId: 'nobody' }).call('actions.transition', { id: action.id, to: 'done' }));
+    expect(stranger.message).toMatch(/acts for 'nobody', who is not one of the people of plant/);
+  });
+
   it('a rule set with a permission table changes what people may do, at once', async () => {
     const { text } = await system.call('rules.text');
     await system.call('rules.activate', { text: `${text}\npermissions:\n  exceptions.comment: [lead, manager]\n`, by: 'a-manager' });

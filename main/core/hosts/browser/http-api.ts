@@ -238,7 +238,7 @@ export function createHttpApi(o: HttpApiOptions): (req: IncomingMessage, res: Se
           const body = parseJson(await readBody(req));
           if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpFailure(400, 'bad_params', 'the body must be an object {comment?, by?}', 'body');
           const extra = Object.keys(body).filter((k) => k !== 'by' && k !== 'comment');
-          if (extra.length) throw new HttpFailure(400, 'bad_params', `unknown field '${extra[0]}' (the body is {comment?, by?}: by only from a token with the 'actions' scope; a signed-in person is who acts)`, `body.${extra[0]}`);
+          if (extra.length) throw new HttpFailure(400, 'bad_params', `unknown field '${extra[0]}' (the body is {comment?, by?}; who acts is the signed-in person or the person the token was made for, never by)`, `body.${extra[0]}`);
           const b = body as { by?: string; comment?: string };
           return send(res, 200, await call('actions.transition', { id: seg[1]!, to: seg[2] === 'acknowledge' ? 'acknowledged' : 'done', ...(b.by !== undefined ? { by: b.by } : {}), ...(b.comment !== undefined ? { comment: b.comment } : {}) }));
         }
