@@ -17,6 +17,7 @@ import { coreProcess } from './core-process';
 import { prepareAccess } from './access';
 import { openConsoles, reconnectTimes } from './consoles';
 import { fillDisk, freeDisk, mountSizeLimited, tearJournalTail, unmount } from './disk';
+import { diskFullReport } from './disk-log';
 import { checkJournal, checkResumeHashes, percentile, verifyChains } from './invariants';
 import { detectionStats, rssSlope } from './steady';
 import { faultSchedule, type Fault } from './schedule';
@@ -210,7 +211,9 @@ export async function runSoak(o: SoakOptions) {
   // Probes that got no timing: refused (503 while the disk is full), cut off by a kill, or not shown in 60 s.
   const probeMisses = { refused: 0, aborted: 0, timedOut: 0 };
   // Rounds that sent no probe because no line could take one, by why (the last reason that ruled out the last line).
-  const probeSkipped = { noQueuedWork: 0, lineDown: 0, lineDownOpen: 0, noMachineUp: 0, failed: 0, lastError: '' };
+  const probeSkipped = { noQueuedWork: 0, lineDown: 0, lineDownActive: 0, noMachineUp: 0, failed: 0, lastError: '' };
+  // After each timed probe the machine is set running again: whether its line-down's condition cleared.
+  const probeReturn = { returned: 0, stillActive: 0 };
   every(3000, async () => {
     if (!up) return;
     try {
@@ -244,18 +247,47 @@ export async function runSoak(o: SoakOptions) {
       commits.failed++; // a refusal (approval rules, a fault in progress): the chains only need some links
     }
   }
+  // The staffed shift: every plant half hour the operator, signed in as the controller, acknowledges
+  // what is annunciated and unacknowledged, so exceptions that returned to normal close as they
+  // would in a staffed control room (ISA-18.2: a return to normal stays open until acknowledged).
+  const operator = { rounds: 0, acknowledged: 0, failed: 0, openMax: 0, openLast: 0 };
+  every(Math.max(1000, (30 * 60_000) / o.speed), async () => {
+    if (!up) return;
+    const ws = await connectProtocolClient(`${core.url.replace('http', 'ws')}ws`, 10_000, { session });
+    try {
+      if (!controller) controller = (await ws.call('plant.get')).crews.flatMap((c) => c.members).find((m) => m.role === 'controller')?.id;
+      if (!controller) return;
+      const items = (await ws.call('exceptions.list')).items;
+      operator.rounds++;
+      for (const ex of items.filter((e) => e.state === 'active-unacknowledged' || e.state === 'rtn-unacknowledged')) {
+        try {
+          await ws.call('exceptions.acknowledge', { id: ex.id, by: controller });
+          operator.acknowledged++;
+        } catch {
+          operator.failed++; // acknowledged meanwhile by the probe, or a fault in progress
+        }
+      }
+      const left = (await ws.call('exceptions.list')).items.length;
+      operator.openLast = left;
+      operator.openMax = Math.max(operator.openMax, left);
+    } finally {
+      ws.close();
+    }
+  });
   async function probe(): Promise<void> {
     const ws = await connectProtocolClient(`${core.url.replace('http', 'ws')}ws`, 10_000, { session });
     try {
       const view = await ws.call('twin.view');
       const open = (await ws.call('exceptions.list')).items;
-      const line = view.lines.find((l) => l.queue.length > 0 && l.status !== 'down' && !open.some((e) => e.type === 'line-down' && e.subject.lineId === l.id));
+      // A line whose line-down returned to normal but is not yet acknowledged can take a probe: the
+      // condition coming back re-annunciates that same record (ISA-18.2), which is what is timed.
+      const line = view.lines.find((l) => l.queue.length > 0 && l.status !== 'down' && !open.some((e) => e.type === 'line-down' && e.subject.lineId === l.id && e.conditionActive));
       const machine = line && view.machines.find((m) => m.lineId === line.id && m.state !== 'down');
       if (!line || !machine) {
         if (line) probeSkipped.noMachineUp++;
         else if (view.lines.every((l) => l.queue.length === 0)) probeSkipped.noQueuedWork++;
         else if (view.lines.every((l) => l.queue.length === 0 || l.status === 'down')) probeSkipped.lineDown++;
-        else probeSkipped.lineDownOpen++;
+        else probeSkipped.lineDownActive++;
         return;
       }
       const info = await ws.call('core.info');
@@ -280,8 +312,8 @@ export async function runSoak(o: SoakOptions) {
             probeMisses.timedOut++;
             return;
           }
-          const ex = (await (await fetch(`${core.url}api/exceptions?lineId=${encodeURIComponent(line.id)}`, { headers: auth, signal: AbortSignal.timeout(5000) })).json()) as { items: { type: string }[] };
-          if (ex.items.some((e) => e.type === 'line-down')) break;
+          const ex = (await (await fetch(`${core.url}api/exceptions?lineId=${encodeURIComponent(line.id)}`, { headers: auth, signal: AbortSignal.timeout(5000) })).json()) as { items: { type: string; conditionActive?: boolean }[] };
+          if (ex.items.some((e) => e.type === 'line-down' && e.conditionActive !== false)) break;
           await new Promise((res) => setTimeout(res, 50));
         }
       } catch (e) {
@@ -295,6 +327,22 @@ export async function runSoak(o: SoakOptions) {
       const back = { id: `probe-${n}`, source: 'soak-probe', seq: n, eventTime: info2.clock.now + 1, receiveTime: info2.clock.now + 1, type: 'machine.state', machine: machine.id, state: 'running' };
       const r2 = await fetch(`${core.url}api/signals`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ signals: [back] }), signal: AbortSignal.timeout(20_000) });
       if (r2.ok && ((await r2.json()) as { rejected: unknown[] }).rejected.length === 0) acked.add(`soak-probe ${back.id}`);
+      else return;
+      // The probe's line-down must return to normal (the operator then closes it); another machine
+      // of the line down by the simulator keeps it active, which is counted, not failed.
+      const until = Date.now() + 10_000;
+      for (;;) {
+        const still = (await ws.call('exceptions.list')).items.some((e) => e.type === 'line-down' && e.subject.lineId === line.id && e.conditionActive);
+        if (!still) {
+          probeReturn.returned++;
+          break;
+        }
+        if (Date.now() > until) {
+          probeReturn.stillActive++;
+          break;
+        }
+        await new Promise((res) => setTimeout(res, 200));
+      }
     } finally {
       ws.close();
     }
@@ -342,7 +390,14 @@ export async function runSoak(o: SoakOptions) {
       const deadline = Date.now() + 120_000;
       let banner = false;
       while (Date.now() < deadline && !/journal cannot be written/.test(core.logSince(from))) await new Promise((r) => setTimeout(r, 200));
-      detail.pausedLogged = /journal cannot be written/.test(core.logSince(from));
+      // Whichever part of the core meets the full disk first must say so in the log, clearly: the
+      // cause and the folder it could not write (the exceptions file or the store often run out
+      // before the journal, whose WAL reuses its file after a checkpoint). A line without the
+      // folder ("database or disk is full") does not count.
+      const first = diskFullReport(core.logSince(from), dataDir);
+      detail.pausedLogged = first !== undefined;
+      detail.firstReport = first?.slice(0, 160);
+      detail.journalPausedLogged = /journal cannot be written/.test(core.logSince(from));
       for (let i = 0; i < 50 && !banner; i++) {
         banner = await consoles.showsPaused();
         if (!banner) await new Promise((r) => setTimeout(r, 200));
@@ -376,7 +431,7 @@ export async function runSoak(o: SoakOptions) {
   await core.stop();
   await broker.close();
 
-  const report = { ...(await summarise({ o, dataDir, plantFile, acked, faults, samples, restarts, probes, consoleEvents, consoleErrors, core, growth, webhookRefused, sizeLimited, realMs: Date.now() - t0, days: plantDay() })), commits, probeMisses, probeSkipped, faultFreeDays: Number((warmup * o.plantDays).toFixed(3)) };
+  const report = { ...(await summarise({ o, dataDir, plantFile, acked, faults, samples, restarts, probes, consoleEvents, consoleErrors, core, growth, webhookRefused, sizeLimited, realMs: Date.now() - t0, days: plantDay() })), commits, operator, probeMisses, probeSkipped, probeReturn, faultFreeDays: Number((warmup * o.plantDays).toFixed(3)) };
   unmount(dataDir);
   return report;
 }
