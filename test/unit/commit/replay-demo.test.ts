@@ -10,6 +10,7 @@ import { afterAll, expect, it } from 'vitest';
 import { startCore, type TaktCore } from '../../../main/core/core';
 import { ProtocolClient } from '../../../shared/protocol/client';
 import { memoryTransportPair } from '../../../shared/protocol/transport';
+import { raiseLineDown } from '../../helpers/line-down';
 import { SYSTEM_CALLER } from '../../../shared/auth/caller';
 
 const dir = mkdtempSync(join(tmpdir(), 'takt-commit-replay-'));
@@ -25,17 +26,7 @@ it('reproduces the ranking of a decision made while the simulator was running', 
   core.connect(a, SYSTEM_CALLER);
   const client = new ProtocolClient(b);
   await new Promise((r) => setTimeout(r, 1500));
-  const view = await client.call('twin.view');
-  const line = view.lines.find((l) => l.queue.length > 0 && l.status !== 'down')!;
-  const machine = view.machines.find((m) => m.lineId === line.id)!;
-  const t = Math.round(core.twin.time) + 1;
-  await client.call('signals.ingest', { signals: [{ id: 'rp-1', source: 'replay-test', seq: 1, eventTime: t, receiveTime: t, type: 'machine.state', machine: machine.id, state: 'down', reason: 'replay test' }] });
-  let exceptionId = '';
-  for (let i = 0; i < 100 && !exceptionId; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    exceptionId = (await client.call('exceptions.list')).items.find((e) => e.type === 'line-down' && e.subject.lineId === line.id)?.id ?? '';
-  }
-  expect(exceptionId).not.toBe('');
+  const { exceptionId } = await raiseLineDown(client, core, 'replay-test');
   const { options } = await client.call('decide.options', { exceptionId });
   const chosen = options.find((o) => o.feasible && o.kind !== 'wait') ?? options.find((o) => o.feasible)!;
   const plant = await client.call('plant.get');

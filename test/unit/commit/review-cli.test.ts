@@ -11,6 +11,7 @@ import { startCore, type TaktCore } from '../../../main/core/core';
 import { reviewCommand } from '../../../main/cli/review';
 import { ProtocolClient } from '../../../shared/protocol/client';
 import { memoryTransportPair } from '../../../shared/protocol/transport';
+import { raiseLineDown } from '../../helpers/line-down';
 import { SYSTEM_CALLER } from '../../../shared/auth/caller';
 import type { DecisionQualityReport, DecisionReview } from '../../../shared/decide/review';
 
@@ -34,17 +35,7 @@ it('prints a decision review and the weekly roll-up equal to the core\u2019s', {
   core.connect(a, SYSTEM_CALLER);
   const client = new ProtocolClient(b);
   await new Promise((r) => setTimeout(r, 1500));
-  const view = await client.call('twin.view');
-  const line = view.lines.find((l) => l.queue.length > 0 && l.status !== 'down')!;
-  const machine = view.machines.find((m) => m.lineId === line.id)!;
-  const t = Math.round(core.twin.time) + 1;
-  await client.call('signals.ingest', { signals: [{ id: 'rc-1', source: 'review-cli-test', seq: 1, eventTime: t, receiveTime: t, type: 'machine.state', machine: machine.id, state: 'down', reason: 'review cli test' }] });
-  let exceptionId = '';
-  for (let i = 0; i < 100 && !exceptionId; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    exceptionId = (await client.call('exceptions.list')).items.find((e) => e.type === 'line-down' && e.subject.lineId === line.id)?.id ?? '';
-  }
-  expect(exceptionId).not.toBe('');
+  const { exceptionId } = await raiseLineDown(client, core, 'review-cli-test');
   const { options } = await client.call('decide.options', { exceptionId, horizonHours: 1, replanMs: 0 });
   const plant = await client.call('plant.get');
   const controller = plant.crews.flatMap((c) => c.members).find((m) => m.role === 'controller')!;

@@ -10,6 +10,7 @@ import { afterAll, expect, it } from 'vitest';
 import { startCore, type TaktCore } from '../../../main/core/core';
 import { ProtocolClient, RemoteError } from '../../../shared/protocol/client';
 import { memoryTransportPair } from '../../../shared/protocol/transport';
+import { raiseLineDown } from '../../helpers/line-down';
 import { SYSTEM_CALLER } from '../../../shared/auth/caller';
 import { TimelineBuilder } from '../../../shared/timeline/builder';
 import { iso22400 } from '../../../shared/kpi/iso22400';
@@ -34,17 +35,7 @@ it('reviews a committed decision once its horizon has passed', { timeout: 180_00
   core.connect(a, SYSTEM_CALLER);
   const client = new ProtocolClient(b);
   await new Promise((r) => setTimeout(r, 1500));
-  const view = await client.call('twin.view');
-  const line = view.lines.find((l) => l.queue.length > 0 && l.status !== 'down')!;
-  const machine = view.machines.find((m) => m.lineId === line.id)!;
-  const t = Math.round(core.twin.time) + 1;
-  await client.call('signals.ingest', { signals: [{ id: 'rv-1', source: 'review-test', seq: 1, eventTime: t, receiveTime: t, type: 'machine.state', machine: machine.id, state: 'down', reason: 'review test' }] });
-  let exceptionId = '';
-  for (let i = 0; i < 100 && !exceptionId; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    exceptionId = (await client.call('exceptions.list')).items.find((e) => e.type === 'line-down' && e.subject.lineId === line.id)?.id ?? '';
-  }
-  expect(exceptionId).not.toBe('');
+  const { lineId, exceptionId } = await raiseLineDown(client, core, 'review-test');
   const { options } = await client.call('decide.options', { exceptionId, horizonHours: 1, replanMs: 0 });
   const chosen = options.find((o) => o.feasible)!;
   const plant = await client.call('plant.get');
@@ -55,7 +46,7 @@ it('reviews a committed decision once its horizon has passed', { timeout: 180_00
   // front, assuming that line goes down for 20 minutes and one person is absent. Its horizon (3 h)
   // passes after the option decision's (long enough for orders to finish).
   const now = await client.call('twin.view');
-  const other = now.lines.find((l) => l.id !== line.id && l.queue.length > 1 && l.status !== 'down')!;
+  const other = now.lines.find((l) => l.id !== lineId && l.queue.length > 1 && l.status !== 'down')!;
   const planner = plant.crews.flatMap((x) => x.members).find((m) => m.role === 'planner')!;
   await client.call('whatIf.save', {
     scenario: { takt: 'scenario', name: 'front of the queue', horizonHours: 3, seed: 1, disruptions: [{ type: 'line-down', line: other.id, atHours: 0.25, hours: 1 / 3 }, { type: 'absence', hours: 1, count: 1 }], moves: [{ type: 'sequence', order: other.queue[1]!.orderId, position: 0 }] },
