@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runBacktest, type BacktestInput, type JournalEntry } from '../../../shared/decide/backtest';
 import { parseRulesText, type LoadedRules } from '../../../shared/decide/rules-parse';
 import { createPlantSimulator } from '../../../shared/sim/plant-simulator';
-import { createTwin } from '../../../shared/twin/twin';
 import type { Plant } from '../../../shared/plant/schema';
 import { defaultRulesText, demoPlant, HOUR, MIN, T0 } from './helpers';
+import { overrunWindows } from './overrun-oracle';
 
 const DAY = 24 * HOUR;
 const STEP = 5 * MIN;
@@ -43,42 +43,10 @@ interface Expected {
  * difference, ending at the first pass outside its band, or at the switch.
  */
 function expectedDifferences(switchAt: number): Expected[] {
-  const twin = createTwin(plant, { startTime: T0 });
-  const out: Expected[] = [];
-  const open = new Map<string, Expected>();
-  let i = 0;
-  for (let t = T0; t <= T0 + DAY; t += STEP) {
-    const batch = [];
-    let last = twin.position;
-    while (i < entries.length && entries[i]!.signal.eventTime <= t) {
-      batch.push(entries[i]!.signal);
-      last = entries[i]!.position;
-      i++;
-    }
-    if (batch.length) twin.applyBatch(batch, last);
-    if (t > twin.time) twin.advanceTo(t);
-    const worst = new Map<string, number>();
-    for (const m of twin.peek().machines) {
-      if ((m.state !== 'changeover' && m.state !== 'cleaning') || m.plannedMinutes == null) continue;
-      const over = (t - m.since) / MIN - m.plannedMinutes;
-      worst.set(m.lineId, Math.max(worst.get(m.lineId) ?? -Infinity, over));
-    }
+  return overrunWindows<Expected['kind']>(plant, entries, { from: T0, to: T0 + DAY, step: STEP }, (t, over) => {
     const [kind, lo, hi] = t < switchAt ? (['extra', 10, 15] as const) : (['missing', 5, 10] as const);
-    const now = new Map<string, Expected['kind']>([...worst].filter(([, over]) => over > lo && over <= hi).map(([line]) => [`changeover-overrun:${line}`, kind] as const));
-    for (const [key, d] of open) {
-      if (now.get(key) === d.kind) continue;
-      d.until = t;
-      open.delete(key);
-    }
-    for (const [key, k] of [...now].sort()) {
-      if (open.has(key)) continue;
-      const d: Expected = { key, kind: k, from: t, until: null };
-      out.push(d);
-      open.set(key, d);
-    }
-  }
-  twin.stop();
-  return out.sort((a, b) => a.from - b.from || (a.key < b.key ? -1 : 1));
+    return over > lo && over <= hi ? kind : null;
+  }).sort((a, b) => a.from - b.from || (a.key < b.key ? -1 : 1));
 }
 
 describe('backtest against the rule sets that were active', () => {

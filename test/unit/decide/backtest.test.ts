@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BacktestCancelled, runBacktest, type BacktestInput, type JournalEntry } from '../../../shared/decide/backtest';
 import { parseRulesText, type LoadedRules } from '../../../shared/decide/rules-parse';
 import { createPlantSimulator } from '../../../shared/sim/plant-simulator';
-import { createTwin } from '../../../shared/twin/twin';
 import type { Plant } from '../../../shared/plant/schema';
 import { defaultRulesText, demoPlant, HOUR, MIN, T0 } from './helpers';
+import { overrunWindows } from './overrun-oracle';
 
 const DAY = 24 * HOUR;
 const STEP = 5 * MIN;
@@ -36,41 +36,7 @@ const input = (candidate: LoadedRules, over: Partial<BacktestInput> = {}): Backt
  * Contiguous passes make one difference, ending at the first pass outside the band.
  */
 function expectedOverrunExtras(): { key: string; from: number; until: number | null }[] {
-  const twin = createTwin(plant, { startTime: T0 });
-  const out: { key: string; from: number; until: number | null }[] = [];
-  const open = new Map<string, { key: string; from: number; until: number | null }>();
-  let i = 0;
-  for (let t = T0; t <= T0 + DAY; t += STEP) {
-    const batch = [];
-    let last = twin.position;
-    while (i < entries.length && entries[i]!.signal.eventTime <= t) {
-      batch.push(entries[i]!.signal);
-      last = entries[i]!.position;
-      i++;
-    }
-    if (batch.length) twin.applyBatch(batch, last);
-    if (t > twin.time) twin.advanceTo(t);
-    const worst = new Map<string, number>();
-    for (const m of twin.peek().machines) {
-      if ((m.state !== 'changeover' && m.state !== 'cleaning') || m.plannedMinutes == null) continue;
-      const over = (t - m.since) / MIN - m.plannedMinutes;
-      worst.set(m.lineId, Math.max(worst.get(m.lineId) ?? -Infinity, over));
-    }
-    const inBand = new Set([...worst].filter(([, over]) => over > 5 && over <= 15).map(([line]) => `changeover-overrun:${line}`));
-    for (const [key, d] of open) {
-      if (inBand.has(key)) continue;
-      d.until = t;
-      open.delete(key);
-    }
-    for (const key of [...inBand].sort()) {
-      if (open.has(key)) continue;
-      const d = { key, from: t, until: null };
-      out.push(d);
-      open.set(key, d);
-    }
-  }
-  twin.stop();
-  return out;
+  return overrunWindows(plant, entries, { from: T0, to: T0 + DAY, step: STEP }, (_t, over) => (over > 5 && over <= 15 ? 'extra' : null)).map(({ key, from, until }) => ({ key, from, until }));
 }
 
 describe('backtest', () => {
